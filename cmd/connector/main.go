@@ -1,0 +1,186 @@
+// Command connector runs tgnats: Telegram ⇄ NATS.
+//
+//	connector simulate            simulated Telegram + embedded NATS + connector, no account needed
+//	connector run --config FILE   a real account
+//	connector schema [NAME]       print the JSON Schemas / AsyncAPI document
+//	connector version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/internal/connector"
+	"github.com/tgnats/tgnats/schema"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `tgnats connects a Telegram account to NATS.
+
+Usage:
+  connector simulate [flags]       run a simulated Telegram, embedded NATS and the connector
+  connector run --config FILE      run the connector for real accounts
+  connector schema [NAME]          print a JSON Schema (or the list, or "asyncapi")
+  connector version                print the version
+
+Run "connector COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch args[0] {
+	case "run":
+		err = runCmd(ctx, args[1:], stderr)
+	case "simulate":
+		err = simulateCmd(ctx, args[1:], stdout, stderr)
+	case "schema":
+		err = schemaCmd(args[1:], stdout)
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "tgnats: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		fmt.Fprintf(stderr, "tgnats: %s\n", oneLine(err))
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("usage")
+
+// oneLine folds a (possibly joined) error into one line.
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	return "tgnats " + v
+}
+
+// overrides maps flags to the config keys they set; they win over file and env.
+type overrides map[string]string
+
+func (o overrides) add(fs *flag.FlagSet, name, key, usage string) {
+	fs.String(name, "", usage)
+	o[name] = key
+}
+
+// apply sets the config keys of the flags given on the command line.
+func (o overrides) apply(fs *flag.FlagSet, cfg *config.Config) error {
+	var errs []error
+	fs.Visit(func(f *flag.Flag) {
+		if key, ok := o[f.Name]; ok {
+			if err := cfg.Set(key, f.Value.String()); err != nil {
+				errs = append(errs, fmt.Errorf("--%s: %w", f.Name, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func commonFlags(fs *flag.FlagSet) overrides {
+	o := overrides{}
+	o.add(fs, "data-dir", "data_dir", "data directory (state, embedded NATS)")
+	o.add(fs, "nats-url", "nats.url", "NATS server URL (empty: start an embedded server)")
+	o.add(fs, "nats-listen", "nats.listen", "listen address of the embedded NATS server")
+	o.add(fs, "http-listen", "http.listen", "listen address of /metrics, /healthz and /readyz")
+	o.add(fs, "log-level", "log.level", "debug, info, warn or error")
+	return o
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (YAML); TGNATS_* environment variables and flags override it")
+	o := commonFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path, os.Environ())
+	if err != nil {
+		return err
+	}
+	if err := o.apply(fs, cfg); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	log := newLogger(cfg, stderr)
+	log.Info("starting tgnats", "version", versionString(), "accounts", len(cfg.Accounts), "data_dir", cfg.DataDir)
+	return connector.Run(ctx, connector.Options{Config: cfg, Logger: log})
+}
+
+func schemaCmd(args []string, stdout io.Writer) error {
+	all := schema.Schemas()
+	if len(args) == 0 {
+		names := make([]string, 0, len(all))
+		for n := range all {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintln(stdout, "asyncapi")
+		for _, n := range names {
+			fmt.Fprintln(stdout, n)
+		}
+		return nil
+	}
+	if args[0] == "asyncapi" {
+		_, err := stdout.Write(schema.AsyncAPI())
+		return err
+	}
+	doc, ok := all[args[0]]
+	if !ok {
+		return fmt.Errorf("no schema named %q: run `connector schema` for the list", args[0])
+	}
+	_, err := stdout.Write(doc)
+	return err
+}

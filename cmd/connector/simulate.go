@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/gotd/td/telegram"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/internal/connector"
+	"github.com/tgnats/tgnats/internal/sim"
+)
+
+// simulateCmd runs the Telegram simulator with embedded NATS and the
+// connector in one process. Its world lives under the data dir, so a
+// restart continues it, as Telegram's servers would.
+func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := commonFlags(fs)
+	rate := fs.Float64("rate", 2, "simulated messages per second (0: no traffic)")
+	seed := fs.Int64("seed", 1, "seed of the simulated traffic")
+	tgListen := fs.String("telegram-listen", "127.0.0.1:0", "listen address of the simulated Telegram (MTProto)")
+	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate `connector run`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
+		return errUsage
+	}
+	cfg, err := config.Load("", os.Environ())
+	if err != nil {
+		return err
+	}
+	if !isSet(fs, "data-dir") && os.Getenv("TGNATS_DATA_DIR") == "" {
+		cfg.DataDir = "./tgnats-sim"
+	}
+	if err := o.apply(fs, cfg); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+
+	simDir := filepath.Join(cfg.DataDir, "simulator")
+	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log.With("component", "simulator")})
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	simErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		simErr <- s.Run(ctx)
+	}()
+	select {
+	case <-s.Ready():
+	case err := <-simErr:
+		return fmt.Errorf("simulator: %w", err)
+	}
+	ep := s.Endpoint()
+	keyFile := filepath.Join(simDir, "public_key.pem")
+	if err := os.WriteFile(keyFile, []byte(ep.PublicKeyPEM), 0o600); err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	if err := ep.WriteFile(filepath.Join(simDir, "endpoint.json")); err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	keys, err := ep.PublicKeys()
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	acc := sim.DefaultAccount()
+	cfg.Accounts = []config.Account{{
+		Name:     acc.Name,
+		AppID:    1,
+		AppHash:  "simulator",
+		BotToken: config.Secret(acc.BotToken),
+		DC:       config.DC{ID: ep.DC, Address: ep.Addr, PublicKeyFile: keyFile},
+	}}
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if *rate <= 0 {
+			return
+		}
+		if err := s.Drive(ctx, sim.Scenario{Rate: *rate, Seed: *seed}); err != nil {
+			log.Error("simulated traffic stopped", "error", err)
+		}
+	}()
+
+	if *simOnly {
+		fmt.Fprintf(stdout, "Simulated Telegram listening on %s (DC %d)\n", ep.Addr, ep.DC)
+		fmt.Fprintf(stdout, "Point `connector run` at it with:\n  accounts: [{name: %s, bot_token: %q, dc: {id: %d, address: %q, public_key_file: %q}}]\n",
+			acc.Name, acc.BotToken, ep.DC, ep.Addr, keyFile)
+		select {
+		case <-ctx.Done():
+		case err := <-simErr:
+			return err
+		}
+		return nil
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.Collector())
+	err = connector.Run(ctx, connector.Options{
+		Config:     cfg,
+		Logger:     log,
+		Registry:   reg,
+		PublicKeys: map[string][]telegram.PublicKey{acc.Name: keys},
+		OnNATS: func(url string) {
+			fmt.Fprintf(stdout, "\ntgnats simulator is running: simulated Telegram → NATS at %s\n", url)
+			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s 'tg.%s.events.>'\n", url, acc.Name)
+			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s TG_%s_EVENTS\n", url, upper(acc.Name))
+			fmt.Fprintf(stdout, "Data dir: %s (run again on it to continue the same world). Ctrl-C stops.\n\n", cfg.DataDir)
+		},
+		OnHTTP: func(addr string) {
+			fmt.Fprintf(stdout, "Metrics: http://%s/metrics   Health: http://%s/readyz\n", addr, addr)
+		},
+	})
+	cancel()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func upper(s string) string {
+	out := []byte(s)
+	for i, c := range out {
+		switch {
+		case c >= 'a' && c <= 'z':
+			out[i] = c - 'a' + 'A'
+		case c == '-':
+			out[i] = '_'
+		}
+	}
+	return string(out)
+}

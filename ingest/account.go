@@ -1,0 +1,276 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gotd/td/clock"
+	"github.com/gotd/td/session"
+	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/dcs"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	"github.com/tgnats/tgnats/internal/logbridge"
+)
+
+// Errors an account stops on instead of reconnecting.
+var (
+	// ErrLogin means Telegram refused the account's credentials, or there is
+	// no session and no way to log in without a person.
+	ErrLogin = errors.New("ingest: login refused")
+	// ErrSessionVersion means the stored session was written by an
+	// incompatible version; logging in again silently would hide that.
+	ErrSessionVersion = errors.New("ingest: unsupported session format")
+)
+
+// SessionStore keeps the MTProto session and the update state of one account.
+type SessionStore interface {
+	Store
+	session.Storage
+}
+
+// AccountConfig configures one Telegram account.
+type AccountConfig struct {
+	// Account is the configured short name.
+	Account string
+	// AppID and AppHash identify the API application.
+	AppID   int
+	AppHash string
+	// BotToken logs in as a bot when there is no valid session.
+	BotToken string
+	// DC and DCAddr (host:port) point at a non-production server, such as a
+	// Telegram test DC or the simulator, with its PublicKeys. Empty DCAddr
+	// means Telegram's production DCs.
+	DC         int
+	DCAddr     string
+	PublicKeys []telegram.PublicKey
+	// Store holds the session, update state and outbox.
+	Store SessionStore
+	// Engine is the template for each engine run (Account, API, Store and
+	// Self are filled in).
+	Engine EngineConfig
+	// MinBackoff and MaxBackoff bound reconnection delays. Defaults 500ms and 30s.
+	MinBackoff, MaxBackoff time.Duration
+	Metrics                *Metrics
+	Logger                 *slog.Logger
+}
+
+// Account keeps one Telegram account connected and its updates flowing into
+// the outbox, reconnecting with backoff after any failure.
+type Account struct {
+	cfg      AccountConfig
+	log      *slog.Logger
+	loggedIn atomic.Bool
+	engine   atomic.Pointer[Engine]
+	self     atomic.Int64
+}
+
+// NewAccount validates cfg and returns an Account.
+func NewAccount(cfg AccountConfig) (*Account, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = 500 * time.Millisecond
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	if cfg.Engine.Clock == nil {
+		cfg.Engine.Clock = clock.System
+	}
+	switch {
+	case cfg.Account == "":
+		return nil, errors.New("ingest: account name is required")
+	case cfg.Store == nil:
+		return nil, errors.New("ingest: store is required")
+	case cfg.AppID == 0 || cfg.AppHash == "":
+		return nil, errors.New("ingest: app_id and app_hash are required")
+	}
+	if cfg.DCAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.DCAddr); err != nil {
+			return nil, fmt.Errorf("ingest: dc address %q: %w", cfg.DCAddr, err)
+		}
+	}
+	return &Account{cfg: cfg, log: cfg.Logger.With("component", "ingest", "account", cfg.Account)}, nil
+}
+
+// Ready reports whether the account is logged in and caught up.
+func (a *Account) Ready() bool {
+	e := a.engine.Load()
+	return a.loggedIn.Load() && e != nil && e.CaughtUp()
+}
+
+// Self returns the account's user id once logged in (0 before).
+func (a *Account) Self() int64 { return a.self.Load() }
+
+// Run connects and follows updates until ctx is done (it returns nil then) or
+// the account cannot go on without a person (ErrLogin, ErrSessionVersion).
+func (a *Account) Run(ctx context.Context) error {
+	delay := a.cfg.MinBackoff
+	for {
+		start := a.cfg.Engine.Clock.Now()
+		err := a.runOnce(ctx)
+		a.loggedIn.Store(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, ErrLogin) || errors.Is(err, ErrSessionVersion) {
+			return err
+		}
+		if a.cfg.Engine.Clock.Now().Sub(start) > time.Minute {
+			delay = a.cfg.MinBackoff
+		}
+		a.cfg.Metrics.Reconnects.WithLabelValues(a.cfg.Account).Inc()
+		a.log.Warn("Telegram connection ended; reconnecting", "error", err, "in", delay)
+		t := a.cfg.Engine.Clock.Timer(delay)
+		select {
+		case <-ctx.Done():
+			clock.StopTimer(t)
+			return nil
+		case <-t.C():
+		}
+		delay = min(delay*2, a.cfg.MaxBackoff)
+	}
+}
+
+func (a *Account) runOnce(ctx context.Context) error {
+	var eng *Engine
+	opts := telegram.Options{
+		SessionStorage: versionedSession{Storage: a.cfg.Store, onStore: func() {
+			// Updates pushed while the connection was down are lost to
+			// it: Telegram expects a getDifference after each reconnect.
+			if e := a.engine.Load(); e != nil && e == eng {
+				a.cfg.Metrics.Reconnects.WithLabelValues(a.cfg.Account).Inc()
+				e.Resync()
+			}
+		}},
+		Logger: logbridge.Zap(a.cfg.Logger.With("component", "gotd", "account", a.cfg.Account)),
+		UpdateHandler: telegram.UpdateHandlerFunc(func(ctx context.Context, u tg.UpdatesClass) error {
+			return eng.Handle(ctx, u)
+		}),
+		// The supervisor above owns reconnection policy; gotd retries
+		// within one run.
+	}
+	if a.cfg.DCAddr != "" {
+		host, portStr, _ := net.SplitHostPort(a.cfg.DCAddr)
+		port, err := strconv.Atoi(portStr)
+		if err != nil {
+			return fmt.Errorf("ingest: dc address port %q: %w", portStr, err)
+		}
+		dc := a.cfg.DC
+		if dc == 0 {
+			dc = 2
+		}
+		opts.DC = dc
+		opts.DCList = dcs.List{Options: []tg.DCOption{{ID: dc, IPAddress: host, Port: port, Static: true}}}
+		opts.PublicKeys = a.cfg.PublicKeys
+	}
+	client := telegram.NewClient(a.cfg.AppID, a.cfg.AppHash, opts)
+
+	ecfg := a.cfg.Engine
+	ecfg.Account = a.cfg.Account
+	ecfg.API = client.API()
+	ecfg.Store = a.cfg.Store
+	ecfg.Metrics = a.cfg.Metrics
+	ecfg.Logger = a.cfg.Logger
+	var err error
+	eng, err = NewEngine(ecfg)
+	if err != nil {
+		return err
+	}
+
+	return client.Run(ctx, func(ctx context.Context) error {
+		self, err := a.login(ctx, client)
+		if err != nil {
+			return err
+		}
+		a.self.Store(self.ID)
+		eng.SetSelf(self.ID)
+		a.engine.Store(eng)
+		a.loggedIn.Store(true)
+		a.log.Info("logged in", "user_id", self.ID, "bot", self.Bot)
+		return eng.Run(ctx)
+	})
+}
+
+// login makes sure the session is authorized, logging in as a bot if needed.
+func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User, error) {
+	status, err := client.Auth().Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: auth status: %w", err)
+	}
+	if status.Authorized {
+		return status.User, nil
+	}
+	if a.cfg.BotToken == "" {
+		return nil, fmt.Errorf("%w: account %q has no session and no bot token: log in first with `connector login --account %s`", ErrLogin, a.cfg.Account, a.cfg.Account)
+	}
+	res, err := client.Auth().Bot(ctx, a.cfg.BotToken)
+	if err != nil {
+		if tgerr.Is(err, "ACCESS_TOKEN_INVALID", "ACCESS_TOKEN_EXPIRED", "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "USER_DEACTIVATED", "USER_DEACTIVATED_BAN") {
+			var rpc *tgerr.Error
+			errors.As(err, &rpc)
+			return nil, fmt.Errorf("%w: account %q: Telegram refused the bot token (%s)", ErrLogin, a.cfg.Account, rpc.Type)
+		}
+		return nil, fmt.Errorf("ingest: bot login: %w", err)
+	}
+	u, ok := res.User.(*tg.User)
+	if !ok {
+		return nil, fmt.Errorf("ingest: bot login: unexpected user %T", res.User)
+	}
+	return u, nil
+}
+
+// SetSelf sets the account's own user id. Call it before Run.
+func (e *Engine) SetSelf(id int64) { e.cfg.Self = id }
+
+// versionedSession refuses a session blob of an unknown format version
+// instead of letting gotd treat it as absent (which would log in again and
+// silently replace it).
+//
+// gotd stores the session each time a connection is (re)established, so
+// StoreSession is also where a reconnect becomes visible: onStore runs then.
+type versionedSession struct {
+	session.Storage
+	onStore func()
+}
+
+func (s versionedSession) StoreSession(ctx context.Context, data []byte) error {
+	if err := s.Storage.StoreSession(ctx, data); err != nil {
+		return err
+	}
+	if s.onStore != nil {
+		s.onStore()
+	}
+	return nil
+}
+
+// sessionFormat is the gotd session format this build reads.
+const sessionFormat = 1
+
+func (s versionedSession) LoadSession(ctx context.Context) ([]byte, error) {
+	data, err := s.Storage.LoadSession(ctx)
+	if err != nil || len(data) == 0 {
+		return data, err
+	}
+	var v struct{ Version int }
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("%w: stored session is not readable: %v", ErrSessionVersion, err)
+	}
+	if v.Version != sessionFormat {
+		return nil, fmt.Errorf("%w: stored session has format %d, this build reads %d", ErrSessionVersion, v.Version, sessionFormat)
+	}
+	return data, nil
+}

@@ -1,0 +1,299 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+
+	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/state"
+)
+
+// fakeTelegram is a minimal Telegram for engine tests: it records every
+// change of one account's common box and of its channels, and answers the
+// difference calls from that record.
+type fakeTelegram struct {
+	mu       sync.Mutex
+	pts      int
+	date     int
+	common   []tg.UpdateClass // in pts order
+	msgs     map[int]*tg.Message
+	channels map[int64]*fakeChannel
+	slice    int // max updates per differenceSlice (0 = no slicing)
+	tooLong  int // gap after which getDifference answers tooLong (0 = never)
+	calls    map[string]int
+	failNext error
+}
+
+type fakeChannel struct {
+	pts     int
+	updates []tg.UpdateClass
+	msgs    map[int]*tg.Message
+	top     int
+	tooLong int
+}
+
+func newFakeTelegram() *fakeTelegram {
+	return &fakeTelegram{pts: 10, date: 1700000000, msgs: map[int]*tg.Message{}, channels: map[int64]*fakeChannel{}, calls: map[string]int{}}
+}
+
+func (f *fakeTelegram) count(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[name]
+}
+
+// newMessage records a private message from user and returns the push.
+func (f *fakeTelegram) newMessage(id int, user int64, text string) *tg.UpdateNewMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pts++
+	f.date++
+	m := &tg.Message{ID: id, PeerID: &tg.PeerUser{UserID: user}, FromID: &tg.PeerUser{UserID: user}, Date: f.date, Message: text}
+	f.msgs[id] = m
+	u := &tg.UpdateNewMessage{Message: m, Pts: f.pts, PtsCount: 1}
+	f.common = append(f.common, u)
+	return u
+}
+
+func (f *fakeTelegram) deleteMessages(ids ...int) *tg.UpdateDeleteMessages {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pts += len(ids)
+	u := &tg.UpdateDeleteMessages{Messages: ids, Pts: f.pts, PtsCount: len(ids)}
+	f.common = append(f.common, u)
+	return u
+}
+
+func (f *fakeTelegram) channelMessage(channel int64, text string) *tg.UpdateNewChannelMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.channels[channel]
+	if c == nil {
+		c = &fakeChannel{pts: 1, msgs: map[int]*tg.Message{}}
+		f.channels[channel] = c
+	}
+	c.pts++
+	c.top++
+	f.date++
+	m := &tg.Message{ID: c.top, PeerID: &tg.PeerChannel{ChannelID: channel}, Date: f.date, Message: text, Post: true}
+	c.msgs[m.ID] = m
+	u := &tg.UpdateNewChannelMessage{Message: m, Pts: c.pts, PtsCount: 1}
+	c.updates = append(c.updates, u)
+	return u
+}
+
+func (f *fakeTelegram) UpdatesGetState(context.Context) (*tg.UpdatesState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["getState"]++
+	return &tg.UpdatesState{Pts: f.pts, Date: f.date, Seq: 1}, nil
+}
+
+func updatePts(u tg.UpdateClass) int {
+	pts, _, _ := commonPts(u)
+	if pts == 0 {
+		_, pts, _, _ = channelPts(u)
+	}
+	return pts
+}
+
+func (f *fakeTelegram) UpdatesGetDifference(_ context.Context, req *tg.UpdatesGetDifferenceRequest) (tg.UpdatesDifferenceClass, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["getDifference"]++
+	if err := f.failNext; err != nil {
+		f.failNext = nil
+		return nil, err
+	}
+	if req.Pts >= f.pts {
+		return &tg.UpdatesDifferenceEmpty{Date: f.date, Seq: 1}, nil
+	}
+	if f.tooLong > 0 && f.pts-req.Pts > f.tooLong {
+		return &tg.UpdatesDifferenceTooLong{Pts: f.pts}, nil
+	}
+	var msgs []tg.MessageClass
+	var other []tg.UpdateClass
+	last := req.Pts
+	n := 0
+	for _, u := range f.common {
+		p := updatePts(u)
+		if p <= req.Pts {
+			continue
+		}
+		if f.slice > 0 && n == f.slice {
+			break
+		}
+		n++
+		last = p
+		if nm, ok := u.(*tg.UpdateNewMessage); ok {
+			msgs = append(msgs, nm.Message)
+			continue
+		}
+		other = append(other, u)
+	}
+	st := tg.UpdatesState{Pts: last, Date: f.date, Seq: 1}
+	if last < f.pts {
+		return &tg.UpdatesDifferenceSlice{NewMessages: msgs, OtherUpdates: other, IntermediateState: st}, nil
+	}
+	return &tg.UpdatesDifference{NewMessages: msgs, OtherUpdates: other, State: st}, nil
+}
+
+func (f *fakeTelegram) UpdatesGetChannelDifference(_ context.Context, req *tg.UpdatesGetChannelDifferenceRequest) (tg.UpdatesChannelDifferenceClass, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["getChannelDifference"]++
+	in, _ := req.Channel.(*tg.InputChannel)
+	c := f.channels[in.ChannelID]
+	if c == nil {
+		return nil, tgerr.New(400, "CHANNEL_INVALID")
+	}
+	if req.Pts >= c.pts {
+		return &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: c.pts}, nil
+	}
+	if c.tooLong > 0 && c.pts-req.Pts > c.tooLong {
+		return &tg.UpdatesChannelDifferenceTooLong{Final: true, Dialog: &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: in.ChannelID}, Pts: c.pts, TopMessage: c.top}}, nil
+	}
+	var msgs []tg.MessageClass
+	for _, u := range c.updates {
+		if nm, ok := u.(*tg.UpdateNewChannelMessage); ok && nm.Pts > req.Pts {
+			msgs = append(msgs, nm.Message)
+		}
+	}
+	return &tg.UpdatesChannelDifference{Final: true, Pts: c.pts, NewMessages: msgs}, nil
+}
+
+func (f *fakeTelegram) MessagesGetHistory(_ context.Context, req *tg.MessagesGetHistoryRequest) (tg.MessagesMessagesClass, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["getHistory"]++
+	p, _ := req.Peer.(*tg.InputPeerChannel)
+	c := f.channels[p.ChannelID]
+	var out []tg.MessageClass
+	for id := c.top; id > req.MinID && len(out) < req.Limit; id-- {
+		if m, ok := c.msgs[id]; ok {
+			out = append(out, m)
+		}
+	}
+	return &tg.MessagesChannelMessages{Messages: out, Pts: c.pts}, nil
+}
+
+func (f *fakeTelegram) MessagesGetMessages(_ context.Context, ids []tg.InputMessageClass) (tg.MessagesMessagesClass, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["getMessages"]++
+	var out []tg.MessageClass
+	for _, in := range ids {
+		id := in.(*tg.InputMessageID).ID
+		if m, ok := f.msgs[id]; ok {
+			out = append(out, m)
+		} else {
+			out = append(out, &tg.MessageEmpty{ID: id})
+		}
+	}
+	return &tg.MessagesMessages{Messages: out}, nil
+}
+
+// memStore is the in-memory twin of state.Store for the engine.
+type memStore struct {
+	mu       sync.Mutex
+	st       state.UpdateState
+	has      bool
+	channels map[int64]state.ChannelState
+	outbox   []state.OutboxRecord
+	index    map[int]schema.PeerRef
+	peers    map[schema.PeerRef]state.Peer
+	failWith error
+	commits  int
+}
+
+func newMemStore() *memStore {
+	return &memStore{channels: map[int64]state.ChannelState{}, index: map[int]schema.PeerRef{}, peers: map[schema.PeerRef]state.Peer{}}
+}
+
+func (m *memStore) UpdateState() (state.UpdateState, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st, m.has, nil
+}
+
+func (m *memStore) Channels() ([]state.ChannelState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []state.ChannelState
+	for _, c := range m.channels {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (m *memStore) Commit(c *state.Commit) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failWith != nil {
+		return m.failWith
+	}
+	m.commits++
+	for _, r := range c.Events {
+		r.Seq = uint64(len(m.outbox) + 1)
+		m.outbox = append(m.outbox, r)
+	}
+	if c.State != nil {
+		m.st, m.has = *c.State, true
+	}
+	for _, ch := range c.Channels {
+		m.channels[ch.ID] = ch
+	}
+	for _, e := range c.Index {
+		m.index[e.MessageID] = e.Peer
+	}
+	for _, p := range c.Peers {
+		m.peers[schema.PeerRef{Kind: p.Kind, ID: p.ID}] = p
+	}
+	return nil
+}
+
+func (m *memStore) MessagePeer(id int) (schema.PeerRef, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.index[id]
+	return p, ok
+}
+
+func (m *memStore) Peer(ref schema.PeerRef) (state.Peer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.peers[ref]
+	if !ok {
+		return state.Peer{}, errors.New("not found")
+	}
+	return p, nil
+}
+
+// ids returns the msg ids in the outbox, in order.
+func (m *memStore) ids() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.outbox))
+	for _, r := range m.outbox {
+		out = append(out, r.MsgID)
+	}
+	return out
+}
+
+func (m *memStore) state() state.UpdateState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st
+}
+
+func (m *memStore) channel(id int64) state.ChannelState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.channels[id]
+}

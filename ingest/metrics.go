@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gotd/td/tg"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Metrics are the ingest counters, shared by every engine of a process.
+type Metrics struct {
+	updates      *prometheus.CounterVec
+	events       *prometheus.CounterVec
+	duplicates   *prometheus.CounterVec
+	gaps         *prometheus.CounterVec
+	differences  *prometheus.CounterVec
+	lost         *prometheus.CounterVec
+	unsupportedC *prometheus.CounterVec
+	mapErrors    *prometheus.CounterVec
+	// Reconnects counts connections to Telegram re-established after a failure.
+	Reconnects *prometheus.CounterVec
+}
+
+// NewMetrics creates the ingest metrics and registers them with reg (nil: not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tgnats", Name: name, Help: help}, append([]string{"account"}, labels...))
+	}
+	m := &Metrics{
+		updates:      counter("updates_received_total", "Update containers received from Telegram, by type.", "type"),
+		events:       counter("events_total", "Events written to the outbox, by kind and action.", "kind", "action"),
+		duplicates:   counter("updates_duplicate_total", "Updates skipped because they were already applied, by box.", "box"),
+		gaps:         counter("gaps_recovered_total", "Update gaps recovered by a difference, by box.", "box"),
+		differences:  counter("differences_total", "Differences fetched, by box and result.", "box", "result"),
+		lost:         counter("updates_unrecoverable_total", "Updates Telegram could not deliver any more (too-long differences beyond the backfill depth), at most.", "box"),
+		unsupportedC: counter("unsupported_content_total", "Message content mapped as unsupported, by TL constructor.", "constructor"),
+		mapErrors:    counter("mapping_errors_total", "Updates that could not be mapped or encoded, by type.", "type"),
+		Reconnects:   counter("reconnects_total", "Connections to Telegram re-established after a failure."),
+	}
+	if reg != nil {
+		reg.MustRegister(m.updates, m.events, m.duplicates, m.gaps, m.differences, m.lost, m.unsupportedC, m.mapErrors, m.Reconnects)
+	}
+	return m
+}
+
+func typeName(v any) string {
+	if t, ok := v.(interface{ TypeName() string }); ok {
+		return t.TypeName()
+	}
+	return strings.TrimPrefix(fmt.Sprintf("%T", v), "*tg.")
+}
+
+func (m *Metrics) received(account string, u tg.UpdatesClass) {
+	m.updates.WithLabelValues(account, typeName(u)).Inc()
+}
+
+func (m *Metrics) event(account string, ev *schema.Event) {
+	m.events.WithLabelValues(account, ev.Kind, ev.Action).Inc()
+}
+
+func (m *Metrics) duplicate(account, box string) { m.duplicates.WithLabelValues(account, box).Inc() }
+
+func (m *Metrics) gapRecovered(account, box string) { m.gaps.WithLabelValues(account, box).Inc() }
+
+func (m *Metrics) difference(account, box, result string) {
+	m.differences.WithLabelValues(account, box, result).Inc()
+}
+
+func (m *Metrics) unrecoverable(account, box string, n int) {
+	m.lost.WithLabelValues(account, box).Add(float64(n))
+}
+
+func (m *Metrics) mappingError(account string, u tg.UpdateClass) {
+	name := "event"
+	if u != nil {
+		name = typeName(u)
+	}
+	m.mapErrors.WithLabelValues(account, name).Inc()
+}
+
+// unsupported counts content the mapping could only describe by its TL name.
+func (m *Metrics) unsupported(account string, ev *schema.Event) {
+	msg, ok := ev.Data.(*schema.Message)
+	if !ok {
+		return
+	}
+	if msg.Media != nil && msg.Media.Type == "unsupported" {
+		m.unsupportedC.WithLabelValues(account, msg.Media.Constructor).Inc()
+	}
+	if msg.Action != nil && msg.Action.Type == "unsupported" {
+		m.unsupportedC.WithLabelValues(account, msg.Action.Constructor).Inc()
+	}
+}

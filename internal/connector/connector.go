@@ -1,0 +1,423 @@
+// Package connector assembles a running tgnats process from its
+// configuration: NATS (external or embedded), one state store, ingest
+// account and outbox publisher per Telegram account, and the HTTP endpoints
+// for metrics and health. It owns start-up order and graceful shutdown.
+package connector
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/telegram"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/ingest"
+	"github.com/tgnats/tgnats/internal/natsembed"
+	"github.com/tgnats/tgnats/internal/publisher"
+	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/state"
+)
+
+// Options are what a process adds to the configuration.
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Registry receives every metric; nil creates one.
+	Registry *prometheus.Registry
+	// PublicKeys overrides the DC public keys per account name (the
+	// in-process simulator); otherwise dc.public_key_file is read.
+	PublicKeys map[string][]telegram.PublicKey
+	// OnNATS is called with the client URL once NATS is up.
+	OnNATS func(url string)
+	// OnHTTP is called with the address the HTTP endpoints listen on.
+	OnHTTP func(addr string)
+}
+
+// account is one running Telegram account.
+type account struct {
+	name  string
+	store *state.Store
+	ing   *ingest.Account
+	pub   *publisher.Publisher
+	err   error
+}
+
+// Run runs the connector until ctx is done, then shuts down gracefully: it
+// stops ingest, drains the outbox to JetStream within outbox.drain_timeout
+// and closes everything. It returns an error when start-up fails or when
+// every account has stopped on an error.
+func Run(ctx context.Context, opts Options) error {
+	cfg := opts.Config
+	if cfg == nil {
+		return errors.New("connector: config is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+
+	if err := prepareDataDir(cfg.DataDir, cfg.State.AllowInsecureDir); err != nil {
+		return err
+	}
+
+	// NATS: external, or embedded under the data dir.
+	url := cfg.NATS.URL
+	var embedded *natsembed.Server
+	if url == "" {
+		srv, err := natsembed.Start(natsembed.Config{
+			Listen:   cfg.NATS.Listen,
+			StoreDir: filepath.Join(cfg.DataDir, "nats"),
+			Logger:   log.With("component", "nats-server"),
+		})
+		if err != nil {
+			return fmt.Errorf("start embedded NATS: %w", err)
+		}
+		embedded = srv
+		defer srv.Shutdown()
+		url = srv.ClientURL()
+		log.Info("embedded NATS server started", "url", url, "store", filepath.Join(cfg.DataDir, "nats"))
+	}
+	nc, err := connectNATS(url, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	if opts.OnNATS != nil {
+		opts.OnNATS(url)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+
+	mode, err := schema.ParseMode(cfg.NATS.ContentMode)
+	if err != nil {
+		return err
+	}
+	encoder := schema.Encoder{Prefix: cfg.NATS.SubjectPrefix, Mode: mode}
+	metrics := ingest.NewMetrics(reg)
+
+	var accounts []*account
+	defer func() {
+		for _, a := range accounts {
+			if err := a.store.Close(); err != nil {
+				log.Error("close state store", "account", a.name, "error", err)
+			}
+		}
+	}()
+	for i := range cfg.Accounts {
+		ac := &cfg.Accounts[i]
+		a, err := newAccount(ac, cfg, opts, js, encoder, metrics, reg, log)
+		if err != nil {
+			return fmt.Errorf("account %q: %w", ac.Name, err)
+		}
+		accounts = append(accounts, a)
+	}
+
+	ready := func() bool {
+		if !nc.IsConnected() {
+			return false
+		}
+		for _, a := range accounts {
+			if !a.ing.Ready() {
+				return false
+			}
+		}
+		return true
+	}
+	stopHTTP, err := serveHTTP(cfg.HTTP.Listen, reg, ready, opts.OnHTTP, log)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+
+	// Publishers run until the very end; ingest stops first on shutdown.
+	pubCtx, stopPub := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPub()
+	var pubWG sync.WaitGroup
+	for _, a := range accounts {
+		pubWG.Add(1)
+		go func() {
+			defer pubWG.Done()
+			ensureStream(pubCtx, js, cfg, a.name, log)
+			if pubCtx.Err() != nil {
+				return
+			}
+			if err := a.pub.Run(pubCtx); err != nil {
+				log.Error("publisher stopped", "account", a.name, "error", err)
+			}
+		}()
+	}
+
+	ingCtx, stopIngest := context.WithCancel(ctx)
+	defer stopIngest()
+	var ingWG sync.WaitGroup
+	failed := make(chan struct{}, len(accounts))
+	for _, a := range accounts {
+		ingWG.Add(1)
+		go func() {
+			defer ingWG.Done()
+			if err := a.ing.Run(ingCtx); err != nil {
+				a.err = err
+				log.Error("account stopped", "account", a.name, "error", err)
+				failed <- struct{}{}
+			}
+		}()
+	}
+
+	var runErr error
+	nfailed := 0
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-failed:
+			nfailed++
+			if nfailed == len(accounts) {
+				var errs []error
+				for _, a := range accounts {
+					errs = append(errs, fmt.Errorf("account %q: %w", a.name, a.err))
+				}
+				runErr = errors.Join(errs...)
+				break wait
+			}
+		}
+	}
+
+	log.Info("shutting down")
+	stopIngest()
+	ingWG.Wait()
+	stopPub()
+	pubWG.Wait()
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Outbox.DrainTimeout)
+	for _, a := range accounts {
+		if err := a.pub.Drain(drainCtx); err != nil {
+			depth, _ := a.store.OutboxStats()
+			log.Warn("outbox not fully drained before the deadline; the rest is published on next start",
+				"account", a.name, "left", depth, "error", err)
+		}
+	}
+	cancel()
+	_ = nc.Drain()
+	_ = embedded // shut down by defer, after the client is gone
+	log.Info("stopped")
+	return runErr
+}
+
+func newAccount(ac *config.Account, cfg *config.Config, opts Options, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (*account, error) {
+	var key []byte
+	if cfg.State.EncryptionKey != "" {
+		k, err := base64.StdEncoding.DecodeString(cfg.State.EncryptionKey.Value())
+		if err != nil || len(k) != 32 {
+			return nil, errors.New("state.encryption_key: must be the base64 of 32 bytes")
+		}
+		key = k
+	}
+	store, err := state.Open(filepath.Join(cfg.DataDir, "accounts", ac.Name), state.Options{
+		Logger:        log.With("component", "state", "account", ac.Name),
+		EncryptionKey: key,
+	})
+	if err != nil {
+		return nil, err
+	}
+	keys := opts.PublicKeys[ac.Name]
+	if keys == nil && ac.DC.PublicKeyFile != "" {
+		data, err := os.ReadFile(ac.DC.PublicKeyFile)
+		if err != nil {
+			_ = store.Close()
+			return nil, fmt.Errorf("dc.public_key_file: %w", err)
+		}
+		keys, err = ingest.ParsePublicKeys(data)
+		if err != nil {
+			_ = store.Close()
+			return nil, fmt.Errorf("dc.public_key_file: %w", err)
+		}
+	}
+	ing, err := ingest.NewAccount(ingest.AccountConfig{
+		Account:    ac.Name,
+		AppID:      ac.AppID,
+		AppHash:    ac.AppHash.Value(),
+		BotToken:   ac.BotToken.Value(),
+		DC:         ac.DC.ID,
+		DCAddr:     ac.DC.Address,
+		PublicKeys: keys,
+		Store:      store,
+		Engine: ingest.EngineConfig{
+			Encoder:         enc,
+			GapTimeout:      cfg.Ingest.GapTimeout,
+			IdleTimeout:     cfg.Ingest.IdleTimeout,
+			DifferenceLimit: cfg.Ingest.DifferenceLimit,
+			BackfillDepth:   cfg.Ingest.BackfillDepth,
+		},
+		Metrics: metrics,
+		Logger:  log,
+	})
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	pub, err := publisher.New(publisher.Config{
+		Account:    ac.Name,
+		Outbox:     store,
+		JS:         js,
+		Window:     cfg.Outbox.Window,
+		Logger:     log.With("component", "publisher", "account", ac.Name),
+		Registerer: reg,
+	})
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	return &account{name: ac.Name, store: store, ing: ing, pub: pub}, nil
+}
+
+// ensureStream creates or updates the account's events stream, retrying
+// until NATS answers or ctx ends: ingest goes on meanwhile, into the outbox.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg *config.Config, account string, log *slog.Logger) {
+	delay := 250 * time.Millisecond
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := publisher.EnsureStream(sctx, js, publisher.StreamConfig{
+			Prefix:          cfg.NATS.SubjectPrefix,
+			Account:         account,
+			Replicas:        cfg.NATS.Stream.Replicas,
+			MaxAge:          cfg.NATS.Stream.MaxAge,
+			DuplicateWindow: cfg.NATS.Stream.DuplicateWindow,
+		})
+		cancel()
+		if err == nil {
+			return
+		}
+		log.Warn("cannot create the events stream yet; retrying", "account", account, "error", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
+}
+
+// prepareDataDir creates the data dir 0700 and refuses one others can read.
+func prepareDataDir(dir string, allowInsecure bool) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("data dir %s: not a directory", dir)
+	}
+	if fi.Mode().Perm()&0o077 != 0 && !allowInsecure {
+		return fmt.Errorf("data dir %s is accessible to other users (mode %v); it holds account credentials: chmod 700 it, or set state.allow_insecure_dir", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+func connectNATS(url string, cfg *config.Config, log *slog.Logger) (*nats.Conn, error) {
+	opts := []nats.Option{
+		nats.Name("tgnats"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.CustomReconnectDelay(func(attempts int) time.Duration {
+			return min(time.Duration(attempts)*250*time.Millisecond, 5*time.Second)
+		}),
+		nats.RetryOnFailedConnect(true),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("NATS disconnected", "error", err)
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			log.Info("NATS reconnected", "url", c.ConnectedUrlRedacted())
+		}),
+		nats.ConnectHandler(func(c *nats.Conn) {
+			log.Info("NATS connected", "url", c.ConnectedUrlRedacted())
+		}),
+	}
+	n := cfg.NATS
+	if n.User != "" {
+		opts = append(opts, nats.UserInfo(n.User, n.Password.Value()))
+	}
+	if n.Token != "" {
+		opts = append(opts, nats.Token(n.Token.Value()))
+	}
+	if n.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(n.CredsFile))
+	}
+	if n.NKeySeedFile != "" {
+		o, err := nats.NkeyOptionFromSeed(n.NKeySeedFile)
+		if err != nil {
+			return nil, fmt.Errorf("nats.nkey_seed_file: %w", err)
+		}
+		opts = append(opts, o)
+	}
+	if n.TLS.CAFile != "" {
+		opts = append(opts, nats.RootCAs(n.TLS.CAFile))
+	}
+	if n.TLS.CertFile != "" {
+		opts = append(opts, nats.ClientCert(n.TLS.CertFile, n.TLS.KeyFile))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	return nc, nil
+}
+
+// serveHTTP serves /metrics, /healthz and /readyz.
+func serveHTTP(addr string, reg *prometheus.Registry, ready func() bool, onHTTP func(string), log *slog.Logger) (func(), error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready() {
+			http.Error(w, "not ready: logging in, catching up or NATS disconnected", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http.listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	log.Info("serving metrics and health", "addr", l.Addr().String())
+	if onHTTP != nil {
+		onHTTP(l.Addr().String())
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}

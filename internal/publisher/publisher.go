@@ -1,0 +1,469 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tgnats/tgnats/state"
+)
+
+// Outbox is the part of the state store the publisher drains.
+// *state.Store satisfies it.
+type Outbox interface {
+	// OutboxRead returns up to limit records with Seq > after, in Seq order.
+	OutboxRead(after uint64, limit int) ([]state.OutboxRecord, error)
+	// OutboxAck deletes the records with the given sequence numbers.
+	OutboxAck(seqs ...uint64) error
+	// OutboxNotify is signalled after new records are committed.
+	OutboxNotify() <-chan struct{}
+	// OutboxStats reports the number of records and the creation time of the oldest.
+	OutboxStats() (depth int, oldest time.Time)
+}
+
+// JetStream is the one call the publisher makes; jetstream.JetStream satisfies it.
+type JetStream interface {
+	PublishMsgAsync(m *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error)
+}
+
+var _ JetStream = (jetstream.JetStream)(nil)
+
+// Sentinel errors; callers branch on them with errors.Is.
+var (
+	// ErrInvalidConfig reports a Config that New rejects.
+	ErrInvalidConfig = errors.New("publisher: invalid config")
+	// ErrRunning reports a Run or Drain while another is active.
+	ErrRunning = errors.New("publisher: already running")
+	// ErrAckTimeout is the publish failure recorded when no ack arrives in Config.AckTimeout.
+	ErrAckTimeout = errors.New("publisher: ack timeout")
+	// ErrNotDrained reports a Drain that ended before the outbox was empty.
+	ErrNotDrained = errors.New("publisher: outbox not drained")
+)
+
+// warnEvery is the least time between two outage warnings.
+const warnEvery = 30 * time.Second
+
+// Config configures a Publisher.
+type Config struct {
+	// Account is the configured short name of the account; a metrics label.
+	Account string
+	// Outbox is drained into JS.
+	Outbox Outbox
+	// JS publishes; a jetstream.JetStream.
+	JS JetStream
+	// Window is the most records read from the outbox and not yet acked. Default 256.
+	Window int
+	// AckTimeout is how long a publish may wait for its ack before it is
+	// retried. Default 5s.
+	AckTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the pause after failed publishes,
+	// doubling per consecutive failure. Defaults 100ms and 5s.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// Logger; nil discards.
+	Logger *slog.Logger
+	// Registerer receives the metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// Now is the clock for ages and log throttling. Default time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.Window == 0 {
+		c.Window = 256
+	}
+	if c.AckTimeout == 0 {
+		c.AckTimeout = 5 * time.Second
+	}
+	if c.MinBackoff == 0 {
+		c.MinBackoff = 100 * time.Millisecond
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Validate reports every problem of c, each wrapping ErrInvalidConfig.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, a...)...))
+	}
+	if c.Account == "" {
+		bad("account: required")
+	}
+	if c.Outbox == nil {
+		bad("outbox: required")
+	}
+	if c.JS == nil {
+		bad("js: required")
+	}
+	if c.Window < 1 {
+		bad("window: must be positive, got %d", c.Window)
+	}
+	if c.AckTimeout < 0 {
+		bad("ack timeout: must be positive, got %s", c.AckTimeout)
+	}
+	if c.MinBackoff < 0 || c.MaxBackoff < c.MinBackoff {
+		bad("backoff: need 0 < min <= max, got %s and %s", c.MinBackoff, c.MaxBackoff)
+	}
+	return errors.Join(errs...)
+}
+
+// Publisher drains an Outbox into JetStream. See the package documentation.
+type Publisher struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+
+	running  atomic.Bool
+	buffered atomic.Int64 // records read and not yet acked, while running
+}
+
+// New returns a Publisher; it starts nothing.
+func New(cfg Config) (*Publisher, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Publisher{cfg: cfg, log: cfg.Logger.With("component", "publisher", "account", cfg.Account)}
+	m, err := newMetrics(cfg.Account, cfg.Registerer, p.outboxGauges)
+	if err != nil {
+		return nil, err
+	}
+	p.metrics = m
+	return p, nil
+}
+
+// Run publishes until ctx is done, then returns nil. It returns an error
+// only when the outbox fails. Unacknowledged publishes are abandoned on
+// return; their records stay in the outbox for the next Run or Drain.
+func (p *Publisher) Run(ctx context.Context) error {
+	return p.run(ctx, false)
+}
+
+// Drain publishes until the outbox is empty and returns nil, or returns an
+// error wrapping ErrNotDrained and ctx.Err() when ctx ends first. Meant for
+// graceful shutdown, after Run has returned and producers have stopped.
+func (p *Publisher) Drain(ctx context.Context) error {
+	return p.run(ctx, true)
+}
+
+// Idle reports whether the outbox is empty and nothing is in flight.
+func (p *Publisher) Idle() bool {
+	depth, _ := p.cfg.Outbox.OutboxStats()
+	return depth == 0 && p.buffered.Load() == 0
+}
+
+func (p *Publisher) outboxGauges() (depth int, oldestAge time.Duration) {
+	depth, oldest := p.cfg.Outbox.OutboxStats()
+	if depth == 0 || oldest.IsZero() {
+		return depth, 0
+	}
+	return depth, p.cfg.Now().Sub(oldest)
+}
+
+func (p *Publisher) run(ctx context.Context, drain bool) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer p.running.Store(false)
+	l := &loop{
+		p:        p,
+		more:     true,
+		inflight: make(map[string]bool),
+		results:  make(chan result, p.cfg.Window),
+		stop:     make(chan struct{}),
+	}
+	defer l.close()
+	return l.run(ctx, drain)
+}
+
+type entryState uint8
+
+const (
+	waiting entryState = iota
+	inFlight
+	acked
+)
+
+// entry is an outbox record inside the window.
+type entry struct {
+	rec   state.OutboxRecord
+	key   string // partition key: one publish in flight per key
+	state entryState
+	sent  time.Time // real time of the current attempt, for latency
+}
+
+type result struct {
+	e   *entry
+	ack *jetstream.PubAck
+	err error
+}
+
+// loop is the state of one Run or Drain; only its goroutine touches it,
+// except results, which the ack waiters send on.
+type loop struct {
+	p        *Publisher
+	buf      []*entry // records read and not acked, in Seq order
+	cursor   uint64   // Seq of the last record read
+	more     bool     // the outbox may hold records after cursor
+	inflight map[string]bool
+	results  chan result
+	stop     chan struct{}
+	wg       sync.WaitGroup
+
+	failures  int         // consecutive failed publishes
+	pause     *time.Timer // set while dispatching is paused
+	failing   bool
+	failSince time.Time
+	lastWarn  time.Time
+}
+
+func (l *loop) close() {
+	close(l.stop)
+	if l.pause != nil {
+		l.pause.Stop()
+	}
+	l.wg.Wait()
+	l.p.buffered.Store(0)
+}
+
+func (l *loop) run(ctx context.Context, drain bool) error {
+	notify := l.p.cfg.Outbox.OutboxNotify()
+	for {
+		if err := l.fill(); err != nil {
+			return err
+		}
+		l.dispatch()
+		if drain && len(l.buf) == 0 && !l.more {
+			return nil
+		}
+		var pauseC <-chan time.Time
+		if l.pause != nil {
+			pauseC = l.pause.C
+		}
+		select {
+		case <-ctx.Done():
+			if drain {
+				depth, _ := l.p.cfg.Outbox.OutboxStats()
+				return fmt.Errorf("%w: %d events left: %w", ErrNotDrained, depth, ctx.Err())
+			}
+			return nil
+		case <-notify:
+			l.more = true
+		case <-pauseC:
+			l.pause = nil
+		case r := <-l.results:
+			if err := l.handle(r); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// fill reads records after the cursor until the window is full.
+func (l *loop) fill() error {
+	for l.more && len(l.buf) < l.p.cfg.Window {
+		limit := l.p.cfg.Window - len(l.buf)
+		recs, err := l.p.cfg.Outbox.OutboxRead(l.cursor, limit)
+		if err != nil {
+			return fmt.Errorf("publisher: read outbox: %w", err)
+		}
+		for _, rec := range recs {
+			if rec.Seq <= l.cursor {
+				return fmt.Errorf("publisher: read outbox: sequence %d after %d", rec.Seq, l.cursor)
+			}
+			l.cursor = rec.Seq
+			l.buf = append(l.buf, &entry{rec: rec, key: partitionKey(&rec)})
+		}
+		l.more = len(recs) == limit
+	}
+	l.p.buffered.Store(int64(len(l.buf)))
+	return nil
+}
+
+// dispatch publishes every waiting record whose chat has nothing in
+// flight, in outbox order, unless a failure paused dispatching.
+func (l *loop) dispatch() {
+	for _, e := range l.buf {
+		if l.pause != nil {
+			return
+		}
+		if e.state != waiting || l.inflight[e.key] {
+			continue
+		}
+		if err := l.publish(e); err != nil {
+			l.failed(e, err)
+		}
+	}
+}
+
+func (l *loop) publish(e *entry) error {
+	msg := &nats.Msg{Subject: e.rec.Subject, Data: e.rec.Data, Header: make(nats.Header, len(e.rec.Header)+1)}
+	for k, v := range e.rec.Header {
+		msg.Header[k] = append([]string(nil), v...)
+	}
+	var opts []jetstream.PublishOpt
+	if e.rec.MsgID != "" {
+		opts = append(opts, jetstream.WithMsgID(e.rec.MsgID))
+	}
+	e.sent = time.Now()
+	fut, err := l.p.cfg.JS.PublishMsgAsync(msg, opts...)
+	if err != nil {
+		return err
+	}
+	e.state = inFlight
+	l.inflight[e.key] = true
+	l.wg.Add(1)
+	go l.await(e, fut)
+	return nil
+}
+
+// await waits for one publish's outcome and hands it to the loop.
+func (l *loop) await(e *entry, fut jetstream.PubAckFuture) {
+	defer l.wg.Done()
+	timer := time.NewTimer(l.p.cfg.AckTimeout)
+	defer timer.Stop()
+	r := result{e: e}
+	select {
+	case r.ack = <-fut.Ok():
+	case r.err = <-fut.Err():
+	case <-timer.C:
+		r.err = ErrAckTimeout
+	case <-l.stop:
+		return
+	}
+	select {
+	case l.results <- r:
+	case <-l.stop:
+	}
+}
+
+// handle applies r and every other result already waiting, then deletes
+// the acknowledged records from the outbox.
+func (l *loop) handle(r result) error {
+	var seqs []uint64
+	for {
+		if r.err == nil && r.ack == nil {
+			r.err = errors.New("nil ack")
+		}
+		if r.err != nil {
+			l.failed(r.e, r.err)
+		} else {
+			l.succeeded(r.e, r.ack)
+			seqs = append(seqs, r.e.rec.Seq)
+		}
+		select {
+		case r = <-l.results:
+			continue
+		default:
+		}
+		break
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	if err := l.p.cfg.Outbox.OutboxAck(seqs...); err != nil {
+		return fmt.Errorf("publisher: ack outbox: %w", err)
+	}
+	kept := l.buf[:0]
+	for _, e := range l.buf {
+		if e.state != acked {
+			kept = append(kept, e)
+		}
+	}
+	clear(l.buf[len(kept):])
+	l.buf = kept
+	l.p.buffered.Store(int64(len(l.buf)))
+	return nil
+}
+
+func (l *loop) succeeded(e *entry, ack *jetstream.PubAck) {
+	e.state = acked
+	delete(l.inflight, e.key)
+	l.p.metrics.published.Inc()
+	if ack.Duplicate {
+		l.p.metrics.duplicates.Inc()
+	}
+	l.p.metrics.latency.Observe(time.Since(e.sent).Seconds())
+	l.failures = 0
+	if l.failing {
+		l.failing = false
+		l.p.log.Info("publishing to JetStream recovered", "outage", l.p.cfg.Now().Sub(l.failSince).Round(time.Millisecond))
+	}
+}
+
+// failed puts e back to waiting and pauses dispatching for the backoff.
+func (l *loop) failed(e *entry, err error) {
+	e.state = waiting
+	delete(l.inflight, e.key)
+	l.p.metrics.errors.Inc()
+	l.failures++
+	if l.pause == nil {
+		l.pause = time.NewTimer(l.backoff())
+	}
+	now := l.p.cfg.Now()
+	l.p.log.Debug("publish failed, will retry", "subject", e.rec.Subject, "msg_id", e.rec.MsgID, "err", err)
+	if !l.failing {
+		l.failing = true
+		l.failSince = now
+		l.lastWarn = time.Time{}
+	}
+	if l.lastWarn.IsZero() || now.Sub(l.lastWarn) >= warnEvery {
+		l.lastWarn = now
+		depth, oldest := l.p.cfg.Outbox.OutboxStats()
+		var age time.Duration
+		if depth > 0 && !oldest.IsZero() {
+			age = now.Sub(oldest).Round(time.Millisecond)
+		}
+		l.p.log.Warn("publishing to JetStream fails; events wait in the outbox",
+			"err", err, "outbox_depth", depth, "oldest_age", age,
+			"failing_for", now.Sub(l.failSince).Round(time.Millisecond))
+	}
+}
+
+func (l *loop) backoff() time.Duration {
+	d := l.p.cfg.MinBackoff
+	for i := 1; i < l.failures && d < l.p.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, l.p.cfg.MaxBackoff)
+}
+
+// partitionKeyHeader is the CloudEvents partitionkey extension in binary mode.
+const partitionKeyHeader = "ce-partitionkey"
+
+// partitionKey returns the chat a record belongs to: its ce-partitionkey
+// header, or else the last two tokens of its subject.
+func partitionKey(rec *state.OutboxRecord) string {
+	if v := rec.Header[partitionKeyHeader]; len(v) > 0 && v[0] != "" {
+		return v[0]
+	}
+	for k, v := range rec.Header {
+		if strings.EqualFold(k, partitionKeyHeader) && len(v) > 0 && v[0] != "" {
+			return v[0]
+		}
+	}
+	s := rec.Subject
+	i := strings.LastIndexByte(s, '.')
+	if i < 0 {
+		return s
+	}
+	return s[strings.LastIndexByte(s[:i], '.')+1:]
+}

@@ -1,0 +1,122 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Sentinel errors callers can branch on with errors.Is.
+var (
+	// ErrNotFound reports an unknown account, user, chat, channel or message.
+	ErrNotFound = errors.New("sim: not found")
+	// ErrInvalid reports an argument the simulated Telegram would refuse.
+	ErrInvalid = errors.New("sim: invalid argument")
+	// ErrClosed reports use of a simulator whose Run has returned or that was closed.
+	ErrClosed = errors.New("sim: closed")
+	// ErrRunning reports a second call of Run.
+	ErrRunning = errors.New("sim: already running")
+)
+
+// Account is a Telegram account the simulator serves. Accounts log in as
+// bots with BotToken (auth.importBotAuthorization).
+type Account struct {
+	Name      string // short name used by the ledger and the fault controls
+	BotToken  string
+	UserID    int64
+	FirstName string
+	Username  string
+}
+
+// Config configures a simulator. The zero value is usable.
+type Config struct {
+	// Dir persists world, ledger, RSA key and listen port; "" keeps
+	// everything in memory. A restarted simulator with the same Dir (and the
+	// same Accounts) continues the same world.
+	Dir string
+	// Listen is the TCP address, default "127.0.0.1:0". With Dir, a port 0
+	// reuses the previously persisted port when it is free.
+	Listen string
+	// Accounts default to one bot, see DefaultAccount.
+	Accounts []Account
+	// Logger receives the simulator's logs; discarded by default.
+	Logger *slog.Logger
+	// SliceLimit is the largest number of pts units in one
+	// updates.differenceSlice, default 100.
+	SliceLimit int
+	// TooLongAfter is the common-box pts gap beyond which getDifference
+	// answers updates.differenceTooLong, default 10000.
+	TooLongAfter int
+	// ChannelTooLongAfter is the channel pts gap beyond which
+	// getChannelDifference answers updates.channelDifferenceTooLong, default 10000.
+	ChannelTooLongAfter int
+	// Now is the clock of the simulated world, default time.Now.
+	Now func() time.Time
+}
+
+// DefaultAccount is the account served when Config.Accounts is empty.
+func DefaultAccount() Account {
+	return Account{
+		Name:      "main",
+		BotToken:  "1000:simulated-token",
+		UserID:    1000,
+		FirstName: "tgnats sim bot",
+		Username:  "tgnats_sim_bot",
+	}
+}
+
+func (c *Config) setDefaults() {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:0"
+	}
+	if len(c.Accounts) == 0 {
+		c.Accounts = []Account{DefaultAccount()}
+	}
+	for i := range c.Accounts {
+		if c.Accounts[i].FirstName == "" {
+			c.Accounts[i].FirstName = c.Accounts[i].Name
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.SliceLimit <= 0 {
+		c.SliceLimit = 100
+	}
+	if c.TooLongAfter <= 0 {
+		c.TooLongAfter = 10000
+	}
+	if c.ChannelTooLongAfter <= 0 {
+		c.ChannelTooLongAfter = 10000
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Validate reports whether the configuration can be served.
+func (c *Config) Validate() error {
+	names := map[string]bool{}
+	tokens := map[string]bool{}
+	ids := map[int64]bool{}
+	for _, a := range c.Accounts {
+		switch {
+		case a.Name == "":
+			return fmt.Errorf("%w: account without name", ErrInvalid)
+		case a.BotToken == "":
+			return fmt.Errorf("%w: account %q without bot token", ErrInvalid, a.Name)
+		case a.UserID <= 0:
+			return fmt.Errorf("%w: account %q without user id", ErrInvalid, a.Name)
+		case names[a.Name]:
+			return fmt.Errorf("%w: duplicate account name %q", ErrInvalid, a.Name)
+		case tokens[a.BotToken]:
+			return fmt.Errorf("%w: duplicate bot token of account %q", ErrInvalid, a.Name)
+		case ids[a.UserID]:
+			return fmt.Errorf("%w: duplicate user id %d", ErrInvalid, a.UserID)
+		}
+		names[a.Name], tokens[a.BotToken], ids[a.UserID] = true, true, true
+	}
+	return nil
+}

@@ -1,0 +1,36 @@
+// Package sim is a simulated Telegram that speaks real MTProto on loopback,
+// built on gotd's tgtest server. A gotd telegram.Client (or the connector)
+// logs in as a bot and sees Telegram's update bookkeeping: a common box per
+// account (pts, seq, date; qts stays 0) for private chats and basic groups,
+// and a pts per channel, with pushes in the forms Telegram uses
+// (updateShortMessage, updateShortChatMessage, updates containers) and the
+// difference RPCs that recover what a client missed.
+//
+// What it guarantees:
+//
+//   - Every change is recorded in a ledger, per account and in production
+//     order, before it is pushed; the ledger is the ground truth end-to-end
+//     tests compare a connector's output with. Everything in the ledger is
+//     reachable through updates.getDifference / getChannelDifference
+//     (messages deleted later are still returned as created in the range).
+//   - With Config.Dir, each change is appended to a journal before any push,
+//     so a killed process (kill -9, not power loss: there is no fsync) loses
+//     nothing it reported; a restart with the same Dir and Accounts keeps the
+//     world, pts, seq, message ids, ledger, RSA key and (when free) the port.
+//   - Private and basic-group messages exist once per member account, each
+//     copy with the account's own id and pts; edits get strictly increasing
+//     edit dates, so each edit is a distinct version.
+//
+// Faults (Withhold, DuplicateNext, ReorderNext, PushTooLong, FloodWait,
+// DropConnections) exercise a client's gap handling.
+//
+// Limits: one DC (2), bots only (auth.importBotAuthorization), no files,
+// no sending through the API (the world changes only through this
+// package's methods), qts unused, channel and chat creation produce no
+// service message (a channel starts at pts 1, empty). Auth keys live in
+// memory: after a restart clients re-key and must log in again. Pushes
+// go to the latest session of every connected auth key of the account; a
+// push that cannot be delivered is dropped, as on Telegram. updates.getDifference
+// reports every channel changed at or after the request's date as
+// updateChannelTooLong, which may repeat channels the client is current on.
+package sim

@@ -1,0 +1,87 @@
+package sim
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	mu            sync.Mutex
+	pushesSent    map[string]uint64
+	pushesDropped map[string]uint64
+	faults        map[string]uint64
+}
+
+func newMetrics() *metrics {
+	return &metrics{pushesSent: map[string]uint64{}, pushesDropped: map[string]uint64{}, faults: map[string]uint64{}}
+}
+
+func (m *metrics) add(counter *map[string]uint64, key string) {
+	m.mu.Lock()
+	(*counter)[key]++
+	m.mu.Unlock()
+}
+
+func (m *metrics) fault(kind string) { m.add(&m.faults, kind) }
+
+var (
+	descLedger  = prometheus.NewDesc("tgsim_ledger_entries", "Changes recorded in the ledger.", []string{"account", "action"}, nil)
+	descLive    = prometheus.NewDesc("tgsim_live_sessions", "Auth keys of the account connected now.", []string{"account"}, nil)
+	descMaxLive = prometheus.NewDesc("tgsim_max_concurrent_sessions", "Most auth keys of the account connected at one time.", []string{"account"}, nil)
+	descSent    = prometheus.NewDesc("tgsim_pushes_sent_total", "Updates pushed to a session.", []string{"account"}, nil)
+	descDropped = prometheus.NewDesc("tgsim_pushes_dropped_total", "Updates that found no live session or failed to send.", []string{"account"}, nil)
+	descFaults  = prometheus.NewDesc("tgsim_faults_total", "Injected faults by kind.", []string{"fault"}, nil)
+)
+
+type collector struct{ s *Sim }
+
+// Collector exports ledger counts by account and action, live sessions,
+// pushes and injected faults.
+func (s *Sim) Collector() prometheus.Collector { return collector{s: s} }
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLedger, descLive, descMaxLive, descSent, descDropped, descFaults} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.s
+	type key struct{ account, action string }
+	counts := map[key]int{}
+	var names []string
+	s.mu.Lock()
+	for _, a := range s.w.accounts {
+		names = append(names, a.Name)
+		for _, e := range a.Ledger {
+			counts[key{a.Name, e.Action}]++
+		}
+	}
+	s.mu.Unlock()
+	for _, k := range slices.SortedFunc(maps.Keys(counts), func(a, b key) int {
+		if a.account != b.account {
+			return cmp.Compare(a.account, b.account)
+		}
+		return cmp.Compare(a.action, b.action)
+	}) {
+		ch <- prometheus.MustNewConstMetric(descLedger, prometheus.GaugeValue, float64(counts[k]), k.account, k.action)
+	}
+	live := s.liveSessionCounts()
+	for _, n := range names {
+		ch <- prometheus.MustNewConstMetric(descLive, prometheus.GaugeValue, float64(live[n]), n)
+		ch <- prometheus.MustNewConstMetric(descMaxLive, prometheus.GaugeValue, float64(s.MaxConcurrentSessions(n)), n)
+	}
+	s.metrics.mu.Lock()
+	defer s.metrics.mu.Unlock()
+	for _, n := range names {
+		ch <- prometheus.MustNewConstMetric(descSent, prometheus.CounterValue, float64(s.metrics.pushesSent[n]), n)
+		ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(s.metrics.pushesDropped[n]), n)
+	}
+	for _, f := range slices.Sorted(maps.Keys(s.metrics.faults)) {
+		ch <- prometheus.MustNewConstMetric(descFaults, prometheus.CounterValue, float64(s.metrics.faults[f]), f)
+	}
+}

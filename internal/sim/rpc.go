@@ -1,0 +1,341 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// msgsAckTypeID is mt.MsgsAck (msgs_ack#62d6b459); the mt package is internal to gotd.
+const msgsAckTypeID = 0x62d6b459
+
+// Errors the simulated Telegram answers with.
+var (
+	errUnregistered       = tgerr.New(401, "AUTH_KEY_UNREGISTERED")
+	errTokenInvalid       = tgerr.New(400, "ACCESS_TOKEN_INVALID")
+	errChannelInvalid     = tgerr.New(400, "CHANNEL_INVALID")
+	errPeerInvalid        = tgerr.New(400, "PEER_ID_INVALID")
+	errChatInvalid        = tgerr.New(400, "CHAT_ID_INVALID")
+	errTimestampInvalid   = tgerr.New(400, "PERSISTENT_TIMESTAMP_INVALID")
+	errInternalSimulation = tgerr.New(500, "INTERNAL_SIMULATION_ERROR")
+)
+
+// publicMethods may be called before authorization.
+var publicMethods = []uint32{
+	tg.HelpGetConfigRequestTypeID,
+	tg.HelpGetCDNConfigRequestTypeID,
+	tg.HelpGetNearestDCRequestTypeID,
+	tg.AuthImportBotAuthorizationRequestTypeID,
+}
+
+// gate runs before the dispatcher: it swallows acks, applies flood waits
+// and refuses unauthorized calls, and remembers each account's sessions.
+func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
+	id, err := req.Buf.PeekID()
+	if err != nil {
+		return err
+	}
+	// Any message of an authorized key, even an ack or a public method,
+	// makes its session the one to push to: after a reconnect the client
+	// may call nothing else for a long time.
+	_, authorized := s.authorize(req.Session)
+	if id == msgsAckTypeID {
+		return nil
+	}
+	if secs, ok := s.takeFlood(id); ok {
+		s.metrics.fault("flood_wait")
+		return tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(secs))
+	}
+	if !authorized && !slices.Contains(publicMethods, id) {
+		return errUnregistered
+	}
+	return s.dispatch.OnMessage(srv, req)
+}
+
+// authorize returns the account req's auth key logged in as, and records
+// the session as the one to push to.
+func (s *Sim) authorize(sess tgtest.Session) (string, bool) {
+	s.net.Lock()
+	defer s.net.Unlock()
+	acc, ok := s.authKeys[sess.AuthKey.ID]
+	if !ok {
+		return "", false
+	}
+	if s.sessions[acc] == nil {
+		s.sessions[acc] = map[[8]byte]tgtest.Session{}
+	}
+	s.sessions[acc][sess.AuthKey.ID] = sess
+	return acc, true
+}
+
+// rpc is a handler of an authorized method: it runs with the world locked
+// and returns the result to send.
+type rpc func(a *account, req *tgtest.Request) (bin.Encoder, error)
+
+func (s *Sim) handle(d *tgtest.Dispatcher, id uint32, h rpc) {
+	d.HandleFunc(id, func(srv *tgtest.Server, req *tgtest.Request) error {
+		name, ok := s.authorize(req.Session)
+		if !ok {
+			return errUnregistered
+		}
+		s.mu.Lock()
+		res, err := h(s.w.byName[name], req)
+		s.mu.Unlock()
+		if err != nil {
+			var rpcErr *tgerr.Error
+			if errors.As(err, &rpcErr) {
+				return rpcErr
+			}
+			s.log.Warn("rpc failed", "method", fmt.Sprintf("%#x", id), "err", err)
+			return errInternalSimulation
+		}
+		return srv.SendResult(req, res)
+	})
+}
+
+func (s *Sim) register(d *tgtest.Dispatcher) {
+	d.HandleFunc(tg.AuthImportBotAuthorizationRequestTypeID, s.onImportBotAuthorization)
+	d.HandleFunc(tg.HelpGetNearestDCRequestTypeID, func(srv *tgtest.Server, req *tgtest.Request) error {
+		var r tg.HelpGetNearestDCRequest
+		if err := r.Decode(req.Buf); err != nil {
+			return err
+		}
+		return srv.SendResult(req, &tg.NearestDC{Country: "NL", ThisDC: dcID, NearestDC: dcID})
+	})
+	d.HandleFunc(tg.UsersGetUsersRequestTypeID, s.onGetUsers)
+	s.handle(d, tg.UpdatesGetStateRequestTypeID, s.onGetState)
+	s.handle(d, tg.UpdatesGetDifferenceRequestTypeID, s.onGetDifference)
+	s.handle(d, tg.UpdatesGetChannelDifferenceRequestTypeID, s.onGetChannelDifference)
+	s.handle(d, tg.MessagesGetHistoryRequestTypeID, s.onGetHistory)
+	s.handle(d, tg.ChannelsGetChannelsRequestTypeID, s.onGetChannels)
+	s.handle(d, tg.MessagesGetChatsRequestTypeID, s.onGetChats)
+}
+
+func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request) error {
+	var r tg.AuthImportBotAuthorizationRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	var acc *account
+	for _, a := range s.w.accounts {
+		if a.BotToken == r.BotAuthToken {
+			acc = a
+		}
+	}
+	var self *tg.User
+	if acc != nil {
+		self = s.w.tgUser(acc, acc.UserID)
+	}
+	s.mu.Unlock()
+	if acc == nil {
+		return errTokenInvalid
+	}
+	s.net.Lock()
+	s.authKeys[req.Session.AuthKey.ID] = acc.Name
+	for _, m := range s.sessions {
+		delete(m, req.Session.AuthKey.ID) // the key may have been another account's
+	}
+	if s.sessions[acc.Name] == nil {
+		s.sessions[acc.Name] = map[[8]byte]tgtest.Session{}
+	}
+	s.sessions[acc.Name][req.Session.AuthKey.ID] = req.Session
+	s.liveLocked()
+	s.net.Unlock()
+	s.log.Debug("bot logged in", "account", acc.Name)
+	return srv.SendResult(req, &tg.AuthAuthorization{User: self})
+}
+
+// onGetUsers is registered directly (not through handle) because gotd
+// calls it on every connect: it must answer 401 for unknown keys.
+func (s *Sim) onGetUsers(srv *tgtest.Server, req *tgtest.Request) error {
+	var r tg.UsersGetUsersRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return err
+	}
+	name, ok := s.authorize(req.Session)
+	if !ok {
+		return errUnregistered
+	}
+	s.mu.Lock()
+	a := s.w.byName[name]
+	var users []bin.Encoder
+	for _, in := range r.ID {
+		var id int64
+		switch u := in.(type) {
+		case *tg.InputUserSelf:
+			id = a.UserID
+		case *tg.InputUser:
+			id = u.UserID
+		case *tg.InputUserFromMessage:
+			id = u.UserID
+		}
+		if u := s.w.tgUser(a, id); u != nil {
+			users = append(users, u)
+		}
+	}
+	s.mu.Unlock()
+	return srv.SendVector(req, users...)
+}
+
+func (s *Sim) onGetState(a *account, req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.UpdatesGetStateRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	return &tg.UpdatesState{Pts: a.Box.Pts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
+}
+
+func (s *Sim) inputChannel(in tg.InputChannelClass) (*channel, error) {
+	c, ok := in.(*tg.InputChannel)
+	if !ok {
+		return nil, errChannelInvalid
+	}
+	ch, ok := s.w.channels[c.ChannelID]
+	if !ok || ch.AccessHash != c.AccessHash {
+		return nil, errChannelInvalid
+	}
+	return ch, nil
+}
+
+func (s *Sim) onGetChannels(a *account, req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.ChannelsGetChannelsRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	res := &tg.MessagesChats{}
+	for _, in := range r.ID {
+		ch, err := s.inputChannel(in)
+		if err != nil {
+			return nil, err
+		}
+		res.Chats = append(res.Chats, s.w.tgChat(schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID}))
+	}
+	return res, nil
+}
+
+func (s *Sim) onGetChats(a *account, req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.MessagesGetChatsRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	res := &tg.MessagesChats{}
+	for _, id := range r.ID {
+		c := s.w.tgChat(schema.PeerRef{Kind: schema.PeerChat, ID: id})
+		if c == nil {
+			return nil, errChatInvalid
+		}
+		res.Chats = append(res.Chats, c)
+	}
+	return res, nil
+}
+
+// inputPeer resolves a peer of a's view, checking access hashes.
+func (s *Sim) inputPeer(a *account, in tg.InputPeerClass) (schema.PeerRef, error) {
+	switch p := in.(type) {
+	case *tg.InputPeerSelf:
+		return schema.PeerRef{Kind: schema.PeerUser, ID: a.UserID}, nil
+	case *tg.InputPeerUser:
+		u, ok := s.w.users[p.UserID]
+		if !ok || u.AccessHash != p.AccessHash {
+			return schema.PeerRef{}, errPeerInvalid
+		}
+		return schema.PeerRef{Kind: schema.PeerUser, ID: p.UserID}, nil
+	case *tg.InputPeerChat:
+		if _, ok := s.w.chats[p.ChatID]; !ok {
+			return schema.PeerRef{}, errPeerInvalid
+		}
+		return schema.PeerRef{Kind: schema.PeerChat, ID: p.ChatID}, nil
+	case *tg.InputPeerChannel:
+		ch, err := s.inputChannel(&tg.InputChannel{ChannelID: p.ChannelID, AccessHash: p.AccessHash})
+		if err != nil {
+			return schema.PeerRef{}, err
+		}
+		return schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID}, nil
+	}
+	return schema.PeerRef{}, errPeerInvalid
+}
+
+// onGetHistory answers messages.getHistory: newest first, offset_id
+// exclusive, add_offset shifting the window, max_id/min_id exclusive bounds.
+func (s *Sim) onGetHistory(a *account, req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.MessagesGetHistoryRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	peer, err := s.inputPeer(a, r.Peer)
+	if err != nil {
+		return nil, err
+	}
+	b := a.Box
+	var ch *channel
+	if peer.Kind == schema.PeerChannel {
+		ch = s.w.channels[peer.ID]
+		b = ch.Box
+	}
+	// Live messages of the chat, newest first.
+	ids := b.ByPeer[peer]
+	var all []*message
+	for i := len(ids) - 1; i >= 0; i-- {
+		if m := b.Msgs[ids[i]]; !m.Deleted {
+			all = append(all, m)
+		}
+	}
+	limit := r.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	start := 0
+	switch {
+	case r.OffsetID > 0:
+		start = len(all)
+		for i, m := range all {
+			if m.ID < r.OffsetID {
+				start = i
+				break
+			}
+		}
+	case r.OffsetDate > 0:
+		start = len(all)
+		for i, m := range all {
+			if m.Date < r.OffsetDate {
+				start = i
+				break
+			}
+		}
+	}
+	start += r.AddOffset
+	end := start + limit
+	start = max(start, 0)
+	end = min(end, len(all))
+	rf := newRefs()
+	var msgs []tg.MessageClass
+	for i := start; i < end; i++ {
+		m := all[i]
+		if r.MaxID > 0 && m.ID >= r.MaxID || r.MinID > 0 && m.ID <= r.MinID {
+			continue
+		}
+		rf.message(m)
+		msgs = append(msgs, s.w.tgMessage(a, m))
+	}
+	if ch != nil {
+		rf.peer(peer)
+		return &tg.MessagesChannelMessages{Pts: ch.Box.Pts, Count: len(all), OffsetIDOffset: max(start, 0),
+			Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
+	}
+	if peer.Kind == schema.PeerChat {
+		rf.peer(peer)
+	}
+	if len(msgs) < len(all) {
+		return &tg.MessagesMessagesSlice{Count: len(all), Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
+	}
+	return &tg.MessagesMessages{Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
+}

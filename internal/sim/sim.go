@@ -1,0 +1,492 @@
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgtest"
+	"github.com/gotd/td/tgtest/services"
+	tgconfig "github.com/gotd/td/tgtest/services/config"
+	"github.com/gotd/td/transport"
+	"go.uber.org/zap"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// dcID is the single DC the simulator serves.
+const dcID = 2
+
+const (
+	keyFile  = "key.pem"
+	portFile = "port"
+)
+
+// Sim is a simulated Telegram. Create it with New, serve it with Run.
+type Sim struct {
+	cfg Config
+	log *slog.Logger
+	key *rsa.PrivateKey
+
+	// mu guards the world, the journal and the faults.
+	mu      sync.Mutex
+	w       *world
+	j       *journal
+	f       faults
+	closed  bool
+	pushers map[string]*pusher
+
+	// net guards everything about connections and authorizations.
+	net      sync.Mutex
+	srv      *tgtest.Server
+	endpoint Endpoint
+	conns    map[*trackedConn]struct{}
+	authKeys map[[8]byte]string                    // auth key id → account name
+	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
+	maxLive  map[string]int
+	flood    map[uint32]floodRule
+
+	dispatch *tgtest.Dispatcher
+	running  atomic.Bool
+	ready    chan struct{}
+	metrics  *metrics
+}
+
+type floodRule struct {
+	seconds int
+	times   int
+}
+
+// New creates a simulator. With Config.Dir it loads (or creates) the RSA
+// key and replays the journal, so the world continues where it stopped.
+func New(cfg Config) (*Sim, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sim{
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "sim"),
+		w:        newWorld(cfg.Accounts),
+		pushers:  map[string]*pusher{},
+		conns:    map[*trackedConn]struct{}{},
+		authKeys: map[[8]byte]string{},
+		sessions: map[string]map[[8]byte]tgtest.Session{},
+		maxLive:  map[string]int{},
+		flood:    map[uint32]floodRule{},
+		ready:    make(chan struct{}),
+		metrics:  newMetrics(),
+	}
+	for _, a := range cfg.Accounts {
+		s.pushers[a.Name] = newPusher()
+	}
+	if cfg.Dir == "" {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, fmt.Errorf("generate key: %w", err)
+		}
+		s.key = k
+		return s, nil
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create dir: %w", err)
+	}
+	k, err := loadOrCreateKey(filepath.Join(cfg.Dir, keyFile))
+	if err != nil {
+		return nil, err
+	}
+	s.key = k
+	j, ops, err := openJournal(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	s.j = j
+	for i := range ops {
+		if _, err := s.w.apply(&ops[i]); err != nil {
+			s.log.Warn("journal op not replayed", "index", i, "op", ops[i].Kind, "err", err)
+		}
+	}
+	s.log.Debug("world restored", "ops", len(ops))
+	return s, nil
+}
+
+func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		block, _ := pem.Decode(b)
+		if block == nil {
+			return nil, fmt.Errorf("%w: %s holds no PEM key", ErrInvalid, path)
+		}
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse key %s: %w", path, err)
+		}
+		return k, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read key: %w", err)
+	}
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	if err := writeFileAtomic(path, data); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("chmod key: %w", err)
+	}
+	return k, nil
+}
+
+// Ready is closed once Run listens; Endpoint is valid from then on.
+func (s *Sim) Ready() <-chan struct{} { return s.ready }
+
+// Endpoint returns where the simulator listens. Valid after Ready.
+func (s *Sim) Endpoint() Endpoint {
+	s.net.Lock()
+	defer s.net.Unlock()
+	return s.endpoint
+}
+
+// Run serves MTProto until ctx is done, then closes every connection and
+// the journal. It returns nil on ctx cancellation. Run may be called once.
+func (s *Sim) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer s.Close()
+	ln, err := s.listen(ctx)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+
+	d := tgtest.NewDispatcher()
+	tgconfig.NewService(&tg.Config{
+		DCOptions: []tg.DCOption{{ID: dcID, IPAddress: addr.IP.String(), Port: addr.Port, Static: true}},
+		Date:      int(s.cfg.Now().Unix()), Expires: int(s.cfg.Now().Add(time.Hour).Unix()),
+		ThisDC: dcID, ChatSizeMax: 200, MegagroupSizeMax: 200000, CallReceiveTimeoutMs: 20000,
+		CallRingTimeoutMs: 90000, CallConnectTimeoutMs: 30000, CallPacketTimeoutMs: 10000,
+		MeURLPrefix: "https://t.me/", CaptionLengthMax: 1024, MessageLengthMax: 4096,
+		OnlineUpdatePeriodMs: 210000, OfflineBlurTimeoutMs: 5000, OnlineCloudTimeoutMs: 300000,
+		EditTimeLimit: 172800, ForwardedCountMax: 100,
+	}, &tg.CDNConfig{}).Register(d)
+	s.register(d)
+	d.Fallback(services.NotImplemented)
+	s.dispatch = d
+
+	srv := tgtest.NewServer(tgtest.NewPrivateKey(s.key), tgtest.UnpackInvoke(tgtest.HandlerFunc(s.gate)), tgtest.ServerOptions{
+		DC:          dcID,
+		Logger:      zap.NewNop(),
+		ReadTimeout: 10 * time.Minute,
+	})
+	s.net.Lock()
+	s.srv = srv
+	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey)}
+	s.net.Unlock()
+	s.log.Info("simulator listening", "addr", addr.String(), "dir", s.cfg.Dir)
+	close(s.ready)
+
+	var wg sync.WaitGroup
+	for name, p := range s.pushers {
+		wg.Go(func() { s.runPusher(ctx, name, p) })
+	}
+	wg.Go(func() {
+		<-ctx.Done()
+		s.DropConnections()
+	})
+	err = srv.Serve(ctx, transport.ListenCodec(newSniffCodec, &trackedListener{Listener: ln, sim: s}))
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// Close closes the journal; later changes fail with ErrClosed. Run calls it
+// on return; call it yourself only for a simulator that never ran.
+func (s *Sim) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.j.close()
+}
+
+func (s *Sim) listen(ctx context.Context) (net.Listener, error) {
+	var lc net.ListenConfig
+	addr := s.cfg.Listen
+	if s.cfg.Dir != "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err == nil && port == "0" {
+			if b, err := os.ReadFile(filepath.Join(s.cfg.Dir, portFile)); err == nil {
+				if p, err := strconv.Atoi(string(b)); err == nil && p > 0 {
+					if ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(p))); err == nil {
+						return ln, nil
+					}
+					s.log.Info("persisted port busy, listening on a new one", "port", p)
+				}
+			}
+		}
+	}
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if s.cfg.Dir != "" {
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		if err := writeFileAtomic(filepath.Join(s.cfg.Dir, portFile), []byte(port)); err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+	}
+	return ln, nil
+}
+
+// change applies o, journals it and queues its pushes.
+func (s *Sim) change(o *op) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	o.Now = s.cfg.Now().Unix()
+	s.w.live = true
+	s.w.pushes = s.w.pushes[:0]
+	res, err := s.w.apply(o)
+	s.w.live = false
+	if err != nil {
+		return 0, err
+	}
+	if err := s.j.append(o); err != nil {
+		// The world is now ahead of the journal: a restart loses this op.
+		s.log.Error("journal append failed", "op", o.Kind, "err", err)
+		return res, err
+	}
+	for _, p := range s.w.pushes {
+		s.enqueueLocked(p)
+	}
+	s.w.pushes = s.w.pushes[:0]
+	return res, nil
+}
+
+// CreateUser adds a user to the world and returns its id.
+func (s *Sim) CreateUser(first, last, username string) int64 {
+	id, err := s.change(&op{Kind: opUser, First: first, Last: last, Username: username})
+	if err != nil {
+		s.log.Error("create user", "err", err)
+	}
+	return id
+}
+
+// CreateChat creates a basic group (schema.PeerChat) or a supergroup
+// (schema.PeerChannel) with the given users; every account is a member.
+func (s *Sim) CreateChat(kind schema.PeerKind, title string, members ...int64) (schema.PeerRef, error) {
+	id, err := s.change(&op{Kind: opChat, PeerKind: kind, Title: title, Members: members})
+	if err != nil {
+		return schema.PeerRef{}, fmt.Errorf("create chat: %w", err)
+	}
+	return schema.PeerRef{Kind: kind, ID: id}, nil
+}
+
+// CreateBroadcast creates a broadcast channel; every account is a member.
+func (s *Sim) CreateBroadcast(title string) (schema.PeerRef, error) {
+	id, err := s.change(&op{Kind: opBroadcast, Title: title})
+	if err != nil {
+		return schema.PeerRef{}, fmt.Errorf("create broadcast: %w", err)
+	}
+	return schema.PeerRef{Kind: schema.PeerChannel, ID: id}, nil
+}
+
+// SendMessage posts m and returns its id (for basic groups: the id in
+// m.Account's copy). Every member account gets it recorded and pushed.
+func (s *Sim) SendMessage(ctx context.Context, m Outgoing) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	id, err := s.change(&op{Kind: opSend, Out: &m})
+	if err != nil {
+		return 0, fmt.Errorf("send message: %w", err)
+	}
+	return int(id), nil
+}
+
+// EditMessage edits the text of a message; account names whose copy msgID
+// is (ignored for channels). Every copy gets a strictly newer edit date.
+func (s *Sim) EditMessage(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := s.change(&op{Kind: opEdit, Chat: chat, Account: account, IDs: []int{msgID}, Text: text}); err != nil {
+		return fmt.Errorf("edit message: %w", err)
+	}
+	return nil
+}
+
+// DeleteMessages deletes messages (ids as account sees them; ignored for
+// channels) for everyone. Already deleted ids are skipped.
+func (s *Sim) DeleteMessages(ctx context.Context, chat schema.PeerRef, account string, ids ...int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := s.change(&op{Kind: opDelete, Chat: chat, Account: account, IDs: ids}); err != nil {
+		return fmt.Errorf("delete messages: %w", err)
+	}
+	return nil
+}
+
+// Ledger returns every change account saw, in production order.
+func (s *Sim) Ledger(account string) []LedgerEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.w.byName[account]
+	if !ok {
+		return nil
+	}
+	return slices.Clone(a.Ledger)
+}
+
+// State returns account's common-box state (pts, qts, date, seq) as
+// updates.getState would answer it.
+func (s *Sim) State(account string) (tg.UpdatesState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.w.account(account)
+	if err != nil {
+		return tg.UpdatesState{}, err
+	}
+	return tg.UpdatesState{Pts: a.Box.Pts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
+}
+
+// ChannelPts returns a channel's pts.
+func (s *Sim) ChannelPts(channelID int64) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.w.channels[channelID]
+	if !ok {
+		return 0, fmt.Errorf("%w: channel %d", ErrNotFound, channelID)
+	}
+	return ch.Box.Pts, nil
+}
+
+// FloodWait makes the next times calls of the TL method with id method
+// answer 420 FLOOD_WAIT_<seconds>.
+func (s *Sim) FloodWait(method uint32, seconds, times int) {
+	s.net.Lock()
+	defer s.net.Unlock()
+	if times <= 0 {
+		delete(s.flood, method)
+		return
+	}
+	s.flood[method] = floodRule{seconds: seconds, times: times}
+}
+
+func (s *Sim) takeFlood(method uint32) (int, bool) {
+	s.net.Lock()
+	defer s.net.Unlock()
+	r, ok := s.flood[method]
+	if !ok {
+		return 0, false
+	}
+	r.times--
+	if r.times <= 0 {
+		delete(s.flood, method)
+	} else {
+		s.flood[method] = r
+	}
+	return r.seconds, true
+}
+
+// DropConnections closes every live client connection.
+func (s *Sim) DropConnections() {
+	s.net.Lock()
+	conns := make([]*trackedConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.net.Unlock()
+	if len(conns) > 0 {
+		s.metrics.fault("dropped_connection")
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// MaxConcurrentSessions returns the largest number of auth keys of account
+// that were connected at one time.
+func (s *Sim) MaxConcurrentSessions(account string) int {
+	s.net.Lock()
+	defer s.net.Unlock()
+	return s.maxLive[account]
+}
+
+// sessionsOf returns the latest session of each connected auth key of account.
+func (s *Sim) sessionsOf(account string) []tgtest.Session {
+	s.net.Lock()
+	defer s.net.Unlock()
+	out := make([]tgtest.Session, 0, len(s.sessions[account]))
+	for _, sess := range s.sessions[account] {
+		out = append(out, sess)
+	}
+	return out
+}
+
+// liveLocked recomputes the connected auth keys per account. s.net must be held.
+func (s *Sim) liveLocked() map[string]map[[8]byte]bool {
+	live := map[string]map[[8]byte]bool{}
+	for c := range s.conns {
+		k, ok := c.authKey()
+		if !ok {
+			continue
+		}
+		acc, ok := s.authKeys[k]
+		if !ok {
+			continue
+		}
+		if live[acc] == nil {
+			live[acc] = map[[8]byte]bool{}
+		}
+		live[acc][k] = true
+	}
+	for acc, keys := range live {
+		s.maxLive[acc] = max(s.maxLive[acc], len(keys))
+	}
+	// Forget sessions whose auth key has no connection left.
+	for acc, m := range s.sessions {
+		for k := range m {
+			if !live[acc][k] {
+				delete(m, k)
+			}
+		}
+	}
+	return live
+}
+
+func (s *Sim) liveSessionCounts() map[string]int {
+	s.net.Lock()
+	defer s.net.Unlock()
+	out := map[string]int{}
+	for acc, keys := range s.liveLocked() {
+		out[acc] = len(keys)
+	}
+	return out
+}

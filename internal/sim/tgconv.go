@@ -1,0 +1,276 @@
+package sim
+
+import (
+	"slices"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Conversions of the world into the tg types a client receives. All of
+// them run with the world locked.
+
+// refs collects the users and chats a response references.
+type refs struct {
+	users map[int64]bool
+	chats map[schema.PeerRef]bool
+}
+
+func newRefs() *refs {
+	return &refs{users: map[int64]bool{}, chats: map[schema.PeerRef]bool{}}
+}
+
+func (r *refs) peer(p schema.PeerRef) {
+	if p.Kind == schema.PeerUser {
+		r.users[p.ID] = true
+	} else {
+		r.chats[p] = true
+	}
+}
+
+func (r *refs) message(m *message) {
+	r.peer(m.Peer)
+	if m.From != 0 {
+		r.users[m.From] = true
+	}
+	if m.Fwd != nil {
+		r.users[m.Fwd.From] = true
+	}
+	for _, u := range m.SvcUsers {
+		r.users[u] = true
+	}
+}
+
+func (w *world) tgUsers(viewer *account, r *refs) []tg.UserClass {
+	ids := make([]int64, 0, len(r.users))
+	for id := range r.users {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]tg.UserClass, 0, len(ids))
+	for _, id := range ids {
+		if u := w.tgUser(viewer, id); u != nil {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (w *world) tgChats(r *refs) []tg.ChatClass {
+	keys := make([]schema.PeerRef, 0, len(r.chats))
+	for p := range r.chats {
+		keys = append(keys, p)
+	}
+	slices.SortFunc(keys, func(a, b schema.PeerRef) int {
+		if a.Kind != b.Kind {
+			if a.Kind < b.Kind {
+				return -1
+			}
+			return 1
+		}
+		return int(a.ID - b.ID)
+	})
+	out := make([]tg.ChatClass, 0, len(keys))
+	for _, p := range keys {
+		if c := w.tgChat(p); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (w *world) tgUser(viewer *account, id int64) *tg.User {
+	u, ok := w.users[id]
+	if !ok {
+		return nil
+	}
+	return &tg.User{
+		ID: u.ID, AccessHash: u.AccessHash, FirstName: u.First, LastName: u.Last, Username: u.Username,
+		Bot: u.Bot, Self: viewer != nil && viewer.UserID == id,
+	}
+}
+
+func (w *world) tgChat(p schema.PeerRef) tg.ChatClass {
+	switch p.Kind {
+	case schema.PeerChat:
+		c, ok := w.chats[p.ID]
+		if !ok {
+			return nil
+		}
+		return &tg.Chat{ID: c.ID, Title: c.Title, Photo: &tg.ChatPhotoEmpty{},
+			ParticipantsCount: len(c.Members) + len(w.accounts), Date: c.Date, Version: 1}
+	case schema.PeerChannel:
+		c, ok := w.channels[p.ID]
+		if !ok {
+			return nil
+		}
+		return &tg.Channel{ID: c.ID, AccessHash: c.AccessHash, Title: c.Title, Photo: &tg.ChatPhotoEmpty{},
+			Date: c.Date, Broadcast: c.Broadcast, Megagroup: !c.Broadcast,
+			ParticipantsCount: len(c.Members) + len(w.accounts)}
+	}
+	return nil
+}
+
+func tgPeer(p schema.PeerRef) tg.PeerClass {
+	switch p.Kind {
+	case schema.PeerChat:
+		return &tg.PeerChat{ChatID: p.ID}
+	case schema.PeerChannel:
+		return &tg.PeerChannel{ChannelID: p.ID}
+	}
+	return &tg.PeerUser{UserID: p.ID}
+}
+
+func tgEntities(es []schema.Entity) []tg.MessageEntityClass {
+	var out []tg.MessageEntityClass
+	for _, e := range es {
+		switch e.Type {
+		case "bold":
+			out = append(out, &tg.MessageEntityBold{Offset: e.Offset, Length: e.Length})
+		case "italic":
+			out = append(out, &tg.MessageEntityItalic{Offset: e.Offset, Length: e.Length})
+		case "code":
+			out = append(out, &tg.MessageEntityCode{Offset: e.Offset, Length: e.Length})
+		case "pre":
+			out = append(out, &tg.MessageEntityPre{Offset: e.Offset, Length: e.Length, Language: e.Language})
+		case "url":
+			out = append(out, &tg.MessageEntityURL{Offset: e.Offset, Length: e.Length})
+		case "text_url":
+			out = append(out, &tg.MessageEntityTextURL{Offset: e.Offset, Length: e.Length, URL: e.URL})
+		case "mention":
+			out = append(out, &tg.MessageEntityMention{Offset: e.Offset, Length: e.Length})
+		case "mention_name":
+			out = append(out, &tg.MessageEntityMentionName{Offset: e.Offset, Length: e.Length, UserID: e.UserID})
+		case "hashtag":
+			out = append(out, &tg.MessageEntityHashtag{Offset: e.Offset, Length: e.Length})
+		default:
+			out = append(out, &tg.MessageEntityUnknown{Offset: e.Offset, Length: e.Length})
+		}
+	}
+	return out
+}
+
+func tgFwd(f *forward) tg.MessageFwdHeader {
+	if f == nil {
+		return tg.MessageFwdHeader{}
+	}
+	return tg.MessageFwdHeader{FromID: &tg.PeerUser{UserID: f.From}, Date: f.Date}
+}
+
+func tgReply(id int) tg.MessageReplyHeaderClass {
+	if id == 0 {
+		return nil
+	}
+	return &tg.MessageReplyHeader{ReplyToMsgID: id}
+}
+
+func tgMedia(m *message) tg.MessageMediaClass {
+	fileRef := []byte{byte(m.MediaID), byte(m.MediaID >> 8), byte(m.MediaID >> 16), 1}
+	switch m.Media {
+	case "photo":
+		return &tg.MessageMediaPhoto{Photo: &tg.Photo{
+			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: fileRef, Date: m.Date, DCID: dcID,
+			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "x", W: 800, H: 600, Size: 48213}},
+		}}
+	case "document":
+		return &tg.MessageMediaDocument{Document: &tg.Document{
+			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: fileRef, Date: m.Date, DCID: dcID,
+			MimeType: "application/pdf", Size: 102400,
+			Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: "report.pdf"}},
+		}}
+	}
+	return nil
+}
+
+// tgMessage renders m as viewer sees it.
+func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
+	out := m.Out
+	if m.Peer.Kind == schema.PeerChannel {
+		out = m.From != 0 && viewer != nil && m.From == viewer.UserID
+	}
+	var from tg.PeerClass
+	if m.From != 0 {
+		from = &tg.PeerUser{UserID: m.From}
+	}
+	if m.Service != "" {
+		return &tg.MessageService{
+			ID: m.ID, Out: out, FromID: from, PeerID: tgPeer(m.Peer), Date: m.Date,
+			Action: &tg.MessageActionChatAddUser{Users: slices.Clone(m.SvcUsers)},
+		}
+	}
+	return &tg.Message{
+		ID: m.ID, Out: out, Post: m.Post, FromID: from, PeerID: tgPeer(m.Peer), Date: m.Date, EditDate: m.EditDate,
+		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: tgReply(m.ReplyTo),
+		Media: tgMedia(m),
+	}
+}
+
+// tgEventUpdate renders a box event as the update Telegram pushes for it
+// (not used for new messages in differences, which go to new_messages).
+func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.UpdateClass {
+	if channelID != 0 {
+		switch ev.Kind {
+		case evNew:
+			return &tg.UpdateNewChannelMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+		case evEdit:
+			return &tg.UpdateEditChannelMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+		default:
+			return &tg.UpdateDeleteChannelMessages{ChannelID: channelID, Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
+		}
+	}
+	switch ev.Kind {
+	case evNew:
+		return &tg.UpdateNewMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+	case evEdit:
+		return &tg.UpdateEditMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+	default:
+		return &tg.UpdateDeleteMessages{Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
+	}
+}
+
+func (w *world) eventRefs(r *refs, channelID int64, ev *event) {
+	if channelID != 0 {
+		r.chats[schema.PeerRef{Kind: schema.PeerChannel, ID: channelID}] = true
+	}
+	if ev.Kind != evDelete {
+		r.message(&ev.Msg)
+	}
+}
+
+// buildPush renders a push as the tg.UpdatesClass Telegram would send.
+func (w *world) buildPush(p push) tg.UpdatesClass {
+	a := w.byName[p.Account]
+	if p.TooLong {
+		return &tg.UpdatesTooLong{}
+	}
+	ev := &p.Event
+	if p.Short {
+		m := &ev.Msg
+		if m.Peer.Kind == schema.PeerChat {
+			return &tg.UpdateShortChatMessage{
+				Out: m.Out, ID: m.ID, FromID: m.From, ChatID: m.Peer.ID, Message: m.Text,
+				Pts: ev.Pts, PtsCount: ev.PtsCount, Date: m.Date, FwdFrom: tgFwd(m.Fwd),
+				ReplyTo: tgReply(m.ReplyTo), Entities: tgEntities(m.Entities),
+			}
+		}
+		return &tg.UpdateShortMessage{
+			Out: m.Out, ID: m.ID, UserID: m.Peer.ID, Message: m.Text,
+			Pts: ev.Pts, PtsCount: ev.PtsCount, Date: m.Date, FwdFrom: tgFwd(m.Fwd),
+			ReplyTo: tgReply(m.ReplyTo), Entities: tgEntities(m.Entities),
+		}
+	}
+	r := newRefs()
+	w.eventRefs(r, p.Channel, ev)
+	seq := ev.Seq
+	if p.Channel != 0 {
+		seq = 0
+	}
+	return &tg.Updates{
+		Updates: []tg.UpdateClass{w.tgEventUpdate(a, p.Channel, ev)},
+		Users:   w.tgUsers(a, r),
+		Chats:   w.tgChats(r),
+		Date:    ev.Date,
+		Seq:     seq,
+	}
+}

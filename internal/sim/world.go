@@ -1,0 +1,711 @@
+package sim
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"time"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// The world is the simulated Telegram's state. Every change is an op: the
+// op is applied to the world (validating everything before mutating
+// anything), then appended to the journal, so that replaying the journal
+// with the same Accounts rebuilds the same world, pts, ids and ledger.
+
+// Op kinds stored in the journal.
+const (
+	opUser      = "user"
+	opChat      = "chat"
+	opChannel   = "channel"
+	opSend      = "send"
+	opEdit      = "edit"
+	opDelete    = "delete"
+	opScenario  = "scenario"
+	opBroadcast = "broadcast"
+)
+
+// op is one change of the world, as journaled.
+type op struct {
+	Kind     string          `json:"op"`
+	Now      int64           `json:"now"`
+	First    string          `json:"first,omitempty"`
+	Last     string          `json:"last,omitempty"`
+	Username string          `json:"username,omitempty"`
+	Title    string          `json:"title,omitempty"`
+	PeerKind schema.PeerKind `json:"peer_kind,omitempty"`
+	Members  []int64         `json:"members,omitempty"`
+	Out      *Outgoing       `json:"out,omitempty"`
+	Chat     schema.PeerRef  `json:"chat"`
+	Account  string          `json:"account,omitempty"`
+	IDs      []int           `json:"ids,omitempty"`
+	Text     string          `json:"text,omitempty"`
+	Scenario *Scenario       `json:"scenario,omitempty"`
+}
+
+// Outgoing is a message to produce with SendMessage.
+type Outgoing struct {
+	// Account selects whose private chat Chat is (Chat.Kind user), and whose
+	// copy's id SendMessage returns for basic groups. Default: the first account.
+	Account string `json:"account,omitempty"`
+	// Chat is the chat to post in; for private chats the other user.
+	Chat schema.PeerRef `json:"chat"`
+	// From is the sender: in private chats the other user (default) or the
+	// account's own user (an outgoing message); in groups any member
+	// (default: the first member that is not an account). Ignored in
+	// broadcast channels, whose messages are posts.
+	From int64  `json:"from,omitempty"`
+	Text string `json:"text,omitempty"`
+	// Entities are formatting spans of Text (UTF-16 offsets).
+	Entities []schema.Entity `json:"entities,omitempty"`
+	// ReplyTo is a message id in the same chat, as seen by Account.
+	ReplyTo int `json:"reply_to,omitempty"`
+	// Media is "photo", "document" or "".
+	Media string `json:"media,omitempty"`
+	// Forward makes the message a forward of another user's message.
+	Forward bool `json:"forward,omitempty"`
+	// Service is "chat_add_user" (From joined) or "" for a normal message.
+	Service string `json:"service,omitempty"`
+}
+
+// LedgerEntry is one change as one account sees it: the ground truth an
+// end-to-end test compares the connector's events with.
+type LedgerEntry struct {
+	Seq       uint64         `json:"seq"`
+	Account   string         `json:"account"`
+	Action    string         `json:"action"` // schema.ActionCreated, ActionEdited or ActionDeleted
+	Peer      schema.PeerRef `json:"peer"`
+	MessageID int            `json:"message_id"`
+	Version   int64          `json:"version"` // edit date (unix) for edits, else 0
+	Time      time.Time      `json:"time"`
+	Text      string         `json:"text"`
+}
+
+type user struct {
+	ID         int64
+	AccessHash int64
+	First      string
+	Last       string
+	Username   string
+	Bot        bool
+}
+
+type basicChat struct {
+	ID      int64
+	Title   string
+	Members []int64 // users that are not accounts; every account is a member too
+	Date    int
+}
+
+type forward struct {
+	From int64
+	Date int
+}
+
+// message is one copy of a message: in a common box (one copy per member
+// account, each with its own id) or in a channel (one copy).
+type message struct {
+	ID       int
+	Peer     schema.PeerRef // the chat as its box's owner sees it
+	From     int64          // 0 for broadcast posts
+	Out      bool           // common-box copies only; channels derive it per viewer
+	Post     bool
+	Date     int
+	EditDate int
+	Text     string
+	Entities []schema.Entity
+	ReplyTo  int
+	Media    string
+	MediaID  int64
+	Fwd      *forward
+	Service  string
+	SvcUsers []int64
+	Logical  uint64
+	Deleted  bool
+}
+
+func (m *message) shortable() bool {
+	return m.Media == "" && m.Service == ""
+}
+
+const (
+	evNew = iota + 1
+	evEdit
+	evDelete
+)
+
+// event is one pts-carrying change of a box: a common box or a channel.
+type event struct {
+	Pts      int // pts after the change
+	PtsCount int
+	Seq      int // common box seq after the change (unchanged by short updates)
+	Date     int
+	Kind     int
+	Msg      message // snapshot for evNew and evEdit
+	IDs      []int   // evDelete
+}
+
+// box is an update sequence with its messages: an account's common box or a channel.
+type box struct {
+	Pts    int
+	Seq    int
+	Date   int
+	NextID int
+	Msgs   map[int]*message
+	ByPeer map[schema.PeerRef][]int // message ids per chat, ascending
+	Events []event
+}
+
+func newBox() *box {
+	return &box{Msgs: map[int]*message{}, ByPeer: map[schema.PeerRef][]int{}}
+}
+
+// add records a new message copy and returns its event.
+func (b *box) add(m *message, date, seqInc int) event {
+	b.NextID++
+	m.ID = b.NextID
+	b.Msgs[m.ID] = m
+	b.ByPeer[m.Peer] = append(b.ByPeer[m.Peer], m.ID)
+	b.Pts++
+	b.Seq += seqInc
+	b.Date = max(b.Date, date)
+	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: evNew, Msg: *m}
+	b.Events = append(b.Events, ev)
+	return ev
+}
+
+func (b *box) edit(m *message, text string, date, seqInc int) event {
+	m.Text = text
+	m.EditDate = max(date, m.EditDate+1, m.Date)
+	b.Pts++
+	b.Seq += seqInc
+	b.Date = max(b.Date, date)
+	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: evEdit, Msg: *m}
+	b.Events = append(b.Events, ev)
+	return ev
+}
+
+func (b *box) remove(ids []int, date, seqInc int) event {
+	for _, id := range ids {
+		b.Msgs[id].Deleted = true
+	}
+	b.Pts += len(ids)
+	b.Seq += seqInc
+	b.Date = max(b.Date, date)
+	ev := event{Pts: b.Pts, PtsCount: len(ids), Seq: b.Seq, Date: date, Kind: evDelete, IDs: slices.Clone(ids)}
+	b.Events = append(b.Events, ev)
+	return ev
+}
+
+type channel struct {
+	ID         int64
+	AccessHash int64
+	Title      string
+	Broadcast  bool
+	Members    []int64
+	Date       int
+	LastChange int
+	Box        *box
+}
+
+type account struct {
+	Account
+	Box    *box
+	Ledger []LedgerEntry
+}
+
+type copyRef struct {
+	Account string
+	ID      int
+}
+
+// scenarioWorld is the world Produce and Drive act in.
+type scenarioWorld struct {
+	Users       []int64
+	Privates    []int64
+	Groups      []int64
+	Supergroups []int64
+	Channels    []int64
+}
+
+type world struct {
+	accounts  []*account
+	byName    map[string]*account
+	users     map[int64]*user
+	userOrder []int64
+	chats     map[int64]*basicChat
+	channels  map[int64]*channel
+	chanOrder []int64
+	copies    map[uint64][]copyRef // logical message → common-box copies
+	nextUser  int64
+	nextChat  int64
+	nextChan  int64
+	nextLogic uint64
+	ledgerSeq uint64
+	scen      *scenarioWorld
+	pushes    []push // effects of the op being applied, when live
+	live      bool
+}
+
+// push is an update to send to an account, built into tg types when queued.
+type push struct {
+	Account string
+	Channel int64 // 0 for the common box
+	Event   event
+	Short   bool // updateShortMessage / updateShortChatMessage form
+	TooLong bool // updatesTooLong
+}
+
+func newWorld(accounts []Account) *world {
+	w := &world{
+		byName:    map[string]*account{},
+		users:     map[int64]*user{},
+		chats:     map[int64]*basicChat{},
+		channels:  map[int64]*channel{},
+		copies:    map[uint64][]copyRef{},
+		nextUser:  100000,
+		nextChat:  200000,
+		nextChan:  1500000000,
+		nextLogic: 0,
+	}
+	for _, a := range accounts {
+		acc := &account{Account: a, Box: newBox()}
+		w.accounts = append(w.accounts, acc)
+		w.byName[a.Name] = acc
+		w.users[a.UserID] = &user{ID: a.UserID, AccessHash: accessHash("user", a.UserID), First: a.FirstName, Username: a.Username, Bot: true}
+	}
+	return w
+}
+
+func accessHash(kind string, id int64) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", kind, id)
+	return int64(h.Sum64() & 0x7fffffffffffffff)
+}
+
+func (w *world) isAccountUser(id int64) bool {
+	for _, a := range w.accounts {
+		if a.UserID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *world) account(name string) (*account, error) {
+	if name == "" {
+		return w.accounts[0], nil
+	}
+	a, ok := w.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: account %q", ErrNotFound, name)
+	}
+	return a, nil
+}
+
+func (w *world) record(a *account, action string, peer schema.PeerRef, id int, version int64, date int, text string) {
+	w.ledgerSeq++
+	a.Ledger = append(a.Ledger, LedgerEntry{
+		Seq: w.ledgerSeq, Account: a.Name, Action: action, Peer: peer, MessageID: id,
+		Version: version, Time: time.Unix(int64(date), 0).UTC(), Text: text,
+	})
+}
+
+// apply applies o to the world. It validates before it mutates: an error
+// leaves the world unchanged. The int result is a message id or a peer id.
+func (w *world) apply(o *op) (int64, error) {
+	switch o.Kind {
+	case opUser:
+		return w.createUser(o.First, o.Last, o.Username), nil
+	case opChat:
+		return w.createChat(o.PeerKind, o.Title, int(o.Now), false, o.Members)
+	case opBroadcast:
+		return w.createChat(schema.PeerChannel, o.Title, int(o.Now), true, nil)
+	case opSend:
+		id, err := w.send(o.Out, int(o.Now))
+		return int64(id), err
+	case opEdit:
+		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, int(o.Now))
+	case opDelete:
+		return 0, w.delete(o.Chat, o.Account, o.IDs, int(o.Now))
+	case opScenario:
+		w.buildScenario(*o.Scenario, int(o.Now))
+		return 0, nil
+	}
+	return 0, fmt.Errorf("%w: unknown op %q", ErrInvalid, o.Kind)
+}
+
+func (w *world) createUser(first, last, username string) int64 {
+	w.nextUser++
+	for w.isAccountUser(w.nextUser) {
+		w.nextUser++
+	}
+	id := w.nextUser
+	w.users[id] = &user{ID: id, AccessHash: accessHash("user", id), First: first, Last: last, Username: username}
+	w.userOrder = append(w.userOrder, id)
+	return id
+}
+
+func (w *world) createChat(kind schema.PeerKind, title string, date int, broadcast bool, members []int64) (int64, error) {
+	for _, m := range members {
+		if _, ok := w.users[m]; !ok {
+			return 0, fmt.Errorf("%w: member %d", ErrNotFound, m)
+		}
+	}
+	var own []int64
+	for _, m := range members {
+		if !w.isAccountUser(m) && !slices.Contains(own, m) {
+			own = append(own, m)
+		}
+	}
+	switch kind {
+	case schema.PeerChat:
+		w.nextChat++
+		w.chats[w.nextChat] = &basicChat{ID: w.nextChat, Title: title, Members: own, Date: date}
+		return w.nextChat, nil
+	case schema.PeerChannel:
+		w.nextChan++
+		id := w.nextChan
+		b := newBox()
+		// A new channel starts at pts 1 without messages.
+		b.Pts = 1
+		w.channels[id] = &channel{ID: id, AccessHash: accessHash("channel", id), Title: title, Broadcast: broadcast,
+			Members: own, Date: date, LastChange: date, Box: b}
+		w.chanOrder = append(w.chanOrder, id)
+		return id, nil
+	}
+	return 0, fmt.Errorf("%w: chat kind %q", ErrInvalid, kind)
+}
+
+// touchChannel marks a channel change at date for getDifference's
+// updateChannelTooLong and advances every account's state date.
+func (w *world) touchChannel(ch *channel, date int) {
+	ch.LastChange = max(ch.LastChange, date)
+	for _, a := range w.accounts {
+		a.Box.Date = max(a.Box.Date, date)
+	}
+}
+
+func (w *world) newMessage(m *Outgoing, peer schema.PeerRef, from int64, date int) (*message, error) {
+	switch m.Media {
+	case "", "photo", "document":
+	default:
+		return nil, fmt.Errorf("%w: media %q", ErrInvalid, m.Media)
+	}
+	switch m.Service {
+	case "":
+	case "chat_add_user":
+		if peer.Kind == schema.PeerUser {
+			return nil, fmt.Errorf("%w: service message in a private chat", ErrInvalid)
+		}
+		if from == 0 {
+			return nil, fmt.Errorf("%w: service message without sender", ErrInvalid)
+		}
+	default:
+		return nil, fmt.Errorf("%w: service %q", ErrInvalid, m.Service)
+	}
+	w.nextLogic++
+	msg := &message{
+		Peer: peer, From: from, Date: date, Text: m.Text, Entities: slices.Clone(m.Entities),
+		Media: m.Media, Service: m.Service, Logical: w.nextLogic,
+	}
+	if m.Media != "" {
+		msg.MediaID = int64(w.nextLogic)*10 + 7
+	}
+	if m.Service != "" {
+		msg.Text, msg.Entities, msg.Media, msg.MediaID = "", nil, "", 0
+		msg.SvcUsers = []int64{from}
+	}
+	if m.Forward && m.Service == "" {
+		origin := int64(0)
+		for _, id := range w.userOrder {
+			if id != from {
+				origin = id
+				break
+			}
+		}
+		if origin != 0 {
+			msg.Fwd = &forward{From: origin, Date: date - 3600}
+		}
+	}
+	return msg, nil
+}
+
+func (w *world) send(m *Outgoing, date int) (int, error) {
+	if m == nil {
+		return 0, fmt.Errorf("%w: no message", ErrInvalid)
+	}
+	switch m.Chat.Kind {
+	case schema.PeerUser:
+		return w.sendPrivate(m, date)
+	case schema.PeerChat:
+		return w.sendGroup(m, date)
+	case schema.PeerChannel:
+		return w.sendChannel(m, date)
+	}
+	return 0, fmt.Errorf("%w: chat kind %q", ErrInvalid, m.Chat.Kind)
+}
+
+func (w *world) sendPrivate(m *Outgoing, date int) (int, error) {
+	a, err := w.account(m.Account)
+	if err != nil {
+		return 0, err
+	}
+	if _, ok := w.users[m.Chat.ID]; !ok || m.Chat.ID == a.UserID {
+		return 0, fmt.Errorf("%w: user %d", ErrNotFound, m.Chat.ID)
+	}
+	from := m.From
+	if from == 0 {
+		from = m.Chat.ID
+	}
+	if from != m.Chat.ID && from != a.UserID {
+		return 0, fmt.Errorf("%w: sender %d is not in the private chat", ErrInvalid, from)
+	}
+	if m.ReplyTo != 0 {
+		if r, ok := a.Box.Msgs[m.ReplyTo]; !ok || r.Peer != m.Chat {
+			return 0, fmt.Errorf("%w: reply to message %d", ErrNotFound, m.ReplyTo)
+		}
+	}
+	msg, err := w.newMessage(m, m.Chat, from, date)
+	if err != nil {
+		return 0, err
+	}
+	msg.ReplyTo = m.ReplyTo
+	msg.Out = from == a.UserID
+	w.addCopy(a, msg, date)
+	return msg.ID, nil
+}
+
+func (w *world) sendGroup(m *Outgoing, date int) (int, error) {
+	c, ok := w.chats[m.Chat.ID]
+	if !ok {
+		return 0, fmt.Errorf("%w: chat %d", ErrNotFound, m.Chat.ID)
+	}
+	a, err := w.account(m.Account)
+	if err != nil {
+		return 0, err
+	}
+	from := m.From
+	if from == 0 {
+		from = a.UserID
+		if len(c.Members) > 0 {
+			from = c.Members[0]
+		}
+	}
+	if !slices.Contains(c.Members, from) && !w.isAccountUser(from) {
+		return 0, fmt.Errorf("%w: sender %d is not a member", ErrInvalid, from)
+	}
+	var replyLogical uint64
+	if m.ReplyTo != 0 {
+		r, ok := a.Box.Msgs[m.ReplyTo]
+		if !ok || r.Peer != m.Chat {
+			return 0, fmt.Errorf("%w: reply to message %d", ErrNotFound, m.ReplyTo)
+		}
+		replyLogical = r.Logical
+	}
+	proto, err := w.newMessage(m, m.Chat, from, date)
+	if err != nil {
+		return 0, err
+	}
+	result := 0
+	for _, acc := range w.accounts {
+		msg := *proto
+		msg.Out = from == acc.UserID
+		msg.ReplyTo = w.copyID(replyLogical, acc.Name)
+		w.addCopy(acc, &msg, date)
+		if acc == a {
+			result = msg.ID
+		}
+	}
+	return result, nil
+}
+
+func (w *world) copyID(logical uint64, acc string) int {
+	if logical == 0 {
+		return 0
+	}
+	for _, c := range w.copies[logical] {
+		if c.Account == acc {
+			return c.ID
+		}
+	}
+	return 0
+}
+
+// addCopy adds a common-box message copy to a's box, with ledger and push.
+func (w *world) addCopy(a *account, msg *message, date int) {
+	short := msg.shortable() && (a.Box.NextID+1)%2 == 1
+	seqInc := 1
+	if short {
+		seqInc = 0
+	}
+	ev := a.Box.add(msg, date, seqInc)
+	w.copies[msg.Logical] = append(w.copies[msg.Logical], copyRef{Account: a.Name, ID: msg.ID})
+	w.record(a, schema.ActionCreated, msg.Peer, msg.ID, 0, date, msg.Text)
+	if w.live {
+		w.pushes = append(w.pushes, push{Account: a.Name, Event: ev, Short: short})
+	}
+}
+
+func (w *world) sendChannel(m *Outgoing, date int) (int, error) {
+	ch, ok := w.channels[m.Chat.ID]
+	if !ok {
+		return 0, fmt.Errorf("%w: channel %d", ErrNotFound, m.Chat.ID)
+	}
+	from := m.From
+	if ch.Broadcast {
+		from = 0
+		if m.Service != "" {
+			return 0, fmt.Errorf("%w: service message in a broadcast channel", ErrInvalid)
+		}
+	} else {
+		if from == 0 {
+			from = w.accounts[0].UserID
+			if len(ch.Members) > 0 {
+				from = ch.Members[0]
+			}
+		}
+		if !slices.Contains(ch.Members, from) && !w.isAccountUser(from) {
+			return 0, fmt.Errorf("%w: sender %d is not a member", ErrInvalid, from)
+		}
+	}
+	if m.ReplyTo != 0 {
+		if _, ok := ch.Box.Msgs[m.ReplyTo]; !ok {
+			return 0, fmt.Errorf("%w: reply to message %d", ErrNotFound, m.ReplyTo)
+		}
+	}
+	msg, err := w.newMessage(m, m.Chat, from, date)
+	if err != nil {
+		return 0, err
+	}
+	msg.ReplyTo = m.ReplyTo
+	msg.Post = ch.Broadcast
+	ev := ch.Box.add(msg, date, 0)
+	w.touchChannel(ch, date)
+	for _, a := range w.accounts {
+		w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text)
+		if w.live {
+			w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+		}
+	}
+	return msg.ID, nil
+}
+
+func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, date int) error {
+	if chat.Kind == schema.PeerChannel {
+		ch, ok := w.channels[chat.ID]
+		if !ok {
+			return fmt.Errorf("%w: channel %d", ErrNotFound, chat.ID)
+		}
+		m, ok := ch.Box.Msgs[id]
+		if !ok || m.Deleted {
+			return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+		}
+		if m.Service != "" {
+			return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
+		}
+		ev := ch.Box.edit(m, text, date, 0)
+		w.touchChannel(ch, date)
+		for _, a := range w.accounts {
+			w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text)
+			if w.live {
+				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+			}
+		}
+		return nil
+	}
+	a, err := w.account(accName)
+	if err != nil {
+		return err
+	}
+	m, ok := a.Box.Msgs[id]
+	if !ok || m.Deleted || m.Peer != chat {
+		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+	}
+	if m.Service != "" {
+		return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
+	}
+	for _, c := range w.copies[m.Logical] {
+		acc := w.byName[c.Account]
+		cm := acc.Box.Msgs[c.ID]
+		if cm.Deleted {
+			continue
+		}
+		ev := acc.Box.edit(cm, text, date, 1)
+		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, int64(cm.EditDate), cm.EditDate, text)
+		if w.live {
+			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
+		}
+	}
+	return nil
+}
+
+func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int) error {
+	if len(ids) == 0 {
+		return fmt.Errorf("%w: no message ids", ErrInvalid)
+	}
+	if chat.Kind == schema.PeerChannel {
+		ch, ok := w.channels[chat.ID]
+		if !ok {
+			return fmt.Errorf("%w: channel %d", ErrNotFound, chat.ID)
+		}
+		var live []int
+		for _, id := range ids {
+			m, ok := ch.Box.Msgs[id]
+			if !ok {
+				return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+			}
+			if !m.Deleted && !slices.Contains(live, id) {
+				live = append(live, id)
+			}
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		ev := ch.Box.remove(live, date, 0)
+		w.touchChannel(ch, date)
+		for _, a := range w.accounts {
+			for _, id := range live {
+				w.record(a, schema.ActionDeleted, chat, id, 0, date, "")
+			}
+			if w.live {
+				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+			}
+		}
+		return nil
+	}
+	a, err := w.account(accName)
+	if err != nil {
+		return err
+	}
+	perAccount := map[string][]int{}
+	for _, id := range ids {
+		m, ok := a.Box.Msgs[id]
+		if !ok || m.Peer != chat {
+			return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+		}
+		if m.Deleted {
+			continue
+		}
+		for _, c := range w.copies[m.Logical] {
+			if !slices.Contains(perAccount[c.Account], c.ID) {
+				perAccount[c.Account] = append(perAccount[c.Account], c.ID)
+			}
+		}
+	}
+	for _, acc := range w.accounts {
+		del := perAccount[acc.Name]
+		if len(del) == 0 {
+			continue
+		}
+		ev := acc.Box.remove(del, date, 1)
+		for _, id := range del {
+			w.record(acc, schema.ActionDeleted, acc.Box.Msgs[id].Peer, id, 0, date, "")
+		}
+		if w.live {
+			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
+		}
+	}
+	return nil
+}

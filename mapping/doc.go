@@ -1,0 +1,50 @@
+// Package mapping turns Telegram updates (gotd's tg types) into schema
+// events. It is pure: no I/O, no clock, no state; the same input always
+// yields the same events with the same ids, which is what lets ingest
+// re-map an update after a restart or gap recovery without duplicates.
+//
+// # What is mapped
+//
+//   - updateNewMessage, updateNewChannelMessage → message.created
+//   - updateEditMessage, updateEditChannelMessage → message.edited, one id
+//     per edit date (an edit redelivered keeps its id; a later edit does not).
+//     Telegram also sends edit updates without edit_date (view or reaction
+//     counters changed): those get version 0, the message date as time, and
+//     so one id per message, which JetStream deduplicates.
+//   - updateDeleteMessages, updateDeleteChannelMessages → one message.deleted
+//     per message id. Private and basic-group deletions do not name their
+//     chat: a Resolver (the local message-id index) supplies it, else the
+//     chat is kind "unknown", id 0.
+//   - updateShortMessage and updateShortChatMessage are expanded first with
+//     ShortMessage and ShortChatMessage; updateShortSentMessage is mapped by
+//     SentMessage, given the request's peer and text.
+//
+// Every other update maps to no event (nil, nil): the caller still advances
+// its state past it.
+//
+// The chat of a private message is the other user (peer_id). The sender is
+// from_id when present, else the channel for channel posts, the other user
+// for incoming private messages and the account itself for outgoing ones
+// (when the entities include the self user). Names, titles and usernames
+// come from the entities delivered with the update when they are there;
+// mapping never fetches anything.
+//
+// # Unknown content
+//
+// Nothing is dropped silently. Entities, media and service actions this
+// version does not know map to Type "unsupported" carrying the TL
+// constructor name (schema.Entity/Media/ServiceAction.Constructor). Mapping
+// has no counters of its own; UnsupportedParts lists those parts of an event
+// so the caller can count them in its metrics.
+//
+// Media carry a FileRef (see FileRef for the format) from which a later
+// command can rebuild inputPhoto/inputDocument or a download location.
+//
+// # Limits
+//
+// Nil and typed-nil fields in hand-built structs are tolerated and never
+// panic; a message without a valid peer_id is an error wrapping ErrMalformed
+// (permanent: the same input always fails the same way). Text and entity
+// offsets are passed through as Telegram sends them (UTF-16 offsets).
+// Reactions, views, read receipts and other update kinds are not mapped yet.
+package mapping

@@ -1,0 +1,47 @@
+// Package schema holds the contracts that consumers of tgnats program
+// against: the normalized Event, the bodies of message events, their
+// CloudEvents encoding on NATS and the documents that describe them.
+//
+// # Events
+//
+// Event is what mapping produces from Telegram updates and what the outbox
+// stores. Its ID is deterministic (EventID): the same Telegram change yields
+// the same id after a gap recovery or restart, a different change never does.
+//
+// # Encoding
+//
+// Encoder.Encode turns an Event into a nats.Msg following the CloudEvents
+// NATS protocol binding (spec 1.0):
+//
+//   - binary mode (default): every attribute is a lower-case ce-* header
+//     (ce-specversion, ce-id, ce-source, ce-type, ce-time in RFC 3339 UTC,
+//     ce-subject, ce-datacontenttype=application/json, ce-dataschema,
+//     ce-partitionkey, ce-traceparent when set) and the body is the JSON of
+//     Event.Data;
+//   - structured mode: Content-Type application/cloudevents+json and the
+//     whole event as JSON in the body.
+//
+// Both modes set Nats-Msg-Id to the event id (JetStream deduplicates on it)
+// and a plain traceparent header when one is known. Header values are ASCII
+// by construction (ids, URIs, times): names, titles and text only ever travel
+// in the JSON body, so no percent-encoding is needed or applied.
+//
+// Decode reads either mode back into an sdk-go event.Event, matching header
+// names case-insensitively, and validates it. It is fuzzed and never panics.
+//
+// # Documents
+//
+// Schemas returns the JSON Schemas (draft 2020-12) of the bodies, one per
+// CloudEvent type, whose $id is the event's dataschema (DataSchema). The Go
+// types are the source of truth: tests check every schema property against
+// the struct's json tags, so the two cannot drift. AsyncAPI returns an
+// AsyncAPI 3 document of the subjects; command subjects are placeholders
+// until egress specifies their payloads.
+//
+// # Limits
+//
+// Only CloudEvents 1.0 is produced; Decode also accepts what sdk-go accepts
+// (0.3). Decode does not check the body against the JSON Schema. Schemas are
+// versioned by name (v1): adding optional fields keeps v1, anything else is a
+// new version.
+package schema

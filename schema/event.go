@@ -1,0 +1,254 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// PeerKind is the kind of chat an event belongs to, as it appears in subjects.
+type PeerKind string
+
+// Peer kinds. A private chat is addressed by the other user's id.
+const (
+	PeerUser    PeerKind = "user"    // private chat
+	PeerChat    PeerKind = "chat"    // basic group
+	PeerChannel PeerKind = "channel" // supergroup or broadcast channel
+	PeerUnknown PeerKind = "unknown" // a deletion whose chat could not be resolved
+)
+
+// Valid reports whether k is one of the known peer kinds.
+func (k PeerKind) Valid() bool {
+	switch k {
+	case PeerUser, PeerChat, PeerChannel, PeerUnknown:
+		return true
+	}
+	return false
+}
+
+// Kinds and actions of events: the <kind>.<action> part of subjects and types.
+const (
+	KindMessage = "message"
+
+	ActionCreated = "created"
+	ActionEdited  = "edited"
+	ActionDeleted = "deleted"
+)
+
+// PeerRef identifies a chat by kind and positive MTProto id.
+type PeerRef struct {
+	Kind PeerKind `json:"kind"`
+	ID   int64    `json:"id"`
+}
+
+// BotAPIID returns the Bot API style id: the user id for private chats,
+// -id for basic groups and -100… for channels.
+func (p PeerRef) BotAPIID() int64 {
+	switch p.Kind {
+	case PeerChat:
+		return -p.ID
+	case PeerChannel:
+		return -1000000000000 - p.ID
+	default:
+		return p.ID
+	}
+}
+
+// PartitionKey is the per-chat ordering key, "<peer_kind>:<peer_id>".
+func (p PeerRef) PartitionKey() string {
+	return string(p.Kind) + ":" + strconv.FormatInt(p.ID, 10)
+}
+
+func (p PeerRef) String() string { return p.PartitionKey() }
+
+// Event is one normalized, durable change on Telegram. It is what mapping
+// produces and what the outbox stores once encoded.
+type Event struct {
+	// ID is deterministic: see EventID.
+	ID string
+	// Account is the configured short name of the Telegram account.
+	Account string
+	// Kind and Action form the <kind>.<action> of subject and type.
+	Kind   string
+	Action string
+	// Peer is the chat the change happened in.
+	Peer PeerRef
+	// MessageID is the message the change is about (0 when none).
+	MessageID int
+	// Time is Telegram's own time of the change.
+	Time time.Time
+	// TraceParent is a W3C traceparent to propagate, when known.
+	TraceParent string
+	// Data is the JSON body: *Message or *MessageDeleted for message events.
+	Data any
+}
+
+// EventID derives the CloudEvent id from the Telegram identity of a change.
+// The same change always yields the same id; version distinguishes successive
+// changes of one kind to the same message (the edit date for edits, 0 otherwise).
+func EventID(account string, peer PeerRef, msgID int, kind, action string, version int64) string {
+	id := fmt.Sprintf("%s:%s:%d:%d:%s.%s", account, peer.Kind, peer.ID, msgID, kind, action)
+	if version != 0 {
+		id += ":" + strconv.FormatInt(version, 10)
+	}
+	return id
+}
+
+// Type returns the CloudEvent type, e.g. "org.tgnats.message.created.v1".
+func (e *Event) Type() string { return TypeName(e.Kind, e.Action) }
+
+// TypeName returns the CloudEvent type for kind and action.
+func TypeName(kind, action string) string {
+	return "org.tgnats." + kind + "." + action + ".v1"
+}
+
+// Source returns the CloudEvent source, "tgnats://<account>".
+func (e *Event) Source() string { return "tgnats://" + e.Account }
+
+// CESubject returns the CloudEvent subject, "<peer_kind>/<peer_id>/<message_id>".
+func (e *Event) CESubject() string {
+	s := string(e.Peer.Kind) + "/" + strconv.FormatInt(e.Peer.ID, 10)
+	if e.MessageID != 0 {
+		s += "/" + strconv.Itoa(e.MessageID)
+	}
+	return s
+}
+
+// Subject returns the NATS subject the event is published on:
+// <prefix>.<account>.events.<kind>.<action>.<peer_kind>.<peer_id>.
+func (e *Event) Subject(prefix string) string {
+	return fmt.Sprintf("%s.%s.events.%s.%s.%s.%d", prefix, e.Account, e.Kind, e.Action, e.Peer.Kind, e.Peer.ID)
+}
+
+// Chat describes the chat of a message event.
+type Chat struct {
+	Kind      PeerKind `json:"kind"`
+	ID        int64    `json:"id"`
+	IDStr     string   `json:"id_str"`
+	BotAPIID  int64    `json:"bot_api_id"`
+	Title     string   `json:"title,omitempty"`
+	Username  string   `json:"username,omitempty"`
+	Broadcast bool     `json:"broadcast,omitempty"` // a broadcast channel rather than a supergroup
+}
+
+// NewChat returns a Chat for ref with the derived id fields filled in.
+func NewChat(ref PeerRef) Chat {
+	return Chat{Kind: ref.Kind, ID: ref.ID, IDStr: strconv.FormatInt(ref.ID, 10), BotAPIID: ref.BotAPIID()}
+}
+
+// Ref returns the chat's PeerRef.
+func (c Chat) Ref() PeerRef { return PeerRef{Kind: c.Kind, ID: c.ID} }
+
+// Sender describes who sent a message: a user, or a chat/channel posting as itself.
+type Sender struct {
+	Kind      PeerKind `json:"kind"`
+	ID        int64    `json:"id"`
+	IDStr     string   `json:"id_str"`
+	FirstName string   `json:"first_name,omitempty"`
+	LastName  string   `json:"last_name,omitempty"`
+	Username  string   `json:"username,omitempty"`
+	Title     string   `json:"title,omitempty"`
+	IsBot     bool     `json:"is_bot,omitempty"`
+}
+
+// Entity is a formatting or semantic span of message text, offsets in UTF-16 code units.
+type Entity struct {
+	Type     string `json:"type"` // bold, italic, url, text_url, mention, mention_name, code, pre, …
+	Offset   int    `json:"offset"`
+	Length   int    `json:"length"`
+	URL      string `json:"url,omitempty"`
+	UserID   int64  `json:"user_id,omitempty"`
+	Language string `json:"language,omitempty"`
+	EmojiID  int64  `json:"custom_emoji_id,omitempty"`
+	// Constructor is the TL constructor name of an entity of type "unsupported".
+	Constructor string `json:"constructor,omitempty"`
+}
+
+// ReplyTo is what a message replies to.
+type ReplyTo struct {
+	MessageID int      `json:"message_id,omitempty"`
+	Peer      *PeerRef `json:"peer,omitempty"` // set when the replied message is in another chat
+	TopID     int      `json:"top_id,omitempty"`
+	Quote     bool     `json:"quote,omitempty"`
+	StoryID   int      `json:"story_id,omitempty"`
+}
+
+// ForwardOrigin is where a forwarded message originally came from.
+type ForwardOrigin struct {
+	Date       time.Time `json:"date"`
+	From       *PeerRef  `json:"from,omitempty"`
+	FromName   string    `json:"from_name,omitempty"` // for users hiding their account
+	MessageID  int       `json:"message_id,omitempty"`
+	PostAuthor string    `json:"post_author,omitempty"`
+}
+
+// Media describes the media of a message. Type "unsupported" carries the TL
+// constructor name of content this version does not map.
+type Media struct {
+	Type        string  `json:"type"`               // photo, document, video, audio, voice, video_note, sticker, animation, geo, geo_live, contact, poll, webpage, dice, venue, unsupported
+	FileRef     string  `json:"file_ref,omitempty"` // opaque reference usable by media commands
+	MimeType    string  `json:"mime_type,omitempty"`
+	Size        int64   `json:"size,omitempty"`
+	FileName    string  `json:"file_name,omitempty"`
+	Width       int     `json:"width,omitempty"`
+	Height      int     `json:"height,omitempty"`
+	Duration    float64 `json:"duration,omitempty"`
+	Caption     string  `json:"-"` // captions are the message text in MTProto
+	Latitude    float64 `json:"latitude,omitempty"`
+	Longitude   float64 `json:"longitude,omitempty"`
+	PhoneNumber string  `json:"phone_number,omitempty"`
+	FirstName   string  `json:"first_name,omitempty"` // contact
+	LastName    string  `json:"last_name,omitempty"`  // contact
+	UserID      int64   `json:"user_id,omitempty"`    // contact, when on Telegram
+	Title       string  `json:"title,omitempty"`      // venue, webpage
+	Address     string  `json:"address,omitempty"`    // venue
+	Emoticon    string  `json:"emoticon,omitempty"`
+	Value       int     `json:"value,omitempty"`
+	Question    string  `json:"question,omitempty"`
+	URL         string  `json:"url,omitempty"`
+	Spoiler     bool    `json:"spoiler,omitempty"`
+	Constructor string  `json:"constructor,omitempty"` // TL name, for "unsupported"
+}
+
+// ServiceAction is the action of a service message (chat created, member joined, …).
+// Type "unsupported" carries the TL constructor name.
+type ServiceAction struct {
+	Type        string  `json:"type"`
+	Title       string  `json:"title,omitempty"`
+	UserIDs     []int64 `json:"user_ids,omitempty"`
+	InviterID   int64   `json:"inviter_id,omitempty"`
+	ChannelID   int64   `json:"channel_id,omitempty"`
+	ChatID      int64   `json:"chat_id,omitempty"`
+	Message     string  `json:"message,omitempty"`
+	Constructor string  `json:"constructor,omitempty"`
+}
+
+// Message is the body of message.created and message.edited events.
+type Message struct {
+	Account    string         `json:"account"`
+	Chat       Chat           `json:"chat"`
+	Sender     *Sender        `json:"sender,omitempty"`
+	MessageID  int            `json:"message_id"`
+	Date       time.Time      `json:"date"`
+	EditDate   *time.Time     `json:"edit_date,omitempty"`
+	Out        bool           `json:"out"`
+	Silent     bool           `json:"silent,omitempty"`
+	Post       bool           `json:"post,omitempty"`
+	Text       string         `json:"text"`
+	Entities   []Entity       `json:"entities,omitempty"`
+	ReplyTo    *ReplyTo       `json:"reply_to,omitempty"`
+	ThreadID   int            `json:"thread_id,omitempty"` // forum topic or comment thread top message
+	Forward    *ForwardOrigin `json:"forward,omitempty"`
+	Media      *Media         `json:"media,omitempty"`
+	Action     *ServiceAction `json:"action,omitempty"`
+	GroupedID  int64          `json:"grouped_id,omitempty"` // album
+	ViaBotID   int64          `json:"via_bot_id,omitempty"`
+	PostAuthor string         `json:"post_author,omitempty"`
+}
+
+// MessageDeleted is the body of message.deleted events: one event per message.
+type MessageDeleted struct {
+	Account   string `json:"account"`
+	Chat      Chat   `json:"chat"`
+	MessageID int    `json:"message_id"`
+}

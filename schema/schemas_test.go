@@ -1,0 +1,441 @@
+package schema_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// bodyTypes maps each schema to the Go type of its body: the source of truth.
+var bodyTypes = map[string]reflect.Type{
+	schema.SchemaName(schema.KindMessage, schema.ActionCreated): reflect.TypeFor[schema.Message](),
+	schema.SchemaName(schema.KindMessage, schema.ActionEdited):  reflect.TypeFor[schema.Message](),
+	schema.SchemaName(schema.KindMessage, schema.ActionDeleted): reflect.TypeFor[schema.MessageDeleted](),
+}
+
+func loadSchemas(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for name, b := range schema.Schemas() {
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = doc
+	}
+	return out
+}
+
+func TestSchemasCoverBodies(t *testing.T) {
+	docs := loadSchemas(t)
+	var names []string
+	for name := range docs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("Schemas() = %v, want %v", names, want)
+	}
+	for name, doc := range docs {
+		kind, action, _ := strings.Cut(strings.TrimSuffix(name, ".v1.json"), ".")
+		if doc["$id"] != schema.DataSchema(kind, action) {
+			t.Errorf("%s: $id = %v, want %s", name, doc["$id"], schema.DataSchema(kind, action))
+		}
+		if doc["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
+			t.Errorf("%s: $schema = %v", name, doc["$schema"])
+		}
+	}
+}
+
+// TestSchemasMatchGoTypes walks each schema alongside its Go type: every
+// json-tagged field must be a property of the right JSON type, required
+// exactly when it has no omitempty, and no property may lack a field.
+func TestSchemasMatchGoTypes(t *testing.T) {
+	for name, doc := range loadSchemas(t) {
+		t.Run(name, func(t *testing.T) {
+			typ, ok := bodyTypes[name]
+			if !ok {
+				t.Fatalf("no Go type registered for %s", name)
+			}
+			matchType(t, doc, doc, typ, "$")
+		})
+	}
+}
+
+func resolve(t *testing.T, root, node map[string]any) map[string]any {
+	t.Helper()
+	ref, ok := node["$ref"].(string)
+	if !ok {
+		return node
+	}
+	name, ok := strings.CutPrefix(ref, "#/$defs/")
+	defs, _ := root["$defs"].(map[string]any)
+	target, found := defs[name].(map[string]any)
+	if !ok || !found {
+		t.Fatalf("unresolvable $ref %q", ref)
+	}
+	return resolve(t, root, target)
+}
+
+func matchType(t *testing.T, root, node map[string]any, typ reflect.Type, path string) {
+	t.Helper()
+	node = resolve(t, root, node)
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	wantType := func(want string) {
+		t.Helper()
+		if node["type"] != want {
+			t.Errorf("%s: schema type %v, Go type %s wants %q", path, node["type"], typ, want)
+		}
+	}
+	if typ == reflect.TypeFor[time.Time]() {
+		wantType("string")
+		if node["format"] != "date-time" {
+			t.Errorf("%s: time field without format date-time", path)
+		}
+		return
+	}
+	switch typ.Kind() {
+	case reflect.Struct:
+		wantType("object")
+		props, _ := node["properties"].(map[string]any)
+		var required []string
+		seen := map[string]bool{}
+		for f := range typ.Fields() {
+			tag := f.Tag.Get("json")
+			if tag == "-" || !f.IsExported() {
+				continue
+			}
+			jsonName, opts, _ := strings.Cut(tag, ",")
+			seen[jsonName] = true
+			if !strings.Contains(opts, "omitempty") {
+				required = append(required, jsonName)
+			}
+			prop, ok := props[jsonName].(map[string]any)
+			if !ok {
+				t.Errorf("%s: field %s (%q) missing from schema properties", path, f.Name, jsonName)
+				continue
+			}
+			matchType(t, root, prop, f.Type, path+"."+jsonName)
+		}
+		for p := range props {
+			if !seen[p] {
+				t.Errorf("%s: schema property %q has no Go field", path, p)
+			}
+		}
+		var gotRequired []string
+		if req, ok := node["required"].([]any); ok {
+			for _, r := range req {
+				gotRequired = append(gotRequired, fmt.Sprint(r))
+			}
+		}
+		slices.Sort(required)
+		slices.Sort(gotRequired)
+		if !slices.Equal(required, gotRequired) {
+			t.Errorf("%s: required = %v, Go fields without omitempty = %v", path, gotRequired, required)
+		}
+	case reflect.Slice:
+		wantType("array")
+		items, ok := node["items"].(map[string]any)
+		if !ok {
+			t.Errorf("%s: array without items", path)
+			return
+		}
+		matchType(t, root, items, typ.Elem(), path+"[]")
+	case reflect.String:
+		wantType("string")
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		wantType("integer")
+	case reflect.Float32, reflect.Float64:
+		wantType("number")
+	case reflect.Bool:
+		wantType("boolean")
+	default:
+		t.Errorf("%s: Go kind %s has no JSON Schema mapping in this test", path, typ.Kind())
+	}
+}
+
+// conform is a small structural JSON Schema checker: $ref, type, enum,
+// const, pattern, format date-time, properties, required and items. It is
+// enough to prove that bodies tgnats emits fit the documents it publishes.
+func conform(root, node map[string]any, v any, path string) []string {
+	if ref, ok := node["$ref"].(string); ok {
+		name, _ := strings.CutPrefix(ref, "#/$defs/")
+		defs, _ := root["$defs"].(map[string]any)
+		target, ok := defs[name].(map[string]any)
+		if !ok {
+			return []string{path + ": unresolvable $ref " + ref}
+		}
+		node = target
+	}
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, path+": "+fmt.Sprintf(format, args...)) }
+	if want, ok := node["type"].(string); ok && !jsonTypeIs(v, want) {
+		fail("%v (%T) is not %s", v, v, want)
+		return errs
+	}
+	if enum, ok := node["enum"].([]any); ok && !slices.Contains(enum, v) {
+		fail("%v not in %v", v, enum)
+	}
+	if c, ok := node["const"]; ok && c != v {
+		fail("%v != const %v", v, c)
+	}
+	if s, ok := v.(string); ok {
+		if p, ok := node["pattern"].(string); ok && !regexp.MustCompile(p).MatchString(s) {
+			fail("%q does not match %s", s, p)
+		}
+		if node["format"] == "date-time" {
+			if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+				fail("%q is not date-time", s)
+			}
+		}
+	}
+	if obj, ok := v.(map[string]any); ok {
+		if req, ok := node["required"].([]any); ok {
+			for _, r := range req {
+				if _, ok := obj[r.(string)]; !ok {
+					fail("missing required %q", r)
+				}
+			}
+		}
+		props, _ := node["properties"].(map[string]any)
+		for k, pv := range obj {
+			if ps, ok := props[k].(map[string]any); ok {
+				errs = append(errs, conform(root, ps, pv, path+"."+k)...)
+			}
+		}
+	}
+	if arr, ok := v.([]any); ok {
+		if items, ok := node["items"].(map[string]any); ok {
+			for i, iv := range arr {
+				errs = append(errs, conform(root, items, iv, fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return errs
+}
+
+func jsonTypeIs(v any, want string) bool {
+	switch want {
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	case "array":
+		_, ok := v.([]any)
+		return ok
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "number":
+		_, ok := v.(float64)
+		return ok
+	case "integer":
+		f, ok := v.(float64)
+		return ok && f == math.Trunc(f)
+	case "null":
+		return v == nil
+	}
+	return false
+}
+
+func fullMessage() *schema.Message {
+	date := time.Date(2024, 5, 1, 12, 30, 0, 0, time.UTC)
+	edit := date.Add(time.Minute)
+	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: 1234567}
+	return &schema.Message{
+		Account:    "main",
+		Chat:       schema.Chat{Kind: peer.Kind, ID: peer.ID, IDStr: "1234567", BotAPIID: peer.BotAPIID(), Title: "News", Username: "news", Broadcast: true},
+		Sender:     &schema.Sender{Kind: schema.PeerUser, ID: 7, IDStr: "7", FirstName: "Ann", LastName: "Lee", Username: "ann", IsBot: true},
+		MessageID:  42,
+		Date:       date,
+		EditDate:   &edit,
+		Out:        true,
+		Silent:     true,
+		Post:       true,
+		Text:       "hello",
+		Entities:   []schema.Entity{{Type: "text_url", Offset: 0, Length: 5, URL: "https://x"}, {Type: "unsupported", Constructor: "messageEntityNew"}},
+		ReplyTo:    &schema.ReplyTo{MessageID: 41, Peer: &peer, TopID: 40, Quote: true},
+		ThreadID:   40,
+		Forward:    &schema.ForwardOrigin{Date: date, From: &peer, FromName: "x", MessageID: 3, PostAuthor: "y"},
+		Media:      &schema.Media{Type: "document", FileRef: "AQI", MimeType: "a/b", Size: 10, FileName: "f", Width: 1, Height: 2, Duration: 1.5, Spoiler: true},
+		Action:     &schema.ServiceAction{Type: "chat_create", Title: "t", UserIDs: []int64{1, 2}},
+		GroupedID:  99,
+		ViaBotID:   5,
+		PostAuthor: "z",
+	}
+}
+
+func TestBodiesConform(t *testing.T) {
+	docs := loadSchemas(t)
+	toJSON := func(v any) any {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out any
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	unknown := schema.NewChat(schema.PeerRef{Kind: schema.PeerUnknown})
+	tests := []struct {
+		name    string
+		schema  string
+		body    any
+		wantErr bool
+	}{
+		{name: "full message created", schema: "message.created.v1.json", body: toJSON(fullMessage())},
+		{name: "full message edited", schema: "message.edited.v1.json", body: toJSON(fullMessage())},
+		{name: "minimal message", schema: "message.created.v1.json", body: toJSON(&schema.Message{Account: "a", Chat: schema.NewChat(schema.PeerRef{Kind: schema.PeerUser, ID: 1}), Date: time.Unix(1, 0)})},
+		{name: "deleted unknown chat", schema: "message.deleted.v1.json", body: toJSON(&schema.MessageDeleted{Account: "a", Chat: unknown, MessageID: 1})},
+		{name: "missing required", schema: "message.deleted.v1.json", body: map[string]any{"account": "a"}, wantErr: true},
+		{name: "wrong type", schema: "message.deleted.v1.json", body: map[string]any{"account": "a", "chat": toJSON(unknown), "message_id": "1"}, wantErr: true},
+		{name: "bad peer kind", schema: "message.deleted.v1.json", body: map[string]any{"account": "a", "chat": map[string]any{"kind": "group", "id": 1.0, "id_str": "1", "bot_api_id": 1.0}, "message_id": 1.0}, wantErr: true},
+		{name: "bad account", schema: "message.deleted.v1.json", body: map[string]any{"account": "A B", "chat": toJSON(unknown), "message_id": 1.0}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := docs[tt.schema]
+			errs := conform(doc, doc, tt.body, "$")
+			if gotErr := len(errs) > 0; gotErr != tt.wantErr {
+				t.Fatalf("conform errors = %v, wantErr %v", errs, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestGoldenBodiesConform checks the data of every golden CloudEvent of the
+// mapping package against the schema its dataschema names.
+func TestGoldenBodiesConform(t *testing.T) {
+	docs := loadSchemas(t)
+	files, err := filepath.Glob(filepath.Join("..", "mapping", "testdata", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Skip("no mapping golden files")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A golden file holds one CloudEvent, or an array of them.
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			events, ok := v.([]any)
+			if !ok {
+				events = []any{v}
+			}
+			for i, e := range events {
+				ce, _ := e.(map[string]any)
+				ds, _ := ce["dataschema"].(string)
+				doc, ok := docs[strings.TrimPrefix(ds, schema.SchemaBaseURI)]
+				if !ok {
+					t.Fatalf("event %d: dataschema %q names no embedded schema", i, ds)
+				}
+				if errs := conform(doc, doc, ce["data"], "$"); len(errs) > 0 {
+					t.Errorf("event %d: data does not conform:\n%s", i, strings.Join(errs, "\n"))
+				}
+			}
+		})
+	}
+}
+
+func TestAsyncAPI(t *testing.T) {
+	var doc struct {
+		AsyncAPI string `yaml:"asyncapi"`
+		Channels map[string]struct {
+			Address string `yaml:"address"`
+		} `yaml:"channels"`
+		Components struct {
+			Messages map[string]struct {
+				Title   string `yaml:"title"`
+				Payload struct {
+					Schema struct {
+						Ref string `yaml:"$ref"`
+					} `yaml:"schema"`
+				} `yaml:"payload"`
+			} `yaml:"messages"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(schema.AsyncAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.AsyncAPI != "3.0.0" {
+		t.Errorf("asyncapi = %q", doc.AsyncAPI)
+	}
+	schemas := schema.Schemas()
+	for _, action := range []string{schema.ActionCreated, schema.ActionEdited, schema.ActionDeleted} {
+		ev := schema.Event{Account: "{account}", Kind: schema.KindMessage, Action: action, Peer: schema.PeerRef{Kind: "{peerKind}"}}
+		wantAddr := strings.Replace(ev.Subject(schema.DefaultPrefix), ".0", ".{peerId}", 1)
+		found := false
+		for _, ch := range doc.Channels {
+			found = found || ch.Address == wantAddr
+		}
+		if !found {
+			t.Errorf("no channel with address %s", wantAddr)
+		}
+	}
+	if len(doc.Components.Messages) == 0 {
+		t.Fatal("no messages")
+	}
+	for name, m := range doc.Components.Messages {
+		file := strings.TrimPrefix(m.Payload.Schema.Ref, "./jsonschema/")
+		if _, ok := schemas[file]; !ok {
+			t.Errorf("message %s: payload $ref %q is not an embedded schema", name, m.Payload.Schema.Ref)
+		}
+		kind, action, _ := strings.Cut(strings.TrimSuffix(file, ".v1.json"), ".")
+		if m.Title != schema.TypeName(kind, action) {
+			t.Errorf("message %s: title %q, want the CloudEvent type %q", name, m.Title, schema.TypeName(kind, action))
+		}
+	}
+	for _, addr := range []string{"tg.{account}.commands.{action}", "tg.{account}.rpc.{action}"} {
+		found := false
+		for _, ch := range doc.Channels {
+			found = found || ch.Address == addr
+		}
+		if !found {
+			t.Errorf("no placeholder channel %s", addr)
+		}
+	}
+}
+
+func TestSchemasReturnsCopies(t *testing.T) {
+	a := schema.Schemas()
+	for name := range a {
+		a[name][0] = 'X'
+	}
+	for name, b := range schema.Schemas() {
+		if b[0] != '{' {
+			t.Errorf("%s: modifying a returned slice changed the embedded document", name)
+		}
+	}
+	api := schema.AsyncAPI()
+	api[0] = 'X'
+	if schema.AsyncAPI()[0] == 'X' {
+		t.Error("AsyncAPI returned the embedded slice itself")
+	}
+}

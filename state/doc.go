@@ -1,0 +1,66 @@
+// Package state is the durable state of one Telegram account, kept in one
+// Pebble database per account under the data directory (DESIGN.md §6).
+//
+// # Contract
+//
+//   - Commit writes the outbox records, the update state, channel states,
+//     message-index entries and peers of one change in a single Pebble batch,
+//     synced to disk before it returns. An update position is therefore never
+//     durable without every event derived from it: the invariant tgnats rests on.
+//   - Outbox records get strictly increasing seqs (big-endian keys, so key
+//     order is seq order); the counter is recovered on Open from the last key
+//     and a high-water mark written by each Commit, so a seq is never reused,
+//     even after the outbox was drained. OutboxRead returns them in seq
+//     order; OutboxAck deletes them (synced). Between a publish and its ack a
+//     crash republishes the record: delivery downstream of the outbox is
+//     at-least-once, made exactly-once by JetStream's Nats-Msg-Id window.
+//   - The session is written in one synced write, sealed with AES-256-GCM
+//     (random nonce, the storage key as additional data) when a key is
+//     configured. Sealed values start with a magic prefix, so a sealed
+//     session read without a key or with the wrong key fails with ErrWrongKey
+//     instead of being handed to gotd as garbage. A plain session found while a
+//     key is configured (encryption turned on later) is returned as is and
+//     sealed by the next StoreSession; until Pebble compacts, the old plain
+//     bytes may remain in its files.
+//   - One Store per directory: Open takes an exclusive lock (flock on
+//     "tgnats.lock", plus Pebble's own LOCK) and fails with ErrLocked when
+//     another process or another Open in this process holds it. The
+//     directory is created 0700 and Pebble's files 0600; the permissions of
+//     an existing directory are left to the config layer.
+//   - A format-version key is written on first Open. An unknown version fails
+//     Open with ErrVersion naming the version found and the one supported;
+//     older versions are upgraded by the migrations table, each in one batch.
+//
+// # Limits
+//
+//   - Commits are serialised: one writer at a time, each paying an fsync
+//     (Options.NoSync drops it, for tests and benchmarks only).
+//   - The message-id → peer index keeps the newest Options.IndexSize ids:
+//     entries at or below newest-IndexSize are evicted and lookups of them
+//     report unknown. It relies on private/basic-group message ids rising per
+//     account; channel messages are not indexed (their peer is always known).
+//   - Peers: a min peer never overwrites a stored non-min access hash, and a
+//     zero access hash never overwrites a known one; names are always taken
+//     from the newest sighting. The username index follows renames; a name
+//     taken over by another peer resolves to the new owner.
+//   - Command results expire by Options.Now: Result hides expired entries,
+//     DeleteExpiredResults reclaims their space.
+//   - If Pebble reports a fatal error (a failed WAL or MANIFEST write) it is
+//     logged at error level and the process panics: Pebble cannot continue
+//     safely, and carrying on could lose events.
+//
+// # Keys
+//
+// Every key starts with one prefix byte:
+//
+//	V                      format version, uint32 big-endian
+//	S                      gotd session (sealed when a key is set)
+//	U                      update state (pts, qts, seq, date, max message id), JSON
+//	C + be64(channel id)   channel state (pts, max message id, access hash), JSON
+//	P + kind + be64(id)    peer (access hash, names, flags), JSON; kind 1 user, 2 chat, 3 channel
+//	N + lower(username)    username index → kind + be64(id)
+//	O + be64(seq)          outbox record, length-prefixed binary (see codec.go)
+//	Q                      last outbox seq assigned, be64
+//	M + be64(message id)   message index → kind + be64(id)
+//	R + command key        command result: be64(expiry, unix ns) + value
+package state
