@@ -53,7 +53,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 
 	simDir := filepath.Join(cfg.DataDir, "simulator")
-	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log.With("component", "simulator")})
+	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}

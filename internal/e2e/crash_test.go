@@ -1,0 +1,172 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tgnats/tgnats/internal/sim"
+)
+
+// buildConnector builds the connector binary once for the package.
+var buildConnector = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "tgnats-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "connector")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/tgnats/tgnats/cmd/connector").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// process is a connector running as a real subprocess.
+type process struct {
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+func (w *world) startProcess(t *testing.T, bin, cfgFile string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(bin, "run", "--config", cfgFile), out: new(bytes.Buffer)}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	_ = p.cmd.Wait()
+}
+
+// term stops the process gracefully and checks it exits 0.
+func (p *process) term(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("connector exited with %v after SIGTERM:\n%s", err, p.out)
+		}
+	case <-time.After(30 * time.Second):
+		p.kill(t)
+		t.Fatalf("connector did not stop on SIGTERM:\n%s", p.out)
+	}
+}
+
+// TestCrashSafety kills the connector with SIGKILL at random moments while
+// the simulator keeps producing, with long downtimes (recovered through
+// getDifference slices) and a NATS outage, then checks that the stream holds
+// every event of the ledger exactly once and in per-chat order.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a real connector process; skipped with -short")
+	}
+	bin, err := buildConnector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, sim.Config{SliceLimit: 25})
+	natsDir, natsAddr := t.TempDir(), freeAddr(t)
+	nsrv := startNATS(t, natsDir, natsAddr)
+	defer func() { nsrv.Shutdown() }()
+	url := nsrv.ClientURL()
+
+	httpAddr := freeAddr(t)
+	cfgFile := filepath.Join(t.TempDir(), "tgnats.yaml")
+	cfg := fmt.Sprintf(`data_dir: %q
+log: {level: debug}
+http: {listen: %q}
+nats: {url: %q}
+outbox: {drain_timeout: 5s}
+ingest: {gap_timeout: 200ms}
+accounts:
+  - name: %s
+    bot_token: %q
+    dc: {id: %d, address: %q, public_key_file: %q}
+`, filepath.Join(t.TempDir(), "data"), httpAddr, url, w.acc.Name, w.acc.BotToken, w.ep.DC, w.ep.Addr, w.keyFile)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	p := w.startProcess(t, bin, cfgFile)
+	waitReady(t, httpAddr)
+	from := len(w.sim.Ledger(w.acc.Name))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	driving := make(chan error, 1)
+	go func() { driving <- w.sim.Drive(ctx, sim.Scenario{Rate: 150, Seed: 5}) }()
+	stopDriving := func() {
+		cancel()
+		if err := <-driving; err != nil {
+			t.Errorf("drive: %v", err)
+		}
+	}
+	defer func() {
+		if ctx.Err() == nil {
+			stopDriving()
+		}
+	}()
+
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	t.Logf("seed of the crash schedule: %d", rng.Int63())
+	// The random instants are the workload, not synchronisation: a crash is
+	// supposed to land anywhere, start-up and gap recovery included.
+	pause := func(min, max time.Duration) {
+		time.Sleep(min + time.Duration(rng.Int63n(int64(max-min))))
+	}
+	for i := 0; i < 10; i++ {
+		pause(50*time.Millisecond, 1500*time.Millisecond)
+		p.kill(t)
+		if i%4 == 3 {
+			pause(500*time.Millisecond, 2*time.Second) // Telegram goes on meanwhile
+		}
+		p = w.startProcess(t, bin, cfgFile)
+	}
+
+	// Long downtime: far more than one difference slice.
+	waitReady(t, httpAddr)
+	p.kill(t)
+	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 6}, 400); err != nil {
+		t.Fatal(err)
+	}
+	p = w.startProcess(t, bin, cfgFile)
+	waitReady(t, httpAddr)
+
+	// NATS goes away; the connector is killed while events wait in its
+	// outbox; both come back.
+	nsrv.Shutdown()
+	pause(300*time.Millisecond, time.Second)
+	p.kill(t)
+	p = w.startProcess(t, bin, cfgFile)
+	pause(300*time.Millisecond, time.Second)
+	nsrv = startNATS(t, natsDir, natsAddr)
+	waitReady(t, httpAddr)
+
+	// A graceful stop exits 0; then the last start catches up.
+	p.term(t)
+	stopDriving()
+	p = w.startProcess(t, bin, cfgFile)
+	waitReady(t, httpAddr)
+
+	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
+	got := readStream(t, url, w.acc.Name, len(want))
+	assertExactlyOnce(t, got, want)
+	t.Logf("%d events checked across 13 crashes, a long downtime and a NATS outage", len(want))
+	p.term(t)
+}
