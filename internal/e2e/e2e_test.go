@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // TestEndToEnd drives scripted traffic of every chat kind through the
@@ -83,5 +85,54 @@ func TestNATSOutage(t *testing.T) {
 	want := expected(acc.Name, w.sim.Ledger(acc.Name), from)
 	got := readStream(t, url, acc.Name, len(want))
 	assertExactlyOnce(t, got, want)
+	c.stop(t)
+}
+
+// TestTooLongDowntime keeps the connector away for longer than Telegram
+// keeps differences: the state jumps, message creations are backfilled from
+// history (up to ingest.backfill_depth), what cannot be recovered is counted
+// on /metrics, and nothing is emitted twice or made up.
+func TestTooLongDowntime(t *testing.T) {
+	w := newWorld(t, sim.Config{TooLongAfter: 40, ChannelTooLongAfter: 10})
+	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
+	defer nsrv.Shutdown()
+	cfg := w.connectorConfig(filepath.Join(t.TempDir(), "data"), nsrv.ClientURL(), "127.0.0.1:0")
+	cfg.Ingest.BackfillDepth = 1000
+	c := w.startConnector(t, cfg)
+	ctx := context.Background()
+	from := len(w.sim.Ledger(w.acc.Name))
+	sc := sim.Scenario{Seed: 21}
+	if err := w.sim.Produce(ctx, sc, 30); err != nil {
+		t.Fatal(err)
+	}
+	readStream(t, nsrv.ClientURL(), w.acc.Name, len(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
+	c.stop(t)
+
+	offline := len(w.sim.Ledger(w.acc.Name))
+	if err := w.sim.Produce(ctx, sc, 300); err != nil {
+		t.Fatal(err)
+	}
+	c = w.startConnector(t, cfg)
+	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
+
+	// Creations of messages still alive must all arrive (backfilled).
+	deleted := map[string]bool{}
+	for _, e := range want {
+		if e.entry.Action == schema.ActionDeleted {
+			deleted[e.entry.Peer.PartitionKey()+fmt.Sprint(e.entry.MessageID)] = true
+		}
+	}
+	var mustHave []expectation
+	for i, e := range want {
+		alive := !deleted[e.entry.Peer.PartitionKey()+fmt.Sprint(e.entry.MessageID)]
+		if i < offline-from || (e.entry.Action == schema.ActionCreated && alive) {
+			mustHave = append(mustHave, e)
+		}
+	}
+	got := readStream(t, nsrv.ClientURL(), w.acc.Name, len(mustHave))
+	assertSubset(t, got, want, mustHave)
+	eventually(t, 30*time.Second, "unrecoverable updates reported", func() bool {
+		return metricValue(t, c.http, `tgnats_updates_unrecoverable_total{account="e2e",box="common"}`) > 0
+	})
 	c.stop(t)
 }

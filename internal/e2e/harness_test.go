@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 }
 
 // newWorld starts a simulator for the test and stops it at cleanup.
-func newWorld(t *testing.T, cfg sim.Config) *world {
+func newWorld(t testing.TB, cfg sim.Config) *world {
 	t.Helper()
 	cfg.Accounts = []sim.Account{testAccount}
 	if os.Getenv("TGNATS_TEST_LOG") != "" {
@@ -83,7 +83,7 @@ func newWorld(t *testing.T, cfg sim.Config) *world {
 
 // startNATS runs an in-process nats-server with JetStream; listen may fix
 // the port so that a restart comes back on the same address.
-func startNATS(t *testing.T, dir, listen string) *natsembed.Server {
+func startNATS(t testing.TB, dir, listen string) *natsembed.Server {
 	t.Helper()
 	srv, err := natsembed.Start(natsembed.Config{Listen: listen, StoreDir: dir})
 	if err != nil {
@@ -92,7 +92,7 @@ func startNATS(t *testing.T, dir, listen string) *natsembed.Server {
 	return srv
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -128,7 +128,7 @@ type running struct {
 }
 
 // startConnector runs a connector in this process and waits until it is ready.
-func (w *world) startConnector(t *testing.T, cfg *config.Config) *running {
+func (w *world) startConnector(t testing.TB, cfg *config.Config) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
@@ -153,7 +153,7 @@ func (w *world) startConnector(t *testing.T, cfg *config.Config) *running {
 	return r
 }
 
-func (r *running) stop(t *testing.T) {
+func (r *running) stop(t testing.TB) {
 	t.Helper()
 	if r.cancel == nil {
 		return
@@ -170,7 +170,7 @@ func (r *running) stop(t *testing.T) {
 	}
 }
 
-func waitReady(t *testing.T, addr string) {
+func waitReady(t testing.TB, addr string) {
 	t.Helper()
 	eventually(t, 60*time.Second, "connector ready", func() bool {
 		resp, err := http.Get("http://" + addr + "/readyz")
@@ -182,7 +182,7 @@ func waitReady(t *testing.T, addr string) {
 	})
 }
 
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -193,14 +193,14 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("TGNATS_TEST_LOG") == "" {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -410,6 +410,11 @@ func head(s []string) []string {
 
 // outboxDepth reads tgnats_outbox_depth of account from /metrics.
 func outboxDepth(t *testing.T, addr, account string) int {
+	return int(metricValue(t, addr, fmt.Sprintf("tgnats_outbox_depth{account=%q}", account)))
+}
+
+// metricValue reads one sample (name with its labels, as exposed) from /metrics.
+func metricValue(t *testing.T, addr, sample string) float64 {
 	t.Helper()
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
@@ -417,13 +422,41 @@ func outboxDepth(t *testing.T, addr, account string) int {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	prefix := fmt.Sprintf("tgnats_outbox_depth{account=%q} ", account)
 	for _, line := range strings.Split(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, prefix); ok {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
 			var n float64
 			fmt.Sscan(v, &n)
-			return int(n)
+			return n
 		}
 	}
 	return 0
+}
+
+// assertSubset checks a stream after an unrecoverable gap: nothing twice,
+// nothing that is not in the ledger, and everything of mustHave.
+func assertSubset(t *testing.T, got []received, want, mustHave []expectation) {
+	t.Helper()
+	inLedger := map[string]bool{}
+	for _, w := range want {
+		inLedger[w.id] = true
+	}
+	count := map[string]int{}
+	for _, r := range got {
+		count[r.id]++
+		if count[r.id] > 1 {
+			t.Fatalf("%s delivered twice", r.id)
+		}
+		if !inLedger[r.id] {
+			t.Fatalf("%s is not in the ledger", r.id)
+		}
+	}
+	var missing []string
+	for _, m := range mustHave {
+		if count[m.id] == 0 {
+			missing = append(missing, m.id)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d of %d required events missing: %v", len(missing), len(mustHave), head(missing))
+	}
 }

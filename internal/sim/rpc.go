@@ -115,6 +115,7 @@ func (s *Sim) register(d *tgtest.Dispatcher) {
 	s.handle(d, tg.UpdatesGetDifferenceRequestTypeID, s.onGetDifference)
 	s.handle(d, tg.UpdatesGetChannelDifferenceRequestTypeID, s.onGetChannelDifference)
 	s.handle(d, tg.MessagesGetHistoryRequestTypeID, s.onGetHistory)
+	s.handle(d, tg.MessagesGetMessagesRequestTypeID, s.onGetMessages)
 	s.handle(d, tg.ChannelsGetChannelsRequestTypeID, s.onGetChannels)
 	s.handle(d, tg.MessagesGetChatsRequestTypeID, s.onGetChats)
 }
@@ -266,6 +267,35 @@ func (s *Sim) inputPeer(a *account, in tg.InputPeerClass) (schema.PeerRef, error
 
 // onGetHistory answers messages.getHistory: newest first, offset_id
 // exclusive, add_offset shifting the window, max_id/min_id exclusive bounds.
+// onGetMessages answers messages.getMessages for the account's private and
+// basic-group messages by id; an unknown or deleted id is messageEmpty, as on
+// Telegram.
+func (s *Sim) onGetMessages(a *account, req *tgtest.Request) (bin.Encoder, error) {
+	var r tg.MessagesGetMessagesRequest
+	if err := r.Decode(req.Buf); err != nil {
+		return nil, err
+	}
+	if len(r.ID) > 200 {
+		return nil, tgerr.New(400, "LIMIT_INVALID")
+	}
+	rf := newRefs()
+	msgs := make([]tg.MessageClass, 0, len(r.ID))
+	for _, in := range r.ID {
+		id, ok := in.(*tg.InputMessageID)
+		if !ok {
+			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+		}
+		m, ok := a.Box.Msgs[id.ID]
+		if !ok || m.Deleted {
+			msgs = append(msgs, &tg.MessageEmpty{ID: id.ID})
+			continue
+		}
+		rf.message(m)
+		msgs = append(msgs, s.w.tgMessage(a, m))
+	}
+	return &tg.MessagesMessages{Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
+}
+
 func (s *Sim) onGetHistory(a *account, req *tgtest.Request) (bin.Encoder, error) {
 	var r tg.MessagesGetHistoryRequest
 	if err := r.Decode(req.Buf); err != nil {
