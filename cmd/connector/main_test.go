@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/tgnats/tgnats/internal/natsembed"
+	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/state"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCLI runs the command line as main would, failing the test after limit.
+func runCLI(t *testing.T, limit time.Duration, args ...string) result {
+	t.Helper()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(args, &stdout, &stderr) }()
+	select {
+	case code := <-done:
+		return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	case <-time.After(limit):
+		t.Fatalf("connector %s still running after %s; stderr:\n%s", strings.Join(args, " "), limit, stderr.String())
+		return result{}
+	}
+}
+
+// wantOneError checks what a user sees on a failure: a non-zero exit, one
+// "tgnats: " line containing every want (case-insensitive), and no panic or
+// goroutine dump anywhere in the output.
+func wantOneError(t *testing.T, r result, want ...string) {
+	t.Helper()
+	if r.code == 0 {
+		t.Errorf("exit code 0, want non-zero")
+	}
+	all := r.stdout + r.stderr
+	for _, bad := range []string{"panic", "goroutine "} {
+		if strings.Contains(all, bad) {
+			t.Errorf("output contains %q:\n%s", bad, all)
+		}
+	}
+	if testing.Verbose() {
+		t.Logf("stderr:\n%s", r.stderr)
+	}
+	var lines []string
+	for l := range strings.SplitSeq(r.stderr, "\n") {
+		if strings.HasPrefix(l, "tgnats: ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 {
+		t.Fatalf("got %d lines starting with \"tgnats: \" on stderr, want 1; stderr:\n%s", len(lines), r.stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(strings.ToLower(lines[0]), strings.ToLower(w)) {
+			t.Errorf("error line %q does not mention %q", lines[0], w)
+		}
+	}
+}
+
+// freshDataDir is a data dir path the connector creates itself (mode 0700).
+func freshDataDir(t *testing.T) string {
+	return filepath.Join(t.TempDir(), "data")
+}
+
+func TestRunBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{name: "yaml syntax error", file: "bad-syntax.yaml", want: []string{"config", "bad-syntax.yaml", "line 6"}},
+		{name: "unknown key", file: "unknown-key.yaml", want: []string{"bot_tokn", "not found"}},
+		{name: "missing required field", file: "missing-field.yaml", want: []string{"invalid configuration", "accounts[0].bot_token", "required"}},
+		{name: "missing file", file: "no-such-file.yaml", want: []string{"no-such-file.yaml", "no such file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, 30*time.Second, "run", "--config", filepath.Join("testdata", tt.file), "--data-dir", freshDataDir(t))
+			wantOneError(t, r, tt.want...)
+		})
+	}
+}
+
+func TestRunDataDirNotCreatable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(file, "data")
+	r := runCLI(t, 30*time.Second, "run", "--config", "testdata/valid.yaml", "--data-dir", dataDir)
+	wantOneError(t, r, "data dir", dataDir, "not a directory")
+}
+
+func TestRunDataDirIsAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, 30*time.Second, "run", "--config", "testdata/valid.yaml", "--data-dir", file)
+	wantOneError(t, r, "data dir", file, "not a directory")
+}
+
+func TestRunDataDirInsecure(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, 30*time.Second, "run", "--config", "testdata/valid.yaml", "--data-dir", dataDir)
+	wantOneError(t, r, dataDir, "chmod 700", "allow_insecure_dir")
+}
+
+// startNATS starts an in-process NATS server on a free port.
+func startNATS(t *testing.T) string {
+	t.Helper()
+	srv, err := natsembed.Start(natsembed.Config{Listen: "127.0.0.1:-1", StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv.ClientURL()
+}
+
+func TestRunDataDirLocked(t *testing.T) {
+	url := startNATS(t)
+	dataDir := freshDataDir(t)
+	// Another process holds the account's store (0700, as the connector makes it).
+	if err := os.Mkdir(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(dataDir, "accounts", "main"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+
+	r := runCLI(t, 60*time.Second, "run", "--config", "testdata/valid.yaml", "--data-dir", dataDir, "--nats-url", url)
+	wantOneError(t, r, `account "main"`, "locked")
+}
+
+func TestRunWrongBotToken(t *testing.T) {
+	s, err := sim.New(sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	simDone := make(chan error, 1)
+	go func() { simDone <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-simDone
+	})
+	select {
+	case <-s.Ready():
+	case err := <-simDone:
+		t.Fatalf("simulator: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("simulator not ready after 30s")
+	}
+	ep := s.Endpoint()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "public_key.pem")
+	if err := os.WriteFile(keyFile, []byte(ep.PublicKeyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`log:
+  level: warn
+http:
+  listen: ""
+accounts:
+  - name: main
+    bot_token: "1000:wrong"
+    dc: {id: %d, address: %q, public_key_file: %q}
+`, ep.DC, ep.Addr, keyFile)
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := runCLI(t, 60*time.Second, "run", "--config", cfgFile, "--data-dir", freshDataDir(t), "--nats-url", startNATS(t))
+	wantOneError(t, r, `account "main"`, "ACCESS_TOKEN_INVALID")
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, 10*time.Second, "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "tgnats ") || r.stderr != "" {
+		t.Fatalf("version: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestSchema(t *testing.T) {
+	all := schema.Schemas()
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatal("schema.Schemas() is empty")
+	}
+
+	t.Run("list", func(t *testing.T) {
+		r := runCLI(t, 10*time.Second, "schema")
+		if r.code != 0 {
+			t.Fatalf("code %d, stderr %q", r.code, r.stderr)
+		}
+		got := strings.Fields(r.stdout)
+		want := append([]string{"asyncapi"}, names...)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("schema lists %q, want %q", got, want)
+		}
+	})
+
+	for _, name := range []string{names[0], "message.created.v1.json", "message.created.v1", "asyncapi"} {
+		t.Run(name, func(t *testing.T) {
+			r := runCLI(t, 10*time.Second, "schema", name)
+			if r.code != 0 {
+				t.Fatalf("code %d, stderr %q", r.code, r.stderr)
+			}
+			if !json.Valid([]byte(r.stdout)) {
+				t.Errorf("schema %s is not valid JSON:\n%.300s", name, r.stdout)
+			}
+		})
+	}
+
+	t.Run("unknown name", func(t *testing.T) {
+		r := runCLI(t, 10*time.Second, "schema", "no.such.v9")
+		wantOneError(t, r, "no.such.v9", "connector schema")
+	})
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{name: "no arguments", args: nil, wantCode: 2, want: "Usage:"},
+		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, want: `tgnats: unknown command "frobnicate"`},
+		{name: "unknown flag", args: []string{"run", "--frob"}, wantCode: 2, want: "flag provided but not defined: -frob"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, 10*time.Second, tt.args...)
+			if r.code != tt.wantCode {
+				t.Errorf("exit code %d, want %d", r.code, tt.wantCode)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr does not mention %q:\n%s", tt.want, r.stderr)
+			}
+			if strings.Contains(r.stderr+r.stdout, "panic") {
+				t.Errorf("output mentions panic:\n%s", r.stderr+r.stdout)
+			}
+		})
+	}
+}
