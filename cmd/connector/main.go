@@ -82,9 +82,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
-// oneLine folds a (possibly joined) error into one line.
+// oneLine folds a (possibly joined or multi-line) error into one line.
 func oneLine(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
+	var parts []string
+	for l := range strings.SplitSeq(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// parseFlags parses args; the flag package has already told the user what
+// is wrong, so a parse error becomes errUsage (exit 2, nothing more printed).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errUsage, err)
 }
 
 func versionString() string {
@@ -129,11 +145,22 @@ func commonFlags(fs *flag.FlagSet) overrides {
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: lvl}
+	opts := &slog.HandlerOptions{Level: lvl, ReplaceAttr: plainErrors}
 	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// plainErrors logs an error by its message: the text handler formats
+// values with %+v, which makes some errors (gotd's) print stack frames.
+func plainErrors(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindAny {
+		if err, ok := a.Value.Any().(error); ok {
+			a.Value = slog.StringValue(err.Error())
+		}
+	}
+	return a
 }
 
 func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
@@ -141,7 +168,7 @@ func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (YAML); TGNATS_* environment variables and flags override it")
 	o := commonFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := config.Load(*path, os.Environ())
@@ -178,6 +205,9 @@ func schemaCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	doc, ok := all[args[0]]
+	if !ok {
+		doc, ok = all[args[0]+".json"]
+	}
 	if !ok {
 		return fmt.Errorf("no schema named %q: run `connector schema` for the list", args[0])
 	}

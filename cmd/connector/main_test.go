@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -61,9 +62,12 @@ func runCLI(t *testing.T, limit time.Duration, args ...string) result {
 	}
 }
 
+// stackFrame matches a Go source position as printed in stack traces.
+var stackFrame = regexp.MustCompile(`\.go:[0-9]+`)
+
 // wantOneError checks what a user sees on a failure: a non-zero exit, one
 // "tgnats: " line containing every want (case-insensitive), and no panic or
-// goroutine dump anywhere in the output.
+// goroutine dump or stack frame anywhere in the output.
 func wantOneError(t *testing.T, r result, want ...string) {
 	t.Helper()
 	if r.code == 0 {
@@ -74,6 +78,9 @@ func wantOneError(t *testing.T, r result, want ...string) {
 		if strings.Contains(all, bad) {
 			t.Errorf("output contains %q:\n%s", bad, all)
 		}
+	}
+	if f := stackFrame.FindString(all); f != "" {
+		t.Errorf("output contains a stack frame %q:\n%s", f, all)
 	}
 	if testing.Verbose() {
 		t.Logf("stderr:\n%s", r.stderr)
@@ -250,7 +257,8 @@ func TestSchema(t *testing.T) {
 		}
 	})
 
-	for _, name := range []string{names[0], "message.created.v1.json", "message.created.v1", "asyncapi"} {
+	// A schema is named with or without its ".json".
+	for _, name := range []string{names[len(names)-1], "message.created.v1", "message.created.v1.json"} {
 		t.Run(name, func(t *testing.T) {
 			r := runCLI(t, 10*time.Second, "schema", name)
 			if r.code != 0 {
@@ -261,6 +269,13 @@ func TestSchema(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("asyncapi", func(t *testing.T) {
+		r := runCLI(t, 10*time.Second, "schema", "asyncapi")
+		if r.code != 0 || !strings.Contains(r.stdout, "asyncapi: 3") {
+			t.Fatalf("code %d, stderr %q, stdout:\n%.300s", r.code, r.stderr, r.stdout)
+		}
+	})
 
 	t.Run("unknown name", func(t *testing.T) {
 		r := runCLI(t, 10*time.Second, "schema", "no.such.v9")
@@ -278,6 +293,8 @@ func TestUsageErrors(t *testing.T) {
 		{name: "no arguments", args: nil, wantCode: 2, want: "Usage:"},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, want: `tgnats: unknown command "frobnicate"`},
 		{name: "unknown flag", args: []string{"run", "--frob"}, wantCode: 2, want: "flag provided but not defined: -frob"},
+		{name: "simulate unknown flag", args: []string{"simulate", "--frob"}, wantCode: 2, want: "flag provided but not defined: -frob"},
+		{name: "help flag", args: []string{"run", "-h"}, wantCode: 0, want: "-config"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,8 +302,8 @@ func TestUsageErrors(t *testing.T) {
 			if r.code != tt.wantCode {
 				t.Errorf("exit code %d, want %d", r.code, tt.wantCode)
 			}
-			if !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("stderr does not mention %q:\n%s", tt.want, r.stderr)
+			if n := strings.Count(r.stderr, tt.want); n != 1 {
+				t.Errorf("stderr mentions %q %d times, want once:\n%s", tt.want, n, r.stderr)
 			}
 			if strings.Contains(r.stderr+r.stdout, "panic") {
 				t.Errorf("output mentions panic:\n%s", r.stderr+r.stdout)

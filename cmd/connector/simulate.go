@@ -30,7 +30,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	seed := fs.Int64("seed", 1, "seed of the simulated traffic")
 	tgListen := fs.String("telegram-listen", "127.0.0.1:0", "listen address of the simulated Telegram (MTProto)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate `connector run`")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

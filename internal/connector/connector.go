@@ -349,7 +349,9 @@ func connectNATS(url string, cfg *config.Config, log *slog.Logger) (*nats.Conn, 
 		}),
 		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("NATS disconnected", "error", err)
+			if err != nil { // nil: our own Close or Drain
+				log.Warn("NATS disconnected", "error", err)
+			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			log.Info("NATS reconnected", "url", c.ConnectedUrlRedacted())
