@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,26 @@ var (
 	// incompatible version; logging in again silently would hide that.
 	ErrSessionVersion = errors.New("ingest: unsupported session format")
 )
+
+// StopError is what Run returns when the account cannot go on without a
+// person. Its message is the cause alone, without the layers of gotd's
+// client that it passed through; errors.Is still finds ErrLogin or
+// ErrSessionVersion.
+type StopError struct {
+	Err error
+}
+
+func (e *StopError) Error() string {
+	for _, sentinel := range []error{ErrLogin, ErrSessionVersion} {
+		msg := e.Err.Error()
+		if i := strings.Index(msg, sentinel.Error()); i > 0 {
+			return msg[i:]
+		}
+	}
+	return e.Err.Error()
+}
+
+func (e *StopError) Unwrap() error { return e.Err }
 
 // SessionStore keeps the MTProto session and the update state of one account.
 type SessionStore interface {
@@ -127,7 +148,7 @@ func (a *Account) Run(ctx context.Context) error {
 			return nil
 		}
 		if errors.Is(err, ErrLogin) || errors.Is(err, ErrSessionVersion) {
-			return err
+			return &StopError{Err: err}
 		}
 		if a.cfg.Engine.Clock.Now().Sub(start) > time.Minute {
 			delay = a.cfg.MinBackoff
@@ -215,14 +236,14 @@ func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User,
 		return status.User, nil
 	}
 	if a.cfg.BotToken == "" {
-		return nil, fmt.Errorf("%w: account %q has no session and no bot token: log in first with `connector login --account %s`", ErrLogin, a.cfg.Account, a.cfg.Account)
+		return nil, fmt.Errorf("%w: no session and no bot token: log in first with `connector login --account %s`", ErrLogin, a.cfg.Account)
 	}
 	res, err := client.Auth().Bot(ctx, a.cfg.BotToken)
 	if err != nil {
 		if tgerr.Is(err, "ACCESS_TOKEN_INVALID", "ACCESS_TOKEN_EXPIRED", "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "USER_DEACTIVATED", "USER_DEACTIVATED_BAN") {
 			var rpc *tgerr.Error
 			errors.As(err, &rpc)
-			return nil, fmt.Errorf("%w: account %q: Telegram refused the bot token (%s)", ErrLogin, a.cfg.Account, rpc.Type)
+			return nil, fmt.Errorf("%w: Telegram refused the bot token (%s)", ErrLogin, rpc.Type)
 		}
 		return nil, fmt.Errorf("ingest: bot login: %w", err)
 	}
