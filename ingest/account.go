@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gotd/td/bin"
 	"github.com/gotd/td/clock"
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
@@ -91,7 +92,38 @@ type Account struct {
 	log      *slog.Logger
 	loggedIn atomic.Bool
 	engine   atomic.Pointer[Engine]
+	client   atomic.Pointer[telegram.Client]
 	self     atomic.Int64
+}
+
+// ErrNotConnected is returned by Invoker calls while the account has no
+// logged-in connection to Telegram.
+var ErrNotConnected = errors.New("ingest: not connected to Telegram")
+
+// Invoker returns a tg.Invoker bound to the account's current connection
+// (tg.NewClient(a.Invoker()) gives the whole API). Calls made while the
+// account is reconnecting fail with ErrNotConnected.
+func (a *Account) Invoker() tg.Invoker { return accountInvoker{a} }
+
+type accountInvoker struct{ a *Account }
+
+func (i accountInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
+	c := i.a.client.Load()
+	if c == nil || !i.a.loggedIn.Load() {
+		return ErrNotConnected
+	}
+	return c.Invoke(ctx, input, output)
+}
+
+// HandleUpdates feeds updates that an RPC returned (a send, an edit) into
+// the account's update engine, as if Telegram had pushed them: the outgoing
+// message's event and the pts stay consistent.
+func (a *Account) HandleUpdates(ctx context.Context, u tg.UpdatesClass) error {
+	e := a.engine.Load()
+	if e == nil {
+		return ErrNotConnected
+	}
+	return e.Handle(ctx, u)
 }
 
 // NewAccount validates cfg and returns an Account.
@@ -220,6 +252,7 @@ func (a *Account) runOnce(ctx context.Context) error {
 		a.self.Store(self.ID)
 		eng.SetSelf(self.ID)
 		a.engine.Store(eng)
+		a.client.Store(client)
 		a.loggedIn.Store(true)
 		a.log.Info("logged in", "user_id", self.ID, "bot", self.Bot)
 		return eng.Run(ctx)
