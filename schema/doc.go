@@ -35,8 +35,18 @@
 // CloudEvent type, whose $id is the event's dataschema (DataSchema). The Go
 // types are the source of truth: tests check every schema property against
 // the struct's json tags, so the two cannot drift. AsyncAPI returns an
-// AsyncAPI 3 document of the subjects; command subjects are placeholders
-// until egress specifies their payloads.
+// AsyncAPI 3 document of the subjects; its command subjects are still
+// placeholders that do not reference the command schemas.
+//
+// # Commands
+//
+// commands.go holds the bodies of commands (SendMessage, EditMessage, …, one
+// per action of tg.<account>.commands.<action> and tg.<account>.rpc.<action>),
+// ParseCommand that decodes and validates them with messages naming the
+// field ("text: longer than 4096 characters"), and CommandResult, the reply
+// and the data of command.completed / command.failed events (CommandEvent).
+// Text limits are counted in UTF-16 code units, as Telegram counts them.
+// Their JSON Schemas are command.<action>.v1.json and command.<completed|failed>.v1.json.
 //
 // # Limits
 //

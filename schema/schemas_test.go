@@ -20,9 +20,22 @@ import (
 
 // bodyTypes maps each schema to the Go type of its body: the source of truth.
 var bodyTypes = map[string]reflect.Type{
-	schema.SchemaName(schema.KindMessage, schema.ActionCreated): reflect.TypeFor[schema.Message](),
-	schema.SchemaName(schema.KindMessage, schema.ActionEdited):  reflect.TypeFor[schema.Message](),
-	schema.SchemaName(schema.KindMessage, schema.ActionDeleted): reflect.TypeFor[schema.MessageDeleted](),
+	schema.SchemaName(schema.KindMessage, schema.ActionCreated):   reflect.TypeFor[schema.Message](),
+	schema.SchemaName(schema.KindMessage, schema.ActionEdited):    reflect.TypeFor[schema.Message](),
+	schema.SchemaName(schema.KindMessage, schema.ActionDeleted):   reflect.TypeFor[schema.MessageDeleted](),
+	schema.SchemaName(schema.KindCommand, schema.ActionCompleted): reflect.TypeFor[schema.CommandResult](),
+	schema.SchemaName(schema.KindCommand, schema.ActionFailed):    reflect.TypeFor[schema.CommandResult](),
+}
+
+func init() {
+	// Command bodies: command.<action>.v1.json.
+	for _, action := range schema.CommandActions {
+		cmd, err := schema.NewCommand(action)
+		if err != nil {
+			panic(err)
+		}
+		bodyTypes[schema.SchemaName(schema.KindCommand, action)] = reflect.TypeOf(cmd).Elem()
+	}
 }
 
 func loadSchemas(t *testing.T) map[string]map[string]any {
@@ -45,7 +58,12 @@ func TestSchemasCoverBodies(t *testing.T) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json"}
+	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json",
+		"command.completed.v1.json", "command.failed.v1.json"}
+	for _, action := range schema.CommandActions {
+		want = append(want, schema.SchemaName(schema.KindCommand, action))
+	}
+	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Fatalf("Schemas() = %v, want %v", names, want)
 	}
@@ -101,6 +119,20 @@ func matchType(t *testing.T, root, node map[string]any, typ reflect.Type, path s
 		if node["type"] != want {
 			t.Errorf("%s: schema type %v, Go type %s wants %q", path, node["type"], typ, want)
 		}
+	}
+	if typ == reflect.TypeFor[schema.PeerInput]() {
+		// Three JSON forms (object, Bot API id, "@username"): see PeerInput.UnmarshalJSON.
+		if forms, _ := node["oneOf"].([]any); len(forms) != 3 {
+			t.Errorf("%s: PeerInput wants a oneOf of its 3 forms", path)
+		}
+		return
+	}
+	if typ == reflect.TypeFor[[]byte]() {
+		wantType("string")
+		if node["contentEncoding"] != "base64" {
+			t.Errorf("%s: []byte field without contentEncoding base64", path)
+		}
+		return
 	}
 	if typ == reflect.TypeFor[time.Time]() {
 		wantType("string")

@@ -24,10 +24,29 @@
 // Faults (Withhold, DuplicateNext, ReorderNext, PushTooLong, FloodWait,
 // DropConnections) exercise a client's gap handling.
 //
-// Limits: one DC (2), bots only (auth.importBotAuthorization), no files,
-// no sending through the API (the world changes only through this
-// package's methods), qts unused, channel and chat creation produce no
-// service message (a channel starts at pts 1, empty). Auth keys live in
+// Bots act through the RPCs of the egress contract (messages.sendMessage,
+// sendMedia, editMessage, deleteMessages, forwardMessages,
+// updatePinnedMessage, sendReaction, setTyping, readHistory,
+// setBotCallbackAnswer, channels.deleteMessages / readHistory,
+// upload.saveFilePart / saveBigFilePart, contacts.resolveUsername) with
+// Telegram's validation errors. Their changes are recorded in the ledger
+// like any other (From = the bot's user), journaled, and answered as
+// tg.Updates carrying updateMessageID and the pts-carrying updates of the
+// account's own box; those are pushed to the account's other sessions but
+// not to the calling one, and carry seq 0. A reused random_id answers
+// RANDOM_ID_DUPLICATE. Actions lists the calls served, Message the state
+// of a message, PressButton produces callback queries to answer, and
+// SetWriteForbidden a chat the bot may not write in (bots administer every
+// chat by default).
+//
+// Limits: one DC (2), bots only (auth.importBotAuthorization), files are
+// only sizes and types (no download), qts unused, channel and chat
+// creation produce no service message (a channel starts at pts 1, empty).
+// Pins produce updatePinnedMessages / updatePinnedChannelMessages but no
+// pin service message; reactions are not pushed to other sessions;
+// messages.readHistory moves no pts (pts_count 0); reply markup and
+// scheduled sends are not stored (bots get SCHEDULE_BOT_NOT_ALLOWED).
+// Failed calls are not in Actions. Auth keys live in
 // memory: after a restart clients re-key and must log in again. Pushes
 // go to the latest session of every connected auth key of the account; a
 // push that cannot be delivered is dropped, as on Telegram. updates.getDifference

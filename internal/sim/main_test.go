@@ -25,6 +25,7 @@ var (
 	mainAPI   *tg.Client
 	mainRec   *recorder
 	secondAPI *tg.Client
+	secondRec *recorder
 )
 
 const (
@@ -80,7 +81,8 @@ func (r runMain) Run() int {
 		return 1
 	}
 	mainAPI = c1
-	c2, err := startClient(ctx, &wg, s.Endpoint(), "2000:second-token", newRecorder())
+	secondRec = newRecorder()
+	c2, err := startClient(ctx, &wg, s.Endpoint(), "2000:second-token", secondRec)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "second client:", err)
 		return 1

@@ -20,13 +20,15 @@ type faults struct {
 type queued struct {
 	account string
 	updates tg.UpdatesClass
+	exclude [8]byte // auth key not to send to
+	hasEx   bool
 }
 
 // pusher sends one account's pushes in order, off the connection
 // goroutines (a blocking tgtest handler would stall its connection).
 type pusher struct {
 	mu    sync.Mutex
-	queue []tg.UpdatesClass
+	queue []queued
 	wake  chan struct{}
 }
 
@@ -36,7 +38,7 @@ func newPusher() *pusher { return &pusher{wake: make(chan struct{}, 1)} }
 // what does not fit is dropped, as a push to a dead session would be.
 const maxQueued = 100000
 
-func (p *pusher) add(u tg.UpdatesClass) {
+func (p *pusher) add(u queued) {
 	p.mu.Lock()
 	if len(p.queue) < maxQueued {
 		p.queue = append(p.queue, u)
@@ -48,7 +50,7 @@ func (p *pusher) add(u tg.UpdatesClass) {
 	}
 }
 
-func (p *pusher) take() []tg.UpdatesClass {
+func (p *pusher) take() []queued {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	q := p.queue
@@ -64,8 +66,12 @@ func (s *Sim) runPusher(ctx context.Context, account string, p *pusher) {
 			return
 		case <-p.wake:
 		}
-		for _, u := range p.take() {
+		for _, q := range p.take() {
+			u := q.updates
 			sessions := s.sessionsOf(account)
+			if q.hasEx {
+				sessions = slices.DeleteFunc(sessions, func(sess tgtest.Session) bool { return sess.AuthKey.ID == q.exclude })
+			}
 			if len(sessions) == 0 {
 				s.metrics.add(&s.metrics.pushesDropped, account)
 				s.log.Debug("push dropped: no live session", "account", account, "type", u.TypeName())
@@ -85,21 +91,21 @@ func (s *Sim) runPusher(ctx context.Context, account string, p *pusher) {
 
 // enqueueLocked applies the push faults and queues p. s.mu must be held.
 func (s *Sim) enqueueLocked(p push) {
-	u := s.w.buildPush(p)
-	if !p.TooLong {
+	u := queued{account: p.Account, updates: s.w.buildPush(p), exclude: p.Exclude, hasEx: p.HasExclude}
+	if !p.TooLong && p.Callback == nil {
 		if s.f.withhold {
 			s.metrics.fault("withheld")
 			return
 		}
 		if s.f.reorderLeft > 0 {
 			s.metrics.fault("reordered")
-			s.f.reorderBuf = append(s.f.reorderBuf, queued{account: p.Account, updates: u})
+			s.f.reorderBuf = append(s.f.reorderBuf, u)
 			s.f.reorderLeft--
 			if s.f.reorderLeft == 0 {
 				buf := s.f.reorderBuf
 				s.f.reorderBuf = nil
 				for _, q := range slices.Backward(buf) {
-					s.pushers[q.account].add(q.updates)
+					s.pushers[q.account].add(q)
 				}
 			}
 			return
@@ -136,7 +142,7 @@ func (s *Sim) ReorderNext(n int) {
 	s.f.reorderLeft = max(n, 0)
 	if n <= 0 {
 		for _, q := range s.f.reorderBuf {
-			s.pushers[q.account].add(q.updates)
+			s.pushers[q.account].add(q)
 		}
 		s.f.reorderBuf = nil
 	}

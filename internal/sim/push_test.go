@@ -426,7 +426,11 @@ func TestReorderNext(t *testing.T) {
 		ids = append(ids, id)
 	}
 	var wire []int
-	for _, p := range flatten(s.pushers["main"].take()) {
+	var ups []tg.UpdatesClass
+	for _, q := range s.pushers["main"].take() {
+		ups = append(ups, q.updates)
+	}
+	for _, p := range flatten(ups) {
 		wire = append(wire, p.msgID)
 	}
 	want := []int{ids[2], ids[1], ids[0], ids[3]}

@@ -118,6 +118,7 @@ func (s *Sim) register(d *tgtest.Dispatcher) {
 	s.handle(d, tg.MessagesGetMessagesRequestTypeID, s.onGetMessages)
 	s.handle(d, tg.ChannelsGetChannelsRequestTypeID, s.onGetChannels)
 	s.handle(d, tg.MessagesGetChatsRequestTypeID, s.onGetChats)
+	s.registerAPI(d)
 }
 
 func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request) error {

@@ -69,10 +69,12 @@ func (w *world) buildScenario(sc Scenario, date int) {
 	for i := range sc.Supergroups {
 		id, _ := w.createChat(schema.PeerChannel, fmt.Sprintf("Supergroup %d", i+1), date, false, sw.Users)
 		sw.Supergroups = append(sw.Supergroups, id)
+		w.channels[id].Username = fmt.Sprintf("sim_supergroup_%d", i+1)
 	}
 	for i := range sc.Channels {
 		id, _ := w.createChat(schema.PeerChannel, fmt.Sprintf("Channel %d", i+1), date, true, nil)
 		sw.Channels = append(sw.Channels, id)
+		w.channels[id].Username = fmt.Sprintf("sim_channel_%d", i+1)
 	}
 	w.scen = sw
 }

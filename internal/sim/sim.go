@@ -265,8 +265,22 @@ func (s *Sim) listen(ctx context.Context) (net.Listener, error) {
 func (s *Sim) change(o *op) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	res, _, err := s.changeLocked(o, nil)
+	return res, err
+}
+
+// caller is the session whose API call makes a change.
+type caller struct {
+	account string
+	authKey [8]byte
+}
+
+// changeLocked is change with s.mu held. Pushes to the caller's account
+// skip the caller's session and are also returned: they are the call's
+// result.
+func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 	if s.closed {
-		return 0, ErrClosed
+		return 0, nil, ErrClosed
 	}
 	o.Now = s.cfg.Now().Unix()
 	s.w.live = true
@@ -274,18 +288,23 @@ func (s *Sim) change(o *op) (int64, error) {
 	res, err := s.w.apply(o)
 	s.w.live = false
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := s.j.append(o); err != nil {
 		// The world is now ahead of the journal: a restart loses this op.
 		s.log.Error("journal append failed", "op", o.Kind, "err", err)
-		return res, err
+		return res, nil, err
 	}
+	var own []push
 	for _, p := range s.w.pushes {
+		if c != nil && p.Account == c.account {
+			p.Exclude, p.HasExclude = c.authKey, true
+			own = append(own, p)
+		}
 		s.enqueueLocked(p)
 	}
 	s.w.pushes = s.w.pushes[:0]
-	return res, nil
+	return res, own, nil
 }
 
 // CreateUser adds a user to the world and returns its id.

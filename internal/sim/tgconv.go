@@ -105,7 +105,7 @@ func (w *world) tgChat(p schema.PeerRef) tg.ChatClass {
 		if !ok {
 			return nil
 		}
-		return &tg.Channel{ID: c.ID, AccessHash: c.AccessHash, Title: c.Title, Photo: &tg.ChatPhotoEmpty{},
+		return &tg.Channel{ID: c.ID, AccessHash: c.AccessHash, Title: c.Title, Username: c.Username, Photo: &tg.ChatPhotoEmpty{},
 			Date: c.Date, Broadcast: c.Broadcast, Megagroup: !c.Broadcast,
 			ParticipantsCount: len(c.Members) + len(w.accounts)}
 	}
@@ -155,6 +155,11 @@ func tgFwd(f *forward) tg.MessageFwdHeader {
 	if f == nil {
 		return tg.MessageFwdHeader{}
 	}
+	if f.Channel != 0 {
+		h := tg.MessageFwdHeader{FromID: &tg.PeerChannel{ChannelID: f.Channel}, Date: f.Date}
+		h.SetChannelPost(f.Post)
+		return h
+	}
 	return tg.MessageFwdHeader{FromID: &tg.PeerUser{UserID: f.From}, Date: f.Date}
 }
 
@@ -166,21 +171,45 @@ func tgReply(id int) tg.MessageReplyHeaderClass {
 }
 
 func tgMedia(m *message) tg.MessageMediaClass {
-	fileRef := []byte{byte(m.MediaID), byte(m.MediaID >> 8), byte(m.MediaID >> 16), 1}
+	info := mediaInfo{ID: m.MediaID, Kind: m.Media, Size: m.MediaSize, Mime: m.MediaMime, Name: m.MediaName, Attr: m.MediaAttr}
+	info.setDefaults()
 	switch m.Media {
 	case "photo":
 		return &tg.MessageMediaPhoto{Photo: &tg.Photo{
-			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: fileRef, Date: m.Date, DCID: dcID,
-			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "x", W: 800, H: 600, Size: 48213}},
+			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: fileReference(m.MediaID), Date: m.Date, DCID: dcID,
+			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "x", W: 800, H: 600, Size: int(info.Size)}},
 		}}
 	case "document":
+		attrs := []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: info.Name}}
+		switch info.Attr {
+		case "video":
+			attrs = append(attrs, &tg.DocumentAttributeVideo{Duration: 1, W: 640, H: 480})
+		case "voice", "audio":
+			attrs = append(attrs, &tg.DocumentAttributeAudio{Voice: info.Attr == "voice", Duration: 1})
+		}
 		return &tg.MessageMediaDocument{Document: &tg.Document{
-			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: fileRef, Date: m.Date, DCID: dcID,
-			MimeType: "application/pdf", Size: 102400,
-			Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: "report.pdf"}},
+			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: fileReference(m.MediaID), Date: m.Date, DCID: dcID,
+			MimeType: info.Mime, Size: info.Size, Attributes: attrs,
 		}}
 	}
 	return nil
+}
+
+func tgReactions(rs []reaction) tg.MessageReactions {
+	var out tg.MessageReactions
+	for _, r := range rs {
+		found := false
+		for i := range out.Results {
+			if e, ok := out.Results[i].Reaction.(*tg.ReactionEmoji); ok && e.Emoticon == r.Emoji {
+				out.Results[i].Count++
+				found = true
+			}
+		}
+		if !found {
+			out.Results = append(out.Results, tg.ReactionCount{Reaction: &tg.ReactionEmoji{Emoticon: r.Emoji}, Count: 1})
+		}
+	}
+	return out
 }
 
 // tgMessage renders m as viewer sees it.
@@ -199,11 +228,15 @@ func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 			Action: &tg.MessageActionChatAddUser{Users: slices.Clone(m.SvcUsers)},
 		}
 	}
-	return &tg.Message{
+	msg := &tg.Message{
 		ID: m.ID, Out: out, Post: m.Post, FromID: from, PeerID: tgPeer(m.Peer), Date: m.Date, EditDate: m.EditDate,
 		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: tgReply(m.ReplyTo),
-		Media: tgMedia(m),
+		Media: tgMedia(m), Pinned: m.Pinned,
 	}
+	if len(m.Reactions) > 0 {
+		msg.SetReactions(tgReactions(m.Reactions))
+	}
+	return msg
 }
 
 // tgEventUpdate renders a box event as the update Telegram pushes for it
@@ -215,6 +248,8 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 			return &tg.UpdateNewChannelMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		case evEdit:
 			return &tg.UpdateEditChannelMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+		case evPin:
+			return &tg.UpdatePinnedChannelMessages{Pinned: !ev.Unpin, ChannelID: channelID, Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		default:
 			return &tg.UpdateDeleteChannelMessages{ChannelID: channelID, Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		}
@@ -224,6 +259,8 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 		return &tg.UpdateNewMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	case evEdit:
 		return &tg.UpdateEditMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+	case evPin:
+		return &tg.UpdatePinnedMessages{Pinned: !ev.Unpin, Peer: tgPeer(ev.Msg.Peer), Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	default:
 		return &tg.UpdateDeleteMessages{Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	}
@@ -244,6 +281,18 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	if p.TooLong {
 		return &tg.UpdatesTooLong{}
 	}
+	if q := p.Callback; q != nil {
+		r := newRefs()
+		r.users[q.From] = true
+		r.peer(q.Chat)
+		return &tg.Updates{
+			Updates: []tg.UpdateClass{&tg.UpdateBotCallbackQuery{
+				QueryID: q.ID, UserID: q.From, Peer: tgPeer(q.Chat), MsgID: q.MsgID,
+				ChatInstance: accessHash("instance", q.Chat.ID), Data: slices.Clone(q.Data),
+			}},
+			Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date,
+		}
+	}
 	ev := &p.Event
 	if p.Short {
 		m := &ev.Msg
@@ -263,7 +312,7 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	r := newRefs()
 	w.eventRefs(r, p.Channel, ev)
 	seq := ev.Seq
-	if p.Channel != 0 {
+	if p.Channel != 0 || ev.NoSeq {
 		seq = 0
 	}
 	return &tg.Updates{

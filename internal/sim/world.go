@@ -24,6 +24,17 @@ const (
 	opDelete    = "delete"
 	opScenario  = "scenario"
 	opBroadcast = "broadcast"
+	// Ops of the API surface (api_world.go).
+	opAPISend    = "api_send"
+	opAPIForward = "api_forward"
+	opPin        = "pin"
+	opReact      = "react"
+	opUpload     = "upload"
+	opPress      = "press"
+	opAnswer     = "answer"
+	opRecord     = "record"
+	opForbid     = "forbid"
+	opUsername   = "username"
 )
 
 // op is one change of the world, as journaled.
@@ -42,6 +53,22 @@ type op struct {
 	IDs      []int           `json:"ids,omitempty"`
 	Text     string          `json:"text,omitempty"`
 	Scenario *Scenario       `json:"scenario,omitempty"`
+
+	// Fields of API ops.
+	Entities    []schema.Entity `json:"entities,omitempty"`
+	SetEntities bool            `json:"set_entities,omitempty"`
+	RandomID    int64           `json:"random_id,omitempty"`
+	RandomIDs   []int64         `json:"random_ids,omitempty"`
+	To          *schema.PeerRef `json:"to,omitempty"`
+	Flag        bool            `json:"flag,omitempty"`
+	Media       *mediaInfo      `json:"media,omitempty"`
+	Upload      *uploadRef      `json:"upload,omitempty"`
+	Data        []byte          `json:"data,omitempty"`
+	FileID      int64           `json:"file_id,omitempty"`
+	Part        int             `json:"part,omitempty"`
+	From        int64           `json:"from,omitempty"`
+	QueryID     int64           `json:"query_id,omitempty"`
+	Act         *Action         `json:"act,omitempty"`
 }
 
 // Outgoing is a message to produce with SendMessage.
@@ -80,6 +107,9 @@ type LedgerEntry struct {
 	Version   int64          `json:"version"` // edit date (unix) for edits, else 0
 	Time      time.Time      `json:"time"`
 	Text      string         `json:"text"`
+	// From is the sender of a created or edited message (0 for broadcast
+	// posts and deletions); the account's own user for messages it sent.
+	From int64 `json:"from,omitempty"`
 }
 
 type user struct {
@@ -99,8 +129,10 @@ type basicChat struct {
 }
 
 type forward struct {
-	From int64
-	Date int
+	From    int64
+	Date    int
+	Channel int64 // a forwarded broadcast post: the channel and post id
+	Post    int
 }
 
 // message is one copy of a message: in a common box (one copy per member
@@ -123,6 +155,19 @@ type message struct {
 	SvcUsers []int64
 	Logical  uint64
 	Deleted  bool
+	Pinned   bool
+	// Reactions is replaced, never changed in place: events hold copies of message.
+	Reactions []reaction
+	// Media details; zero values mean the defaults of scenario media.
+	MediaSize int64
+	MediaMime string
+	MediaName string
+	MediaAttr string // "video", "voice", "audio" for such documents
+}
+
+type reaction struct {
+	User  int64
+	Emoji string
 }
 
 func (m *message) shortable() bool {
@@ -133,6 +178,7 @@ const (
 	evNew = iota + 1
 	evEdit
 	evDelete
+	evPin
 )
 
 // event is one pts-carrying change of a box: a common box or a channel.
@@ -143,7 +189,9 @@ type event struct {
 	Date     int
 	Kind     int
 	Msg      message // snapshot for evNew and evEdit
-	IDs      []int   // evDelete
+	IDs      []int   // evDelete, evPin
+	NoSeq    bool    // the change did not advance seq: pushed with seq 0
+	Unpin    bool    // evPin
 }
 
 // box is an update sequence with its messages: an account's common box or a channel.
@@ -170,18 +218,21 @@ func (b *box) add(m *message, date, seqInc int) event {
 	b.Pts++
 	b.Seq += seqInc
 	b.Date = max(b.Date, date)
-	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: evNew, Msg: *m}
+	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: evNew, Msg: *m, NoSeq: seqInc == 0}
 	b.Events = append(b.Events, ev)
 	return ev
 }
 
-func (b *box) edit(m *message, text string, date, seqInc int) event {
+func (b *box) edit(m *message, text string, ents *[]schema.Entity, date, seqInc int) event {
 	m.Text = text
+	if ents != nil {
+		m.Entities = slices.Clone(*ents)
+	}
 	m.EditDate = max(date, m.EditDate+1, m.Date)
 	b.Pts++
 	b.Seq += seqInc
 	b.Date = max(b.Date, date)
-	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: evEdit, Msg: *m}
+	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: evEdit, Msg: *m, NoSeq: seqInc == 0}
 	b.Events = append(b.Events, ev)
 	return ev
 }
@@ -193,7 +244,7 @@ func (b *box) remove(ids []int, date, seqInc int) event {
 	b.Pts += len(ids)
 	b.Seq += seqInc
 	b.Date = max(b.Date, date)
-	ev := event{Pts: b.Pts, PtsCount: len(ids), Seq: b.Seq, Date: date, Kind: evDelete, IDs: slices.Clone(ids)}
+	ev := event{Pts: b.Pts, PtsCount: len(ids), Seq: b.Seq, Date: date, Kind: evDelete, IDs: slices.Clone(ids), NoSeq: seqInc == 0}
 	b.Events = append(b.Events, ev)
 	return ev
 }
@@ -203,6 +254,7 @@ type channel struct {
 	AccessHash int64
 	Title      string
 	Broadcast  bool
+	Username   string
 	Members    []int64
 	Date       int
 	LastChange int
@@ -246,6 +298,17 @@ type world struct {
 	scen      *scenarioWorld
 	pushes    []push // effects of the op being applied, when live
 	live      bool
+
+	// State of the API surface (api_world.go).
+	api       string // account whose API call is being applied, "" otherwise
+	media     map[int64]*mediaInfo
+	randoms   map[string]map[int64]int // account → random_id → message id
+	uploads   map[uploadKey]map[int][]byte
+	queries   map[int64]*callbackQuery
+	nextQuery int64
+	forbidden map[forbidKey]bool
+	actions   map[string][]Action
+	actionSeq uint64
 }
 
 // push is an update to send to an account, built into tg types when queued.
@@ -255,6 +318,12 @@ type push struct {
 	Event   event
 	Short   bool // updateShortMessage / updateShortChatMessage form
 	TooLong bool // updatesTooLong
+	// Callback is an updateBotCallbackQuery (no pts, not subject to faults).
+	Callback *callbackQuery
+	// Exclude is the auth key of the session that made the change: it has
+	// the update as its call's result and must not get it again.
+	Exclude    [8]byte
+	HasExclude bool
 }
 
 func newWorld(accounts []Account) *world {
@@ -264,6 +333,12 @@ func newWorld(accounts []Account) *world {
 		chats:     map[int64]*basicChat{},
 		channels:  map[int64]*channel{},
 		copies:    map[uint64][]copyRef{},
+		media:     map[int64]*mediaInfo{},
+		randoms:   map[string]map[int64]int{},
+		uploads:   map[uploadKey]map[int][]byte{},
+		queries:   map[int64]*callbackQuery{},
+		forbidden: map[forbidKey]bool{},
+		actions:   map[string][]Action{},
 		nextUser:  100000,
 		nextChat:  200000,
 		nextChan:  1500000000,
@@ -304,11 +379,11 @@ func (w *world) account(name string) (*account, error) {
 	return a, nil
 }
 
-func (w *world) record(a *account, action string, peer schema.PeerRef, id int, version int64, date int, text string) {
+func (w *world) record(a *account, action string, peer schema.PeerRef, id int, version int64, date int, text string, from int64) {
 	w.ledgerSeq++
 	a.Ledger = append(a.Ledger, LedgerEntry{
 		Seq: w.ledgerSeq, Account: a.Name, Action: action, Peer: peer, MessageID: id,
-		Version: version, Time: time.Unix(int64(date), 0).UTC(), Text: text,
+		Version: version, Time: time.Unix(int64(date), 0).UTC(), Text: text, From: from,
 	})
 }
 
@@ -323,15 +398,23 @@ func (w *world) apply(o *op) (int64, error) {
 	case opBroadcast:
 		return w.createChat(schema.PeerChannel, o.Title, int(o.Now), true, nil)
 	case opSend:
-		id, err := w.send(o.Out, int(o.Now))
+		id, err := w.send(o.Out, nil, int(o.Now))
 		return int64(id), err
 	case opEdit:
-		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, int(o.Now))
+		if o.Act != nil {
+			return w.applyAPI(o)
+		}
+		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, nil, int(o.Now))
 	case opDelete:
+		if o.Act != nil {
+			return w.applyAPI(o)
+		}
 		return 0, w.delete(o.Chat, o.Account, o.IDs, int(o.Now))
 	case opScenario:
 		w.buildScenario(*o.Scenario, int(o.Now))
 		return 0, nil
+	case opAPISend, opAPIForward, opPin, opReact, opUpload, opPress, opAnswer, opRecord, opForbid, opUsername:
+		return w.applyAPI(o)
 	}
 	return 0, fmt.Errorf("%w: unknown op %q", ErrInvalid, o.Kind)
 }
@@ -387,7 +470,14 @@ func (w *world) touchChannel(ch *channel, date int) {
 	}
 }
 
-func (w *world) newMessage(m *Outgoing, peer schema.PeerRef, from int64, date int) (*message, error) {
+// sendExtra is what an API send adds to an Outgoing: media details and a
+// forward header copied from another message.
+type sendExtra struct {
+	media *mediaInfo
+	fwd   *forward
+}
+
+func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from int64, date int) (*message, error) {
 	switch m.Media {
 	case "", "photo", "document":
 	default:
@@ -412,6 +502,19 @@ func (w *world) newMessage(m *Outgoing, peer schema.PeerRef, from int64, date in
 	}
 	if m.Media != "" {
 		msg.MediaID = int64(w.nextLogic)*10 + 7
+		info := &mediaInfo{Kind: m.Media}
+		if x != nil && x.media != nil {
+			info = x.media
+		}
+		if info.ID == 0 {
+			info = w.registerMedia(msg.MediaID, info)
+		}
+		msg.Media, msg.MediaID = info.Kind, info.ID
+		msg.MediaSize, msg.MediaMime, msg.MediaName, msg.MediaAttr = info.Size, info.Mime, info.Name, info.Attr
+	}
+	if x != nil && x.fwd != nil {
+		f := *x.fwd
+		msg.Fwd = &f
 	}
 	if m.Service != "" {
 		msg.Text, msg.Entities, msg.Media, msg.MediaID = "", nil, "", 0
@@ -432,22 +535,22 @@ func (w *world) newMessage(m *Outgoing, peer schema.PeerRef, from int64, date in
 	return msg, nil
 }
 
-func (w *world) send(m *Outgoing, date int) (int, error) {
+func (w *world) send(m *Outgoing, x *sendExtra, date int) (int, error) {
 	if m == nil {
 		return 0, fmt.Errorf("%w: no message", ErrInvalid)
 	}
 	switch m.Chat.Kind {
 	case schema.PeerUser:
-		return w.sendPrivate(m, date)
+		return w.sendPrivate(m, x, date)
 	case schema.PeerChat:
-		return w.sendGroup(m, date)
+		return w.sendGroup(m, x, date)
 	case schema.PeerChannel:
-		return w.sendChannel(m, date)
+		return w.sendChannel(m, x, date)
 	}
 	return 0, fmt.Errorf("%w: chat kind %q", ErrInvalid, m.Chat.Kind)
 }
 
-func (w *world) sendPrivate(m *Outgoing, date int) (int, error) {
+func (w *world) sendPrivate(m *Outgoing, x *sendExtra, date int) (int, error) {
 	a, err := w.account(m.Account)
 	if err != nil {
 		return 0, err
@@ -467,7 +570,7 @@ func (w *world) sendPrivate(m *Outgoing, date int) (int, error) {
 			return 0, fmt.Errorf("%w: reply to message %d", ErrNotFound, m.ReplyTo)
 		}
 	}
-	msg, err := w.newMessage(m, m.Chat, from, date)
+	msg, err := w.newMessage(m, x, m.Chat, from, date)
 	if err != nil {
 		return 0, err
 	}
@@ -477,7 +580,7 @@ func (w *world) sendPrivate(m *Outgoing, date int) (int, error) {
 	return msg.ID, nil
 }
 
-func (w *world) sendGroup(m *Outgoing, date int) (int, error) {
+func (w *world) sendGroup(m *Outgoing, x *sendExtra, date int) (int, error) {
 	c, ok := w.chats[m.Chat.ID]
 	if !ok {
 		return 0, fmt.Errorf("%w: chat %d", ErrNotFound, m.Chat.ID)
@@ -504,7 +607,7 @@ func (w *world) sendGroup(m *Outgoing, date int) (int, error) {
 		}
 		replyLogical = r.Logical
 	}
-	proto, err := w.newMessage(m, m.Chat, from, date)
+	proto, err := w.newMessage(m, x, m.Chat, from, date)
 	if err != nil {
 		return 0, err
 	}
@@ -540,15 +643,19 @@ func (w *world) addCopy(a *account, msg *message, date int) {
 	if short {
 		seqInc = 0
 	}
+	if a.Name == w.api {
+		// The account's own API call: the result carries the update, seq 0.
+		short, seqInc = false, 0
+	}
 	ev := a.Box.add(msg, date, seqInc)
 	w.copies[msg.Logical] = append(w.copies[msg.Logical], copyRef{Account: a.Name, ID: msg.ID})
-	w.record(a, schema.ActionCreated, msg.Peer, msg.ID, 0, date, msg.Text)
+	w.record(a, schema.ActionCreated, msg.Peer, msg.ID, 0, date, msg.Text, msg.From)
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: a.Name, Event: ev, Short: short})
 	}
 }
 
-func (w *world) sendChannel(m *Outgoing, date int) (int, error) {
+func (w *world) sendChannel(m *Outgoing, x *sendExtra, date int) (int, error) {
 	ch, ok := w.channels[m.Chat.ID]
 	if !ok {
 		return 0, fmt.Errorf("%w: channel %d", ErrNotFound, m.Chat.ID)
@@ -575,7 +682,7 @@ func (w *world) sendChannel(m *Outgoing, date int) (int, error) {
 			return 0, fmt.Errorf("%w: reply to message %d", ErrNotFound, m.ReplyTo)
 		}
 	}
-	msg, err := w.newMessage(m, m.Chat, from, date)
+	msg, err := w.newMessage(m, x, m.Chat, from, date)
 	if err != nil {
 		return 0, err
 	}
@@ -584,7 +691,7 @@ func (w *world) sendChannel(m *Outgoing, date int) (int, error) {
 	ev := ch.Box.add(msg, date, 0)
 	w.touchChannel(ch, date)
 	for _, a := range w.accounts {
-		w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text)
+		w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text, msg.From)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
 		}
@@ -592,7 +699,7 @@ func (w *world) sendChannel(m *Outgoing, date int) (int, error) {
 	return msg.ID, nil
 }
 
-func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, date int) error {
+func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, ents *[]schema.Entity, date int) error {
 	if chat.Kind == schema.PeerChannel {
 		ch, ok := w.channels[chat.ID]
 		if !ok {
@@ -605,10 +712,10 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, d
 		if m.Service != "" {
 			return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
 		}
-		ev := ch.Box.edit(m, text, date, 0)
+		ev := ch.Box.edit(m, text, ents, date, 0)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
-			w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text)
+			w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text, m.From)
 			if w.live {
 				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
 			}
@@ -632,8 +739,8 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, d
 		if cm.Deleted {
 			continue
 		}
-		ev := acc.Box.edit(cm, text, date, 1)
-		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, int64(cm.EditDate), cm.EditDate, text)
+		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc))
+		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, int64(cm.EditDate), cm.EditDate, text, cm.From)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
 		}
@@ -667,7 +774,7 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
 			for _, id := range live {
-				w.record(a, schema.ActionDeleted, chat, id, 0, date, "")
+				w.record(a, schema.ActionDeleted, chat, id, 0, date, "", 0)
 			}
 			if w.live {
 				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
@@ -699,9 +806,9 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 		if len(del) == 0 {
 			continue
 		}
-		ev := acc.Box.remove(del, date, 1)
+		ev := acc.Box.remove(del, date, w.seqInc(acc))
 		for _, id := range del {
-			w.record(acc, schema.ActionDeleted, acc.Box.Msgs[id].Peer, id, 0, date, "")
+			w.record(acc, schema.ActionDeleted, acc.Box.Msgs[id].Peer, id, 0, date, "", 0)
 		}
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})

@@ -1,0 +1,53 @@
+// Package egress executes commands on Telegram for one account
+// (DESIGN.md §2, §5): JSON bodies arriving on the JetStream work queue
+// tg.<account>.commands.<action> (stream TG_<ACCOUNT>_COMMANDS, durable
+// consumer tgnats-egress) or as requests to the micro service
+// tgnats-<account> on tg.<account>.rpc.<action>.
+//
+// # Contract
+//
+//   - Every command gets one result (schema.CommandResult): the reply of an
+//     rpc request, and a command.completed / command.failed event written
+//     to the outbox through Store.Commit, with the deterministic id
+//     "<account>:command:<command_id>:<completed|failed>".
+//   - Steps: parse and validate (INVALID_ARGUMENT, UNKNOWN_ACTION), the
+//     allow list (NOT_ALLOWED), idempotency, peer resolution (the peer
+//     store, then contacts.resolveUsername, whose answer is stored;
+//     PEER_NOT_FOUND), rate limits, the Telegram call, error mapping.
+//   - Idempotency key: the ce-id header, else Nats-Msg-Id. A command with a
+//     key whose result is stored returns that result and calls nothing.
+//     Results are stored (ResultTTL, 24h by default) once Telegram was
+//     called and the answer is lasting: FLOOD_WAIT, TIMEOUT and NOT_ALLOWED
+//     are not stored, so the same key may try again. The event is written
+//     before the result; a crash in between re-executes, which the
+//     random_id (first 8 bytes of sha256(account+key); forwards add "/i"
+//     for the i-th message) turns into RANDOM_ID_DUPLICATE, reported as
+//     success with "duplicate": true.
+//   - Rate limits: a global bucket and one per chat (golang.org/x/time/rate).
+//     FLOOD_WAIT pauses the chat (or everything, for calls about no chat)
+//     for the time Telegram asks. A wait that ends within the command's
+//     deadline is waited (rpc) or turned into a NakWithDelay (stream); one
+//     beyond fails the command with FLOOD_WAIT and retry_after.
+//   - Stream commands: failures are terminated (AckTerm), never redelivered;
+//     transient failures (network, a stored-state error) are Nak'ed with a
+//     delay until DeadlinePerCommand after the first delivery seen by this
+//     process, then fail with TIMEOUT. Commands to one chat run in order.
+//   - The updates a call returns go to Config.Updates (the ingest engine),
+//     so the outgoing message events and pts stay consistent; deletes and
+//     reads answer only pts, which are handed on as synthesized
+//     updateDeleteMessages / updateDeleteChannelMessages /
+//     updateReadHistoryInbox inside a seq-less updates.
+//
+// # Limits
+//
+//   - Without an idempotency key a command is at-least-once: a stream
+//     redelivery after a lost answer may send twice.
+//   - The first-delivery time of stream commands is kept in memory: a
+//     restart gives redelivered commands a fresh deadline.
+//   - An rpc request to an unknown action is answered UNKNOWN_ACTION by a
+//     catch-all endpoint that sees (and ignores) every rpc request.
+//   - Markdown is the legacy Bot API subset (*bold*, _italic_, `code`,
+//     ```pre```, [text](url)); HTML uses gotd's parser. Uploads are sent
+//     in 512 KiB parts, not rate limited, and bounded by MaxUploadBytes.
+//   - The per-chat limiter table grows with the number of chats addressed.
+package egress

@@ -1,0 +1,313 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// ErrRunning reports a second Run of one Egress.
+var ErrRunning = errors.New("egress: already running")
+
+// Egress executes commands of one account on Telegram.
+type Egress struct {
+	cfg     Config
+	log     *slog.Logger
+	allow   *allowList
+	lim     *limiter
+	metrics *metrics
+
+	mu      sync.Mutex
+	running bool
+	first   map[uint64]time.Time // stream seq → first delivery, for deadlines
+	lanes   map[string]*lane
+	wg      sync.WaitGroup
+	sem     chan struct{}
+}
+
+// New checks cfg and returns an Egress; Run starts it.
+func New(cfg Config) (*Egress, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	allow, _ := parseAllowList(cfg.AllowPeers)
+	m := newMetrics(cfg.Registerer)
+	return &Egress{
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "egress", "account", cfg.Account),
+		allow:   allow,
+		lim:     newLimiter(&cfg, m),
+		metrics: m,
+		first:   map[uint64]time.Time{},
+		lanes:   map[string]*lane{},
+		sem:     make(chan struct{}, cfg.MaxConcurrent),
+	}, nil
+}
+
+// StreamName returns the commands stream's name, TG_<ACCOUNT>_COMMANDS.
+func StreamName(account string) string {
+	return "TG_" + strings.ToUpper(strings.ReplaceAll(account, "-", "_")) + "_COMMANDS"
+}
+
+// ServiceName returns the micro service's name, tgnats-<account>.
+func ServiceName(account string) string { return "tgnats-" + account }
+
+// RPCSubject returns the subject of an rpc action.
+func RPCSubject(prefix, account, action string) string {
+	return prefix + "." + account + ".rpc." + action
+}
+
+// CommandSubject returns the subject of a stream command.
+func CommandSubject(prefix, account, action string) string {
+	return prefix + "." + account + ".commands." + action
+}
+
+// Run creates or updates the commands stream and its durable consumer,
+// serves the rpc micro service, and executes commands until ctx is done.
+// Then it stops taking commands, cancels those in flight (stream ones are
+// redelivered later, rpc ones are answered TIMEOUT) and returns nil.
+func (e *Egress) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.running {
+		e.mu.Unlock()
+		return ErrRunning
+	}
+	e.running = true
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.running = false
+		e.mu.Unlock()
+	}()
+
+	stream, err := e.cfg.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        StreamName(e.cfg.Account),
+		Description: "tgnats commands of account " + e.cfg.Account,
+		Subjects:    []string{CommandSubject(e.cfg.Prefix, e.cfg.Account, ">")},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Duplicates:  2 * time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("egress: commands stream: %w", err)
+	}
+	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       ConsumerName,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       e.cfg.DeadlinePerCommand + 30*time.Second,
+		MaxAckPending: e.cfg.MaxConcurrent,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		return fmt.Errorf("egress: commands consumer: %w", err)
+	}
+
+	work, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	svc, err := micro.AddService(e.cfg.NC, micro.Config{
+		Name:        ServiceName(e.cfg.Account),
+		Version:     "1.0.0",
+		Description: "tgnats commands of account " + e.cfg.Account,
+	})
+	if err != nil {
+		return fmt.Errorf("egress: rpc service: %w", err)
+	}
+	defer func() { _ = svc.Stop() }()
+	for _, action := range schema.CommandActions {
+		handler := micro.HandlerFunc(func(req micro.Request) { e.serveRPC(work, action, req) })
+		name := strings.ReplaceAll(action, ".", "_")
+		if err := svc.AddEndpoint(name, handler, micro.WithEndpointSubject(RPCSubject(e.cfg.Prefix, e.cfg.Account, action)),
+			micro.WithEndpointMetadata(map[string]string{"action": action, "schema": schema.DataSchema(schema.KindCommand, action)})); err != nil {
+			return fmt.Errorf("egress: rpc endpoint %s: %w", action, err)
+		}
+	}
+
+	// Requests to actions that do not exist get UNKNOWN_ACTION instead of
+	// "no responders". This endpoint sees every rpc request (NATS delivers
+	// to both subscriptions) and stays silent for known actions.
+	unknown := micro.HandlerFunc(func(req micro.Request) {
+		action := strings.TrimPrefix(req.Subject(), RPCSubject(e.cfg.Prefix, e.cfg.Account, ""))
+		if actionLabel(action) == "unknown" {
+			e.serveRPC(work, action, req)
+		}
+	})
+	// Its own queue group: in the service's group it would take requests
+	// away from the endpoints of known actions.
+	if err := svc.AddEndpoint("unknown_action", unknown, micro.WithEndpointSubject(RPCSubject(e.cfg.Prefix, e.cfg.Account, ">")),
+		micro.WithEndpointQueueGroup("tgnats-unknown-action")); err != nil {
+		return fmt.Errorf("egress: rpc endpoint for unknown actions: %w", err)
+	}
+
+	cc, err := cons.Consume(func(msg jetstream.Msg) { e.serveStream(work, msg) })
+	if err != nil {
+		return fmt.Errorf("egress: consume commands: %w", err)
+	}
+	e.log.Info("serving commands", "stream", StreamName(e.cfg.Account), "service", ServiceName(e.cfg.Account))
+
+	<-ctx.Done()
+	cc.Stop()
+	_ = svc.Stop()
+	cancel()
+	e.wg.Wait()
+	e.log.Info("stopped serving commands")
+	return nil
+}
+
+// serveRPC answers one request. Each runs on its own goroutine, at most
+// MaxConcurrent at once (the subscription waits beyond that).
+func (e *Egress) serveRPC(ctx context.Context, action string, req micro.Request) {
+	select {
+	case e.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	e.metrics.queued.Inc()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer func() { <-e.sem; e.metrics.queued.Dec() }()
+		c := e.newCommand(action, req.Data(), nats.Header(req.Headers()), false, e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
+		o := e.execRPC(ctx, c)
+		if err := e.finish(c, o); err != nil {
+			e.log.Error("command result not made durable", "command_id", c.id, "error", err)
+		}
+		if err := req.RespondJSON(o.result); err != nil {
+			e.log.Warn("rpc reply failed", "command_id", c.id, "error", err)
+		}
+	}()
+}
+
+// execRPC retries transient failures in process until the deadline.
+func (e *Egress) execRPC(ctx context.Context, c *command) outcome {
+	backoff := 100 * time.Millisecond
+	for {
+		o := e.attempt(ctx, c)
+		if o.retry == 0 {
+			return o
+		}
+		e.metrics.commands.WithLabelValues(e.cfg.Account, actionLabel(c.action), "retried").Inc()
+		wait := min(o.retry, backoff)
+		if ctx.Err() != nil || e.cfg.Now().Add(wait).After(c.deadline) {
+			msg := "the command did not finish before its deadline"
+			if ctx.Err() != nil {
+				msg = "the connector is stopping"
+			}
+			return outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeTimeout, Message: msg}), peer: o.peer}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// serveStream queues a stream message on the lane of its chat, so commands
+// to one chat run in the order they were published.
+func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
+	action := strings.TrimPrefix(msg.Subject(), CommandSubject(e.cfg.Prefix, e.cfg.Account, ""))
+	lane := action
+	if cmd, err := schema.ParseCommand(action, msg.Data()); err == nil {
+		if ps := cmd.Peers(); len(ps) > 0 {
+			lane = ps[0].String()
+		}
+	}
+	e.metrics.queued.Inc()
+	e.submit(lane, func() {
+		defer e.metrics.queued.Dec()
+		e.execStream(ctx, action, msg)
+	})
+}
+
+func (e *Egress) execStream(ctx context.Context, action string, msg jetstream.Msg) {
+	var seq uint64
+	if meta, err := msg.Metadata(); err == nil {
+		seq = meta.Sequence.Stream
+	}
+	now := e.cfg.Now()
+	e.mu.Lock()
+	first, ok := e.first[seq]
+	if !ok {
+		first = now
+		e.first[seq] = now
+	}
+	e.mu.Unlock()
+	done := func() {
+		e.mu.Lock()
+		delete(e.first, seq)
+		e.mu.Unlock()
+	}
+
+	c := e.newCommand(action, msg.Data(), msg.Headers(), true, first.Add(e.cfg.DeadlinePerCommand))
+	o := e.attempt(ctx, c)
+	if o.retry > 0 {
+		if ctx.Err() != nil {
+			_ = msg.Nak() // stopping: redeliver to the next run
+			return
+		}
+		if !e.cfg.Now().Add(o.retry).After(c.deadline) {
+			e.metrics.commands.WithLabelValues(e.cfg.Account, actionLabel(action), "retried").Inc()
+			_ = msg.NakWithDelay(o.retry)
+			return
+		}
+		o = outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeTimeout,
+			Message: "the command did not finish before its deadline"}), peer: o.peer}
+	}
+	if err := e.finish(c, o); err != nil {
+		e.log.Error("command result not made durable; redelivering", "command_id", c.id, "error", err)
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	done()
+	if o.result.OK {
+		_ = msg.Ack()
+	} else {
+		_ = msg.TermWithReason(o.result.Error.Code)
+	}
+}
+
+// lane runs the commands of one chat one after another.
+type lane struct {
+	queue []func()
+}
+
+func (e *Egress) submit(key string, fn func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l, ok := e.lanes[key]; ok {
+		l.queue = append(l.queue, fn)
+		return
+	}
+	l := &lane{queue: []func(){fn}}
+	e.lanes[key] = l
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		for {
+			e.mu.Lock()
+			if len(l.queue) == 0 {
+				delete(e.lanes, key)
+				e.mu.Unlock()
+				return
+			}
+			next := l.queue[0]
+			l.queue = l.queue[1:]
+			e.mu.Unlock()
+			next()
+		}
+	}()
+}

@@ -1,0 +1,136 @@
+package egress
+
+import (
+	"strings"
+
+	"github.com/gotd/td/telegram/message/entity"
+	"github.com/gotd/td/telegram/message/html"
+	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// format turns text with a parse mode or explicit entities into what
+// Telegram takes. userHash supplies access hashes for mention_name.
+func format(text, parseMode string, in []schema.Entity, userHash func(int64) int64) (string, []tg.MessageEntityClass, error) {
+	switch parseMode {
+	case schema.ParseModeHTML:
+		var b entity.Builder
+		err := html.HTML(strings.NewReader(text), &b, html.Options{UserResolver: func(id int64) (tg.InputUserClass, error) {
+			return &tg.InputUser{UserID: id, AccessHash: userHash(id)}, nil
+		}})
+		if err != nil {
+			return "", nil, schema.NewCommandError(schema.CodeInvalidArgument, "text: not valid HTML: %v", err)
+		}
+		msg, ents := b.Complete()
+		return msg, ents, nil
+	case schema.ParseModeMarkdown:
+		text, in = parseMarkdown(text)
+	}
+	out := make([]tg.MessageEntityClass, 0, len(in))
+	for _, e := range in {
+		o, l := e.Offset, e.Length
+		var t tg.MessageEntityClass
+		switch e.Type {
+		case "bold":
+			t = &tg.MessageEntityBold{Offset: o, Length: l}
+		case "italic":
+			t = &tg.MessageEntityItalic{Offset: o, Length: l}
+		case "underline":
+			t = &tg.MessageEntityUnderline{Offset: o, Length: l}
+		case "strikethrough":
+			t = &tg.MessageEntityStrike{Offset: o, Length: l}
+		case "spoiler":
+			t = &tg.MessageEntitySpoiler{Offset: o, Length: l}
+		case "code":
+			t = &tg.MessageEntityCode{Offset: o, Length: l}
+		case "pre":
+			t = &tg.MessageEntityPre{Offset: o, Length: l, Language: e.Language}
+		case "text_url":
+			t = &tg.MessageEntityTextURL{Offset: o, Length: l, URL: e.URL}
+		case "url":
+			t = &tg.MessageEntityURL{Offset: o, Length: l}
+		case "mention":
+			t = &tg.MessageEntityMention{Offset: o, Length: l}
+		case "hashtag":
+			t = &tg.MessageEntityHashtag{Offset: o, Length: l}
+		case "cashtag":
+			t = &tg.MessageEntityCashtag{Offset: o, Length: l}
+		case "bot_command":
+			t = &tg.MessageEntityBotCommand{Offset: o, Length: l}
+		case "email":
+			t = &tg.MessageEntityEmail{Offset: o, Length: l}
+		case "phone_number":
+			t = &tg.MessageEntityPhone{Offset: o, Length: l}
+		case "bank_card":
+			t = &tg.MessageEntityBankCard{Offset: o, Length: l}
+		case "blockquote":
+			t = &tg.MessageEntityBlockquote{Offset: o, Length: l}
+		case "custom_emoji":
+			t = &tg.MessageEntityCustomEmoji{Offset: o, Length: l, DocumentID: e.EmojiID}
+		case "mention_name":
+			t = &tg.InputMessageEntityMentionName{Offset: o, Length: l, UserID: &tg.InputUser{UserID: e.UserID, AccessHash: userHash(e.UserID)}}
+		default:
+			return "", nil, schema.NewCommandError(schema.CodeInvalidArgument, "entities: unknown type %q", e.Type)
+		}
+		out = append(out, t)
+	}
+	return text, out, nil
+}
+
+// replyMarkup converts a keyboard.
+func replyMarkup(m *schema.ReplyMarkup) tg.ReplyMarkupClass {
+	switch {
+	case m == nil:
+		return nil
+	case m.RemoveKeyboard:
+		return &tg.ReplyKeyboardHide{}
+	case len(m.InlineKeyboard) > 0:
+		rows := make([]tg.KeyboardButtonRow, 0, len(m.InlineKeyboard))
+		for _, r := range m.InlineKeyboard {
+			var row tg.KeyboardButtonRow
+			for _, b := range r {
+				if b.URL != "" {
+					row.Buttons = append(row.Buttons, &tg.KeyboardButtonURL{Text: b.Text, URL: b.URL})
+				} else {
+					row.Buttons = append(row.Buttons, &tg.KeyboardButtonCallback{Text: b.Text, Data: []byte(b.CallbackData)})
+				}
+			}
+			rows = append(rows, row)
+		}
+		return &tg.ReplyInlineMarkup{Rows: rows}
+	default:
+		rows := make([]tg.KeyboardButtonRow, 0, len(m.Keyboard))
+		for _, r := range m.Keyboard {
+			var row tg.KeyboardButtonRow
+			for _, b := range r {
+				row.Buttons = append(row.Buttons, &tg.KeyboardButton{Text: b.Text})
+			}
+			rows = append(rows, row)
+		}
+		return &tg.ReplyKeyboardMarkup{Rows: rows, Resize: m.Resize, SingleUse: m.OneTime}
+	}
+}
+
+// chatAction converts a chat.action name.
+func chatAction(a string) tg.SendMessageActionClass {
+	switch a {
+	case "cancel":
+		return &tg.SendMessageCancelAction{}
+	case "upload_photo":
+		return &tg.SendMessageUploadPhotoAction{}
+	case "record_video":
+		return &tg.SendMessageRecordVideoAction{}
+	case "upload_video":
+		return &tg.SendMessageUploadVideoAction{}
+	case "record_voice":
+		return &tg.SendMessageRecordAudioAction{}
+	case "upload_voice":
+		return &tg.SendMessageUploadAudioAction{}
+	case "upload_document":
+		return &tg.SendMessageUploadDocumentAction{}
+	case "choose_sticker":
+		return &tg.SendMessageChooseStickerAction{}
+	}
+	return &tg.SendMessageTypingAction{}
+}

@@ -1,0 +1,137 @@
+package egress
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// limiter spaces Telegram calls: a global bucket, one bucket per chat, and
+// the pauses Telegram imposes with FLOOD_WAIT (per chat, or global for calls
+// that are not about a chat). Times come from the injected clock; waiting
+// uses real timers.
+type limiter struct {
+	now      func() time.Time
+	perRate  rate.Limit
+	perBurst int
+	metrics  *metrics
+
+	mu          sync.Mutex
+	global      *rate.Limiter
+	globalPause time.Time
+	chats       map[string]*chatLimit
+}
+
+type chatLimit struct {
+	lim   *rate.Limiter
+	pause time.Time
+}
+
+func newLimiter(cfg *Config, m *metrics) *limiter {
+	return &limiter{
+		now:      cfg.Now,
+		perRate:  rate.Limit(cfg.RatePerChat),
+		perBurst: cfg.BurstPerChat,
+		metrics:  m,
+		global:   rate.NewLimiter(rate.Limit(cfg.RateGlobal), cfg.BurstGlobal),
+		chats:    map[string]*chatLimit{},
+	}
+}
+
+// floodError is a wait that would end after the command's deadline.
+type floodError struct {
+	wait  time.Duration
+	scope string
+}
+
+func (e *floodError) Error() string { return "rate limited for " + e.wait.String() }
+
+// retryAfter returns the wait in whole seconds, at least 1.
+func (e *floodError) retryAfter() int { return max(1, int(math.Ceil(e.wait.Seconds()))) }
+
+// reserve takes a slot for one call to chat ("" for calls about no chat)
+// and returns how long to wait for it, or a *floodError when the slot
+// would come after deadline (nothing is taken then).
+func (l *limiter) reserve(chat string, deadline time.Time) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var wait time.Duration
+	scope := "global"
+	if d := l.globalPause.Sub(now); d > wait {
+		wait = d
+	}
+	var cl *chatLimit
+	if chat != "" {
+		cl = l.chats[chat]
+		if cl == nil {
+			cl = &chatLimit{lim: rate.NewLimiter(l.perRate, l.perBurst)}
+			l.chats[chat] = cl
+		}
+		if d := cl.pause.Sub(now); d > wait {
+			wait, scope = d, "chat"
+		}
+	}
+	g := l.global.ReserveN(now, 1)
+	if d := g.DelayFrom(now); d > wait {
+		wait, scope = d, "global"
+	}
+	var c *rate.Reservation
+	if cl != nil {
+		c = cl.lim.ReserveN(now, 1)
+		if d := c.DelayFrom(now); d > wait {
+			wait, scope = d, "chat"
+		}
+	}
+	if now.Add(wait).After(deadline) {
+		g.CancelAt(now)
+		if c != nil {
+			c.CancelAt(now)
+		}
+		return 0, &floodError{wait: wait, scope: scope}
+	}
+	return wait, nil
+}
+
+// wait blocks until a call to chat may go, or returns a *floodError.
+func (l *limiter) wait(ctx context.Context, chat string, deadline time.Time) error {
+	d, err := l.reserve(chat, deadline)
+	if err != nil || d <= 0 {
+		return err
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// flood records a FLOOD_WAIT: chat pauses, or everything when chat is "".
+func (l *limiter) flood(chat string, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	until := l.now().Add(d)
+	scope := "global"
+	if chat == "" {
+		if until.After(l.globalPause) {
+			l.globalPause = until
+		}
+	} else {
+		scope = "chat"
+		cl := l.chats[chat]
+		if cl == nil {
+			cl = &chatLimit{lim: rate.NewLimiter(l.perRate, l.perBurst)}
+			l.chats[chat] = cl
+		}
+		if until.After(cl.pause) {
+			cl.pause = until
+		}
+	}
+	l.metrics.floodWait.WithLabelValues(scope).Add(d.Seconds())
+}

@@ -1,0 +1,445 @@
+package sim
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// The world side of the API surface: ops made by RPCs of the logged-in
+// bots (sends, edits, deletions, pins, reactions, uploads, callback
+// queries, recorded calls) and the test controls that go with them. Like
+// every op they are validated by their callers (the RPC handlers), applied,
+// then journaled, so a restart with Dir keeps them.
+
+// Action is one API call the simulator served, as recorded for tests.
+type Action struct {
+	Seq     uint64 `json:"seq"`
+	Account string `json:"account"`
+	// Method is the TL name, e.g. "messages.sendMessage".
+	Method string         `json:"method"`
+	Peer   schema.PeerRef `json:"peer"`
+	// MessageIDs are the messages the call created or acted on, as the
+	// calling account sees them.
+	MessageIDs []int  `json:"message_ids,omitempty"`
+	Text       string `json:"text,omitempty"`
+	RandomID   int64  `json:"random_id,omitempty"`
+	// Detail holds the call's other arguments as space-separated key=value
+	// pairs (silent, no_webpage, reply_to, action=typing, reaction=👍, …).
+	Detail string    `json:"detail,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// mediaInfo describes a photo or document the simulator holds.
+type mediaInfo struct {
+	ID   int64  `json:"id,omitempty"`
+	Kind string `json:"kind"` // "photo" or "document"
+	Attr string `json:"attr,omitempty"`
+	Size int64  `json:"size,omitempty"`
+	Mime string `json:"mime,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+func (m *mediaInfo) setDefaults() {
+	switch m.Kind {
+	case "photo":
+		if m.Size == 0 {
+			m.Size = 48213
+		}
+		if m.Mime == "" {
+			m.Mime = "image/jpeg"
+		}
+	case "document":
+		if m.Size == 0 {
+			m.Size = 102400
+		}
+		if m.Mime == "" {
+			m.Mime = "application/pdf"
+		}
+		if m.Name == "" {
+			m.Name = "report.pdf"
+		}
+	}
+}
+
+// fileReference is the file_reference of media id: it never expires.
+func fileReference(id int64) []byte {
+	return binary.LittleEndian.AppendUint64([]byte{'s', 'i', 'm'}, uint64(id))
+}
+
+// registerMedia records new media under id, filling defaults.
+func (w *world) registerMedia(id int64, info *mediaInfo) *mediaInfo {
+	m := *info
+	m.ID = id
+	m.setDefaults()
+	w.media[id] = &m
+	return &m
+}
+
+// uploadRef names uploaded parts to assemble into a new photo or document.
+type uploadRef struct {
+	FileID int64 `json:"file_id"`
+	Parts  int   `json:"parts"`
+}
+
+type uploadKey struct {
+	Account string
+	FileID  int64
+}
+
+// uploadSize returns the size of a complete upload, or false when a part is missing.
+func (w *world) uploadSize(account string, ref uploadRef) (int64, bool) {
+	parts := w.uploads[uploadKey{account, ref.FileID}]
+	if ref.Parts <= 0 || len(parts) < ref.Parts {
+		return 0, false
+	}
+	var n int64
+	for i := range ref.Parts {
+		p, ok := parts[i]
+		if !ok {
+			return 0, false
+		}
+		n += int64(len(p))
+	}
+	return n, true
+}
+
+type callbackQuery struct {
+	ID       int64
+	Account  string
+	Chat     schema.PeerRef
+	MsgID    int
+	From     int64
+	Data     []byte
+	Date     int
+	Answered bool
+}
+
+type forbidKey struct {
+	Chat    schema.PeerRef
+	Account string
+}
+
+// seqInc is how much a common-box change advances acc's seq: none for the
+// account whose API call made it (the call's result carries it).
+func (w *world) seqInc(acc *account) int {
+	if acc.Name == w.api {
+		return 0
+	}
+	return 1
+}
+
+// box returns the box holding chat's messages as account sees them.
+func (w *world) boxOf(a *account, chat schema.PeerRef) *box {
+	if chat.Kind == schema.PeerChannel {
+		if ch, ok := w.channels[chat.ID]; ok {
+			return ch.Box
+		}
+		return nil
+	}
+	return a.Box
+}
+
+// lookup returns the message id of chat as a sees it.
+func (w *world) lookup(a *account, chat schema.PeerRef, id int) (*message, bool) {
+	b := w.boxOf(a, chat)
+	if b == nil {
+		return nil, false
+	}
+	m, ok := b.Msgs[id]
+	if !ok || m.Peer != chat {
+		return nil, false
+	}
+	return m, true
+}
+
+// applyAPI applies the ops of the API surface. o.Act, when set, is
+// recorded once the op succeeded.
+func (w *world) applyAPI(o *op) (int64, error) {
+	date := int(o.Now)
+	if o.Act != nil {
+		w.api = o.Act.Account
+		defer func() { w.api = "" }()
+	}
+	var (
+		res int64
+		err error
+	)
+	switch o.Kind {
+	case opAPISend:
+		res, err = w.apiSend(o, date)
+	case opAPIForward:
+		res, err = w.apiForward(o, date)
+	case opEdit:
+		var ents *[]schema.Entity
+		if o.SetEntities {
+			ents = &o.Entities
+		}
+		err = w.edit(o.Chat, o.Account, o.IDs[0], o.Text, ents, date)
+	case opDelete:
+		err = w.delete(o.Chat, o.Account, o.IDs, date)
+	case opPin:
+		err = w.pin(o.Chat, o.Account, o.IDs[0], o.Flag, date)
+	case opReact:
+		err = w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Text)
+	case opUpload:
+		k := uploadKey{o.Account, o.FileID}
+		if w.uploads[k] == nil {
+			w.uploads[k] = map[int][]byte{}
+		}
+		w.uploads[k][o.Part] = o.Data
+	case opPress:
+		res, err = w.press(o, date)
+	case opAnswer:
+		q, ok := w.queries[o.QueryID]
+		if !ok || q.Account != o.Account || q.Answered {
+			return 0, fmt.Errorf("%w: callback query %d", ErrNotFound, o.QueryID)
+		}
+		q.Answered = true
+	case opRecord:
+	case opForbid:
+		w.forbidden[forbidKey{o.Chat, o.Account}] = o.Flag
+	case opUsername:
+		if o.Chat.Kind != schema.PeerChannel {
+			return 0, fmt.Errorf("%w: only channels have usernames", ErrInvalid)
+		}
+		ch, ok := w.channels[o.Chat.ID]
+		if !ok {
+			return 0, fmt.Errorf("%w: channel %d", ErrNotFound, o.Chat.ID)
+		}
+		ch.Username = o.Username
+	default:
+		return 0, fmt.Errorf("%w: unknown op %q", ErrInvalid, o.Kind)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if o.Act != nil {
+		w.actionSeq++
+		act := *o.Act
+		act.Seq = w.actionSeq
+		act.Time = time.Unix(o.Now, 0).UTC()
+		act.MessageIDs = slices.Clone(act.MessageIDs)
+		w.actions[act.Account] = append(w.actions[act.Account], act)
+	}
+	return res, nil
+}
+
+// apiSend sends o.Out with o.Media (an existing media id, or new media
+// from o.Upload) and remembers its random id.
+func (w *world) apiSend(o *op, date int) (int64, error) {
+	var x *sendExtra
+	if o.Media != nil {
+		info := *o.Media
+		if o.Upload != nil {
+			size, ok := w.uploadSize(o.Account, *o.Upload)
+			if !ok {
+				return 0, fmt.Errorf("%w: upload %d incomplete", ErrInvalid, o.Upload.FileID)
+			}
+			info.Size = size
+			delete(w.uploads, uploadKey{o.Account, o.Upload.FileID})
+		}
+		x = &sendExtra{media: &info}
+	}
+	id, err := w.send(o.Out, x, date)
+	if err != nil {
+		return 0, err
+	}
+	w.noteRandom(o.Account, o.RandomID, id)
+	if o.Act != nil {
+		o.Act.MessageIDs = []int{id}
+	}
+	return int64(id), nil
+}
+
+func (w *world) noteRandom(account string, rid int64, id int) {
+	if w.randoms[account] == nil {
+		w.randoms[account] = map[int64]int{}
+	}
+	w.randoms[account][rid] = id
+}
+
+// apiForward copies messages o.IDs of o.Chat to *o.To, one new message per id.
+func (w *world) apiForward(o *op, date int) (int64, error) {
+	a, err := w.account(o.Account)
+	if err != nil {
+		return 0, err
+	}
+	if o.To == nil || len(o.IDs) != len(o.RandomIDs) {
+		return 0, fmt.Errorf("%w: forward without destination or random ids", ErrInvalid)
+	}
+	var srcs []*message
+	for _, id := range o.IDs {
+		m, ok := w.lookup(a, o.Chat, id)
+		if !ok || m.Deleted || m.Service != "" {
+			return 0, fmt.Errorf("%w: message %d in %s", ErrNotFound, id, o.Chat)
+		}
+		srcs = append(srcs, m)
+	}
+	var ids []int
+	for i, m := range srcs {
+		out := &Outgoing{Account: a.Name, Chat: *o.To, From: a.UserID, Text: m.Text, Entities: m.Entities, Media: m.Media}
+		x := &sendExtra{}
+		if m.Media != "" {
+			x.media = w.media[m.MediaID]
+		}
+		if !o.Flag { // Flag: drop_author
+			switch {
+			case m.Fwd != nil:
+				x.fwd = m.Fwd
+			case m.Post:
+				x.fwd = &forward{Channel: m.Peer.ID, Post: m.ID, Date: m.Date}
+			default:
+				x.fwd = &forward{From: m.From, Date: m.Date}
+			}
+		}
+		id, err := w.send(out, x, date)
+		if err != nil {
+			return 0, err
+		}
+		w.noteRandom(a.Name, o.RandomIDs[i], id)
+		ids = append(ids, id)
+	}
+	if o.Act != nil {
+		o.Act.MessageIDs = ids
+	}
+	return int64(ids[0]), nil
+}
+
+// pin pins or unpins a message for every member: one updatePinnedMessages
+// per common box holding a copy, or one updatePinnedChannelMessages.
+func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, date int) error {
+	a, err := w.account(accName)
+	if err != nil {
+		return err
+	}
+	m, ok := w.lookup(a, chat, id)
+	if !ok || m.Deleted {
+		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+	}
+	if chat.Kind == schema.PeerChannel {
+		ch := w.channels[chat.ID]
+		m.Pinned = !unpin
+		ev := ch.Box.mark(chat, []int{id}, unpin, date, 0)
+		w.touchChannel(ch, date)
+		if w.live {
+			for _, acc := range w.accounts {
+				w.pushes = append(w.pushes, push{Account: acc.Name, Channel: ch.ID, Event: ev})
+			}
+		}
+		return nil
+	}
+	for _, c := range w.copies[m.Logical] {
+		acc := w.byName[c.Account]
+		cm := acc.Box.Msgs[c.ID]
+		if cm.Deleted {
+			continue
+		}
+		cm.Pinned = !unpin
+		ev := acc.Box.mark(cm.Peer, []int{cm.ID}, unpin, date, w.seqInc(acc))
+		if w.live {
+			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
+		}
+	}
+	return nil
+}
+
+// mark records a pin change of ids in chat.
+func (b *box) mark(chat schema.PeerRef, ids []int, unpin bool, date, seqInc int) event {
+	b.Pts++
+	b.Seq += seqInc
+	b.Date = max(b.Date, date)
+	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: evPin, Msg: message{Peer: chat},
+		IDs: slices.Clone(ids), Unpin: unpin, NoSeq: seqInc == 0}
+	b.Events = append(b.Events, ev)
+	return ev
+}
+
+// react sets user's reaction on a message (every copy); "" removes it.
+func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, emoji string) error {
+	a, err := w.account(accName)
+	if err != nil {
+		return err
+	}
+	m, ok := w.lookup(a, chat, id)
+	if !ok || m.Deleted {
+		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+	}
+	set := func(m *message) {
+		rs := make([]reaction, 0, len(m.Reactions)+1)
+		for _, r := range m.Reactions {
+			if r.User != user {
+				rs = append(rs, r)
+			}
+		}
+		if emoji != "" {
+			rs = append(rs, reaction{User: user, Emoji: emoji})
+		}
+		m.Reactions = rs
+	}
+	if chat.Kind == schema.PeerChannel {
+		set(m)
+		return nil
+	}
+	for _, c := range w.copies[m.Logical] {
+		set(w.byName[c.Account].Box.Msgs[c.ID])
+	}
+	return nil
+}
+
+// press registers a callback query and queues its push.
+func (w *world) press(o *op, date int) (int64, error) {
+	a, err := w.account(o.Account)
+	if err != nil {
+		return 0, err
+	}
+	if m, ok := w.lookup(a, o.Chat, o.IDs[0]); !ok || m.Deleted {
+		return 0, fmt.Errorf("%w: message %d in %s", ErrNotFound, o.IDs[0], o.Chat)
+	}
+	if _, ok := w.users[o.From]; !ok {
+		return 0, fmt.Errorf("%w: user %d", ErrNotFound, o.From)
+	}
+	w.nextQuery++
+	q := &callbackQuery{
+		ID: accessHash("query", w.nextQuery), Account: a.Name, Chat: o.Chat, MsgID: o.IDs[0],
+		From: o.From, Data: slices.Clone(o.Data), Date: date,
+	}
+	w.queries[q.ID] = q
+	if w.live {
+		w.pushes = append(w.pushes, push{Account: a.Name, Callback: q})
+	}
+	return q.ID, nil
+}
+
+// resolve finds a user or channel by username, case-insensitively.
+func (w *world) resolve(username string) (schema.PeerRef, bool) {
+	for _, id := range w.sortedUserIDs() {
+		if u := w.users[id]; u.Username != "" && strings.EqualFold(u.Username, username) {
+			return schema.PeerRef{Kind: schema.PeerUser, ID: id}, true
+		}
+	}
+	for _, id := range w.chanOrder {
+		if ch := w.channels[id]; ch.Username != "" && strings.EqualFold(ch.Username, username) {
+			return schema.PeerRef{Kind: schema.PeerChannel, ID: id}, true
+		}
+	}
+	return schema.PeerRef{}, false
+}
+
+func (w *world) sortedUserIDs() []int64 {
+	ids := make([]int64, 0, len(w.users))
+	for id := range w.users {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// forbiddenFor reports whether account may not write in chat.
+func (w *world) forbiddenFor(account string, chat schema.PeerRef) bool {
+	return w.forbidden[forbidKey{chat, account}]
+}
