@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/tg"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/ingest"
 	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/publisher"
@@ -53,6 +55,7 @@ type account struct {
 	store *state.Store
 	ing   *ingest.Account
 	pub   *publisher.Publisher
+	egr   *egress.Egress
 	err   error
 }
 
@@ -129,7 +132,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	for i := range cfg.Accounts {
 		ac := &cfg.Accounts[i]
-		a, err := newAccount(ac, cfg, opts, js, encoder, metrics, reg, log)
+		a, err := newAccount(ac, cfg, opts, nc, js, encoder, metrics, reg, log)
 		if err != nil {
 			return fmt.Errorf("account %q: %w", ac.Name, err)
 		}
@@ -176,6 +179,23 @@ func Run(ctx context.Context, opts Options) error {
 	var ingWG sync.WaitGroup
 	failed := make(chan struct{}, len(accounts))
 	for _, a := range accounts {
+		ingWG.Add(1)
+		go func() {
+			defer ingWG.Done()
+			// Commands wait for the stream and a connection; failures are
+			// logged, ingest goes on.
+			for ingCtx.Err() == nil {
+				err := a.egr.Run(ingCtx)
+				if ingCtx.Err() != nil {
+					return
+				}
+				log.Warn("command service stopped; restarting", "account", a.name, "error", err)
+				select {
+				case <-ingCtx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		}()
 		ingWG.Add(1)
 		go func() {
 			defer ingWG.Done()
@@ -227,7 +247,7 @@ wait:
 	return runErr
 }
 
-func newAccount(ac *config.Account, cfg *config.Config, opts Options, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (*account, error) {
+func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.Conn, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (*account, error) {
 	var key []byte
 	if cfg.State.EncryptionKey != "" {
 		k, err := base64.StdEncoding.DecodeString(cfg.State.EncryptionKey.Value())
@@ -291,7 +311,24 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, js jetstre
 		_ = store.Close()
 		return nil, err
 	}
-	return &account{name: ac.Name, store: store, ing: ing, pub: pub}, nil
+	egr, err := egress.New(egress.Config{
+		Account:    ac.Name,
+		Prefix:     cfg.NATS.SubjectPrefix,
+		NC:         nc,
+		JS:         js,
+		API:        tg.NewClient(ing.Invoker()),
+		Store:      store,
+		Updates:    ing.HandleUpdates,
+		Encoder:    enc,
+		AllowPeers: cfg.Commands.AllowPeers,
+		Logger:     log.With("component", "egress", "account", ac.Name),
+		Registerer: reg,
+	})
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	return &account{name: ac.Name, store: store, ing: ing, pub: pub, egr: egr}, nil
 }
 
 // ensureStream creates or updates the account's events stream, retrying

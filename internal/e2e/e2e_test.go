@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
@@ -134,5 +137,70 @@ func TestTooLongDowntime(t *testing.T) {
 	eventually(t, 30*time.Second, "unrecoverable updates reported", func() bool {
 		return metricValue(t, c.http, `tgnats_updates_unrecoverable_total{account="e2e",box="common"}`) > 0
 	})
+	c.stop(t)
+}
+
+// TestCommandRoundTrip sends a message through tg.<account>.rpc.message.send:
+// the reply carries the new message id, the simulator holds the message, and
+// the outgoing message's message.created event reaches the stream.
+func TestCommandRoundTrip(t *testing.T) {
+	w := newWorld(t, sim.Config{})
+	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
+	defer nsrv.Shutdown()
+	cfg := w.connectorConfig(filepath.Join(t.TempDir(), "data"), nsrv.ClientURL(), "127.0.0.1:0")
+	c := w.startConnector(t, cfg)
+	ctx := context.Background()
+	from := len(w.sim.Ledger(w.acc.Name))
+	if err := w.sim.Produce(ctx, sim.Scenario{Seed: 3}, 40); err != nil {
+		t.Fatal(err)
+	}
+	var chat schema.PeerRef
+	for _, e := range w.sim.Ledger(w.acc.Name)[from:] {
+		if e.Peer.Kind == schema.PeerUser && e.Action == schema.ActionCreated {
+			chat = e.Peer
+			break
+		}
+	}
+	if chat.ID == 0 {
+		t.Fatal("scenario produced no private chat")
+	}
+	// The connector knows the chat (and its access hash) once it saw it.
+	readStream(t, nsrv.ClientURL(), w.acc.Name, len(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
+
+	nc, err := nats.Connect(nsrv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	body := fmt.Sprintf(`{"peer": {"peer_kind": "user", "peer_id": %d}, "text": "hello from NATS"}`, chat.ID)
+	msg := nats.NewMsg("tg." + w.acc.Name + ".rpc.message.send")
+	msg.Data = []byte(body)
+	msg.Header.Set("Nats-Msg-Id", "round-trip-1")
+	var reply *nats.Msg
+	eventually(t, 30*time.Second, "rpc service answering", func() bool {
+		reply, err = nc.RequestMsg(msg, 5*time.Second)
+		return err == nil
+	})
+	var res schema.CommandResult
+	if err := json.Unmarshal(reply.Data, &res); err != nil {
+		t.Fatalf("reply %s: %v", reply.Data, err)
+	}
+	if !res.OK || res.Result == nil || res.Result.MessageID == 0 {
+		t.Fatalf("reply = %s", reply.Data)
+	}
+	m, ok := w.sim.Message(chat, w.acc.Name, res.Result.MessageID)
+	if !ok || m.Text != "hello from NATS" || !m.Out {
+		t.Fatalf("simulator holds %+v (found %v), want the sent message", m, ok)
+	}
+	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
+	got := readStream(t, nsrv.ClientURL(), w.acc.Name, len(want))
+	sent := schema.EventID(w.acc.Name, chat, res.Result.MessageID, schema.KindMessage, schema.ActionCreated, 0)
+	found := false
+	for _, r := range got {
+		found = found || r.id == sent
+	}
+	if !found {
+		t.Fatalf("no %s event in the stream", sent)
+	}
 	c.stop(t)
 }
