@@ -154,7 +154,7 @@ func (c *Config) setDefaults() {
 // Validate reports a Config that cannot work. New calls it after defaults.
 func (c *Config) Validate() error {
 	switch {
-	case !validAccount(c.Account):
+	case !schema.ValidAccount(c.Account):
 		return fmt.Errorf("%w: account %q: want [a-z0-9_-]+", ErrInvalidConfig, c.Account)
 	case c.NC == nil:
 		return fmt.Errorf("%w: NC: required", ErrInvalidConfig)
@@ -173,17 +173,4 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: allow peers: %w", ErrInvalidConfig, err)
 	}
 	return nil
-}
-
-func validAccount(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
 }

@@ -204,7 +204,7 @@ func check(ev *Event) error {
 		return fmt.Errorf("%w: nil event", ErrInvalidEvent)
 	case !headerSafe(ev.ID):
 		return fmt.Errorf("%w: id %q is empty or not printable ASCII", ErrInvalidEvent, ev.ID)
-	case !validAccount(ev.Account):
+	case !ValidAccount(ev.Account):
 		return fmt.Errorf("%w: account %q (want [a-z0-9_-]+)", ErrInvalidEvent, ev.Account)
 	case !validToken(ev.Kind):
 		return fmt.Errorf("%w: kind %q (want [a-z0-9_]+)", ErrInvalidEvent, ev.Kind)
@@ -264,8 +264,9 @@ func headerSafe(s string) bool {
 	return true
 }
 
-// validAccount reports whether s matches [a-z0-9_-]+.
-func validAccount(s string) bool {
+// ValidAccount reports whether s is a valid account name, [a-z0-9_-]+: the
+// <account> token of subjects and the base of stream names.
+func ValidAccount(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -280,7 +281,7 @@ func validAccount(s string) bool {
 
 // validToken reports whether s matches [a-z0-9_]+.
 func validToken(s string) bool {
-	return validAccount(s) && !strings.Contains(s, "-")
+	return ValidAccount(s) && !strings.Contains(s, "-")
 }
 
 // validPrefix reports whether p is one or more dot-separated subject tokens
