@@ -16,6 +16,7 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/connector"
+	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 )
 
@@ -126,7 +127,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		OnNATS: func(url string) {
 			fmt.Fprintf(stdout, "\ntgnats simulator is running: simulated Telegram → NATS at %s\n", url)
 			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s 'tg.%s.events.>'\n", url, acc.Name)
-			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s TG_%s_EVENTS\n", url, upper(acc.Name))
+			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, publisher.StreamName(acc.Name))
 			fmt.Fprintf(stdout, "Data dir: %s (run again on it to continue the same world). Ctrl-C stops.\n\n", cfg.DataDir)
 		},
 		OnHTTP: func(addr string) {
@@ -144,17 +145,4 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-func upper(s string) string {
-	out := []byte(s)
-	for i, c := range out {
-		switch {
-		case c >= 'a' && c <= 'z':
-			out[i] = c - 'a' + 'A'
-		case c == '-':
-			out[i] = '_'
-		}
-	}
-	return string(out)
 }

@@ -87,7 +87,6 @@ func Run(ctx context.Context, opts Options) error {
 
 	// NATS: external, or embedded under the data dir.
 	url := cfg.NATS.URL
-	var embedded *natsembed.Server
 	if url == "" {
 		srv, err := natsembed.Start(natsembed.Config{
 			Listen:   cfg.NATS.Listen,
@@ -97,8 +96,7 @@ func Run(ctx context.Context, opts Options) error {
 		if err != nil {
 			return fmt.Errorf("start embedded NATS: %w", err)
 		}
-		embedded = srv
-		defer srv.Shutdown()
+		defer srv.Shutdown() // after the client is gone
 		url = srv.ClientURL()
 		log.Info("embedded NATS server started", "url", url, "store", filepath.Join(cfg.DataDir, "nats"))
 	}
@@ -242,12 +240,11 @@ wait:
 	}
 	cancel()
 	_ = nc.Drain()
-	_ = embedded // shut down by defer, after the client is gone
 	log.Info("stopped")
 	return runErr
 }
 
-func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.Conn, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (*account, error) {
+func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.Conn, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (_ *account, err error) {
 	var key []byte
 	if cfg.State.EncryptionKey != "" {
 		k, err := base64.StdEncoding.DecodeString(cfg.State.EncryptionKey.Value())
@@ -263,16 +260,19 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			_ = store.Close()
+		}
+	}()
 	keys := opts.PublicKeys[ac.Name]
 	if keys == nil && ac.DC.PublicKeyFile != "" {
 		data, err := os.ReadFile(ac.DC.PublicKeyFile)
 		if err != nil {
-			_ = store.Close()
 			return nil, fmt.Errorf("dc.public_key_file: %w", err)
 		}
 		keys, err = ingest.ParsePublicKeys(data)
 		if err != nil {
-			_ = store.Close()
 			return nil, fmt.Errorf("dc.public_key_file: %w", err)
 		}
 	}
@@ -296,7 +296,6 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		Logger:  log,
 	})
 	if err != nil {
-		_ = store.Close()
 		return nil, err
 	}
 	pub, err := publisher.New(publisher.Config{
@@ -308,7 +307,6 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		Registerer: reg,
 	})
 	if err != nil {
-		_ = store.Close()
 		return nil, err
 	}
 	egr, err := egress.New(egress.Config{
@@ -325,7 +323,6 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		Registerer: reg,
 	})
 	if err != nil {
-		_ = store.Close()
 		return nil, err
 	}
 	return &account{name: ac.Name, store: store, ing: ing, pub: pub, egr: egr}, nil
