@@ -20,14 +20,22 @@ var (
 	ErrRunning = errors.New("sim: already running")
 )
 
-// Account is a Telegram account the simulator serves. Accounts log in as
-// bots with BotToken (auth.importBotAuthorization).
+// Account is a Telegram account the simulator serves. Bots log in with
+// BotToken (auth.importBotAuthorization); user accounts, with Phone instead,
+// log in with a code or a QR token (see auth_user.go).
 type Account struct {
 	Name      string // short name used by the ledger and the fault controls
 	BotToken  string
 	UserID    int64
 	FirstName string
 	Username  string
+	// Phone makes the account a user account (digits, an optional leading
+	// "+"); it excludes BotToken.
+	Phone string
+	// Password is the user's 2FA password, checked with SRP; "" for none.
+	Password string
+	// LockedOut makes auth.sendCode for Phone answer FLOOD_WAIT.
+	LockedOut bool
 }
 
 // Config configures a simulator. The zero value is usable.
@@ -54,6 +62,10 @@ type Config struct {
 	ChannelTooLongAfter int
 	// Now is the clock of the simulated world, default time.Now.
 	Now func() time.Time
+	// LoginCodeTTL is how long a code sent by auth.sendCode is valid,
+	// default 5 minutes. LoginTokenTTL is the life of a QR login token,
+	// default 30 seconds.
+	LoginCodeTTL, LoginTokenTTL time.Duration
 }
 
 // DefaultAccount is the account served when Config.Accounts is empty.
@@ -94,6 +106,12 @@ func (c *Config) setDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.LoginCodeTTL <= 0 {
+		c.LoginCodeTTL = 5 * time.Minute
+	}
+	if c.LoginTokenTTL <= 0 {
+		c.LoginTokenTTL = 30 * time.Second
+	}
 }
 
 // Validate reports whether the configuration can be served.
@@ -101,22 +119,30 @@ func (c *Config) Validate() error {
 	names := map[string]bool{}
 	tokens := map[string]bool{}
 	ids := map[int64]bool{}
+	phones := map[string]bool{}
 	for _, a := range c.Accounts {
 		switch {
 		case a.Name == "":
 			return fmt.Errorf("%w: account without name", ErrInvalid)
-		case a.BotToken == "":
-			return fmt.Errorf("%w: account %q without bot token", ErrInvalid, a.Name)
+		case a.BotToken == "" && a.Phone == "":
+			return fmt.Errorf("%w: account %q without bot token or phone", ErrInvalid, a.Name)
+		case a.BotToken != "" && a.Phone != "":
+			return fmt.Errorf("%w: account %q has both a bot token and a phone", ErrInvalid, a.Name)
+		case a.Phone != "" && phones[normalizePhone(a.Phone)]:
+			return fmt.Errorf("%w: duplicate phone of account %q", ErrInvalid, a.Name)
 		case a.UserID <= 0:
 			return fmt.Errorf("%w: account %q without user id", ErrInvalid, a.Name)
 		case names[a.Name]:
 			return fmt.Errorf("%w: duplicate account name %q", ErrInvalid, a.Name)
-		case tokens[a.BotToken]:
+		case a.BotToken != "" && tokens[a.BotToken]:
 			return fmt.Errorf("%w: duplicate bot token of account %q", ErrInvalid, a.Name)
 		case ids[a.UserID]:
 			return fmt.Errorf("%w: duplicate user id %d", ErrInvalid, a.UserID)
 		}
 		names[a.Name], tokens[a.BotToken], ids[a.UserID] = true, true, true
+		if a.Phone != "" {
+			phones[normalizePhone(a.Phone)] = true
+		}
 	}
 	return nil
 }

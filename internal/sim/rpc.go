@@ -54,7 +54,7 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 		s.metrics.fault("flood_wait")
 		return tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(secs))
 	}
-	if !authorized && !slices.Contains(publicMethods, id) {
+	if !authorized && !slices.Contains(publicMethods, id) && !slices.Contains(userAuthMethods, id) {
 		return errUnregistered
 	}
 	return s.dispatch.OnMessage(srv, req)
@@ -119,6 +119,7 @@ func (s *Sim) register(d *tgtest.Dispatcher) {
 	s.handle(d, tg.ChannelsGetChannelsRequestTypeID, s.onGetChannels)
 	s.handle(d, tg.MessagesGetChatsRequestTypeID, s.onGetChats)
 	s.registerAPI(d)
+	s.registerUserAuth(d)
 }
 
 func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request) error {

@@ -59,6 +59,7 @@ type Sim struct {
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
 	flood    map[uint32]floodRule
+	users    *userAuth // user logins (auth_user.go)
 
 	dispatch *tgtest.Dispatcher
 	running  atomic.Bool
@@ -88,6 +89,7 @@ func New(cfg Config) (*Sim, error) {
 		sessions: map[string]map[[8]byte]tgtest.Session{},
 		maxLive:  map[string]int{},
 		flood:    map[uint32]floodRule{},
+		users:    newUserAuth(),
 		ready:    make(chan struct{}),
 		metrics:  newMetrics(),
 	}

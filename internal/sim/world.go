@@ -348,7 +348,7 @@ func newWorld(accounts []Account) *world {
 		acc := &account{Account: a, Box: newBox()}
 		w.accounts = append(w.accounts, acc)
 		w.byName[a.Name] = acc
-		w.users[a.UserID] = &user{ID: a.UserID, AccessHash: accessHash("user", a.UserID), First: a.FirstName, Username: a.Username, Bot: true}
+		w.users[a.UserID] = &user{ID: a.UserID, AccessHash: accessHash("user", a.UserID), First: a.FirstName, Username: a.Username, Bot: a.BotToken != ""}
 	}
 	return w
 }
