@@ -42,7 +42,7 @@ type StopError struct {
 }
 
 func (e *StopError) Error() string {
-	for _, sentinel := range []error{ErrLogin, ErrSessionVersion} {
+	for _, sentinel := range []error{ErrLogin, ErrSessionVersion, ErrSessionUnreadable} {
 		msg := e.Err.Error()
 		if i := strings.Index(msg, sentinel.Error()); i > 0 {
 			return msg[i:]
@@ -68,6 +68,9 @@ type AccountConfig struct {
 	AppHash string
 	// BotToken logs in as a bot when there is no valid session.
 	BotToken string
+	// LoginCommand is the command a person runs to log a user account in,
+	// named when it has no session; default "connector login --account <Account>".
+	LoginCommand string
 	// DC and DCAddr (host:port) point at a non-production server, such as a
 	// Telegram test DC or the simulator, with its PublicKeys. Empty DCAddr
 	// means Telegram's production DCs.
@@ -169,7 +172,8 @@ func (a *Account) Ready() bool {
 func (a *Account) Self() int64 { return a.self.Load() }
 
 // Run connects and follows updates until ctx is done (it returns nil then) or
-// the account cannot go on without a person (ErrLogin, ErrSessionVersion).
+// the account cannot go on without a person (ErrLogin, ErrSessionVersion,
+// ErrSessionUnreadable).
 func (a *Account) Run(ctx context.Context) error {
 	delay := a.cfg.MinBackoff
 	for {
@@ -179,7 +183,7 @@ func (a *Account) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if errors.Is(err, ErrLogin) || errors.Is(err, ErrSessionVersion) {
+		if errors.Is(err, ErrLogin) || errors.Is(err, ErrSessionVersion) || errors.Is(err, ErrSessionUnreadable) {
 			return &StopError{Err: err}
 		}
 		if a.cfg.Engine.Clock.Now().Sub(start) > time.Minute {
@@ -216,19 +220,8 @@ func (a *Account) runOnce(ctx context.Context) error {
 		// The supervisor above owns reconnection policy; gotd retries
 		// within one run.
 	}
-	if a.cfg.DCAddr != "" {
-		host, portStr, _ := net.SplitHostPort(a.cfg.DCAddr)
-		port, err := strconv.Atoi(portStr)
-		if err != nil {
-			return fmt.Errorf("ingest: dc address port %q: %w", portStr, err)
-		}
-		dc := a.cfg.DC
-		if dc == 0 {
-			dc = 2
-		}
-		opts.DC = dc
-		opts.DCList = dcs.List{Options: []tg.DCOption{{ID: dc, IPAddress: host, Port: port, Static: true}}}
-		opts.PublicKeys = a.cfg.PublicKeys
+	if err := setDC(&opts, a.cfg.DC, a.cfg.DCAddr, a.cfg.PublicKeys); err != nil {
+		return err
 	}
 	client := telegram.NewClient(a.cfg.AppID, a.cfg.AppHash, opts)
 
@@ -269,7 +262,11 @@ func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User,
 		return status.User, nil
 	}
 	if a.cfg.BotToken == "" {
-		return nil, fmt.Errorf("%w: no session and no bot token: log in first with `connector login --account %s`", ErrLogin, a.cfg.Account)
+		cmd := a.cfg.LoginCommand
+		if cmd == "" {
+			cmd = "connector login --account " + a.cfg.Account
+		}
+		return nil, fmt.Errorf("%w: user account %s has no session: log in first with `%s`", ErrLogin, a.cfg.Account, cmd)
 	}
 	res, err := client.Auth().Bot(ctx, a.cfg.BotToken)
 	if err != nil {
@@ -285,6 +282,29 @@ func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User,
 		return nil, fmt.Errorf("ingest: bot login: unexpected user %T", res.User)
 	}
 	return u, nil
+}
+
+// setDC points opts at a non-production DC (a test server, the simulator)
+// when addr is set.
+func setDC(opts *telegram.Options, dc int, addr string, keys []telegram.PublicKey) error {
+	if addr == "" {
+		return nil
+	}
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("ingest: dc address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return fmt.Errorf("ingest: dc address port %q: %w", portStr, err)
+	}
+	if dc == 0 {
+		dc = 2
+	}
+	opts.DC = dc
+	opts.DCList = dcs.List{Options: []tg.DCOption{{ID: dc, IPAddress: host, Port: port, Static: true}}}
+	opts.PublicKeys = keys
+	return nil
 }
 
 // SetSelf sets the account's own user id. Call it before Run.
@@ -316,6 +336,9 @@ const sessionFormat = 1
 
 func (s versionedSession) LoadSession(ctx context.Context) ([]byte, error) {
 	data, err := s.Storage.LoadSession(ctx)
+	if err != nil && !errors.Is(err, session.ErrNotFound) && ctx.Err() == nil {
+		return nil, fmt.Errorf("%w: %w", ErrSessionUnreadable, err)
+	}
 	if err != nil || len(data) == 0 {
 		return data, err
 	}

@@ -6,7 +6,6 @@ package connector
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/telegram"
@@ -47,6 +47,9 @@ type Options struct {
 	OnNATS func(url string)
 	// OnHTTP is called with the address the HTTP endpoints listen on.
 	OnHTTP func(addr string)
+	// ConfigPath is the configuration file, named in hints such as the
+	// login command of a user account without a session.
+	ConfigPath string
 }
 
 // account is one running Telegram account.
@@ -57,6 +60,8 @@ type account struct {
 	pub   *publisher.Publisher
 	egr   *egress.Egress
 	err   error
+	// failed is set once ingest stopped on an error (err is then set).
+	failed atomic.Bool
 }
 
 // Run runs the connector until ctx is done, then shuts down gracefully: it
@@ -83,6 +88,9 @@ func Run(ctx context.Context, opts Options) error {
 
 	if err := prepareDataDir(cfg.DataDir, cfg.State.AllowInsecureDir); err != nil {
 		return err
+	}
+	if cfg.State.EncryptionKey == "" {
+		log.Warn("state.encryption_key is not set: Telegram sessions are stored unencrypted under the data dir; set a key (see `connector rekey`)")
 	}
 
 	// NATS: external, or embedded under the data dir.
@@ -137,16 +145,9 @@ func Run(ctx context.Context, opts Options) error {
 		accounts = append(accounts, a)
 	}
 
-	ready := func() bool {
-		if !nc.IsConnected() {
-			return false
-		}
-		for _, a := range accounts {
-			if !a.ing.Ready() {
-				return false
-			}
-		}
-		return true
+	ready := readiness(nc, accounts)
+	if err := registerAccountMetrics(reg, accounts); err != nil {
+		return err
 	}
 	stopHTTP, err := serveHTTP(cfg.HTTP.Listen, reg, ready, opts.OnHTTP, log)
 	if err != nil {
@@ -199,6 +200,7 @@ func Run(ctx context.Context, opts Options) error {
 			defer ingWG.Done()
 			if err := a.ing.Run(ingCtx); err != nil {
 				a.err = err
+				a.failed.Store(true)
 				log.Error("account stopped", "account", a.name, "error", err)
 				failed <- struct{}{}
 			}
@@ -245,18 +247,7 @@ wait:
 }
 
 func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.Conn, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (_ *account, err error) {
-	var key []byte
-	if cfg.State.EncryptionKey != "" {
-		k, err := base64.StdEncoding.DecodeString(cfg.State.EncryptionKey.Value())
-		if err != nil || len(k) != 32 {
-			return nil, errors.New("state.encryption_key: must be the base64 of 32 bytes")
-		}
-		key = k
-	}
-	store, err := state.Open(filepath.Join(cfg.DataDir, "accounts", ac.Name), state.Options{
-		Logger:        log.With("component", "state", "account", ac.Name),
-		EncryptionKey: key,
-	})
+	store, err := openStore(cfg, ac.Name, log)
 	if err != nil {
 		return nil, err
 	}
@@ -265,26 +256,21 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 			_ = store.Close()
 		}
 	}()
-	keys := opts.PublicKeys[ac.Name]
-	if keys == nil && ac.DC.PublicKeyFile != "" {
-		data, err := os.ReadFile(ac.DC.PublicKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("dc.public_key_file: %w", err)
-		}
-		keys, err = ingest.ParsePublicKeys(data)
-		if err != nil {
-			return nil, fmt.Errorf("dc.public_key_file: %w", err)
-		}
+	keys, err := publicKeys(ac, opts.PublicKeys[ac.Name])
+	if err != nil {
+		return nil, err
 	}
 	ing, err := ingest.NewAccount(ingest.AccountConfig{
-		Account:    ac.Name,
-		AppID:      ac.AppID,
-		AppHash:    ac.AppHash.Value(),
-		BotToken:   ac.BotToken.Value(),
-		DC:         ac.DC.ID,
-		DCAddr:     ac.DC.Address,
-		PublicKeys: keys,
-		Store:      store,
+		Account:  ac.Name,
+		AppID:    ac.AppID,
+		AppHash:  ac.AppHash.Value(),
+		BotToken: ac.BotToken.Value(),
+		// Named when a user account has no session.
+		LoginCommand: loginCommand(opts.ConfigPath, ac.Name),
+		DC:           ac.DC.ID,
+		DCAddr:       ac.DC.Address,
+		PublicKeys:   keys,
+		Store:        store,
 		Engine: ingest.EngineConfig{
 			Encoder:         enc,
 			GapTimeout:      cfg.Ingest.GapTimeout,
@@ -425,7 +411,7 @@ func connectNATS(url string, cfg *config.Config, log *slog.Logger) (*nats.Conn, 
 }
 
 // serveHTTP serves /metrics, /healthz and /readyz.
-func serveHTTP(addr string, reg *prometheus.Registry, ready func() bool, onHTTP func(string), log *slog.Logger) (func(), error) {
+func serveHTTP(addr string, reg *prometheus.Registry, ready func() (bool, string), onHTTP func(string), log *slog.Logger) (func(), error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -435,11 +421,12 @@ func serveHTTP(addr string, reg *prometheus.Registry, ready func() bool, onHTTP 
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !ready() {
-			http.Error(w, "not ready: logging in, catching up or NATS disconnected", http.StatusServiceUnavailable)
+		ok, detail := ready()
+		if !ok {
+			http.Error(w, "not ready: logging in, catching up or NATS disconnected\n"+detail, http.StatusServiceUnavailable)
 			return
 		}
-		_, _ = w.Write([]byte("ready\n"))
+		_, _ = w.Write([]byte("ready\n" + detail))
 	})
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
