@@ -364,13 +364,17 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 // Unwrap returns ErrInvalid.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
+// InputVars are TGNATS_ variables that are inputs of a command (login,
+// rekey), not configuration keys; Load ignores them.
+var InputVars = []string{"TGNATS_LOGIN_CODE", "TGNATS_LOGIN_PASSWORD", "TGNATS_NEW_ENCRYPTION_KEY"}
+
 // sortedEnv returns the TGNATS_ variables of environ in an order where
 // list index 2 comes before 10.
 func sortedEnv(environ []string) [][2]string {
 	var kv [][2]string
 	for _, e := range environ {
 		k, v, ok := strings.Cut(e, "=")
-		if ok && strings.HasPrefix(k, envPrefix) && k != envPrefix+"CONFIG" {
+		if ok && strings.HasPrefix(k, envPrefix) && k != envPrefix+"CONFIG" && !slices.Contains(InputVars, k) {
 			kv = append(kv, [2]string{k, v})
 		}
 	}

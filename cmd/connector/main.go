@@ -2,6 +2,8 @@
 //
 //	connector simulate            simulated Telegram + embedded NATS + connector, no account needed
 //	connector run --config FILE   a real account
+//	connector login / logout      log a user account in or out
+//	connector rekey               rotate the encryption key of the stores
 //	connector schema [NAME]       print the JSON Schemas / AsyncAPI document
 //	connector version
 package main
@@ -33,6 +35,9 @@ const usage = `tgnats connects a Telegram account to NATS.
 Usage:
   connector simulate [flags]       run a simulated Telegram, embedded NATS and the connector
   connector run --config FILE      run the connector for real accounts
+  connector login --account NAME   log a user account in (phone and code, or --qr)
+  connector logout --account NAME  revoke a user account's session and delete it
+  connector rekey --new-key-file F re-encrypt every account store with a new key
   connector schema [NAME]          print a JSON Schema (or the list, or "asyncapi")
   connector version                print the version
 
@@ -40,10 +45,15 @@ Run "connector COMMAND -h" for the flags of a command.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runIO(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// run is runIO without input: commands that read (login) get an empty stdin.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runIO(args, strings.NewReader(""), stdout, stderr)
+}
+
+func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -55,6 +65,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		err = runCmd(ctx, args[1:], stderr)
+	case "login":
+		err = loginCmd(ctx, args[1:], stdin, stdout, stderr)
+	case "logout":
+		err = logoutCmd(ctx, args[1:], stdout, stderr)
+	case "rekey":
+		err = rekeyCmd(ctx, args[1:], stdout, stderr)
 	case "simulate":
 		err = simulateCmd(ctx, args[1:], stdout, stderr)
 	case "schema":
@@ -171,19 +187,13 @@ func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path, os.Environ())
+	cfg, err := loadConfig(*path, fs, o)
 	if err != nil {
 		return err
 	}
-	if err := o.apply(fs, cfg); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("invalid configuration: %w", err)
-	}
 	log := newLogger(cfg, stderr)
 	log.Info("starting tgnats", "version", versionString(), "accounts", len(cfg.Accounts), "data_dir", cfg.DataDir)
-	return connector.Run(ctx, connector.Options{Config: cfg, Logger: log})
+	return connector.Run(ctx, connector.Options{Config: cfg, Logger: log, ConfigPath: *path})
 }
 
 func schemaCmd(args []string, stdout io.Writer) error {
