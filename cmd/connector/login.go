@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +82,20 @@ func loadConfig(path string, fs *flag.FlagSet, o overrides) (*config.Config, err
 }
 
 func (c *accountCmd) options(cfg *config.Config, stderr io.Writer) connector.LoginOptions {
-	return connector.LoginOptions{Config: cfg, Account: *c.account, ConfigPath: *c.path, Logger: newLogger(cfg, stderr)}
+	return connector.LoginOptions{Config: cfg, Account: *c.account, ConfigPath: *c.path, Logger: quietLogger(cfg, c.fs, stderr)}
+}
+
+// quietLogger is the logger of an interactive command: warnings and errors
+// only, unless --log-level asks for more.
+func quietLogger(cfg *config.Config, fs *flag.FlagSet, stderr io.Writer) *slog.Logger {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "log-level" })
+	if !set && (cfg.Log.Level == "info" || cfg.Log.Level == "debug") {
+		c := *cfg
+		c.Log.Level = "warn"
+		cfg = &c
+	}
+	return newLogger(cfg, stderr)
 }
 
 // command is the login command line to show in hints.
@@ -184,7 +198,7 @@ func rekeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if key == "" {
 		return fmt.Errorf("no new key: give --new-key-file or set %s (e.g. from `openssl rand -base64 32`)", envNewKey)
 	}
-	done, err := connector.Rekey(ctx, cfg, key, newLogger(cfg, stderr))
+	done, err := connector.Rekey(ctx, cfg, key, quietLogger(cfg, fs, stderr))
 	if err != nil {
 		if len(done) > 0 {
 			return fmt.Errorf("%w (already rekeyed with the new key: %s)", err, strings.Join(done, ", "))
