@@ -44,10 +44,13 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// newWorld starts a simulator for the test and stops it at cleanup.
+// newWorld starts a simulator for the test and stops it at cleanup. Its
+// accounts are testAccount unless cfg names others (testAccount first).
 func newWorld(t testing.TB, cfg sim.Config) *world {
 	t.Helper()
-	cfg.Accounts = []sim.Account{testAccount}
+	if len(cfg.Accounts) == 0 {
+		cfg.Accounts = []sim.Account{testAccount}
+	}
 	if os.Getenv("TGNATS_TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
