@@ -374,18 +374,11 @@ func (s *Sim) onGetPassword(srv *tgtest.Server, req *tgtest.Request) error {
 	}
 	s.users.mu.Lock()
 	salt1, salt2, v := s.verifierLocked(a)
-	// B = k*v + g^b mod p, k = H(p | pad(g)).
-	b := new(big.Int).SetBytes(randomBytes(256))
-	gPad, pPad := pad256(srpG), pad256(srpP)
-	k := new(big.Int).SetBytes(sum256(pPad[:], gPad[:]))
-	gb := new(big.Int).Exp(srpG, b, srpP)
-	gb.Add(gb, k.Mul(k, v)).Mod(gb, srpP)
-	sess := &srpSession{b: b, gb: pad256(gb), acc: a.Name}
-	n, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	sess.id = n.Int64() + 1
+	sess := srpChallenge(a.Name, v)
 	s.users.srp[req.Session.AuthKey.ID] = sess
 	s.users.mu.Unlock()
 
+	pPad := pad256(srpP)
 	res.SetHasPassword(true)
 	res.CurrentAlgo = &tg.PasswordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow{
 		Salt1: salt1, Salt2: salt2, G: int(srpG.Int64()), P: pPad[:],
@@ -393,6 +386,18 @@ func (s *Sim) onGetPassword(srv *tgtest.Server, req *tgtest.Request) error {
 	res.SRPB = sess.gb[:]
 	res.SRPID = sess.id
 	return srv.SendResult(req, res)
+}
+
+// srpChallenge draws the server's secret b and B = k*v + g^b mod p, with
+// k = H(p | pad(g)), under a fresh srp_id.
+func srpChallenge(account string, v *big.Int) *srpSession {
+	b := new(big.Int).SetBytes(randomBytes(256))
+	gPad, pPad := pad256(srpG), pad256(srpP)
+	k := new(big.Int).SetBytes(sum256(pPad[:], gPad[:]))
+	gb := new(big.Int).Exp(srpG, b, srpP)
+	gb.Add(gb, k.Mul(k, v)).Mod(gb, srpP)
+	n, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	return &srpSession{id: n.Int64() + 1, b: b, gb: pad256(gb), acc: account}
 }
 
 func (s *Sim) onCheckPassword(srv *tgtest.Server, req *tgtest.Request) error {
