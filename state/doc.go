@@ -21,7 +21,9 @@
 //     instead of being handed to gotd as garbage. A plain session found while a
 //     key is configured (encryption turned on later) is returned as is and
 //     sealed by the next StoreSession; until Pebble compacts, the old plain
-//     bytes may remain in its files.
+//     bytes may remain in its files. Rekey re-seals the session with a new
+//     key (or seals a plain one) and compacts the session's key range, so
+//     the old value leaves Pebble's tables.
 //   - One Store per directory: Open takes an exclusive lock (flock on
 //     "tgnats.lock", plus Pebble's own LOCK) and fails with ErrLocked when
 //     another process or another Open in this process holds it. The

@@ -39,7 +39,16 @@
 // SetWriteForbidden a chat the bot may not write in (bots administer every
 // chat by default).
 //
-// Limits: one DC (2), bots only (auth.importBotAuthorization), files are
+// User accounts (Account.Phone) log in as on Telegram: auth.sendCode (the
+// code is read with LoginCode, ExpireLoginCode ages it), auth.signIn,
+// account.getPassword and auth.checkPassword with a real SRP-2048 check on
+// the server side, QR login tokens (auth.exportLoginToken, accepted by
+// AcceptLoginToken or auth.acceptLoginToken from a logged-in session, with
+// an updateLoginToken push), auth.logOut, and FLOOD_WAIT on auth.sendCode
+// for Account.LockedOut; see auth_user.go. A logged-in user gets updates
+// as a bot does.
+//
+// Limits: one DC (2; auth.importLoginToken is refused), no sign-up, files are
 // only sizes and types (no download), qts unused, channel and chat
 // creation produce no service message (a channel starts at pts 1, empty).
 // Pins produce updatePinnedMessages / updatePinnedChannelMessages but no
