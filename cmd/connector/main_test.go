@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -185,25 +184,7 @@ func TestRunDataDirLocked(t *testing.T) {
 }
 
 func TestRunWrongBotToken(t *testing.T) {
-	s, err := sim.New(sim.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	simDone := make(chan error, 1)
-	go func() { simDone <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-simDone
-	})
-	select {
-	case <-s.Ready():
-	case err := <-simDone:
-		t.Fatalf("simulator: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("simulator not ready after 30s")
-	}
-	ep := s.Endpoint()
+	ep := startSim(t, sim.Config{}).Endpoint()
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "public_key.pem")
 	if err := os.WriteFile(keyFile, []byte(ep.PublicKeyPEM), 0o600); err != nil {

@@ -273,8 +273,8 @@ func (s *Sim) completeLogin(srv *tgtest.Server, req *tgtest.Request, account str
 	return srv.SendResult(req, s.bindAuthKey(req.Session, account))
 }
 
-// bindAuthKey makes sess's auth key logged in as account (as
-// importBotAuthorization does for bots) and returns the authorization.
+// bindAuthKey makes sess's auth key logged in as account (a bot or a user)
+// and returns the authorization.
 func (s *Sim) bindAuthKey(sess tgtest.Session, account string) *tg.AuthAuthorization {
 	s.mu.Lock()
 	acc := s.w.byName[account]
@@ -296,7 +296,7 @@ func (s *Sim) bindAuthKey(sess tgtest.Session, account string) *tg.AuthAuthoriza
 	delete(s.users.srp, sess.AuthKey.ID)
 	delete(s.users.accepted, sess.AuthKey.ID)
 	s.users.mu.Unlock()
-	s.log.Debug("user logged in", "account", account)
+	s.log.Debug("logged in", "account", account)
 	return &tg.AuthAuthorization{User: self}
 }
 

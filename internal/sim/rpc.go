@@ -134,27 +134,11 @@ func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request) 
 			acc = a
 		}
 	}
-	var self *tg.User
-	if acc != nil {
-		self = s.w.tgUser(acc, acc.UserID)
-	}
 	s.mu.Unlock()
 	if acc == nil {
 		return errTokenInvalid
 	}
-	s.net.Lock()
-	s.authKeys[req.Session.AuthKey.ID] = acc.Name
-	for _, m := range s.sessions {
-		delete(m, req.Session.AuthKey.ID) // the key may have been another account's
-	}
-	if s.sessions[acc.Name] == nil {
-		s.sessions[acc.Name] = map[[8]byte]tgtest.Session{}
-	}
-	s.sessions[acc.Name][req.Session.AuthKey.ID] = req.Session
-	s.liveLocked()
-	s.net.Unlock()
-	s.log.Debug("bot logged in", "account", acc.Name)
-	return srv.SendResult(req, &tg.AuthAuthorization{User: self})
+	return srv.SendResult(req, s.bindAuthKey(req.Session, acc.Name))
 }
 
 // onGetUsers is registered directly (not through handle) because gotd
