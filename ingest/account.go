@@ -266,7 +266,7 @@ func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User,
 		if cmd == "" {
 			cmd = "connector login --account " + a.cfg.Account
 		}
-		return nil, fmt.Errorf("%w: user account %s has no session: log in first with `%s`", ErrLogin, a.cfg.Account, cmd)
+		return nil, fmt.Errorf("%w: user account %s is not logged in (no session, or Telegram revoked it): log in with `%s`", ErrLogin, a.cfg.Account, cmd)
 	}
 	res, err := client.Auth().Bot(ctx, a.cfg.BotToken)
 	if err != nil {

@@ -70,8 +70,9 @@ func newLoginWorld(t *testing.T, key string) *loginWorld {
 	return w
 }
 
-// writeConfig (re)writes the config file with encryption key key.
-func (w *loginWorld) writeConfig(t *testing.T, key string) {
+// writeConfig (re)writes the config file with encryption key key, naming
+// the bot and users (default: every user account of the simulator).
+func (w *loginWorld) writeConfig(t *testing.T, key string, users ...sim.Account) {
 	t.Helper()
 	ep := w.sim.Endpoint()
 	keyFile := filepath.Join(w.dir, "public_key.pem")
@@ -82,8 +83,12 @@ func (w *loginWorld) writeConfig(t *testing.T, key string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir: %q\nlog: {level: info}\nhttp: {listen: \"\"}\nnats: {listen: \"127.0.0.1:0\"}\n", w.dataDir)
 	fmt.Fprintf(&b, "state: {encryption_key: %q}\n", key)
-	fmt.Fprintf(&b, "accounts:\n  - {name: bot, app_hash: %q, bot_token: %q, dc: %s}\n", testAppHash, simBot.BotToken, dc)
-	for _, a := range []sim.Account{simAlice, simBob, simLocked} {
+	b.WriteString("accounts:\n")
+	if len(users) == 0 {
+		fmt.Fprintf(&b, "  - {name: bot, app_hash: %q, bot_token: %q, dc: %s}\n", testAppHash, simBot.BotToken, dc)
+		users = []sim.Account{simAlice, simBob, simLocked}
+	}
+	for _, a := range users {
 		fmt.Fprintf(&b, "  - {name: %s, app_hash: %q, phone: %q, dc: %s}\n", a.Name, testAppHash, a.Phone, dc)
 	}
 	w.cfgFile = filepath.Join(w.dir, "config.yaml")
@@ -256,6 +261,17 @@ func TestLoginFailures(t *testing.T) {
 		code, _ := w.sim.LoginCode("+15550009999")
 		c.typeLine(code)
 		wantOneError(t, c.wait(), "this phone number has no Telegram account", "does not sign up")
+	})
+	t.Run("data dir readable by others", func(t *testing.T) {
+		if err := os.MkdirAll(w.dataDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(w.dataDir, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(w.dataDir, 0o700)
+		r := runCLI(t, 60*time.Second, "login", "--config", w.cfgFile, "--account", "alice")
+		wantOneError(t, r, w.dataDir, "accessible to other users", "chmod 700")
 	})
 	t.Run("bot account", func(t *testing.T) {
 		r := runCLI(t, 60*time.Second, "login", "--config", w.cfgFile, "--account", "bot")
@@ -461,6 +477,13 @@ func TestSessionEncryptedAtRest(t *testing.T) {
 		defer w.writeConfig(t, oldB64)
 		r := runCLI(t, 60*time.Second, "login", "--config", w.cfgFile, "--account", "alice")
 		wantOneError(t, r, "stored session cannot be decrypted", "state.encryption_key")
+		if _, sent := w.sim.LoginCode(simAlice.Phone); sent {
+			t.Error("a login code was requested over the unreadable session")
+		}
+		// run stops the account with the same clear error instead of logging in.
+		w.writeConfig(t, wrongB64, simAlice)
+		r = runCLI(t, 60*time.Second, "run", "--config", w.cfgFile, "--http-listen", "")
+		wantOneError(t, r, `account "alice"`, "stored session cannot be read", "wrong or missing encryption key")
 		if _, sent := w.sim.LoginCode(simAlice.Phone); sent {
 			t.Error("a login code was requested over the unreadable session")
 		}

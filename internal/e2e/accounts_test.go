@@ -73,7 +73,7 @@ func TestSeveralAccounts(t *testing.T) {
 	body := httpGet(t, "http://"+addr+"/readyz")
 	for _, line := range []string{
 		"account e2e: ready",
-		"account carol: failed: ingest: login refused: user account carol has no session: log in first with `connector login --account carol`",
+		"account carol: failed: ingest: login refused: user account carol is not logged in (no session, or Telegram revoked it): log in with `connector login --account carol`",
 		"account refused: failed: ingest: login refused: Telegram refused the bot token (ACCESS_TOKEN_INVALID)",
 	} {
 		if !strings.Contains(body, line) {
