@@ -341,14 +341,17 @@ func TestLoginQR(t *testing.T) {
 			if !strings.Contains(c.out.String(), "The QR code expired; here is a new one.") || !strings.Contains(c.out.String(), "█▀") {
 				t.Fatalf("no refreshed QR code drawn; stdout:\n%s", c.out.String())
 			}
-			tokens := w.sim.LoginTokens()
-			if len(tokens) == 0 {
-				t.Fatal("no login token pending")
-			}
-			// Another device, logged in as the account, scans the code.
-			if err := w.sim.AcceptLoginToken(context.Background(), a.Name, tokens[len(tokens)-1]); err != nil {
-				t.Fatal(err)
-			}
+			// Another device, logged in as the account, scans the code on
+			// screen (again if it was replaced just then).
+			var err error
+			waitFor(t, "a QR code accepted", func() bool {
+				tokens := w.sim.LoginTokens()
+				if len(tokens) == 0 {
+					return false
+				}
+				err = w.sim.AcceptLoginToken(context.Background(), a.Name, tokens[len(tokens)-1])
+				return err == nil
+			})
 			if a.Password != "" {
 				c.waitOutput("2FA password: ", 1)
 				c.typeLine(a.Password)
