@@ -51,8 +51,8 @@ func (c *Config) Validate() error {
 			v.add("state.encryption_key", fmt.Sprintf("must be 32 bytes, got %d", len(key)))
 		}
 	}
-	if cm := c.Commands; cm.RateGlobal <= 0 || cm.RatePerChat <= 0 || cm.BurstGlobal < 1 || cm.BurstPerChat < 1 {
-		v.add("commands", "rates must be above 0 and bursts at least 1")
+	if cm := c.Commands; cm.RateGlobal <= 0 || cm.RatePerChat <= 0 || cm.BurstGlobal < 1 || cm.BurstPerChat < 1 || cm.Deadline <= 0 {
+		v.add("commands", "rates and deadline must be above 0 and bursts at least 1")
 	}
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {

@@ -29,6 +29,8 @@
 //     deadline is waited (rpc) or turned into a NakWithDelay (stream); one
 //     beyond fails the command with FLOOD_WAIT and retry_after.
 //   - Stream commands: failures are terminated (AckTerm), never redelivered;
+//     the consumer's AckWait is twice DeadlinePerCommand, so a command whose
+//     connector died is redelivered after that;
 //     transient failures (network, a stored-state error) are Nak'ed with a
 //     delay until DeadlinePerCommand after the first delivery seen by this
 //     process, then fail with TIMEOUT. Commands to one chat run in order.

@@ -105,7 +105,7 @@ func (e *Egress) Run(ctx context.Context) error {
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       e.cfg.DeadlinePerCommand + 30*time.Second,
+		AckWait:       2 * e.cfg.DeadlinePerCommand, // beyond any attempt: redelivery after a crash
 		MaxAckPending: e.cfg.MaxConcurrent,
 		MaxDeliver:    -1,
 	})

@@ -80,12 +80,17 @@ func newCommandEnv(t testing.TB, opts commandEnvOptions) *commandEnv {
 		// Lifted limits: these tests are about behaviour, not pacing.
 		env.cfg.Commands = config.Commands{RateGlobal: 1e6, BurstGlobal: 1000, RatePerChat: 1e6, BurstPerChat: 1000}
 	}
+	if env.cfg.Commands.Deadline == 0 {
+		env.cfg.Commands.Deadline = config.Default().Commands.Deadline
+	}
 	env.cfg.Commands.AllowPeers = allow
 	env.from = len(w.sim.Ledger(w.acc.Name))
 	env.conn = w.startConnector(t, env.cfg)
 	env.cl = newCommandClient(t, env.nsrv.ClientURL(), w.acc.Name)
-	// The connector learns each chat and its access hash from a message.
-	for _, chat := range append([]schema.PeerRef{env.user, env.group, env.super, env.outside}, env.extra...) {
+	// The connector learns each chat and its access hash from a message;
+	// two, as the simulator sends every other private message as
+	// updateShortMessage, which carries no access hash.
+	for _, chat := range append([]schema.PeerRef{env.user, env.user, env.group, env.super, env.outside}, env.extra...) {
 		env.post(t, sim.Outgoing{Chat: chat, From: env.alice, Text: "hello " + string(chat.Kind)})
 	}
 	return env
