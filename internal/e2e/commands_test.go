@@ -393,7 +393,6 @@ func TestCommands(t *testing.T) {
 // points, and checks each code and message, that stream commands are
 // terminated, and that the connector still serves afterwards.
 func badCommands(t *testing.T, env *commandEnv) {
-	ctx := context.Background()
 	own := env.own(t, env.super, "fixed")
 	unknownUser := schema.PeerRef{Kind: schema.PeerUser, ID: 987654321}
 	cases := []struct {
@@ -443,7 +442,6 @@ func badCommands(t *testing.T, env *commandEnv) {
 	}
 	// The failed stream commands were terminated, not left for redelivery.
 	env.cl.consumerIdle(t)
-	_ = ctx
 
 	// Still serving, through both entry points.
 	for _, via := range entryPoints {
