@@ -8,8 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
 
 	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
@@ -358,6 +362,7 @@ func TestCommands(t *testing.T) {
 	}
 
 	t.Run("bad commands", func(t *testing.T) { badCommands(t, env) })
+	t.Run("global FLOOD_WAIT", func(t *testing.T) { globalFloodWait(t, env) })
 
 	t.Run("idempotency across restart", func(t *testing.T) {
 		for _, via := range entryPoints {
@@ -481,5 +486,44 @@ func TestCommandShortSentMessage(t *testing.T) {
 	env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Text: "after"})
 	if n := metricValue(t, env.conn.http, fmt.Sprintf(`tgnats_gaps_recovered_total{account=%q,box="common"}`, env.w.acc.Name)); n != 0 {
 		t.Errorf("%v gaps recovered after the short answer, want none", n)
+	}
+}
+
+// globalFloodWait: a FLOOD_WAIT on a call about no chat (a callback answer)
+// pauses every call for the wait; the rpc command waits it out (it ends
+// within the deadline) and succeeds, and a send to another chat issued
+// meanwhile reaches Telegram only after the wait.
+func globalFloodWait(t *testing.T, env *commandEnv) {
+	const wait = 2
+	acc := env.w.acc.Name
+	id := env.own(t, env.super, "menu")
+	q, err := env.w.sim.PressButton(context.Background(), acc, env.super, id, env.alice, []byte("y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(env.w.sim.Floods())
+	env.w.sim.FloodWait(tg.MessagesSetBotCallbackAnswerRequestTypeID, wait, 1)
+	answered := make(chan error, 1)
+	go func() {
+		reply, err := env.cl.nc.Request(egress.RPCSubject("tg", acc, schema.ActionCallbackAnswer), []byte(fmt.Sprintf(`{"query_id": "%d"}`, q)), 30*time.Second)
+		if err == nil && !strings.Contains(string(reply.Data), `"ok":true`) {
+			err = fmt.Errorf("reply %s", reply.Data)
+		}
+		answered <- err
+	}()
+	eventually(t, 10*time.Second, "the FLOOD_WAIT answer", func() bool { return len(env.w.sim.Floods()) > before })
+	f := env.w.sim.Floods()[before]
+	out := call{env: env, via: entryPoints[0]}.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "after the wait"}`, peerJSON(env.user)), 1)
+	if err := <-answered; err != nil {
+		t.Fatalf("callback answer: %v", err)
+	}
+	var served time.Time
+	for _, a := range env.w.sim.Actions(acc) {
+		if a.Method == "messages.sendMessage" && len(a.MessageIDs) == 1 && a.MessageIDs[0] == out.MessageID {
+			served = a.Served
+		}
+	}
+	if until := f.At.Add(wait * time.Second); served.Before(until) {
+		t.Fatalf("send served at %v, inside the global FLOOD_WAIT until %v", served, until)
 	}
 }
