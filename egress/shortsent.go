@@ -3,7 +3,7 @@ package egress
 import (
 	"github.com/gotd/td/tg"
 
-	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/mapping"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -18,7 +18,7 @@ func expandShortSent(s *tg.UpdateShortSentMessage, req *tg.MessagesSendMessageRe
 		Out:       true,
 		Silent:    req.Silent,
 		ID:        s.ID,
-		PeerID:    peerClass(peer.Ref()),
+		PeerID:    mapping.TLPeer(peer.Ref()),
 		Date:      s.Date,
 		Message:   req.Message,
 		Entities:  req.Entities,
@@ -42,14 +42,4 @@ func expandShortSent(s *tg.UpdateShortSentMessage, req *tg.MessagesSendMessageRe
 		Updates: []tg.UpdateClass{&tg.UpdateNewMessage{Message: m, Pts: s.Pts, PtsCount: s.PtsCount}},
 		Date:    s.Date,
 	}
-}
-
-func peerClass(p schema.PeerRef) tg.PeerClass {
-	switch p.Kind {
-	case schema.PeerUser:
-		return &tg.PeerUser{UserID: p.ID}
-	case schema.PeerChat:
-		return &tg.PeerChat{ChatID: p.ID}
-	}
-	return &tg.PeerChannel{ChannelID: p.ID}
 }
