@@ -43,11 +43,13 @@ func New(cfg Config) (*Egress, error) {
 	}
 	allow, _ := parseAllowList(cfg.AllowPeers)
 	m := newMetrics(cfg.Registerer)
+	lim := newLimiter(&cfg, m)
+	registerPauses(cfg.Registerer, cfg.Account, lim)
 	return &Egress{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "egress", "account", cfg.Account),
 		allow:   allow,
-		lim:     newLimiter(&cfg, m),
+		lim:     lim,
 		metrics: m,
 		first:   map[uint64]time.Time{},
 		lanes:   map[string]*lane{},

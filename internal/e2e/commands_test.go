@@ -513,6 +513,8 @@ func globalFloodWait(t *testing.T, env *commandEnv) {
 	}()
 	eventually(t, 10*time.Second, "the FLOOD_WAIT answer", func() bool { return len(env.w.sim.Floods()) > before })
 	f := env.w.sim.Floods()[before]
+	pausedAll := fmt.Sprintf(`tgnats_command_paused{account=%q,scope="global"}`, acc)
+	eventually(t, time.Second, pausedAll+" = 1 during the wait", func() bool { return metricValue(t, env.conn.http, pausedAll) == 1 })
 	out := call{env: env, via: entryPoints[0]}.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "after the wait"}`, peerJSON(env.user)), 1)
 	if err := <-answered; err != nil {
 		t.Fatalf("callback answer: %v", err)
@@ -525,5 +527,8 @@ func globalFloodWait(t *testing.T, env *commandEnv) {
 	}
 	if until := f.At.Add(wait * time.Second); served.Before(until) {
 		t.Fatalf("send served at %v, inside the global FLOOD_WAIT until %v", served, until)
+	}
+	if v := metricValue(t, env.conn.http, pausedAll); v != 0 {
+		t.Errorf("%s = %v after the wait, want 0", pausedAll, v)
 	}
 }
