@@ -53,7 +53,7 @@ func (e *floodError) Error() string { return "rate limited for " + e.wait.String
 func (e *floodError) retryAfter() int { return max(1, int(math.Ceil(e.wait.Seconds()))) }
 
 // reserve takes a slot for one call to chat ("" for calls about no chat)
-// in the chat's bucket (chat true) or the global one (chat false), and
+// in the global bucket (global true) or the chat's (global false), and
 // returns how long to wait for it, pauses included, or a *floodError when
 // the slot would come after deadline (nothing is taken then).
 func (l *limiter) reserve(chat string, global bool, deadline time.Time) (time.Duration, error) {
