@@ -51,9 +51,16 @@ func (c *Config) Validate() error {
 			v.add("state.encryption_key", fmt.Sprintf("must be 32 bytes, got %d", len(key)))
 		}
 	}
-	if cm := c.Commands; cm.RateGlobal <= 0 || cm.RatePerChat <= 0 || cm.BurstGlobal < 1 || cm.BurstPerChat < 1 || cm.Deadline <= 0 {
-		v.add("commands", "rates and deadline must be above 0 and bursts at least 1")
+	cm := &c.Commands
+	if cm.RateGlobal <= 0 {
+		v.add("commands.rate_global", "must be positive (calls per second)")
 	}
+	if cm.RatePerChat <= 0 {
+		v.add("commands.rate_per_chat", "must be positive (calls per second)")
+	}
+	v.positive("commands.burst_global", int64(cm.BurstGlobal))
+	v.positive("commands.burst_per_chat", int64(cm.BurstPerChat))
+	v.positive("commands.deadline", int64(cm.Deadline))
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
 			v.add(fmt.Sprintf("commands.allow_peers[%d]", i), "must be a non-empty peer without spaces")
