@@ -153,13 +153,17 @@ func checkBurst(t *testing.T, env *commandEnv, keys []string) {
 // checkRate checks the served sends of a burst against the limits: in no
 // window of any length may one chat, or all together, have more calls than
 // the bucket's burst plus its rate over the window. The simulator sees
-// arrival times: timers that fire late on a busy machine and the trip over
-// loopback bunch calls together, so the window gets jitter more of rate,
-// and one call of slack. It also checks that the limit was binding: the burst
+// arrival times: timers that fire late on a busy machine, garbage
+// collection pauses (simulator and connector share this process) and the
+// trip over loopback bunch calls together, so the window gets jitter more
+// of rate, and one call of slack. The jitter allowed was chosen from runs
+// with every package's tests in parallel on 2 cores (bunching of up to
+// ~70 ms seen); the minimum-duration check below keeps a limiter that is
+// lax overall from passing. It also checks that the limit was binding: the burst
 // took at least the time the limiter must have spread it over.
 func checkRate(t *testing.T, env *commandEnv, label string, lim config.Commands) {
 	t.Helper()
-	const jitter = 50 * time.Millisecond
+	const jitter = 150 * time.Millisecond
 	all := sends(env, label)
 	byChat := map[schema.PeerRef][]time.Time{}
 	var global []time.Time
