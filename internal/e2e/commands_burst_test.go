@@ -157,8 +157,8 @@ func checkBurst(t *testing.T, env *commandEnv, keys []string) {
 // collection pauses (simulator and connector share this process) and the
 // trip over loopback bunch calls together, so the window gets jitter more
 // of rate, and one call of slack. The jitter allowed was chosen from runs
-// with every package's tests in parallel on 2 cores (bunching of up to
-// ~70 ms seen); the minimum-duration check below keeps a limiter that is
+// with every package's tests in parallel on 2 cores (bunching of
+// ~60 ms seen); the minimum-duration check below keeps a limiter that is
 // lax overall from passing. It also checks that the limit was binding: the burst
 // took at least the time the limiter must have spread it over.
 func checkRate(t *testing.T, env *commandEnv, label string, lim config.Commands) {
