@@ -123,6 +123,15 @@ type State struct {
 // Commands configures egress.
 type Commands struct {
 	AllowPeers []string `yaml:"allow_peers"`
+	// Rate limits of Telegram calls (calls per second and bursts), global
+	// and per chat; Telegram's published limits for bots by default.
+	RateGlobal   float64 `yaml:"rate_global"`
+	BurstGlobal  int     `yaml:"burst_global"`
+	RatePerChat  float64 `yaml:"rate_per_chat"`
+	BurstPerChat int     `yaml:"burst_per_chat"`
+	// Deadline bounds one command, waits for rate limits included; a
+	// stream command whose connector died is redelivered after twice it.
+	Deadline time.Duration `yaml:"deadline"`
 }
 
 // Simulator credentials, the defaults of an account with a dc.address.
@@ -146,6 +155,7 @@ func Default() *Config {
 		Accounts: []Account{{Name: "main"}},
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
 		Outbox:   Outbox{Window: 256, DrainTimeout: 10 * time.Second},
+		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second},
 	}
 }
 

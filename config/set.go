@@ -98,6 +98,13 @@ func setValue(f reflect.Value, key, value string) error {
 		}
 		f.SetInt(int64(n))
 		return nil
+	case f.Kind() == reflect.Float64:
+		x, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return bad(fmt.Sprintf("not a number: %q", value))
+		}
+		f.SetFloat(x)
+		return nil
 	case f.Kind() == reflect.Bool:
 		b, err := strconv.ParseBool(value)
 		if err != nil {

@@ -51,6 +51,16 @@ func (c *Config) Validate() error {
 			v.add("state.encryption_key", fmt.Sprintf("must be 32 bytes, got %d", len(key)))
 		}
 	}
+	cm := &c.Commands
+	if cm.RateGlobal <= 0 {
+		v.add("commands.rate_global", "must be positive (calls per second)")
+	}
+	if cm.RatePerChat <= 0 {
+		v.add("commands.rate_per_chat", "must be positive (calls per second)")
+	}
+	v.positive("commands.burst_global", int64(cm.BurstGlobal))
+	v.positive("commands.burst_per_chat", int64(cm.BurstPerChat))
+	v.positive("commands.deadline", int64(cm.Deadline))
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
 			v.add(fmt.Sprintf("commands.allow_peers[%d]", i), "must be a non-empty peer without spaces")

@@ -197,7 +197,11 @@ func (e *Egress) sendMessage(ctx context.Context, c *command, cmd *schema.SendMe
 		req.ScheduleDate = int(cmd.ScheduleDate.Unix())
 	}
 	return e.sendCall(ctx, c, t, []int64{rid}, func(ctx context.Context) (tg.UpdatesClass, error) {
-		return e.cfg.API.MessagesSendMessage(ctx, req)
+		u, err := e.cfg.API.MessagesSendMessage(ctx, req)
+		if s, ok := u.(*tg.UpdateShortSentMessage); ok && err == nil {
+			return expandShortSent(s, req, t.peer), nil
+		}
+		return u, err
 	})
 }
 

@@ -23,12 +23,16 @@
 //     random_id (first 8 bytes of sha256(account+key); forwards add "/i"
 //     for the i-th message) turns into RANDOM_ID_DUPLICATE, reported as
 //     success with "duplicate": true.
-//   - Rate limits: a global bucket and one per chat (golang.org/x/time/rate).
+//   - Rate limits: a global bucket and one per chat (golang.org/x/time/rate);
+//     a call waits for its chat's slot first, then takes the global one, so
+//     the global bucket counts calls when they are made.
 //     FLOOD_WAIT pauses the chat (or everything, for calls about no chat)
 //     for the time Telegram asks. A wait that ends within the command's
 //     deadline is waited (rpc) or turned into a NakWithDelay (stream); one
 //     beyond fails the command with FLOOD_WAIT and retry_after.
 //   - Stream commands: failures are terminated (AckTerm), never redelivered;
+//     the consumer's AckWait is twice DeadlinePerCommand, so a command whose
+//     connector died is redelivered after that;
 //     transient failures (network, a stored-state error) are Nak'ed with a
 //     delay until DeadlinePerCommand after the first delivery seen by this
 //     process, then fail with TIMEOUT. Commands to one chat run in order.
@@ -36,7 +40,11 @@
 //     so the outgoing message events and pts stay consistent; deletes and
 //     reads answer only pts, which are handed on as synthesized
 //     updateDeleteMessages / updateDeleteChannelMessages /
-//     updateReadHistoryInbox inside a seq-less updates.
+//     updateReadHistoryInbox inside a seq-less updates. The
+//     updateShortSentMessage Telegram answers private text sends with is
+//     expanded into the updateNewMessage it stands for, from the request.
+//     The updates go with the command's traceparent (schema.WithTraceParent),
+//     so the message events they cause carry it too.
 //
 // # Limits
 //

@@ -43,11 +43,13 @@ func New(cfg Config) (*Egress, error) {
 	}
 	allow, _ := parseAllowList(cfg.AllowPeers)
 	m := newMetrics(cfg.Registerer)
+	lim := newLimiter(&cfg, m)
+	registerPauses(cfg.Registerer, cfg.Account, lim)
 	return &Egress{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "egress", "account", cfg.Account),
 		allow:   allow,
-		lim:     newLimiter(&cfg, m),
+		lim:     lim,
 		metrics: m,
 		first:   map[uint64]time.Time{},
 		lanes:   map[string]*lane{},
@@ -105,7 +107,7 @@ func (e *Egress) Run(ctx context.Context) error {
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       e.cfg.DeadlinePerCommand + 30*time.Second,
+		AckWait:       2 * e.cfg.DeadlinePerCommand, // beyond any attempt: redelivery after a crash
 		MaxAckPending: e.cfg.MaxConcurrent,
 		MaxDeliver:    -1,
 	})

@@ -130,7 +130,8 @@ func (e *Egress) attempt(ctx context.Context, c *command) outcome {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, max(c.deadline.Sub(e.cfg.Now()), time.Millisecond))
+	// The traceparent rides along to the message events of the call's updates.
+	ctx, cancel := context.WithTimeout(schema.WithTraceParent(ctx, c.traceParent), max(c.deadline.Sub(e.cfg.Now()), time.Millisecond))
 	defer cancel()
 	targets := make([]target, len(inputs))
 	for i, p := range inputs {

@@ -53,9 +53,10 @@ func (e *floodError) Error() string { return "rate limited for " + e.wait.String
 func (e *floodError) retryAfter() int { return max(1, int(math.Ceil(e.wait.Seconds()))) }
 
 // reserve takes a slot for one call to chat ("" for calls about no chat)
-// and returns how long to wait for it, or a *floodError when the slot
-// would come after deadline (nothing is taken then).
-func (l *limiter) reserve(chat string, deadline time.Time) (time.Duration, error) {
+// in the global bucket (global true) or the chat's (global false), and
+// returns how long to wait for it, pauses included, or a *floodError when
+// the slot would come after deadline (nothing is taken then).
+func (l *limiter) reserve(chat string, global bool, deadline time.Time) (time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -64,9 +65,11 @@ func (l *limiter) reserve(chat string, deadline time.Time) (time.Duration, error
 	if d := l.globalPause.Sub(now); d > wait {
 		wait = d
 	}
-	var cl *chatLimit
-	if chat != "" {
-		cl = l.chats[chat]
+	var r *rate.Reservation
+	if global {
+		r = l.global.ReserveN(now, 1)
+	} else {
+		cl := l.chats[chat]
 		if cl == nil {
 			cl = &chatLimit{lim: rate.NewLimiter(l.perRate, l.perBurst)}
 			l.chats[chat] = cl
@@ -74,31 +77,37 @@ func (l *limiter) reserve(chat string, deadline time.Time) (time.Duration, error
 		if d := cl.pause.Sub(now); d > wait {
 			wait, scope = d, "chat"
 		}
+		r = cl.lim.ReserveN(now, 1)
 	}
-	g := l.global.ReserveN(now, 1)
-	if d := g.DelayFrom(now); d > wait {
-		wait, scope = d, "global"
-	}
-	var c *rate.Reservation
-	if cl != nil {
-		c = cl.lim.ReserveN(now, 1)
-		if d := c.DelayFrom(now); d > wait {
-			wait, scope = d, "chat"
+	if d := r.DelayFrom(now); d > wait {
+		wait = d
+		if !global {
+			scope = "chat"
 		}
 	}
 	if now.Add(wait).After(deadline) {
-		g.CancelAt(now)
-		if c != nil {
-			c.CancelAt(now)
-		}
+		r.CancelAt(now)
 		return 0, &floodError{wait: wait, scope: scope}
 	}
 	return wait, nil
 }
 
-// wait blocks until a call to chat may go, or returns a *floodError.
+// wait blocks until a call to chat may go, or returns a *floodError. It
+// waits for the chat's slot first and only then takes the global one, so
+// that the global bucket sees calls when they happen: a global slot taken
+// early and used late, after a longer wait for the chat, would let calls
+// bunch up beyond the global rate.
 func (l *limiter) wait(ctx context.Context, chat string, deadline time.Time) error {
-	d, err := l.reserve(chat, deadline)
+	if chat != "" {
+		if err := l.sleep(ctx, chat, false, deadline); err != nil {
+			return err
+		}
+	}
+	return l.sleep(ctx, chat, true, deadline)
+}
+
+func (l *limiter) sleep(ctx context.Context, chat string, global bool, deadline time.Time) error {
+	d, err := l.reserve(chat, global, deadline)
 	if err != nil || d <= 0 {
 		return err
 	}

@@ -47,5 +47,9 @@
 //
 // gotd hands every inbound MTProto message to the update handler on a
 // goroutine of its own, so pushes arrive in any order: Engine.Handle only
-// queues them and the single Run loop orders them by pts.
+// queues them and the single Run loop orders them by pts. A ctx carrying
+// a traceparent (schema.WithTraceParent, as egress does for the updates a
+// command's call returns) gives it to the message events of those
+// updates' messages; the last 4096 such messages are remembered, per
+// connection.
 package ingest

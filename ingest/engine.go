@@ -124,6 +124,8 @@ type Engine struct {
 	resync chan struct{}
 
 	caughtUp atomic.Bool
+	// traces holds the traceparents of commands' updates (trace.go).
+	traces traces
 
 	// Everything below is owned by the Run goroutine.
 	st       state.UpdateState
@@ -195,6 +197,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 // and is meant to be the gotd client's UpdateHandler. It blocks while the
 // queue is full.
 func (e *Engine) Handle(ctx context.Context, u tg.UpdatesClass) error {
+	if tp := schema.TraceParentFrom(ctx); tp != "" {
+		e.traces.note(u, tp)
+	}
 	select {
 	case e.in <- u:
 		return nil
@@ -627,6 +632,9 @@ func (e *Engine) flush() error {
 	}
 	c := &state.Commit{Index: e.b.index, Peers: e.b.peerList()}
 	for i := range e.b.events {
+		if ev := &e.b.events[i]; ev.TraceParent == "" {
+			ev.TraceParent = e.traces.take(ev)
+		}
 		msg, err := e.cfg.Encoder.Encode(&e.b.events[i])
 		if err != nil {
 			// An event we cannot encode is a bug, not a reason to stall

@@ -42,7 +42,10 @@ func PeerOf(p tg.PeerClass) (schema.PeerRef, error) {
 	return ref, nil
 }
 
-// peerTL is the inverse of PeerOf; nil for kinds without a Telegram peer.
+// TLPeer is the inverse of PeerOf: the Telegram peer of ref, nil for kinds
+// without one (unknown).
+func TLPeer(ref schema.PeerRef) tg.PeerClass { return peerTL(ref) }
+
 func peerTL(ref schema.PeerRef) tg.PeerClass {
 	switch ref.Kind {
 	case schema.PeerUser:

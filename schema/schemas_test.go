@@ -444,13 +444,94 @@ func TestAsyncAPI(t *testing.T) {
 			t.Errorf("message %s: title %q, want the CloudEvent type %q", name, m.Title, schema.TypeName(kind, action))
 		}
 	}
-	for _, addr := range []string{"tg.{account}.commands.{action}", "tg.{account}.rpc.{action}"} {
-		found := false
-		for _, ch := range doc.Channels {
-			found = found || ch.Address == addr
+}
+
+// TestAsyncAPICommands checks that every command action has both entry
+// points, each carrying the action's command schema, and that rpc replies
+// and result events carry the result schemas.
+func TestAsyncAPICommands(t *testing.T) {
+	type ref struct {
+		Ref string `yaml:"$ref"`
+	}
+	var doc struct {
+		Channels map[string]struct {
+			Address  *string        `yaml:"address"`
+			Messages map[string]ref `yaml:"messages"`
+		} `yaml:"channels"`
+		Operations map[string]struct {
+			Channel ref `yaml:"channel"`
+			Reply   *struct {
+				Channel ref `yaml:"channel"`
+			} `yaml:"reply"`
+		} `yaml:"operations"`
+		Components struct {
+			Messages map[string]struct {
+				Payload struct {
+					Schema ref `yaml:"schema"`
+				} `yaml:"payload"`
+			} `yaml:"messages"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(schema.AsyncAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// payloads returns the schema files of a channel's messages.
+	payloads := func(name string) []string {
+		var out []string
+		for _, m := range doc.Channels[name].Messages {
+			msg, ok := doc.Components.Messages[strings.TrimPrefix(m.Ref, "#/components/messages/")]
+			if !ok {
+				t.Errorf("channel %s: message %s is not defined", name, m.Ref)
+				continue
+			}
+			out = append(out, strings.TrimPrefix(msg.Payload.Schema.Ref, "./jsonschema/"))
 		}
-		if !found {
-			t.Errorf("no placeholder channel %s", addr)
+		return out
+	}
+	byAddress := map[string]string{}
+	for name, ch := range doc.Channels {
+		if ch.Address != nil {
+			byAddress[*ch.Address] = name
+		}
+	}
+	replies := map[string]string{} // channel → its operation's reply channel
+	for _, op := range doc.Operations {
+		if op.Reply != nil {
+			replies[strings.TrimPrefix(op.Channel.Ref, "#/channels/")] = strings.TrimPrefix(op.Reply.Channel.Ref, "#/channels/")
+		}
+	}
+	results := []string{"command.completed.v1.json", "command.failed.v1.json"}
+	for _, action := range schema.CommandActions {
+		want := "command." + action + ".v1.json"
+		for _, entry := range []string{"commands", "rpc"} {
+			addr := "tg.{account}." + entry + "." + action
+			name, ok := byAddress[addr]
+			if !ok {
+				t.Errorf("no channel %s", addr)
+				continue
+			}
+			if got := payloads(name); len(got) != 1 || got[0] != want {
+				t.Errorf("channel %s carries %v, want %s", addr, got, want)
+			}
+			if entry != "rpc" {
+				continue
+			}
+			reply, ok := replies[name]
+			if !ok {
+				t.Errorf("channel %s: no operation with a reply", addr)
+				continue
+			}
+			got := payloads(reply)
+			slices.Sort(got)
+			if !slices.Equal(got, results) {
+				t.Errorf("channel %s: reply carries %v, want %v", addr, got, results)
+			}
+		}
+	}
+	for _, action := range []string{schema.ActionCompleted, schema.ActionFailed} {
+		addr := "tg.{account}.events.command." + action + ".{peerKind}.{peerId}"
+		if got := payloads(byAddress[addr]); len(got) != 1 || got[0] != "command."+action+".v1.json" {
+			t.Errorf("channel %s carries %v", addr, got)
 		}
 	}
 }

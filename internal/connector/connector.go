@@ -296,17 +296,22 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		return nil, err
 	}
 	egr, err := egress.New(egress.Config{
-		Account:    ac.Name,
-		Prefix:     cfg.NATS.SubjectPrefix,
-		NC:         nc,
-		JS:         js,
-		API:        tg.NewClient(ing.Invoker()),
-		Store:      store,
-		Updates:    ing.HandleUpdates,
-		Encoder:    enc,
-		AllowPeers: cfg.Commands.AllowPeers,
-		Logger:     log.With("component", "egress", "account", ac.Name),
-		Registerer: reg,
+		Account:            ac.Name,
+		Prefix:             cfg.NATS.SubjectPrefix,
+		NC:                 nc,
+		JS:                 js,
+		API:                tg.NewClient(ing.Invoker()),
+		Store:              store,
+		Updates:            ing.HandleUpdates,
+		Encoder:            enc,
+		AllowPeers:         cfg.Commands.AllowPeers,
+		RateGlobal:         cfg.Commands.RateGlobal,
+		BurstGlobal:        cfg.Commands.BurstGlobal,
+		RatePerChat:        cfg.Commands.RatePerChat,
+		BurstPerChat:       cfg.Commands.BurstPerChat,
+		DeadlinePerCommand: cfg.Commands.Deadline,
+		Logger:             log.With("component", "egress", "account", ac.Name),
+		Registerer:         reg,
 	})
 	if err != nil {
 		return nil, err

@@ -36,6 +36,28 @@ type process struct {
 	out *bytes.Buffer
 }
 
+// processConfig writes the YAML configuration of a connector process for
+// the world's account, publishing to natsURL, with extra YAML appended.
+func (w *world) processConfig(t *testing.T, natsURL, httpAddr, extra string) string {
+	t.Helper()
+	cfgFile := filepath.Join(t.TempDir(), "tgnats.yaml")
+	cfg := fmt.Sprintf(`data_dir: %q
+log: {level: debug}
+http: {listen: %q}
+nats: {url: %q}
+outbox: {drain_timeout: 5s}
+ingest: {gap_timeout: 200ms}
+accounts:
+  - name: %s
+    bot_token: %q
+    dc: {id: %d, address: %q, public_key_file: %q}
+`, filepath.Join(t.TempDir(), "data"), httpAddr, natsURL, w.acc.Name, w.acc.BotToken, w.ep.DC, w.ep.Addr, w.keyFile)
+	if err := os.WriteFile(cfgFile, []byte(cfg+extra), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfgFile
+}
+
 func (w *world) startProcess(t *testing.T, bin, cfgFile string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, "run", "--config", cfgFile), out: new(bytes.Buffer)}
@@ -88,21 +110,7 @@ func TestCrashSafety(t *testing.T) {
 	url := nsrv.ClientURL()
 
 	httpAddr := freeAddr(t)
-	cfgFile := filepath.Join(t.TempDir(), "tgnats.yaml")
-	cfg := fmt.Sprintf(`data_dir: %q
-log: {level: debug}
-http: {listen: %q}
-nats: {url: %q}
-outbox: {drain_timeout: 5s}
-ingest: {gap_timeout: 200ms}
-accounts:
-  - name: %s
-    bot_token: %q
-    dc: {id: %d, address: %q, public_key_file: %q}
-`, filepath.Join(t.TempDir(), "data"), httpAddr, url, w.acc.Name, w.acc.BotToken, w.ep.DC, w.ep.Addr, w.keyFile)
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgFile := w.processConfig(t, url, httpAddr, "")
 
 	p := w.startProcess(t, bin, cfgFile)
 	waitReady(t, httpAddr)

@@ -8,10 +8,13 @@
 // one). Every record carries its CloudEvent id as Nats-Msg-Id, so a record
 // published twice — after an ack timeout, a reconnect or a process restart
 // — is stored once as long as the retry falls inside the stream's duplicate
-// window. Nothing is ever dropped: a failed publish (timeout, no responders,
-// disconnected) is retried with exponential backoff until it is acknowledged
-// or the publisher is stopped, and while NATS is unreachable the outbox
-// simply grows. A warning with the outbox depth and the age of its oldest
+// window. Nothing is dropped for a failure that may pass: a failed publish
+// (timeout, no responders, no stream, disconnected) is retried with
+// exponential backoff until it is acknowledged or the publisher is stopped,
+// and while NATS is unreachable the outbox simply grows. A record JetStream
+// can never store (larger than the server's max_payload or the stream's
+// max_msg_size) is dropped from the outbox with an error log naming its id
+// and a count in tgnats_publish_rejected_total, so that its chat goes on. A warning with the outbox depth and the age of its oldest
 // record is logged at most every 30 seconds during an outage, and one info
 // line when publishing recovers.
 //
@@ -36,9 +39,9 @@
 //
 // # Limits
 //
-// A record that JetStream rejects for good (larger than the server's max
-// payload, a subject no stream binds) is retried forever and blocks its
-// chat, then the window: the publisher never drops data on its own.
+// A subject no stream binds (the stream was deleted) is retried forever and
+// blocks its chat, then the window, until the stream exists again: it may
+// be recreated, so the publisher keeps the data.
 // Exactly-once in the stream relies on the duplicate window being longer
 // than any outage plus replay; a retry after it expires is stored twice.
 // Run and Drain must not be called concurrently on one Publisher.

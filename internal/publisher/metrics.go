@@ -12,6 +12,7 @@ type metrics struct {
 	published  prometheus.Counter
 	duplicates prometheus.Counter
 	errors     prometheus.Counter
+	rejected   prometheus.Counter
 	latency    prometheus.Histogram
 }
 
@@ -32,6 +33,10 @@ func newMetrics(account string, reg prometheus.Registerer, gauges func() (int, t
 			Name: "tgnats_publish_errors_total", ConstLabels: labels,
 			Help: "Failed publish attempts (each is retried).",
 		}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tgnats_publish_rejected_total", ConstLabels: labels,
+			Help: "Events JetStream can never store (too large), dropped from the outbox and logged.",
+		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "tgnats_publish_latency_seconds", ConstLabels: labels,
 			Help:    "Time from sending an event to JetStream's ack.",
@@ -50,7 +55,7 @@ func newMetrics(account string, reg prometheus.Registerer, gauges func() (int, t
 		Help: "Age of the oldest event in the outbox, 0 when empty.",
 	}, func() float64 { _, a := gauges(); return a.Seconds() })
 	var errs []error
-	for _, c := range []prometheus.Collector{m.published, m.duplicates, m.errors, m.latency, depth, age} {
+	for _, c := range []prometheus.Collector{m.published, m.duplicates, m.errors, m.rejected, m.latency, depth, age} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}

@@ -250,7 +250,9 @@ func (l *loop) run(ctx context.Context, drain bool) error {
 		if err := l.fill(); err != nil {
 			return err
 		}
-		l.dispatch()
+		if err := l.dispatch(); err != nil {
+			return err
+		}
 		if drain && len(l.buf) == 0 && !l.more {
 			return nil
 		}
@@ -299,19 +301,33 @@ func (l *loop) fill() error {
 }
 
 // dispatch publishes every waiting record whose chat has nothing in
-// flight, in outbox order, unless a failure paused dispatching.
-func (l *loop) dispatch() {
+// flight, in outbox order, unless a failure paused dispatching. Records
+// rejected for good on the spot are deleted from the outbox.
+func (l *loop) dispatch() error {
+	var rejected []uint64
 	for _, e := range l.buf {
 		if l.pause != nil {
-			return
+			break
 		}
 		if e.state != waiting || l.inflight[e.key] {
 			continue
 		}
 		if err := l.publish(e); err != nil {
-			l.failed(e, err)
+			if l.failed(e, err); e.state == acked {
+				rejected = append(rejected, e.rec.Seq)
+			}
 		}
 	}
+	return l.remove(rejected)
+}
+
+// rejectedForGood reports a publish JetStream can never accept, whatever
+// is retried: the record is larger than the server's max_payload or the
+// stream's max_msg_size.
+func rejectedForGood(err error) bool {
+	var api *jetstream.APIError
+	return errors.Is(err, nats.ErrMaxPayload) ||
+		errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum
 }
 
 func (l *loop) publish(e *entry) error {
@@ -365,6 +381,9 @@ func (l *loop) handle(r result) error {
 		}
 		if r.err != nil {
 			l.failed(r.e, r.err)
+			if r.e.state == acked { // rejected for good
+				seqs = append(seqs, r.e.rec.Seq)
+			}
 		} else {
 			l.succeeded(r.e, r.ack)
 			seqs = append(seqs, r.e.rec.Seq)
@@ -376,6 +395,12 @@ func (l *loop) handle(r result) error {
 		}
 		break
 	}
+	return l.remove(seqs)
+}
+
+// remove deletes the records of seqs (acked, or rejected for good) from
+// the outbox and the window.
+func (l *loop) remove(seqs []uint64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
@@ -409,11 +434,20 @@ func (l *loop) succeeded(e *entry, ack *jetstream.PubAck) {
 	}
 }
 
-// failed puts e back to waiting and pauses dispatching for the backoff.
+// failed puts e back to waiting and pauses dispatching for the backoff;
+// a record rejected for good is instead given up loudly (state acked, to be
+// deleted from the outbox) so that its chat goes on.
 func (l *loop) failed(e *entry, err error) {
-	e.state = waiting
 	delete(l.inflight, e.key)
 	l.p.metrics.errors.Inc()
+	if rejectedForGood(err) {
+		e.state = acked
+		l.p.metrics.rejected.Inc()
+		l.p.log.Error("JetStream can never store this event; dropped from the outbox",
+			"subject", e.rec.Subject, "msg_id", e.rec.MsgID, "bytes", len(e.rec.Data), "err", err)
+		return
+	}
+	e.state = waiting
 	l.failures++
 	if l.pause == nil {
 		l.pause = time.NewTimer(l.backoff())

@@ -1,12 +1,14 @@
 package publisher
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -510,5 +512,51 @@ func TestPartitionKey(t *testing.T) {
 				t.Errorf("partitionKey = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRejectedForGood: records JetStream can never store (over the
+// stream's max_msg_size, over the server's max_payload) are dropped from
+// the outbox with an error log and a metric, and the rest of their chat
+// is published in order behind them instead of waiting forever.
+func TestRejectedForGood(t *testing.T) {
+	s := startServer(t, t.TempDir(), -1)
+	defer s.Shutdown()
+	_, js, st := connect(t, s.ClientURL())
+	ctx := context.Background()
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := info.Config
+	cfg.MaxMsgSize = 1024
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	tooBigForStream, tooBigForServer := event(1, 1), event(1, 3)
+	tooBigForStream.Data = bytes.Repeat([]byte("x"), 4096)
+	tooBigForServer.Data = bytes.Repeat([]byte("x"), 2<<20)
+	ob := newMemOutbox()
+	ob.add(event(1, 0), tooBigForStream, event(1, 2), tooBigForServer, event(1, 4))
+	reg := prometheus.NewRegistry()
+	p, err := New(Config{Account: "acc", Outbox: ob, JS: js, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runPublisher(t, p)
+	eventually(t, 20*time.Second, "outbox drained", p.Idle)
+	var got []string
+	for _, m := range streamMsgs(t, st) {
+		got = append(got, m.Header.Get("ce-id"))
+	}
+	want := []string{event(1, 0).MsgID, event(1, 2).MsgID, event(1, 4).MsgID}
+	if !slices.Equal(got, want) {
+		t.Fatalf("stream holds %v, want %v", got, want)
+	}
+	if n := metricValue(t, reg, "tgnats_publish_rejected_total"); n != 2 {
+		t.Fatalf("rejected metric %v, want 2", n)
+	}
+	if ob.depth() != 0 {
+		t.Fatalf("outbox keeps %d records", ob.depth())
 	}
 }

@@ -281,6 +281,9 @@ func (s *Sim) onSendMessage(a *account, req *tgtest.Request) (bin.Encoder, error
 	if err != nil {
 		return nil, err
 	}
+	if peer.Kind == schema.PeerUser && s.shortSentReplies() {
+		return shortSent(own, int(id), r.Entities), nil
+	}
 	return s.updatesResult(a, own, []int64{r.RandomID}, []int{int(id)}), nil
 }
 

@@ -32,6 +32,9 @@ type Action struct {
 	// pairs (silent, no_webpage, reply_to, action=typing, reaction=👍, …).
 	Detail string    `json:"detail,omitempty"`
 	Time   time.Time `json:"time"`
+	// Served is the wall-clock time the call took effect (nanoseconds,
+	// unlike Time on the simulated clock), for checks of a client's rate.
+	Served time.Time `json:"served"`
 }
 
 // mediaInfo describes a photo or document the simulator holds.

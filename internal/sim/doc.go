@@ -22,7 +22,12 @@
 //     edit dates, so each edit is a distinct version.
 //
 // Faults (Withhold, DuplicateNext, ReorderNext, PushTooLong, FloodWait,
-// DropConnections) exercise a client's gap handling.
+// DropConnections) exercise a client's gap handling. For commands:
+// HoldReplies lets calls of a method take effect without ever answering
+// them (a client that dies before it learns the outcome), ShortSentReplies
+// answers private text sends with updateShortSentMessage as Telegram does,
+// Floods lists the FLOOD_WAIT answers given (with the call's peer), and
+// Action.Served is each served call's wall-clock time, for rate checks.
 //
 // Bots act through the RPCs of the egress contract (messages.sendMessage,
 // sendMedia, editMessage, deleteMessages, forwardMessages,

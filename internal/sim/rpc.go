@@ -52,6 +52,7 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 	}
 	if secs, ok := s.takeFlood(id); ok {
 		s.metrics.fault("flood_wait")
+		s.noteFlood(id, secs, req)
 		return tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(secs))
 	}
 	if !authorized && !slices.Contains(publicMethods, id) && !slices.Contains(userAuthMethods, id) {
@@ -96,6 +97,9 @@ func (s *Sim) handle(d *tgtest.Dispatcher, id uint32, h rpc) {
 			}
 			s.log.Warn("rpc failed", "method", fmt.Sprintf("%#x", id), "err", err)
 			return errInternalSimulation
+		}
+		if s.takeHold(id) {
+			return nil // HoldReplies: done, but the caller never hears of it
 		}
 		return srv.SendResult(req, res)
 	})

@@ -47,6 +47,7 @@ type Sim struct {
 	w       *world
 	j       *journal
 	f       faults
+	rf      replyFaults // replies.go
 	closed  bool
 	pushers map[string]*pusher
 
@@ -285,6 +286,9 @@ func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 		return 0, nil, ErrClosed
 	}
 	o.Now = s.cfg.Now().Unix()
+	if o.Act != nil && o.Act.Served.IsZero() {
+		o.Act.Served = time.Now()
+	}
 	s.w.live = true
 	s.w.pushes = s.w.pushes[:0]
 	res, err := s.w.apply(o)

@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
+)
+
+// TestCommandCrashAfterTelegramCall kills the connector (SIGKILL, a real
+// process) after Telegram performed a stream command's send but before the
+// connector heard back. The restarted connector gets the command again and
+// must not send a second message: the same key gives the same random_id,
+// which Telegram refuses as RANDOM_ID_DUPLICATE, and the command completes
+// once, marked duplicate. The message itself reaches the stream once,
+// recovered by getDifference.
+func TestCommandCrashAfterTelegramCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a real connector process; skipped with -short")
+	}
+	bin, err := buildConnector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, sim.Config{})
+	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
+	defer nsrv.Shutdown()
+	httpAddr := freeAddr(t)
+	// A short deadline: the consumer redelivers an unanswered command
+	// after twice it.
+	cfgFile := w.processConfig(t, nsrv.ClientURL(), httpAddr, "commands: {deadline: 2s}\n")
+	p := w.startProcess(t, bin, cfgFile)
+	defer func() {
+		p.kill(t)
+		if t.Failed() {
+			t.Logf("connector output:\n%s", p.out)
+		}
+	}()
+	waitReady(t, httpAddr)
+
+	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
+	alice := w.sim.CreateUser("Alice", "", "alice_crash")
+	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+	// Two messages: the simulator sends every other one as
+	// updateShortMessage, which carries no access hash.
+	for range 2 {
+		hello, err := w.sim.SendMessage(context.Background(), sim.Outgoing{Chat: chat, Text: "hello"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.events.wait(t, schema.EventID(w.acc.Name, chat, hello, schema.KindMessage, schema.ActionCreated, 0))
+	}
+
+	const text = "exactly once, crash or not"
+	served := func() []sim.Action {
+		var out []sim.Action
+		for _, a := range w.sim.Actions(w.acc.Name) {
+			if a.Method == "messages.sendMessage" && a.Text == text {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	w.sim.HoldReplies(tg.MessagesSendMessageRequestTypeID, 1)
+	key := "crash-after-call-1"
+	cl.publish(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": %q}`, peerJSON(chat), text), sent{key: key, traceParent: newTraceParent()})
+	eventually(t, 30*time.Second, "the simulator performing the send", func() bool { return len(served()) > 0 })
+	p.kill(t)
+
+	p = w.startProcess(t, bin, cfgFile)
+	waitReady(t, httpAddr)
+	res, _ := cl.result(t, key)
+	if !res.OK || !res.Duplicate {
+		t.Fatalf("result %+v, want completed and marked duplicate", res)
+	}
+	cl.consumerIdle(t)
+	if n := len(served()); n != 1 {
+		t.Fatalf("simulator sent the message %d times", n)
+	}
+	var msgID int
+	for _, e := range w.sim.Ledger(w.acc.Name) {
+		if e.Text == text && e.Action == schema.ActionCreated {
+			if msgID != 0 {
+				t.Fatal("two messages in the ledger")
+			}
+			msgID = e.MessageID
+		}
+	}
+	// The message's event arrives (from the difference after the restart),
+	// once; the command completed once and never failed.
+	base := w.acc.Name + ":" + schema.KindCommand + ":" + key + ":"
+	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), 0)
+	got := readStream(t, nsrv.ClientURL(), w.acc.Name, len(want)+1)
+	completed, created := 0, 0
+	sentID := schema.EventID(w.acc.Name, chat, msgID, schema.KindMessage, schema.ActionCreated, 0)
+	for _, r := range got {
+		switch r.id {
+		case sentID:
+			created++
+		case base + schema.ActionCompleted:
+			completed++
+		case base + schema.ActionFailed:
+			t.Fatal("the command also failed")
+		}
+	}
+	if completed != 1 || created != 1 {
+		t.Fatalf("%d command.completed and %d message.created events, want 1 each", completed, created)
+	}
+	p.term(t)
+}
