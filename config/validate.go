@@ -51,6 +51,7 @@ func (c *Config) Validate() error {
 			v.add("state.encryption_key", fmt.Sprintf("must be 32 bytes, got %d", len(key)))
 		}
 	}
+	c.validateLease(v)
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
 			v.add(fmt.Sprintf("commands.allow_peers[%d]", i), "must be a non-empty peer without spaces")

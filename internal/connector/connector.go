@@ -174,30 +174,21 @@ func Run(ctx context.Context, opts Options) error {
 
 	ingCtx, stopIngest := context.WithCancel(ctx)
 	defer stopIngest()
+	// With replicas, an account serves only while it holds its lease.
+	rep := newReplicas(cfg, js, reg, log)
 	var ingWG sync.WaitGroup
 	failed := make(chan struct{}, len(accounts))
 	for _, a := range accounts {
 		ingWG.Add(1)
 		go func() {
 			defer ingWG.Done()
-			// Commands wait for the stream and a connection; failures are
-			// logged, ingest goes on.
-			for ingCtx.Err() == nil {
-				err := a.egr.Run(ingCtx)
-				if ingCtx.Err() != nil {
-					return
-				}
-				log.Warn("command service stopped; restarting", "account", a.name, "error", err)
-				select {
-				case <-ingCtx.Done():
-				case <-time.After(time.Second):
-				}
+			var err error
+			if rep != nil {
+				err = rep.run(ingCtx, a, a.serve(log))
+			} else {
+				err = a.serve(log)(ingCtx)
 			}
-		}()
-		ingWG.Add(1)
-		go func() {
-			defer ingWG.Done()
-			if err := a.ing.Run(ingCtx); err != nil {
+			if err != nil {
 				a.err = err
 				log.Error("account stopped", "account", a.name, "error", err)
 				failed <- struct{}{}
@@ -242,6 +233,35 @@ wait:
 	_ = nc.Drain()
 	log.Info("stopped")
 	return runErr
+}
+
+// serve returns the account's ingest and commands, run until ctx is done.
+func (a *account) serve(log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Commands wait for the stream and a connection; failures are
+			// logged, ingest goes on.
+			for ctx.Err() == nil {
+				err := a.egr.Run(ctx)
+				if ctx.Err() != nil {
+					return
+				}
+				log.Warn("command service stopped; restarting", "account", a.name, "error", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+		err := a.ing.Run(ctx)
+		stop()
+		wg.Wait()
+		return err
+	}
 }
 
 func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.Conn, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (_ *account, err error) {

@@ -59,6 +59,7 @@ type Sim struct {
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
 	flood    map[uint32]floodRule
+	overlaps []keyOverlap // see authkeys.go
 
 	dispatch *tgtest.Dispatcher
 	running  atomic.Bool
