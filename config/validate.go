@@ -112,6 +112,7 @@ func (c *Config) validateNATS(v *validator) {
 	if (n.TLS.CertFile == "") != (n.TLS.KeyFile == "") {
 		v.add("nats.tls", "cert_file and key_file go together")
 	}
+	validateNATSFiles(v, n)
 }
 
 func (c *Config) validateAccounts(v *validator) {

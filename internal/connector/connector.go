@@ -413,6 +413,22 @@ func connectNATS(url string, cfg *config.Config, log *slog.Logger) (*nats.Conn, 
 		nats.ConnectHandler(func(c *nats.Conn) {
 			log.Info("NATS connected", "url", c.ConnectedUrlRedacted())
 		}),
+		nats.ClosedHandler(func(c *nats.Conn) {
+			if err := c.LastError(); err != nil {
+				log.Error("NATS connection closed", "error", err)
+			} else {
+				log.Info("NATS connection closed")
+			}
+		}),
+		// Async errors: permission violations, slow consumers. A missing
+		// permission shows here with the subject it was refused on.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			if sub != nil {
+				log.Error("NATS error", "error", err, "subscription", sub.Subject)
+			} else {
+				log.Error("NATS error", "error", err)
+			}
+		}),
 	}
 	n := cfg.NATS
 	if n.User != "" {
