@@ -413,6 +413,9 @@ func connectNATS(url string, cfg *config.Config, log *slog.Logger) (*nats.Conn, 
 		nats.ConnectHandler(func(c *nats.Conn) {
 			log.Info("NATS connected", "url", c.ConnectedUrlRedacted())
 		}),
+		// Failed (re)connect attempts, once per distinct error: a
+		// refused TLS handshake or an unreachable server while retrying.
+		nats.ReconnectErrHandler(attemptLogger(log)),
 		nats.ClosedHandler(func(c *nats.Conn) {
 			if err := c.LastError(); err != nil {
 				log.Error("NATS connection closed", "error", err)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -234,4 +236,25 @@ func (c *checkpointer) write(ctx context.Context) error {
 	c.rev = rev
 	c.log.Debug("checkpoint written", "revision", rev, "outbox_seq", upTo, "bytes", len(data))
 	return nil
+}
+
+// attemptLogger logs failed NATS connection attempts once per distinct
+// error, not once per attempt.
+func attemptLogger(log *slog.Logger) nats.ConnErrHandler {
+	var (
+		mu   sync.Mutex
+		last string
+	)
+	return func(_ *nats.Conn, err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		changed := err.Error() != last
+		last = err.Error()
+		mu.Unlock()
+		if changed {
+			log.Warn("NATS connection attempt failed; retrying", "error", err)
+		}
+	}
 }
