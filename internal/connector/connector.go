@@ -418,7 +418,7 @@ func connectNATS(url string, cfg *config.Config, log *slog.Logger) (*nats.Conn, 
 		nats.ReconnectErrHandler(attemptLogger(log)),
 		nats.ClosedHandler(func(c *nats.Conn) {
 			if err := c.LastError(); err != nil {
-				log.Error("NATS connection closed", "error", err)
+				log.Info("NATS connection closed", "last_error", err)
 			} else {
 				log.Info("NATS connection closed")
 			}
