@@ -30,7 +30,8 @@ var checkpointPrefixes = []byte{prefixSession, prefixUpdate, prefixChannel, pref
 // store's key when one is configured, and the highest outbox seq assigned
 // when it was taken. The snapshot is only as far as the events durable in
 // JetStream once OutboxAckedThrough(upTo) reports true: a caller must not
-// publish it before.
+// publish it before. Before the first update state is committed there is
+// nothing to take over from: it fails with ErrNotFound.
 func (s *Store) ExportCheckpoint() (data []byte, upTo uint64, err error) {
 	done, err := s.use()
 	if err != nil {
@@ -44,6 +45,10 @@ func (s *Store) ExportCheckpoint() (data []byte, upTo uint64, err error) {
 	upTo = s.nextSeq - 1
 	s.writeMu.Unlock()
 	defer snap.Close()
+	if _, err := getFrom(snap, keyUpdate); err != nil {
+		// ErrNotFound: nothing to take over from yet.
+		return nil, 0, fmt.Errorf("export checkpoint: %w", err)
+	}
 
 	var body []byte
 	for _, p := range checkpointPrefixes {

@@ -13,6 +13,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	key := key32(t)
 	src := openT(t, t.TempDir(), Options{EncryptionKey: key})
+	if _, _, err := src.ExportCheckpoint(); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("ExportCheckpoint of a store without update state: %v, want ErrNotFound", err)
+	}
 	secret := []byte(`{"Version":1,"Data":{"AuthKey":"c2VjcmV0LWF1dGgta2V5LWJ5dGVz"}}`)
 	if err := src.StoreSession(ctx, secret); err != nil {
 		t.Fatal(err)

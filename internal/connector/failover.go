@@ -14,6 +14,7 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/lease"
+	"github.com/tgnats/tgnats/state"
 )
 
 // replicas runs accounts under a lease (DESIGN.md §7), with checkpoints in
@@ -208,6 +209,9 @@ func (c *checkpointer) final(ctx context.Context) {
 // it is acknowledged by JetStream, fenced by the lease and the revision.
 func (c *checkpointer) write(ctx context.Context) error {
 	data, upTo, err := c.a.store.ExportCheckpoint()
+	if errors.Is(err, state.ErrNotFound) {
+		return nil // not logged in and caught up yet: nothing to take over from
+	}
 	if err != nil {
 		return err
 	}

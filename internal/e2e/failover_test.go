@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -144,7 +145,11 @@ func TestFailover(t *testing.T) {
 	if b.leading(t) {
 		t.Fatal("standby holds the lease while the leader runs")
 	}
-	// A checkpoint exists, sealed: the session is not in it in clear.
+	// The leader checkpoints as JetStream acknowledges its events; the
+	// checkpoint is sealed: the session is not in it in clear.
+	eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
+		return checkpointedEvents.MatchString(a.out.String())
+	})
 	cp := checkpoint(t, url, w.acc.Name)
 	if bytes.Contains(cp, []byte("AuthKey")) || bytes.Contains(cp, []byte(`"pts"`)) {
 		t.Fatal("checkpoint in NATS KV is not sealed")
@@ -196,6 +201,10 @@ func TestFailover(t *testing.T) {
 }
 
 var httpClient = &http.Client{Timeout: 2 * time.Second}
+
+// checkpointedEvents matches the leader's debug line for a checkpoint
+// written after at least one event.
+var checkpointedEvents = regexp.MustCompile(`checkpoint written.*outbox_seq=[1-9]`)
 
 func ready(addr string) bool {
 	resp, err := httpClient.Get("http://" + addr + "/readyz")
