@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,27 +22,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// logBuffer is a slog destination the test can read while NATS writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func startServer(t *testing.T, opts *server.Options) *server.Server {
 	t.Helper()
@@ -139,7 +120,7 @@ func TestConnectAuth(t *testing.T) {
 			if err := cfg.Validate(); err != nil && !strings.Contains(err.Error(), "accounts") {
 				t.Fatalf("config: %v", err)
 			}
-			logs := &logBuffer{}
+			logs := &syncbuf.Buffer{}
 			log := slog.New(slog.NewTextHandler(logs, nil))
 			nc, err := connectNATS(cfg.NATS.URL, cfg, log)
 			if err != nil {
@@ -166,7 +147,7 @@ func TestConnectAuth(t *testing.T) {
 			bad := config.Default()
 			bad.NATS.URL = url
 			tc.bad(t, &bad.NATS)
-			badLogs := &logBuffer{}
+			badLogs := &syncbuf.Buffer{}
 			nc, err = connectNATS(url, bad, slog.New(slog.NewTextHandler(badLogs, nil)))
 			if err != nil {
 				t.Fatal(err)

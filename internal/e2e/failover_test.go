@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,34 +19,17 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/syncbuf"
 )
 
 // failoverTTL is the lease TTL of the failover test: short, so the test is.
 const failoverTTL = 3 * time.Second
 
-// lockedBuffer collects a subprocess's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // replica is one connector process of the failover test.
 type replica struct {
 	name, cfgFile, http string
 	p                   *process
-	out                 *lockedBuffer
+	out                 *syncbuf.Buffer
 }
 
 func (w *world) newReplica(t *testing.T, name, natsURL, key string) *replica {
@@ -74,7 +56,7 @@ accounts:
 
 func (r *replica) start(t *testing.T, bin string) {
 	t.Helper()
-	r.out = &lockedBuffer{}
+	r.out = &syncbuf.Buffer{}
 	// process.out stays empty: the output goes to r.out, readable while running.
 	r.p = &process{cmd: exec.Command(bin, "run", "--config", r.cfgFile), out: new(bytes.Buffer)}
 	r.p.cmd.Stdout, r.p.cmd.Stderr = r.out, r.out

@@ -15,6 +15,7 @@ import (
 	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/syncbuf"
 )
 
 // connectorPermissions is the minimal NATS permission set of a connector
@@ -75,11 +76,11 @@ func permissionsNATS(t *testing.T, perms *server.Permissions) (connectorURL, adm
 }
 
 // startRestricted runs a connector as user "tgnats" and returns its log.
-func (w *world) startRestricted(t *testing.T, url string) (*running, *lockedBuffer) {
+func (w *world) startRestricted(t *testing.T, url string) (*running, *syncbuf.Buffer) {
 	t.Helper()
 	cfg := w.connectorConfig(filepath.Join(t.TempDir(), "data"), url, "127.0.0.1:0")
 	cfg.NATS.User, cfg.NATS.Password = "tgnats", "tgnats-pw"
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("connector log:\n%s", logs)
