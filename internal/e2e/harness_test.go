@@ -136,6 +136,15 @@ func (w *world) startConnector(t testing.TB, cfg *config.Config) *running {
 // startConnectorWith is startConnector logging to log.
 func (w *world) startConnectorWith(t testing.TB, cfg *config.Config, log *slog.Logger) *running {
 	t.Helper()
+	r := w.launchConnector(t, cfg, log)
+	waitReady(t, r.http)
+	return r
+}
+
+// launchConnector runs a connector in this process without waiting until
+// it is ready (a standby is not).
+func (w *world) launchConnector(t testing.TB, cfg *config.Config, log *slog.Logger) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
 	httpAddr := make(chan string, 1)
@@ -154,7 +163,6 @@ func (w *world) startConnectorWith(t testing.TB, cfg *config.Config, log *slog.L
 	case <-time.After(30 * time.Second):
 		t.Fatal("connector did not start")
 	}
-	waitReady(t, r.http)
 	t.Cleanup(func() { r.stop(t) })
 	return r
 }
