@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -27,34 +28,34 @@ var checkpointPrefixes = []byte{prefixSession, prefixUpdate, prefixChannel, pref
 // ExportCheckpoint returns a consistent snapshot of the account's position
 // (session, update state, channel states, peers, username index and the
 // newest CheckpointIndexSize message-index entries), sealed with the
-// store's key when one is configured, and the highest outbox seq assigned
-// when it was taken. The snapshot is only as far as the events durable in
-// JetStream once OutboxAckedThrough(upTo) reports true: a caller must not
+// store's key when one is configured, with the highest outbox seq assigned
+// when it was taken (UpTo). The snapshot is only as far as the events durable in
+// JetStream once OutboxAckedThrough(UpTo) reports true: a caller must not
 // publish it before. Before the first update state is committed there is
 // nothing to take over from: it fails with ErrNotFound.
-func (s *Store) ExportCheckpoint() (data []byte, upTo uint64, err error) {
+func (s *Store) ExportCheckpoint() (Checkpoint, error) {
 	done, err := s.use()
 	if err != nil {
-		return nil, 0, err
+		return Checkpoint{}, err
 	}
 	defer done()
 	// Commit assigns seqs and writes under writeMu: the snapshot and the
 	// seq counter taken together agree.
 	s.writeMu.Lock()
 	snap := s.db.NewSnapshot()
-	upTo = s.nextSeq - 1
+	upTo := s.nextSeq - 1
 	s.writeMu.Unlock()
 	defer snap.Close()
 	if _, err := getFrom(snap, keyUpdate); err != nil {
 		// ErrNotFound: nothing to take over from yet.
-		return nil, 0, fmt.Errorf("export checkpoint: %w", err)
+		return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
 	}
 
 	var body []byte
 	for _, p := range checkpointPrefixes {
 		it, err := snap.NewIter(&pebble.IterOptions{LowerBound: []byte{p}, UpperBound: prefixUpper(p)})
 		if err != nil {
-			return nil, 0, fmt.Errorf("export checkpoint: %w", err)
+			return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
 		}
 		ok := it.First()
 		if p == prefixIndex && it.Last() {
@@ -68,18 +69,30 @@ func (s *Store) ExportCheckpoint() (data []byte, upTo uint64, err error) {
 			body = append(body, it.Value()...)
 		}
 		if err := closeIter(it); err != nil {
-			return nil, 0, fmt.Errorf("export checkpoint: %w", err)
+			return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
 		}
 	}
-	out := bytes.Clone(checkpointMagic)
+	cp := Checkpoint{UpTo: upTo, Digest: sha256.Sum256(body), Data: bytes.Clone(checkpointMagic)}
 	if s.aead != nil {
 		sealed, err := s.aead.seal(checkpointAD, body)
 		if err != nil {
-			return nil, 0, fmt.Errorf("export checkpoint: %w", err)
+			return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
 		}
-		return append(out, sealed...), upTo, nil
+		cp.Data = append(cp.Data, sealed...)
+		return cp, nil
 	}
-	return append(out, body...), upTo, nil
+	cp.Data = append(cp.Data, body...)
+	return cp, nil
+}
+
+// Checkpoint is an exported snapshot of an account's position.
+type Checkpoint struct {
+	// Data is what ImportCheckpoint restores, sealed when the store has a key.
+	Data []byte
+	// UpTo is the highest outbox seq assigned when the snapshot was taken.
+	UpTo uint64
+	// Digest identifies the content (before sealing): equal digests, same state.
+	Digest [32]byte
 }
 
 // OutboxAckedThrough reports whether every outbox record with a seq at or

@@ -13,7 +13,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	key := key32(t)
 	src := openT(t, t.TempDir(), Options{EncryptionKey: key})
-	if _, _, err := src.ExportCheckpoint(); !errors.Is(err, ErrNotFound) {
+	if _, err := src.ExportCheckpoint(); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ExportCheckpoint of a store without update state: %v, want ErrNotFound", err)
 	}
 	secret := []byte(`{"Version":1,"Data":{"AuthKey":"c2VjcmV0LWF1dGgta2V5LWJ5dGVz"}}`)
@@ -31,9 +31,14 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err := src.Commit(c); err != nil {
 		t.Fatal(err)
 	}
-	data, upTo, err := src.ExportCheckpoint()
+	cp, err := src.ExportCheckpoint()
 	if err != nil {
 		t.Fatal(err)
+	}
+	data, upTo := cp.Data, cp.UpTo
+	if again, err := src.ExportCheckpoint(); err != nil || again.Digest != cp.Digest || bytes.Equal(again.Data, data) {
+		t.Fatalf("unchanged store: digest equal %v, sealed data equal %v (want fresh nonce), %v",
+			again.Digest == cp.Digest, bytes.Equal(again.Data, data), err)
 	}
 	if upTo != c.Events[0].Seq {
 		t.Fatalf("upTo = %d, want the last committed seq %d", upTo, c.Events[0].Seq)

@@ -134,12 +134,13 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func(context.C
 
 // checkpointer writes the account's checkpoint while it holds the lease.
 type checkpointer struct {
-	kv    jetstream.KeyValue
-	a     *account
-	held  func() bool
-	every time.Duration
-	log   *slog.Logger
-	rev   uint64 // of the checkpoint last read or written: the write fence
+	kv      jetstream.KeyValue
+	a       *account
+	held    func() bool
+	every   time.Duration
+	log     *slog.Logger
+	rev     uint64   // of the checkpoint last read or written: the write fence
+	written [32]byte // digest of the last checkpoint written
 }
 
 // errFenced reports a checkpoint written by another node since ours.
@@ -208,17 +209,20 @@ func (c *checkpointer) final(ctx context.Context) {
 // write snapshots the store and writes the snapshot once every event up to
 // it is acknowledged by JetStream, fenced by the lease and the revision.
 func (c *checkpointer) write(ctx context.Context) error {
-	data, upTo, err := c.a.store.ExportCheckpoint()
+	cp, err := c.a.store.ExportCheckpoint()
 	if errors.Is(err, state.ErrNotFound) {
 		return nil // not logged in and caught up yet: nothing to take over from
 	}
 	if err != nil {
 		return err
 	}
-	for !c.a.store.OutboxAckedThrough(upTo) {
+	if c.rev != 0 && cp.Digest == c.written {
+		return nil // unchanged since the last write
+	}
+	for !c.a.store.OutboxAckedThrough(cp.UpTo) {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("outbox not acknowledged up to seq %d: %w", upTo, ctx.Err())
+			return fmt.Errorf("outbox not acknowledged up to seq %d: %w", cp.UpTo, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -227,9 +231,9 @@ func (c *checkpointer) write(ctx context.Context) error {
 	}
 	var rev uint64
 	if c.rev == 0 {
-		rev, err = c.kv.Create(ctx, c.a.name, data)
+		rev, err = c.kv.Create(ctx, c.a.name, cp.Data)
 	} else {
-		rev, err = c.kv.Update(ctx, c.a.name, data, c.rev)
+		rev, err = c.kv.Update(ctx, c.a.name, cp.Data, c.rev)
 	}
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return fmt.Errorf("%w: %w", errFenced, err)
@@ -237,8 +241,8 @@ func (c *checkpointer) write(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.rev = rev
-	c.log.Debug("checkpoint written", "revision", rev, "outbox_seq", upTo, "bytes", len(data))
+	c.rev, c.written = rev, cp.Digest
+	c.log.Debug("checkpoint written", "revision", rev, "outbox_seq", cp.UpTo, "bytes", len(cp.Data))
 	return nil
 }
 
