@@ -9,29 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/tgnats/tgnats/internal/natsembed"
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/state"
 )
 
 func checkpointBucket(t *testing.T) jetstream.KeyValue {
 	t.Helper()
-	srv, err := natsembed.Start(natsembed.Config{Listen: "127.0.0.1:-1", StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.JetStream(t)
 	kv, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: "TGNATS_CHECKPOINTS"})
 	if err != nil {
 		t.Fatal(err)

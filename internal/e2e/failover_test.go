@@ -15,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 )
@@ -200,15 +198,7 @@ func ready(addr string) bool {
 // checkpoint reads the account's checkpoint from NATS KV, waiting for one.
 func checkpoint(t *testing.T, url, account string) []byte {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.Connect(t, url)
 	var v []byte
 	eventually(t, 30*time.Second, "a checkpoint in NATS KV", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
