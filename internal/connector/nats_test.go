@@ -22,29 +22,11 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func startServer(t *testing.T, opts *server.Options) *server.Server {
-	t.Helper()
-	opts.Host, opts.Port = "127.0.0.1", -1
-	opts.NoLog, opts.NoSigs = true, true
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(func() {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	})
-	return srv
-}
 
 func writeFile(t *testing.T, name string, data []byte) string {
 	t.Helper()
@@ -108,7 +90,7 @@ func TestConnectAuth(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startServer(t, tc.server(t))
+			srv := natstest.Server(t, tc.server(t))
 			url := srv.ClientURL()
 			if tc.tls {
 				url = strings.Replace(url, "nats://", "tls://", 1)
@@ -139,7 +121,7 @@ func TestConnectAuth(t *testing.T) {
 			waitFor(t, "closed logged", func() bool { return strings.Contains(logs.String(), "NATS connection closed") })
 
 			// Wrong credentials: refused, and the log says so.
-			srv = startServer(t, tc.server(t))
+			srv = natstest.Server(t, tc.server(t))
 			url = srv.ClientURL()
 			if tc.tls {
 				url = strings.Replace(url, "nats://", "tls://", 1)

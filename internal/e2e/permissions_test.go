@@ -13,6 +13,7 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/egress"
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
@@ -54,23 +55,13 @@ func connectorPermissions(prefix, account string, l config.Lease) *server.Permis
 // perms and a user "admin" with all permissions. It returns the URLs of both.
 func permissionsNATS(t *testing.T, perms *server.Permissions) (connectorURL, adminURL string) {
 	t.Helper()
-	opts := &server.Options{
-		Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true,
+	srv := natstest.Server(t, &server.Options{
 		JetStream: true, StoreDir: t.TempDir(),
 		Users: []*server.User{
 			{Username: "tgnats", Password: "tgnats-pw", Permissions: perms},
 			{Username: "admin", Password: "admin-pw"},
 		},
-	}
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	})
 	addr := strings.TrimPrefix(srv.ClientURL(), "nats://")
 	return "nats://" + addr, "nats://admin:admin-pw@" + addr
 }

@@ -1,10 +1,13 @@
-// Package natstest starts an in-process nats-server with JetStream for a
-// test and connects to it; everything stops at the test's cleanup.
+// Package natstest starts in-process nats-servers for tests (the embedded
+// JetStream one, or one with options such as users and permissions) and
+// connects to them; everything stops at the test's cleanup.
 package natstest
 
 import (
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -36,4 +39,25 @@ func Connect(t testing.TB, url string) jetstream.JetStream {
 		t.Fatal(err)
 	}
 	return js
+}
+
+// Server starts a nats-server with opts (host, port and logging are set
+// here) and shuts it down at cleanup.
+func Server(t testing.TB, opts *server.Options) *server.Server {
+	t.Helper()
+	opts.Host, opts.Port = "127.0.0.1", -1
+	opts.NoLog, opts.NoSigs = true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	t.Cleanup(func() {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	})
+	return srv
 }
