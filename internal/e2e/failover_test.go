@@ -167,6 +167,20 @@ func TestFailover(t *testing.T) {
 	}
 
 	stopDriving()
+	n := w.assertFailedOver(t, url, from)
+	t.Logf("%d events checked across a SIGKILL fail-over and a graceful hand-over", n)
+	a.p.term(t)
+}
+
+var httpClient = &http.Client{Timeout: 2 * time.Second}
+
+// assertFailedOver checks the stream against the ledger from index from
+// (exactly once, per-chat order) and that no two processes ever served the
+// account at once: never one auth key on two connections (what Telegram
+// answers with AUTH_KEY_DUPLICATED), never two sessions of the account. It
+// returns the number of events checked.
+func (w *world) assertFailedOver(t *testing.T, url string, from int) int {
+	t.Helper()
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
 	got := readStream(t, url, w.acc.Name, len(want))
 	assertExactlyOnce(t, got, want)
@@ -176,11 +190,8 @@ func TestFailover(t *testing.T) {
 	if n := w.sim.MaxConcurrentSessions(w.acc.Name); n != 1 {
 		t.Fatalf("%d sessions of the account were connected at once, want 1", n)
 	}
-	t.Logf("%d events checked across a SIGKILL fail-over and a graceful hand-over", len(want))
-	a.p.term(t)
+	return len(want)
 }
-
-var httpClient = &http.Client{Timeout: 2 * time.Second}
 
 // checkpointedEvents matches the leader's debug line for a checkpoint
 // written after at least one event.

@@ -142,15 +142,7 @@ func TestFailoverPartition(t *testing.T) {
 	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 9}, 40); err != nil {
 		t.Fatal(err)
 	}
-	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readStream(t, url, w.acc.Name, len(want))
-	assertExactlyOnce(t, got, want)
-	if o := w.sim.KeyOverlaps(); len(o) > 0 {
-		t.Fatalf("the cut-off leader still used the auth key when the standby connected: %+v", o)
-	}
-	if n := w.sim.MaxConcurrentSessions(w.acc.Name); n != 1 {
-		t.Fatalf("%d sessions of the account were connected at once, want 1", n)
-	}
+	w.assertFailedOver(t, url, from)
 	b.stop(t)
 	a.stop(t)
 }
