@@ -36,6 +36,7 @@ type Config struct {
 	Outbox   Outbox    `yaml:"outbox"`
 	State    State     `yaml:"state"`
 	Commands Commands  `yaml:"commands"`
+	Lease    Lease     `yaml:"lease"`
 }
 
 // Log configures the process logger.
@@ -134,6 +135,17 @@ type Commands struct {
 	Deadline time.Duration `yaml:"deadline"`
 }
 
+// Lease configures replicas and failover (DESIGN.md §7). It applies with
+// an external NATS only: the embedded server lives in one process.
+type Lease struct {
+	Enabled            bool          `yaml:"enabled"`
+	TTL                time.Duration `yaml:"ttl"`
+	Bucket             string        `yaml:"bucket"`
+	CheckpointBucket   string        `yaml:"checkpoint_bucket"` // "" disables checkpoints
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	Node               string        `yaml:"node"` // "" means the host name
+}
+
 // Simulator credentials, the defaults of an account with a dc.address.
 const (
 	SimulatorAppID   = 1
@@ -156,6 +168,7 @@ func Default() *Config {
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
 		Outbox:   Outbox{Window: 256, DrainTimeout: 10 * time.Second},
 		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second},
+		Lease:    Lease{Enabled: true, TTL: 15 * time.Second, Bucket: "TGNATS_LEASES", CheckpointBucket: "TGNATS_CHECKPOINTS", CheckpointInterval: 5 * time.Second},
 	}
 }
 

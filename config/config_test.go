@@ -36,6 +36,9 @@ func TestFixtures(t *testing.T) {
 		{name: "invalid-accounts", wantErr: ErrInvalid},
 		{name: "no-accounts", wantErr: ErrInvalid},
 		{name: "bad-key", wantErr: ErrInvalid},
+		{name: "nats-files", wantErr: ErrInvalid},
+		{name: "nats-without-url", wantErr: ErrInvalid},
+		{name: "invalid-lease", wantErr: ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,6 +61,7 @@ func (c *Config) Validate() error {
 	v.positive("commands.burst_global", int64(cm.BurstGlobal))
 	v.positive("commands.burst_per_chat", int64(cm.BurstPerChat))
 	v.positive("commands.deadline", int64(cm.Deadline))
+	c.validateLease(v)
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
 			v.add(fmt.Sprintf("commands.allow_peers[%d]", i), "must be a non-empty peer without spaces")
@@ -121,6 +122,7 @@ func (c *Config) validateNATS(v *validator) {
 	if (n.TLS.CertFile == "") != (n.TLS.KeyFile == "") {
 		v.add("nats.tls", "cert_file and key_file go together")
 	}
+	validateNATSFiles(v, n)
 }
 
 func (c *Config) validateAccounts(v *validator) {

@@ -32,6 +32,12 @@
 //   - A format-version key is written on first Open. An unknown version fails
 //     Open with ErrVersion naming the version found and the one supported;
 //     older versions are upgraded by the migrations table, each in one batch.
+//   - ExportCheckpoint snapshots the account's position (session, update
+//     and channel state, peers, the newest CheckpointIndexSize index entries)
+//     consistently with the outbox seq counter, sealed as a whole with the
+//     store's key; ImportCheckpoint restores it in one batch when it is
+//     ahead of the store, keeping the outbox. Publishing a checkpoint before
+//     OutboxAckedThrough(upTo) would put the position ahead of JetStream.
 //
 // # Limits
 //

@@ -175,30 +175,21 @@ func Run(ctx context.Context, opts Options) error {
 
 	ingCtx, stopIngest := context.WithCancel(ctx)
 	defer stopIngest()
+	// With replicas, an account serves only while it holds its lease.
+	rep := newReplicas(cfg, js, reg, log)
 	var ingWG sync.WaitGroup
 	failed := make(chan struct{}, len(accounts))
 	for _, a := range accounts {
 		ingWG.Add(1)
 		go func() {
 			defer ingWG.Done()
-			// Commands wait for the stream and a connection; failures are
-			// logged, ingest goes on.
-			for ingCtx.Err() == nil {
-				err := a.egr.Run(ingCtx)
-				if ingCtx.Err() != nil {
-					return
-				}
-				log.Warn("command service stopped; restarting", "account", a.name, "error", err)
-				select {
-				case <-ingCtx.Done():
-				case <-time.After(time.Second):
-				}
+			var err error
+			if rep != nil {
+				err = rep.run(ingCtx, a, a.serve(log))
+			} else {
+				err = a.serve(log)(ingCtx)
 			}
-		}()
-		ingWG.Add(1)
-		go func() {
-			defer ingWG.Done()
-			if err := a.ing.Run(ingCtx); err != nil {
+			if err != nil {
 				a.err = err
 				a.failed.Store(true)
 				log.Error("account stopped", "account", a.name, "error", err)
@@ -244,6 +235,35 @@ wait:
 	_ = nc.Drain()
 	log.Info("stopped")
 	return runErr
+}
+
+// serve returns the account's ingest and commands, run until ctx is done.
+func (a *account) serve(log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Commands wait for the stream and a connection; failures are
+			// logged, ingest goes on.
+			for ctx.Err() == nil {
+				err := a.egr.Run(ctx)
+				if ctx.Err() != nil {
+					return
+				}
+				log.Warn("command service stopped; restarting", "account", a.name, "error", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+		err := a.ing.Run(ctx)
+		stop()
+		wg.Wait()
+		return err
+	}
 }
 
 func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.Conn, js jetstream.JetStream, enc schema.Encoder, metrics *ingest.Metrics, reg prometheus.Registerer, log *slog.Logger) (_ *account, err error) {
@@ -383,6 +403,25 @@ func connectNATS(url string, cfg *config.Config, log *slog.Logger) (*nats.Conn, 
 		}),
 		nats.ConnectHandler(func(c *nats.Conn) {
 			log.Info("NATS connected", "url", c.ConnectedUrlRedacted())
+		}),
+		// Failed (re)connect attempts, once per distinct error: a
+		// refused TLS handshake or an unreachable server while retrying.
+		nats.ReconnectErrHandler(attemptLogger(log)),
+		nats.ClosedHandler(func(c *nats.Conn) {
+			if err := c.LastError(); err != nil {
+				log.Info("NATS connection closed", "last_error", err)
+			} else {
+				log.Info("NATS connection closed")
+			}
+		}),
+		// Async errors: permission violations, slow consumers. A missing
+		// permission shows here with the subject it was refused on.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			if sub != nil {
+				log.Error("NATS error", "error", err, "subscription", sub.Subject)
+			} else {
+				log.Error("NATS error", "error", err)
+			}
 		}),
 	}
 	n := cfg.NATS

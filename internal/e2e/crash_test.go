@@ -47,6 +47,7 @@ http: {listen: %q}
 nats: {url: %q}
 outbox: {drain_timeout: 5s}
 ingest: {gap_timeout: 200ms}
+lease: {enabled: false} # one process, restarted at once: no lease to wait out (see failover_test.go)
 accounts:
   - name: %s
     bot_token: %q

@@ -149,6 +149,15 @@ func TestCommandRoundTrip(t *testing.T) {
 	defer nsrv.Shutdown()
 	cfg := w.connectorConfig(filepath.Join(t.TempDir(), "data"), nsrv.ClientURL(), "127.0.0.1:0")
 	c := w.startConnector(t, cfg)
+	w.commandRoundTrip(t, nsrv.ClientURL())
+	c.stop(t)
+}
+
+// commandRoundTrip produces traffic, checks the stream and sends a message
+// through the rpc service of a running connector; natsURL may carry
+// credentials.
+func (w *world) commandRoundTrip(t *testing.T, natsURL string) {
+	t.Helper()
 	ctx := context.Background()
 	from := len(w.sim.Ledger(w.acc.Name))
 	if err := w.sim.Produce(ctx, sim.Scenario{Seed: 3}, 40); err != nil {
@@ -165,9 +174,9 @@ func TestCommandRoundTrip(t *testing.T) {
 		t.Fatal("scenario produced no private chat")
 	}
 	// The connector knows the chat (and its access hash) once it saw it.
-	readStream(t, nsrv.ClientURL(), w.acc.Name, len(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
+	readStream(t, natsURL, w.acc.Name, len(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
 
-	nc, err := nats.Connect(nsrv.ClientURL())
+	nc, err := nats.Connect(natsURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +202,7 @@ func TestCommandRoundTrip(t *testing.T) {
 		t.Fatalf("simulator holds %+v (found %v), want the sent message", m, ok)
 	}
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readStream(t, nsrv.ClientURL(), w.acc.Name, len(want))
+	got := readStream(t, natsURL, w.acc.Name, len(want))
 	sent := schema.EventID(w.acc.Name, chat, res.Result.MessageID, schema.KindMessage, schema.ActionCreated, 0)
 	found := false
 	for _, r := range got {
@@ -202,5 +211,4 @@ func TestCommandRoundTrip(t *testing.T) {
 	if !found {
 		t.Fatalf("no %s event in the stream", sent)
 	}
-	c.stop(t)
 }

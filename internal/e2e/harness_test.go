@@ -133,13 +133,28 @@ type running struct {
 // startConnector runs a connector in this process and waits until it is ready.
 func (w *world) startConnector(t testing.TB, cfg *config.Config) *running {
 	t.Helper()
+	return w.startConnectorWith(t, cfg, testLogger(t))
+}
+
+// startConnectorWith is startConnector logging to log.
+func (w *world) startConnectorWith(t testing.TB, cfg *config.Config, log *slog.Logger) *running {
+	t.Helper()
+	r := w.launchConnector(t, cfg, log)
+	waitReady(t, r.http)
+	return r
+}
+
+// launchConnector runs a connector in this process without waiting until
+// it is ready (a standby is not).
+func (w *world) launchConnector(t testing.TB, cfg *config.Config, log *slog.Logger) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
 	httpAddr := make(chan string, 1)
 	go func() {
 		r.done <- connector.Run(ctx, connector.Options{
 			Config:     cfg,
-			Logger:     testLogger(t),
+			Logger:     log,
 			PublicKeys: map[string][]telegram.PublicKey{cfg.Accounts[0].Name: w.keys},
 			OnHTTP:     func(addr string) { httpAddr <- addr },
 		})
@@ -151,7 +166,6 @@ func (w *world) startConnector(t testing.TB, cfg *config.Config) *running {
 	case <-time.After(30 * time.Second):
 		t.Fatal("connector did not start")
 	}
-	waitReady(t, r.http)
 	t.Cleanup(func() { r.stop(t) })
 	return r
 }

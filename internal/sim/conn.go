@@ -64,6 +64,7 @@ func (c *trackedConn) noteKey(frame []byte) {
 	c.mu.Unlock()
 	if changed {
 		c.sim.net.Lock()
+		c.sim.noteOverlapLocked(c, k)
 		c.sim.liveLocked()
 		c.sim.net.Unlock()
 	}

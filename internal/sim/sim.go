@@ -60,7 +60,8 @@ type Sim struct {
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
 	flood    map[uint32]floodRule
-	users    *userAuth // user logins (auth_user.go)
+	users    *userAuth    // user logins (auth_user.go)
+	overlaps []keyOverlap // see authkeys.go
 
 	dispatch *tgtest.Dispatcher
 	running  atomic.Bool

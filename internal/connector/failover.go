@@ -1,0 +1,268 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/internal/lease"
+	"github.com/tgnats/tgnats/state"
+)
+
+// replicas runs accounts under a lease (DESIGN.md §7), with checkpoints in
+// NATS KV when configured. A nil *replicas runs them unconditionally.
+type replicas struct {
+	cfg      config.Lease
+	replicas int
+	node     string
+	js       jetstream.JetStream
+	metrics  *lease.Metrics
+	log      *slog.Logger
+}
+
+// newReplicas returns nil when leases are off or the NATS server is embedded
+// (one process by construction).
+func newReplicas(cfg *config.Config, js jetstream.JetStream, reg prometheus.Registerer, log *slog.Logger) *replicas {
+	if !cfg.Lease.Enabled || cfg.NATS.URL == "" {
+		return nil
+	}
+	r := &replicas{
+		cfg:      cfg.Lease,
+		replicas: cfg.NATS.Stream.Replicas,
+		node:     cfg.Lease.NodeName(),
+		js:       js,
+		metrics:  lease.NewMetrics(reg),
+		log:      log,
+	}
+	log.Info("accounts run under a NATS KV lease", "node", r.node, "ttl", r.cfg.TTL, "bucket", r.cfg.Bucket)
+	return r
+}
+
+// run calls serve for account a whenever this process holds its lease, with
+// a context cancelled as soon as the lease is lost. It returns when ctx is
+// done (nil) or serve fails while the lease is held.
+func (r *replicas) run(ctx context.Context, a *account, serve func(context.Context) error) error {
+	log := r.log.With("account", a.name)
+	var leases, checkpoints jetstream.KeyValue
+	err := retry(ctx, log, "lease bucket", func(ctx context.Context) (err error) {
+		leases, err = lease.EnsureBucket(ctx, r.js, lease.BucketConfig{Name: r.cfg.Bucket, TTL: r.cfg.TTL, Replicas: r.replicas})
+		return err
+	})
+	if err != nil {
+		return nil // ctx done
+	}
+	if r.cfg.CheckpointBucket != "" {
+		err := retry(ctx, log, "checkpoint bucket", func(ctx context.Context) (err error) {
+			checkpoints, err = r.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+				Bucket:      r.cfg.CheckpointBucket,
+				Description: "tgnats account checkpoints (sealed when state.encryption_key is set)",
+				History:     1,
+				Storage:     jetstream.FileStorage,
+				Replicas:    r.replicas,
+			})
+			return err
+		})
+		if err != nil {
+			return nil
+		}
+		if !a.store.Sealed() {
+			log.Warn("checkpoints hold the Telegram session unencrypted in NATS KV: set state.encryption_key")
+		}
+	}
+	l, err := lease.New(lease.Config{KV: leases, Key: a.name, Node: r.node, TTL: r.cfg.TTL, Metrics: r.metrics, Logger: log})
+	if err != nil {
+		return err
+	}
+	return l.Run(ctx, func(ctx context.Context, _ uint64) error {
+		if checkpoints == nil {
+			return serve(ctx)
+		}
+		cp := &checkpointer{kv: checkpoints, a: a, held: l.Held, every: r.cfg.CheckpointInterval, log: log}
+		if err := cp.restore(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		serveCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			cp.run(serveCtx, stop)
+		}()
+		err := serve(serveCtx)
+		stop()
+		<-done
+		if ctx.Err() == nil || !errors.Is(context.Cause(ctx), lease.ErrLost) {
+			cp.final(context.WithoutCancel(ctx))
+		}
+		return err
+	})
+}
+
+// retry calls fn until it succeeds or ctx is done, with backoff.
+func retry(ctx context.Context, log *slog.Logger, what string, fn func(context.Context) error) error {
+	delay := 250 * time.Millisecond
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := fn(cctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		log.Warn("cannot set up "+what+" yet; retrying", "error", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
+}
+
+// checkpointer writes the account's checkpoint while it holds the lease.
+type checkpointer struct {
+	kv      jetstream.KeyValue
+	a       *account
+	held    func() bool
+	every   time.Duration
+	log     *slog.Logger
+	rev     uint64   // of the checkpoint last read or written: the write fence
+	written [32]byte // digest of the last checkpoint written
+}
+
+// errFenced reports a checkpoint written by another node since ours.
+var errFenced = errors.New("checkpoint written by another node")
+
+// restore reads the account's checkpoint and imports it when it is ahead of
+// the local store, before the account connects to Telegram.
+func (c *checkpointer) restore(ctx context.Context) error {
+	var e jetstream.KeyValueEntry
+	err := retry(ctx, c.log, "checkpoint read", func(ctx context.Context) (err error) {
+		e, err = c.kv.Get(ctx, c.a.name)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			e, err = nil, nil
+		}
+		return err
+	})
+	if err != nil || e == nil {
+		return err
+	}
+	c.rev = e.Revision()
+	restored, err := c.a.store.ImportCheckpoint(e.Value())
+	if err != nil {
+		return fmt.Errorf("restore checkpoint: %w", err)
+	}
+	if restored {
+		c.log.Info("state restored from the NATS checkpoint; the rest comes from getDifference", "revision", c.rev)
+	} else {
+		c.log.Info("local state is not behind the NATS checkpoint; keeping it", "revision", c.rev)
+	}
+	return nil
+}
+
+// run writes a checkpoint every interval until ctx is done; it calls stop
+// when another node's checkpoint shows this one is no longer the leader.
+func (c *checkpointer) run(ctx context.Context, stop context.CancelFunc) {
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := c.write(ctx); err != nil {
+			if errors.Is(err, errFenced) {
+				c.log.Error("another node wrote the checkpoint; stopping the account", "error", err)
+				stop()
+				return
+			}
+			if ctx.Err() == nil {
+				c.log.Warn("checkpoint not written", "error", err)
+			}
+		}
+	}
+}
+
+// final writes a last checkpoint on a clean stop, if the outbox catches up soon.
+func (c *checkpointer) final(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := c.write(ctx); err != nil {
+		c.log.Info("no final checkpoint; the standby starts from the previous one", "error", err)
+	}
+}
+
+// write snapshots the store and writes the snapshot once every event up to
+// it is acknowledged by JetStream, fenced by the lease and the revision.
+func (c *checkpointer) write(ctx context.Context) error {
+	cp, err := c.a.store.ExportCheckpoint()
+	if errors.Is(err, state.ErrNotFound) {
+		return nil // not logged in and caught up yet: nothing to take over from
+	}
+	if err != nil {
+		return err
+	}
+	if c.rev != 0 && cp.Digest == c.written {
+		return nil // unchanged since the last write
+	}
+	for !c.a.store.OutboxAckedThrough(cp.UpTo) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("outbox not acknowledged up to seq %d: %w", cp.UpTo, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if !c.held() {
+		return errors.New("lease not held")
+	}
+	var rev uint64
+	if c.rev == 0 {
+		rev, err = c.kv.Create(ctx, c.a.name, cp.Data)
+	} else {
+		rev, err = c.kv.Update(ctx, c.a.name, cp.Data, c.rev)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("%w: %w", errFenced, err)
+	}
+	if err != nil {
+		return err
+	}
+	c.rev, c.written = rev, cp.Digest
+	c.log.Debug("checkpoint written", "revision", rev, "outbox_seq", cp.UpTo, "bytes", len(cp.Data))
+	return nil
+}
+
+// attemptLogger logs failed NATS connection attempts once per distinct
+// error, not once per attempt.
+func attemptLogger(log *slog.Logger) nats.ConnErrHandler {
+	var (
+		mu   sync.Mutex
+		last string
+	)
+	return func(_ *nats.Conn, err error) {
+		if err == nil {
+			return
+		}
+		mu.Lock()
+		changed := err.Error() != last
+		last = err.Error()
+		mu.Unlock()
+		if changed {
+			log.Warn("NATS connection attempt failed; retrying", "error", err)
+		}
+	}
+}
