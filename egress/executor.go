@@ -301,9 +301,11 @@ func (e *Egress) finish(c *command, o outcome) error {
 	}
 	if res.OK {
 		e.metrics.commands.WithLabelValues(e.cfg.Account, action, "completed").Inc()
+		e.log.Debug("command completed", "command_id", c.id, "action", c.action)
 	} else {
 		e.metrics.commands.WithLabelValues(e.cfg.Account, action, "failed").Inc()
 		e.metrics.errors.WithLabelValues(res.Error.Code).Inc()
+		e.log.Info("command failed", "command_id", c.id, "action", c.action, "code", res.Error.Code, "error", res.Error.Message)
 	}
 	return nil
 }

@@ -381,12 +381,23 @@ func (e *Engine) process(u tg.UpdatesClass) {
 	case *tg.UpdatesTooLong:
 		e.needDiff = true
 	case *tg.UpdateShortMessage:
+		if !e.knownPeers(schema.PeerRef{Kind: schema.PeerUser, ID: u.UserID}) {
+			return
+		}
 		e.applyUpdate(mapping.ShortMessage(u, e.cfg.Self), e.shortEntities(u.UserID), u.Date, trust{})
 	case *tg.UpdateShortChatMessage:
+		if !e.knownPeers(schema.PeerRef{Kind: schema.PeerUser, ID: u.FromID}, schema.PeerRef{Kind: schema.PeerChat, ID: u.ChatID}) {
+			return
+		}
 		ent := e.shortEntities(u.FromID)
 		e.addStoredChat(ent, u.ChatID)
 		e.applyUpdate(mapping.ShortChatMessage(u), ent, u.Date, trust{})
 	case *tg.UpdateShort:
+		// gotd hands updateShortMessage / updateShortChatMessage over in
+		// this form, as an updateNewMessage without users or chats.
+		if m, ok := u.Update.(*tg.UpdateNewMessage); ok && !e.knownPeers(shortMessagePeers(m.Message)...) {
+			return
+		}
 		e.applyUpdate(u.Update, emptyEntities(), u.Date, trust{})
 	case *tg.Updates:
 		e.container(&container{updates: u.Updates, ent: e.entities(u.Users, u.Chats), date: u.Date, seqStart: u.Seq, seq: u.Seq})
@@ -691,6 +702,44 @@ func (e *Engine) entities(users []tg.UserClass, chats []tg.ChatClass) tg.Entitie
 		}
 	}
 	return ent
+}
+
+// knownPeers reports whether every peer a short push names is known (stored
+// or in the current batch). A short push carries no users or chats: when one
+// is new, its access hash and names come only with getDifference, so the push
+// is set aside and the difference fetched instead, as Telegram's update
+// documentation asks. The difference returns the same message with its peers.
+func (e *Engine) knownPeers(refs ...schema.PeerRef) bool {
+	for _, ref := range refs {
+		if _, ok := e.b.peers[ref]; ok {
+			continue
+		}
+		if _, err := e.cfg.Store.Peer(ref); err != nil {
+			e.log.Debug("short update names an unknown peer; fetching the difference", "peer", ref.PartitionKey())
+			e.needDiff = true
+			return false
+		}
+	}
+	return true
+}
+
+// shortMessagePeers lists the users and basic group a message from a short
+// push names.
+func shortMessagePeers(mc tg.MessageClass) []schema.PeerRef {
+	m, ok := mc.(*tg.Message)
+	if !ok {
+		return nil
+	}
+	var refs []schema.PeerRef
+	for _, p := range []tg.PeerClass{m.PeerID, m.FromID} {
+		switch p := p.(type) {
+		case *tg.PeerUser:
+			refs = append(refs, schema.PeerRef{Kind: schema.PeerUser, ID: p.UserID})
+		case *tg.PeerChat:
+			refs = append(refs, schema.PeerRef{Kind: schema.PeerChat, ID: p.ChatID})
+		}
+	}
+	return refs
 }
 
 // shortEntities rebuilds what a short push leaves out from the peer store,

@@ -306,3 +306,41 @@ func TestEngineChannelGapUsesChannelDifference(t *testing.T) {
 		t.Fatal("channel access hash not stored")
 	}
 }
+
+// A short push names its sender by id only. For a sender never seen before
+// the engine fetches the difference, which carries the user and its access
+// hash (without it a later command to that chat finds no peer); a known
+// sender's short push is applied as it is.
+func TestEngineShortMessageFromAnUnknownUserFetchesTheDifference(t *testing.T) {
+	ft := newFakeTelegram()
+	ft.users = []tg.UserClass{&tg.User{ID: 7, AccessHash: 4242, FirstName: "Ann"}}
+	h := newHarness(t, ft, newMemStore())
+	// gotd's client turns updateShortMessage into this form before any
+	// handler sees it; the engine handles both.
+	short := func(id int) tg.UpdatesClass {
+		u := ft.newMessage(id, 7, "hi")
+		if id%2 == 1 {
+			return &tg.UpdateShort{Update: u, Date: u.Message.(*tg.Message).Date}
+		}
+		return &tg.UpdateShortMessage{ID: id, UserID: 7, Message: "hi", Pts: u.Pts, PtsCount: 1, Date: u.Message.(*tg.Message).Date}
+	}
+
+	h.push(short(1))
+	h.eventually("first message committed", func() bool { return h.store.state().Pts == ft.pts })
+	if n := ft.count("getDifference"); n != 1 {
+		t.Fatalf("getDifference called %d times for a short push from an unknown user, want 1", n)
+	}
+	p, err := h.store.Peer(user(7))
+	if err != nil || p.AccessHash != 4242 {
+		t.Fatalf("stored peer = %+v, %v; want the access hash from the difference", p, err)
+	}
+
+	h.push(short(2))
+	h.eventually("second message committed", func() bool { return h.store.state().Pts == ft.pts })
+	if n := ft.count("getDifference"); n != 1 {
+		t.Fatalf("getDifference called %d times in all; a known sender's short push needs none", n)
+	}
+	if got, want := h.store.ids(), []string{created(user(7), 1), created(user(7), 2)}; !slices.Equal(got, want) {
+		t.Fatalf("outbox = %v, want %v", got, want)
+	}
+}

@@ -27,6 +27,7 @@ type fakeTelegram struct {
 	tooLong  int // gap after which getDifference answers tooLong (0 = never)
 	calls    map[string]int
 	failNext error
+	users    []tg.UserClass // returned with every difference
 }
 
 type fakeChannel struct {
@@ -138,9 +139,9 @@ func (f *fakeTelegram) UpdatesGetDifference(_ context.Context, req *tg.UpdatesGe
 	}
 	st := tg.UpdatesState{Pts: last, Date: f.date, Seq: 1}
 	if last < f.pts {
-		return &tg.UpdatesDifferenceSlice{NewMessages: msgs, OtherUpdates: other, IntermediateState: st}, nil
+		return &tg.UpdatesDifferenceSlice{NewMessages: msgs, OtherUpdates: other, Users: f.users, IntermediateState: st}, nil
 	}
-	return &tg.UpdatesDifference{NewMessages: msgs, OtherUpdates: other, State: st}, nil
+	return &tg.UpdatesDifference{NewMessages: msgs, OtherUpdates: other, Users: f.users, State: st}, nil
 }
 
 func (f *fakeTelegram) UpdatesGetChannelDifference(_ context.Context, req *tg.UpdatesGetChannelDifferenceRequest) (tg.UpdatesChannelDifferenceClass, error) {

@@ -309,7 +309,7 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		Outbox:     store,
 		JS:         js,
 		Window:     cfg.Outbox.Window,
-		Logger:     log.With("component", "publisher", "account", ac.Name),
+		Logger:     log,
 		Registerer: reg,
 	})
 	if err != nil {
@@ -330,7 +330,7 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		RatePerChat:        cfg.Commands.RatePerChat,
 		BurstPerChat:       cfg.Commands.BurstPerChat,
 		DeadlinePerCommand: cfg.Commands.Deadline,
-		Logger:             log.With("component", "egress", "account", ac.Name),
+		Logger:             log,
 		Registerer:         reg,
 	})
 	if err != nil {

@@ -127,7 +127,7 @@ func openStore(cfg *config.Config, name string, log *slog.Logger) (*state.Store,
 		return nil, err
 	}
 	store, err := state.Open(filepath.Join(cfg.DataDir, "accounts", name), state.Options{
-		Logger:        log.With("component", "state", "account", name),
+		Logger:        log.With("account", name),
 		EncryptionKey: key,
 	})
 	if errors.Is(err, state.ErrLocked) {

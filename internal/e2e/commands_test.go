@@ -91,10 +91,10 @@ func newCommandEnv(t testing.TB, opts commandEnvOptions) *commandEnv {
 	env.from = len(w.sim.Ledger(w.acc.Name))
 	env.conn = w.startConnector(t, env.cfg)
 	env.cl = newCommandClient(t, env.nsrv.ClientURL(), w.acc.Name)
-	// The connector learns each chat and its access hash from a message;
-	// two, as the simulator sends every other private message as
-	// updateShortMessage, which carries no access hash.
-	for _, chat := range append([]schema.PeerRef{env.user, env.user, env.group, env.super, env.outside}, env.extra...) {
+	// The connector learns each chat and its access hash from a message
+	// (from the difference, when the simulator sends it as
+	// updateShortMessage, which names the user by id only).
+	for _, chat := range append([]schema.PeerRef{env.user, env.group, env.super, env.outside}, env.extra...) {
 		env.post(t, sim.Outgoing{Chat: chat, From: env.alice, Text: "hello " + string(chat.Kind)})
 	}
 	return env
