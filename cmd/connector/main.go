@@ -3,6 +3,7 @@
 //	connector simulate            simulated Telegram + embedded NATS + connector, no account needed
 //	connector run --config FILE   a real account
 //	connector schema [NAME]       print the JSON Schemas / AsyncAPI document
+//	connector healthcheck         container HEALTHCHECK: GET /healthz
 //	connector version
 package main
 
@@ -34,6 +35,7 @@ Usage:
   connector simulate [flags]       run a simulated Telegram, embedded NATS and the connector
   connector run --config FILE      run the connector for real accounts
   connector schema [NAME]          print a JSON Schema (or the list, or "asyncapi")
+  connector healthcheck            exit 0 when a running connector's /healthz answers 200
   connector version                print the version
 
 Run "connector COMMAND -h" for the flags of a command.
@@ -59,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = simulateCmd(ctx, args[1:], stdout, stderr)
 	case "schema":
 		err = schemaCmd(args[1:], stdout)
+	case "healthcheck":
+		err = healthcheckCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help":
