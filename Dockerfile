@@ -7,13 +7,15 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/connector ./cmd/connector \
- && mkdir -p /out/data && chmod 0700 /out/data
+ && mkdir -p /out/rootfs/data && chmod 0700 /out/rootfs/data
 
 # Runtime stage: the binary, CA certificates for TLS to Telegram and NATS,
 # and an empty data dir; no shell, non-root (distroless "nonroot", 65532).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/connector /usr/local/bin/connector
-COPY --from=build --chown=65532:65532 /out/data /data
+# Copying rootfs/ (not data/, whose contents COPY would copy into a new
+# 0755 directory) keeps /data at mode 0700, owned by the runtime user.
+COPY --from=build --chown=65532:65532 /out/rootfs/ /
 USER 65532:65532
 # State (Pebble outbox, session), the embedded NATS store and the
 # simulator's world live here; it must stay 0700 (the connector refuses a
