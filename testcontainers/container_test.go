@@ -50,43 +50,49 @@ func ledgerLen(t *testing.T, ctx context.Context, ctr *tgnats.Container) int {
 
 // streamIDs reads every event of the account's stream (TG_MAIN_EVENTS)
 // and returns their ids (Nats-Msg-Id, which is the CloudEvent id).
-func streamIDs(t *testing.T, ctx context.Context, url string) []string {
-	t.Helper()
+func streamIDs(ctx context.Context, url string) ([]string, error) {
+	// A short deadline: a cluster electing a leader drops API requests.
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
 	nc, err := nats.Connect(url)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("connect %s: %w", url, err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	st, err := js.Stream(ctx, "TG_MAIN_EVENTS")
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("stream info: %w", err)
 	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	last := st.CachedInfo().State.LastSeq
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
 	var ids []string
-	for uint64(len(ids)) < info.State.Msgs {
+	var seq uint64
+	for seq < last {
 		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("fetch after %d of %d: %w", seq, last, err)
 		}
 		for m := range batch.Messages() {
 			ids = append(ids, m.Headers().Get("Nats-Msg-Id"))
+			if md, err := m.Metadata(); err == nil {
+				seq = md.Sequence.Stream
+			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			t.Fatal(err)
+			return nil, fmt.Errorf("fetch after %d of %d: %w", seq, last, err)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("read %d of %d events: %w", seq, last, ctx.Err())
 		}
 	}
-	return ids
+	return ids, nil
 }
 
 // assertExactlyOnce waits until the stream holds an event for every
@@ -104,7 +110,12 @@ func assertExactlyOnce(t *testing.T, ctx context.Context, ctr *tgnats.Container,
 	}
 	var got []string
 	eventually(t, 90*time.Second, fmt.Sprintf("%d events in the stream", len(want)), func() bool {
-		got = streamIDs(t, ctx, url)
+		ids, err := streamIDs(ctx, url)
+		if err != nil {
+			t.Logf("reading the stream: %v (retrying)", err)
+			return false
+		}
+		got = ids
 		return len(got) >= len(want)
 	})
 	count := map[string]int{}
@@ -321,11 +332,15 @@ func TestCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 60*time.Second, "events stream with 3 replicas", func() bool {
-		st, err := js.Stream(ctx, "TG_MAIN_EVENTS")
+		// A short deadline per call: a cluster still electing its meta
+		// leader does not answer JetStream API requests.
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		st, err := js.Stream(cctx, "TG_MAIN_EVENTS")
 		if err != nil {
 			return false
 		}
-		info, err := st.Info(ctx)
+		info, err := st.Info(cctx)
 		return err == nil && info.Config.Replicas == 3 && info.Cluster != nil && len(info.Cluster.Replicas) == 2
 	})
 	from := ledgerLen(t, ctx, ctr)
