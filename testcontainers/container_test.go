@@ -186,6 +186,11 @@ func TestRestartSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The image's HEALTHCHECK (connector healthcheck, no shell) passes.
+	eventually(t, 30*time.Second, "docker reporting the container healthy", func() bool {
+		st, err := ctr.State(ctx)
+		return err == nil && st.Health != nil && st.Health.Status == "healthy"
+	})
 	from := ledgerLen(t, ctx, ctr)
 
 	// SIGTERM while producing: a graceful stop, exit 0, within the deadline.
