@@ -176,12 +176,7 @@ func TestRestartSafety(t *testing.T) {
 	imgs := images(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	ctr, err := tgnats.Run(ctx, imgs.connector, tgnats.WithNATSContainer(imgs.nats))
-	testcontainers.CleanupContainer(t, ctr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logsOnFailure(t, "tgnats", ctr)
+	ctr := startTgnats(t, ctx, imgs.connector, tgnats.WithNATSContainer(imgs.nats))
 	url, err := ctr.NATSURL(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -312,15 +307,10 @@ func TestCluster(t *testing.T) {
 		hostURLs = append(hostURLs, u)
 		insideURLs = append(insideURLs, "nats://"+name+":4222")
 	}
-	ctr, err := tgnats.Run(ctx, imgs.connector,
+	ctr := startTgnats(t, ctx, imgs.connector,
 		tgnats.WithNATS(strings.Join(insideURLs, ","), strings.Join(hostURLs, ",")),
 		tcnetwork.WithNetwork(nil, nw),
 		testcontainers.WithEnv(map[string]string{"TGNATS_NATS_STREAM_REPLICAS": "3"}))
-	testcontainers.CleanupContainer(t, ctr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logsOnFailure(t, "tgnats", ctr)
 	before, err := ctr.State(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,22 @@ import (
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
+
+	tgnats "github.com/tgnats/tgnats/testcontainers"
 )
+
+// startTgnats runs tgnats, removes it after the test and prints its log
+// if the test fails.
+func startTgnats(t *testing.T, ctx context.Context, img string, opts ...testcontainers.ContainerCustomizer) *tgnats.Container {
+	t.Helper()
+	ctr, err := tgnats.Run(ctx, img, opts...)
+	testcontainers.CleanupContainer(t, ctr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logsOnFailure(t, "tgnats", ctr)
+	return ctr
+}
 
 // logsOnFailure prints a container's log when the test fails.
 func logsOnFailure(t *testing.T, name string, ctr testcontainers.Container) {

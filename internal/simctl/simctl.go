@@ -202,3 +202,14 @@ func decode(data []byte, v any) error {
 	}
 	return nil
 }
+
+// request is a body with checks beyond its JSON shape.
+type request interface{ validate() error }
+
+// decodeValid decodes a request strictly, then checks it.
+func decodeValid(data []byte, r request) error {
+	if err := decode(data, r); err != nil {
+		return err
+	}
+	return r.validate()
+}

@@ -62,7 +62,11 @@ func checkChat(c Chat) error {
 	return nil
 }
 
-func checkMessageID(id int) error {
+// checkMessage checks a message reference.
+func checkMessage(c Chat, id int) error {
+	if err := checkChat(c); err != nil {
+		return err
+	}
 	if id <= 0 {
 		return invalid("message_id %d: want a positive id", id)
 	}
@@ -90,19 +94,23 @@ type MessageResult struct {
 	QueryID   int64 `json:"query_id,omitempty"`
 }
 
-func (s *Server) inject(ctx context.Context, body []byte) (any, error) {
-	var r InjectRequest
-	if err := decode(body, &r); err != nil {
-		return nil, err
-	}
+func (r *InjectRequest) validate() error {
 	if err := checkChat(r.Chat); err != nil {
-		return nil, err
+		return err
 	}
 	if r.Text == "" && r.Media == "" {
-		return nil, invalid("text or media is required")
+		return invalid("text or media is required")
 	}
 	if r.Media != "" && r.Media != "photo" && r.Media != "document" {
-		return nil, invalid("media %q: want photo or document", r.Media)
+		return invalid("media %q: want photo or document", r.Media)
+	}
+	return nil
+}
+
+func (s *Server) inject(ctx context.Context, body []byte) (any, error) {
+	var r InjectRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
 	}
 	id, err := s.cfg.Sim.SendMessage(ctx, sim.Outgoing{
 		Account: s.cfg.Account, Chat: r.Chat, From: r.From, Text: r.Text, Entities: r.Entities,
@@ -121,19 +129,20 @@ type EditRequest struct {
 	Text      string `json:"text"`
 }
 
-func (s *Server) edit(ctx context.Context, body []byte) (any, error) {
-	var r EditRequest
-	if err := decode(body, &r); err != nil {
-		return nil, err
-	}
-	if err := checkChat(r.Chat); err != nil {
-		return nil, err
-	}
-	if err := checkMessageID(r.MessageID); err != nil {
-		return nil, err
+func (r *EditRequest) validate() error {
+	if err := checkMessage(r.Chat, r.MessageID); err != nil {
+		return err
 	}
 	if r.Text == "" {
-		return nil, invalid("text is required")
+		return invalid("text is required")
+	}
+	return nil
+}
+
+func (s *Server) edit(ctx context.Context, body []byte) (any, error) {
+	var r EditRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
 	}
 	if err := s.cfg.Sim.EditMessage(ctx, r.Chat, s.cfg.Account, r.MessageID, r.Text); err != nil {
 		return nil, err
@@ -147,21 +156,22 @@ type DeleteRequest struct {
 	MessageIDs []int `json:"message_ids"`
 }
 
-func (s *Server) delete(ctx context.Context, body []byte) (any, error) {
-	var r DeleteRequest
-	if err := decode(body, &r); err != nil {
-		return nil, err
-	}
-	if err := checkChat(r.Chat); err != nil {
-		return nil, err
-	}
+func (r *DeleteRequest) validate() error {
 	if len(r.MessageIDs) == 0 {
-		return nil, invalid("message_ids is required")
+		return invalid("message_ids is required")
 	}
 	for _, id := range r.MessageIDs {
-		if err := checkMessageID(id); err != nil {
-			return nil, err
+		if err := checkMessage(r.Chat, id); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+func (s *Server) delete(ctx context.Context, body []byte) (any, error) {
+	var r DeleteRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
 	}
 	if err := s.cfg.Sim.DeleteMessages(ctx, r.Chat, s.cfg.Account, r.MessageIDs...); err != nil {
 		return nil, err
@@ -180,19 +190,20 @@ type PressRequest struct {
 	Data      string `json:"data"`
 }
 
-func (s *Server) press(ctx context.Context, body []byte) (any, error) {
-	var r PressRequest
-	if err := decode(body, &r); err != nil {
-		return nil, err
-	}
-	if err := checkChat(r.Chat); err != nil {
-		return nil, err
-	}
-	if err := checkMessageID(r.MessageID); err != nil {
-		return nil, err
+func (r *PressRequest) validate() error {
+	if err := checkMessage(r.Chat, r.MessageID); err != nil {
+		return err
 	}
 	if r.From <= 0 {
-		return nil, invalid("from %d: want the id of the user who presses", r.From)
+		return invalid("from %d: want the id of the user who presses", r.From)
+	}
+	return nil
+}
+
+func (s *Server) press(ctx context.Context, body []byte) (any, error) {
+	var r PressRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
 	}
 	q, err := s.cfg.Sim.PressButton(ctx, s.cfg.Account, r.Chat, r.MessageID, r.From, []byte(r.Data))
 	if err != nil {
