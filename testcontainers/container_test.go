@@ -399,12 +399,16 @@ func TestBadConfig(t *testing.T) {
 	if err == nil {
 		t.Fatal("tgnats started with an unknown config field")
 	}
+	if ctr == nil || ctr.Container == nil {
+		t.Fatalf("no container was created: %v", err)
+	}
+	runErr := err
 	st, err := ctr.State(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Running || st.ExitCode != 1 {
-		t.Fatalf("container running %v, exit code %d; want exited with 1", st.Running, st.ExitCode)
+		t.Fatalf("container running %v, exit code %d; want exited with 1 (Run: %v)", st.Running, st.ExitCode, runErr)
 	}
 	rc, err := ctr.Logs(ctx)
 	if err != nil {
