@@ -5,6 +5,7 @@
 //	connector login / logout      log a user account in or out
 //	connector rekey               rotate the encryption key of the stores
 //	connector schema [NAME]       print the JSON Schemas / AsyncAPI document
+//	connector healthcheck         container HEALTHCHECK: GET /healthz
 //	connector version
 package main
 
@@ -39,6 +40,7 @@ Usage:
   connector logout --account NAME  revoke a user account's session and delete it
   connector rekey --new-key-file F re-encrypt every account store with a new key
   connector schema [NAME]          print a JSON Schema (or the list, or "asyncapi")
+  connector healthcheck            exit 0 when a running connector's /healthz answers 200
   connector version                print the version
 
 Run "connector COMMAND -h" for the flags of a command.
@@ -75,6 +77,8 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = simulateCmd(ctx, args[1:], stdout, stderr)
 	case "schema":
 		err = schemaCmd(args[1:], stdout)
+	case "healthcheck":
+		err = healthcheckCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 	case "help", "-h", "--help":

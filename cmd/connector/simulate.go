@@ -18,6 +18,7 @@ import (
 	"github.com/tgnats/tgnats/internal/connector"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // simulateCmd runs the Telegram simulator with embedded NATS and the
@@ -26,10 +27,12 @@ import (
 func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (YAML) for NATS, HTTP, logs, stream; accounts are the simulator's")
 	o := commonFlags(fs)
 	rate := fs.Float64("rate", 2, "simulated messages per second (0: no traffic)")
 	seed := fs.Int64("seed", 1, "seed of the simulated traffic")
 	tgListen := fs.String("telegram-listen", "127.0.0.1:0", "listen address of the simulated Telegram (MTProto)")
+	account := fs.String("account", sim.DefaultAccount().Name, "short name of the simulated account (subjects tg.<account>.…)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate `connector run`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -38,7 +41,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
 		return errUsage
 	}
-	cfg, err := config.Load("", os.Environ())
+	cfg, err := config.Load(*path, os.Environ())
 	if err != nil {
 		return err
 	}
@@ -53,8 +56,13 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("data dir: %w", err)
 	}
 
+	acc := sim.DefaultAccount()
+	acc.Name = *account
+	if !schema.ValidAccount(acc.Name) {
+		return fmt.Errorf("--account %q: want [a-z0-9_-]+", acc.Name)
+	}
 	simDir := filepath.Join(cfg.DataDir, "simulator")
-	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log})
+	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log, Accounts: []sim.Account{acc}})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
@@ -85,7 +93,6 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
-	acc := sim.DefaultAccount()
 	cfg.Accounts = []config.Account{{
 		Name:     acc.Name,
 		AppID:    1,
@@ -106,6 +113,9 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}()
 
 	if *simOnly {
+		if cfg.NATS.URL != "" {
+			serveControl(ctx, &wg, cfg.NATS.URL, cfg, s, acc.Name, log)
+		}
 		fmt.Fprintf(stdout, "Simulated Telegram listening on %s (DC %d)\n", ep.Addr, ep.DC)
 		fmt.Fprintf(stdout, "Point `connector run` at it with:\n  accounts: [{name: %s, bot_token: %q, dc: {id: %d, address: %q, public_key_file: %q}}]\n",
 			acc.Name, acc.BotToken, ep.DC, ep.Addr, keyFile)
@@ -125,9 +135,11 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Registry:   reg,
 		PublicKeys: map[string][]telegram.PublicKey{acc.Name: keys},
 		OnNATS: func(url string) {
+			serveControl(ctx, &wg, url, cfg, s, acc.Name, log)
 			fmt.Fprintf(stdout, "\ntgnats simulator is running: simulated Telegram → NATS at %s\n", url)
 			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s 'tg.%s.events.>'\n", url, acc.Name)
 			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, publisher.StreamName(acc.Name))
+			fmt.Fprintf(stdout, "Drive the simulator (see README, Simulator control):\n  nats req --server %s tgsim.%s.control.ledger '{}'\n", url, acc.Name)
 			fmt.Fprintf(stdout, "Data dir: %s (run again on it to continue the same world). Ctrl-C stops.\n\n", cfg.DataDir)
 		},
 		OnHTTP: func(addr string) {

@@ -413,8 +413,12 @@ func (s *Sim) ChannelPts(channelID int64) (int, error) {
 	return ch.Box.Pts, nil
 }
 
+// AnyMethod, as FloodWait's method, matches every call whose own method
+// has no rule.
+const AnyMethod uint32 = 0
+
 // FloodWait makes the next times calls of the TL method with id method
-// answer 420 FLOOD_WAIT_<seconds>.
+// (AnyMethod: of any method) answer 420 FLOOD_WAIT_<seconds>.
 func (s *Sim) FloodWait(method uint32, seconds, times int) {
 	s.net.Lock()
 	defer s.net.Unlock()
@@ -430,7 +434,10 @@ func (s *Sim) takeFlood(method uint32) (int, bool) {
 	defer s.net.Unlock()
 	r, ok := s.flood[method]
 	if !ok {
-		return 0, false
+		method = AnyMethod
+		if r, ok = s.flood[method]; !ok {
+			return 0, false
+		}
 	}
 	r.times--
 	if r.times <= 0 {

@@ -1,0 +1,26 @@
+// Package simctl serves the simulator's control surface on NATS, so that
+// tests in any language (and the container tests of the testcontainers
+// module) drive a running `connector simulate`: inject incoming traffic,
+// build the world, provoke faults and read what the simulator holds.
+//
+// Every verb is a core NATS request-reply on
+// <prefix>.<account>.control.<verb> (prefix "tgsim") with a JSON body (an
+// empty body is {}) and a JSON reply, shaped like command results:
+//
+//	{"ok": true, "result": {...}}
+//	{"ok": false, "error": {"code": "INVALID_ARGUMENT", "message": "..."}}
+//
+// Verbs: message.inject, message.edit, message.delete, callback.press,
+// user.create, chat.create, gap.withhold, gap.too_long, flood_wait,
+// traffic, ledger, actions. Error codes: INVALID_ARGUMENT (bad JSON,
+// unknown field, missing or out-of-range value), NOT_FOUND (no such chat,
+// message or user), UNKNOWN_VERB, INTERNAL (the simulator refused, e.g.
+// it is shutting down). A bad request is answered, never fatal.
+//
+// Limits: requests are served one at a time, in arrival order; a request
+// without a reply subject is logged and dropped (there is nobody to
+// answer). The surface has no authentication: serve it only on a NATS
+// that tests own. Changes made through it are journaled by the simulator
+// like any other, so they survive a restart on the same data dir; the
+// traffic verb's generator is not (a restart serves the --rate flag).
+package simctl

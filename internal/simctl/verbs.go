@@ -1,0 +1,439 @@
+package simctl
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Verbs lists the verbs the surface serves, sorted.
+func Verbs() []string {
+	var out []string
+	for v := range (&Server{}).verbs() {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+type verbFunc func(ctx context.Context, body []byte) (any, error)
+
+func (s *Server) verbs() map[string]verbFunc {
+	return map[string]verbFunc{
+		"message.inject": s.inject,
+		"message.edit":   s.edit,
+		"message.delete": s.delete,
+		"callback.press": s.press,
+		"user.create":    s.createUser,
+		"chat.create":    s.createChat,
+		"gap.withhold":   s.withhold,
+		"gap.too_long":   s.tooLong,
+		"flood_wait":     s.floodWait,
+		"traffic":        s.traffic,
+		"ledger":         s.ledger,
+		"actions":        s.actions,
+	}
+}
+
+func (s *Server) handle(ctx context.Context, verb string, body []byte) (any, error) {
+	f, ok := s.verbs()[verb]
+	if !ok {
+		return nil, &failure{Code: CodeUnknownVerb, Message: "unknown verb " + strconv.Quote(verb) + "; verbs: " + strings.Join(Verbs(), ", ")}
+	}
+	return f(ctx, body)
+}
+
+// Chat names a chat in requests and replies: {"kind":"channel","id":123}.
+type Chat = schema.PeerRef
+
+func checkChat(c Chat) error {
+	if c.Kind != schema.PeerUser && c.Kind != schema.PeerChat && c.Kind != schema.PeerChannel {
+		return invalid("chat.kind %q: want user, chat or channel", c.Kind)
+	}
+	if c.ID <= 0 {
+		return invalid("chat.id %d: want a positive id", c.ID)
+	}
+	return nil
+}
+
+// checkMessage checks a message reference.
+func checkMessage(c Chat, id int) error {
+	if err := checkChat(c); err != nil {
+		return err
+	}
+	if id <= 0 {
+		return invalid("message_id %d: want a positive id", id)
+	}
+	return nil
+}
+
+// InjectRequest is an incoming message from a user (message.inject).
+type InjectRequest struct {
+	Chat Chat `json:"chat"`
+	// From is the sender; default: the other user of a private chat, the
+	// first member of a group.
+	From     int64           `json:"from,omitempty"`
+	Text     string          `json:"text,omitempty"`
+	Entities []schema.Entity `json:"entities,omitempty"`
+	ReplyTo  int             `json:"reply_to,omitempty"`
+	// Media is "", "photo" or "document".
+	Media   string `json:"media,omitempty"`
+	Forward bool   `json:"forward,omitempty"`
+}
+
+// MessageResult is the answer to message.inject and callback.press.
+type MessageResult struct {
+	Chat      Chat  `json:"chat"`
+	MessageID int   `json:"message_id,omitempty"`
+	QueryID   int64 `json:"query_id,omitempty"`
+}
+
+func (r *InjectRequest) validate() error {
+	if err := checkChat(r.Chat); err != nil {
+		return err
+	}
+	if r.Text == "" && r.Media == "" {
+		return invalid("text or media is required")
+	}
+	if r.Media != "" && r.Media != "photo" && r.Media != "document" {
+		return invalid("media %q: want photo or document", r.Media)
+	}
+	return nil
+}
+
+func (s *Server) inject(ctx context.Context, body []byte) (any, error) {
+	var r InjectRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	id, err := s.cfg.Sim.SendMessage(ctx, sim.Outgoing{
+		Account: s.cfg.Account, Chat: r.Chat, From: r.From, Text: r.Text, Entities: r.Entities,
+		ReplyTo: r.ReplyTo, Media: r.Media, Forward: r.Forward,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return MessageResult{Chat: r.Chat, MessageID: id}, nil
+}
+
+// EditRequest edits a message (message.edit).
+type EditRequest struct {
+	Chat      Chat   `json:"chat"`
+	MessageID int    `json:"message_id"`
+	Text      string `json:"text"`
+}
+
+func (r *EditRequest) validate() error {
+	if err := checkMessage(r.Chat, r.MessageID); err != nil {
+		return err
+	}
+	if r.Text == "" {
+		return invalid("text is required")
+	}
+	return nil
+}
+
+func (s *Server) edit(ctx context.Context, body []byte) (any, error) {
+	var r EditRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Sim.EditMessage(ctx, r.Chat, s.cfg.Account, r.MessageID, r.Text); err != nil {
+		return nil, err
+	}
+	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
+}
+
+// DeleteRequest deletes messages for everyone (message.delete).
+type DeleteRequest struct {
+	Chat       Chat  `json:"chat"`
+	MessageIDs []int `json:"message_ids"`
+}
+
+func (r *DeleteRequest) validate() error {
+	if len(r.MessageIDs) == 0 {
+		return invalid("message_ids is required")
+	}
+	for _, id := range r.MessageIDs {
+		if err := checkMessage(r.Chat, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) delete(ctx context.Context, body []byte) (any, error) {
+	var r DeleteRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Sim.DeleteMessages(ctx, r.Chat, s.cfg.Account, r.MessageIDs...); err != nil {
+		return nil, err
+	}
+	return struct {
+		Chat       Chat  `json:"chat"`
+		MessageIDs []int `json:"message_ids"`
+	}{r.Chat, r.MessageIDs}, nil
+}
+
+// PressRequest presses an inline button (callback.press).
+type PressRequest struct {
+	Chat      Chat   `json:"chat"`
+	MessageID int    `json:"message_id"`
+	From      int64  `json:"from"`
+	Data      string `json:"data"`
+}
+
+func (r *PressRequest) validate() error {
+	if err := checkMessage(r.Chat, r.MessageID); err != nil {
+		return err
+	}
+	if r.From <= 0 {
+		return invalid("from %d: want the id of the user who presses", r.From)
+	}
+	return nil
+}
+
+func (s *Server) press(ctx context.Context, body []byte) (any, error) {
+	var r PressRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	q, err := s.cfg.Sim.PressButton(ctx, s.cfg.Account, r.Chat, r.MessageID, r.From, []byte(r.Data))
+	if err != nil {
+		return nil, err
+	}
+	return MessageResult{Chat: r.Chat, MessageID: r.MessageID, QueryID: q}, nil
+}
+
+// UserRequest creates a user (user.create).
+type UserRequest struct {
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name,omitempty"`
+	Username  string `json:"username,omitempty"`
+}
+
+func (s *Server) createUser(_ context.Context, body []byte) (any, error) {
+	var r UserRequest
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	if r.FirstName == "" {
+		return nil, invalid("first_name is required")
+	}
+	id := s.cfg.Sim.CreateUser(r.FirstName, r.LastName, r.Username)
+	if id == 0 {
+		return nil, &failure{Code: CodeInternal, Message: "the simulator did not create the user (see its log)"}
+	}
+	return struct {
+		UserID int64 `json:"user_id"`
+	}{id}, nil
+}
+
+// ChatRequest creates a chat (chat.create). Type is "private" (the
+// private chat with User, created with Title as first name when User is
+// 0), "group" (basic group), "supergroup" or "channel" (broadcast).
+type ChatRequest struct {
+	Type    string  `json:"type"`
+	Title   string  `json:"title"`
+	Members []int64 `json:"members,omitempty"`
+	User    int64   `json:"user,omitempty"`
+}
+
+func (s *Server) createChat(_ context.Context, body []byte) (any, error) {
+	var r ChatRequest
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	if r.Title == "" && (r.Type != "private" || r.User == 0) {
+		return nil, invalid("title is required")
+	}
+	var (
+		chat Chat
+		err  error
+	)
+	switch r.Type {
+	case "private":
+		id := r.User
+		if id == 0 {
+			if id = s.cfg.Sim.CreateUser(r.Title, "", ""); id == 0 {
+				return nil, &failure{Code: CodeInternal, Message: "the simulator did not create the user (see its log)"}
+			}
+		}
+		chat = Chat{Kind: schema.PeerUser, ID: id}
+	case "group":
+		chat, err = s.cfg.Sim.CreateChat(schema.PeerChat, r.Title, r.Members...)
+	case "supergroup":
+		chat, err = s.cfg.Sim.CreateChat(schema.PeerChannel, r.Title, r.Members...)
+	case "channel":
+		if len(r.Members) > 0 {
+			return nil, invalid("a broadcast channel has no members to add")
+		}
+		chat, err = s.cfg.Sim.CreateBroadcast(r.Title)
+	default:
+		return nil, invalid("type %q: want private, group, supergroup or channel", r.Type)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Chat Chat `json:"chat"`
+	}{chat}, nil
+}
+
+// WithholdRequest turns withholding pushes on or off (gap.withhold): while
+// on, changes are recorded but not pushed, so the connector only learns
+// about them through getDifference.
+type WithholdRequest struct {
+	On bool `json:"on"`
+}
+
+func (s *Server) withhold(_ context.Context, body []byte) (any, error) {
+	var r WithholdRequest
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	s.cfg.Sim.Withhold(r.On)
+	return r, nil
+}
+
+func (s *Server) tooLong(_ context.Context, body []byte) (any, error) {
+	var r struct{}
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	s.cfg.Sim.PushTooLong(s.cfg.Account)
+	return r, nil
+}
+
+// FloodWaitRequest makes the next Times calls of Method ("*" or "": any
+// method) answer FLOOD_WAIT_<Seconds> (flood_wait). Times 0 clears the rule.
+type FloodWaitRequest struct {
+	Method  string `json:"method"`
+	Seconds int    `json:"seconds"`
+	Times   int    `json:"times"`
+}
+
+func (s *Server) floodWait(_ context.Context, body []byte) (any, error) {
+	r := FloodWaitRequest{Seconds: 1, Times: 1}
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	if r.Seconds < 0 || r.Seconds > 86400 {
+		return nil, invalid("seconds %d: want 0 to 86400", r.Seconds)
+	}
+	if r.Times < 0 {
+		return nil, invalid("times %d: want 0 or more", r.Times)
+	}
+	method := sim.AnyMethod
+	if r.Method != "" && r.Method != "*" {
+		id, ok := tg.NamesMap()[r.Method]
+		if !ok || !strings.Contains(r.Method, ".") {
+			return nil, invalid("method %q: want a TL method name such as messages.sendMessage, or \"*\"", r.Method)
+		}
+		method = id
+	}
+	s.cfg.Sim.FloodWait(method, r.Seconds, r.Times)
+	return r, nil
+}
+
+// TrafficRequest starts generated traffic at Rate actions per second
+// (traffic); Rate 0 stops it. Seed picks the random sequence.
+type TrafficRequest struct {
+	Rate float64 `json:"rate"`
+	Seed int64   `json:"seed,omitempty"`
+}
+
+func (s *Server) traffic(ctx context.Context, body []byte) (any, error) {
+	var r TrafficRequest
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	if r.Rate < 0 || r.Rate > 1000 {
+		return nil, invalid("rate %g: want 0 to 1000 per second", r.Rate)
+	}
+	s.stopTraffic()
+	if r.Rate == 0 {
+		return r, nil
+	}
+	s.trafficMu.Lock()
+	defer s.trafficMu.Unlock()
+	tctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	s.trafficStop, s.trafficDone = stop, done
+	go func() {
+		defer close(done)
+		if err := s.cfg.Sim.Drive(tctx, sim.Scenario{Rate: r.Rate, Seed: r.Seed}); err != nil && tctx.Err() == nil {
+			s.log.Error("generated traffic stopped", "error", err)
+		}
+	}()
+	return r, nil
+}
+
+func (s *Server) stopTraffic() {
+	s.trafficMu.Lock()
+	stop, done := s.trafficStop, s.trafficDone
+	s.trafficStop, s.trafficDone = nil, nil
+	s.trafficMu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}
+
+// LedgerEntry is one change the simulator recorded for the account, with
+// the id and subject of the event the connector publishes for it.
+type LedgerEntry struct {
+	sim.LedgerEntry
+	EventID string `json:"event_id"`
+	Subject string `json:"subject"`
+}
+
+// LedgerRequest reads the ledger from entry index From on (ledger).
+type LedgerRequest struct {
+	From int `json:"from,omitempty"`
+}
+
+func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
+	var r LedgerRequest
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	if r.From < 0 {
+		return nil, invalid("from %d: want 0 or more", r.From)
+	}
+	all := s.cfg.Sim.Ledger(s.cfg.Account)
+	out := make([]LedgerEntry, 0, max(len(all)-r.From, 0))
+	for _, e := range all[min(r.From, len(all)):] {
+		ev := schema.Event{Account: s.cfg.Account, Kind: schema.KindMessage, Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
+		out = append(out, LedgerEntry{
+			LedgerEntry: e,
+			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, schema.KindMessage, e.Action, e.Version),
+			Subject:     ev.Subject(s.cfg.EventPrefix),
+		})
+	}
+	return struct {
+		Total   int           `json:"total"`
+		Entries []LedgerEntry `json:"entries"`
+	}{len(all), out}, nil
+}
+
+func (s *Server) actions(_ context.Context, body []byte) (any, error) {
+	var r struct{}
+	if err := decode(body, &r); err != nil {
+		return nil, err
+	}
+	a := s.cfg.Sim.Actions(s.cfg.Account)
+	if a == nil {
+		a = []sim.Action{}
+	}
+	return struct {
+		Actions []sim.Action `json:"actions"`
+	}{a}, nil
+}
