@@ -711,6 +711,9 @@ func (e *Engine) entities(users []tg.UserClass, chats []tg.ChatClass) tg.Entitie
 // documentation asks. The difference returns the same message with its peers.
 func (e *Engine) knownPeers(refs ...schema.PeerRef) bool {
 	for _, ref := range refs {
+		if ref.Kind == schema.PeerUser && ref.ID == e.cfg.Self {
+			continue // the account itself: sending needs no access hash of it
+		}
 		if _, ok := e.b.peers[ref]; ok {
 			continue
 		}
