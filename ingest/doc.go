@@ -45,6 +45,11 @@
 // an edit date and therefore an event id; the second is dropped as a
 // duplicate.
 //
+// Updates without pts or qts (updateBotCallbackQuery, a button press) are
+// mapped where they arrive in the push order and committed with the batch
+// they came in; they move no position. getDifference never returns them, so
+// a press while the account is disconnected is lost on Telegram's side.
+//
 // gotd hands every inbound MTProto message to the update handler on a
 // goroutine of its own, so pushes arrive in any order: Engine.Handle only
 // queues them and the single Run loop orders them by pts. A ctx carrying

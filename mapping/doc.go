@@ -15,6 +15,13 @@
 //     per message id. Private and basic-group deletions do not name their
 //     chat: a Resolver (the local message-id index) supplies it, else the
 //     chat is kind "unknown", id 0.
+//   - updateBotCallbackQuery (the account is a bot; a user pressed an inline
+//     button) → callback.query in the chat of the message carrying the
+//     button, versioned by the query id: each press is its own event. The
+//     update has no date: the time is the containing Updates' date. Its
+//     callback data is base64 in "data" and repeated as text in "data_text"
+//     when valid UTF-8. updateInlineBotCallbackQuery (a button under a
+//     message sent via inline mode) names no chat and is not mapped yet.
 //   - updateShortMessage and updateShortChatMessage are expanded first with
 //     ShortMessage and ShortChatMessage; updateShortSentMessage is mapped by
 //     SentMessage, given the request's peer and text.
@@ -46,5 +53,6 @@
 // panic; a message without a valid peer_id is an error wrapping ErrMalformed
 // (permanent: the same input always fails the same way). Text and entity
 // offsets are passed through as Telegram sends them (UTF-16 offsets).
-// Reactions, views, read receipts and other update kinds are not mapped yet.
+// Reactions, views, read receipts, inline-mode callback queries and other
+// update kinds are not mapped yet.
 package mapping

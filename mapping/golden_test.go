@@ -142,6 +142,16 @@ func goldenCases() []goldenCase {
 			ID: 23, FromID: &tg.PeerUser{UserID: alice}, PeerID: &tg.PeerChannel{ChannelID: gophers}, Date: date + 8,
 			Action: &tg.MessageActionGameScore{GameID: 1, Score: 42},
 		}}},
+		// The account is a bot: Alice pressed a button under its message 11.
+		{name: "callback_private", ent: ent, want: 1, at: date + 500, update: &tg.UpdateBotCallbackQuery{
+			QueryID: -8070450532247928832, UserID: alice, Peer: &tg.PeerUser{UserID: alice}, MsgID: 11,
+			ChatInstance: 6917529027641081856, Data: []byte("vote:yes"),
+		}},
+		// In a supergroup, with callback data that is not text.
+		{name: "callback_binary", ent: ent, want: 1, at: date + 600, update: &tg.UpdateBotCallbackQuery{
+			QueryID: 42, UserID: alice, Peer: &tg.PeerChannel{ChannelID: gophers}, MsgID: 20,
+			ChatInstance: -17, Data: []byte{0xff, 0x00, 0x01},
+		}},
 	}
 }
 

@@ -61,6 +61,9 @@ func TestUpdateErrorsAndSkips(t *testing.T) {
 		{name: "no peer", update: &tg.UpdateNewMessage{Message: &tg.Message{ID: 1, Date: date}}, wantErr: mapping.ErrMalformed},
 		{name: "service without peer", update: &tg.UpdateNewMessage{Message: &tg.MessageService{ID: 1}}, wantErr: mapping.ErrMalformed},
 		{name: "channel deletion without channel", update: &tg.UpdateDeleteChannelMessages{Messages: []int{1}}, wantErr: mapping.ErrMalformed},
+		{name: "callback query without peer", update: &tg.UpdateBotCallbackQuery{QueryID: 1, UserID: alice, MsgID: 1}, wantErr: mapping.ErrMalformed},
+		{name: "callback query without user", update: &tg.UpdateBotCallbackQuery{QueryID: 1, Peer: &tg.PeerUser{UserID: alice}, MsgID: 1}, wantErr: mapping.ErrMalformed},
+		{name: "inline callback query", update: &tg.UpdateInlineBotCallbackQuery{QueryID: 1, UserID: alice, MsgID: &tg.InputBotInlineMessageID{DCID: 2, ID: 3, AccessHash: 4}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +127,35 @@ func TestEventIDs(t *testing.T) {
 	}
 	if !edit2.Time.Equal(time.Unix(date+20, 0)) {
 		t.Errorf("edit time = %v, want the edit date", edit2.Time)
+	}
+}
+
+// Each press is its own callback.query event; a redelivered press is not.
+func TestCallbackQuery(t *testing.T) {
+	press := func(queryID int64, data []byte, game string) schema.Event {
+		t.Helper()
+		u := &tg.UpdateBotCallbackQuery{QueryID: queryID, UserID: alice, Peer: &tg.PeerChat{ChatID: family}, MsgID: 9,
+			ChatInstance: 5, Data: data, GameShortName: game}
+		u.SetFlags()
+		evs, err := mapping.Update(account, u, entities(), date, nil)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("Update = %v, %v", evs, err)
+		}
+		assertValidCloudEvent(t, &evs[0])
+		return evs[0]
+	}
+	first, again, second := press(1, []byte("a"), ""), press(1, []byte("a"), ""), press(2, []byte("a"), "")
+	if first.ID != again.ID || first.ID == second.ID {
+		t.Errorf("ids: first %s, redelivered %s, second press %s", first.ID, again.ID, second.ID)
+	}
+	body := first.Data.(*schema.CallbackQuery)
+	if first.Peer != (schema.PeerRef{Kind: schema.PeerChat, ID: family}) || first.MessageID != 9 || body.Chat.Title != "Family" ||
+		body.From.ID != alice || body.From.FirstName != "Alice" || body.QueryID != "1" || body.DataText != "a" {
+		t.Errorf("event %+v, body %+v", first, body)
+	}
+	game := press(3, nil, "chess").Data.(*schema.CallbackQuery)
+	if game.GameShortName != "chess" || game.Data != nil || game.DataText != "" {
+		t.Errorf("game press body = %+v", game)
 	}
 }
 

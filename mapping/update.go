@@ -33,9 +33,10 @@ type Resolver interface {
 // update (its maps may be empty or nil); r may be nil, in which case every
 // private/basic-group deletion has an unknown chat.
 //
-// Updates that are not message events return (nil, nil), as do new or edited
-// messages of type messageEmpty. A nil update or message and a message
-// without a valid peer_id return an error wrapping ErrMalformed.
+// Updates that are not message or callback events return (nil, nil), as do
+// new or edited messages of type messageEmpty. A nil update or message, a
+// message without a valid peer_id and a callback query without a valid peer
+// or user return an error wrapping ErrMalformed.
 func Update(account string, u tg.UpdateClass, ent tg.Entities, date int, r Resolver) ([]schema.Event, error) {
 	if absent(u) {
 		return nil, fmt.Errorf("%w: nil update", ErrMalformed)
@@ -71,6 +72,8 @@ func Update(account string, u tg.UpdateClass, ent tg.Entities, date int, r Resol
 			evs = append(evs, deleted(account, peer, id, ent, date))
 		}
 		return evs, nil
+	case *tg.UpdateBotCallbackQuery:
+		return callbackQuery(account, u, ent, date)
 	}
 	return nil, nil
 }

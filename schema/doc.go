@@ -1,12 +1,18 @@
 // Package schema holds the contracts that consumers of tgnats program
-// against: the normalized Event, the bodies of message events, their
-// CloudEvents encoding on NATS and the documents that describe them.
+// against: the normalized Event, the bodies of message and callback.query
+// events, their CloudEvents encoding on NATS and the documents that
+// describe them.
 //
 // # Events
 //
 // Event is what mapping produces from Telegram updates and what the outbox
 // stores. Its ID is deterministic (EventID): the same Telegram change yields
 // the same id after a gap recovery or restart, a different change never does.
+//
+// Bodies: Message (message.created, message.edited), MessageDeleted
+// (message.deleted) and CallbackQuery (callback.query: a user pressed an
+// inline button of the bot's message; its query_id is a decimal string, the
+// query_id the callback.answer command takes).
 //
 // # Encoding
 //

@@ -28,11 +28,13 @@ func (k PeerKind) Valid() bool {
 
 // Kinds and actions of events: the <kind>.<action> part of subjects and types.
 const (
-	KindMessage = "message"
+	KindMessage  = "message"
+	KindCallback = "callback"
 
 	ActionCreated = "created"
 	ActionEdited  = "edited"
 	ActionDeleted = "deleted"
+	ActionQuery   = "query" // callback.query: an inline button was pressed
 )
 
 // PeerRef identifies a chat by kind and positive MTProto id.
@@ -79,7 +81,8 @@ type Event struct {
 	Time time.Time
 	// TraceParent is a W3C traceparent to propagate, when known.
 	TraceParent string
-	// Data is the JSON body: *Message or *MessageDeleted for message events.
+	// Data is the JSON body: *Message or *MessageDeleted for message events,
+	// *CallbackQuery for callback.query.
 	Data any
 }
 
@@ -251,4 +254,30 @@ type MessageDeleted struct {
 	Account   string `json:"account"`
 	Chat      Chat   `json:"chat"`
 	MessageID int    `json:"message_id"`
+}
+
+// CallbackQuery is the body of callback.query events: a user pressed an
+// inline button with callback data (or a game button) under a message the
+// account, a bot, sent. The bot answers it with the callback.answer command,
+// passing QueryID. Telegram delivers these only live: a press while the
+// connector is disconnected is not part of any difference and is lost.
+type CallbackQuery struct {
+	Account string `json:"account"`
+	Chat    Chat   `json:"chat"` // the chat of the message carrying the button
+	From    Sender `json:"from"` // the user who pressed it
+	// MessageID is the message carrying the keyboard.
+	MessageID int `json:"message_id"`
+	// QueryID is the int64 query id as a decimal string: the query_id of
+	// callback.answer.
+	QueryID string `json:"query_id"`
+	// Data is the button's callback data (base64 in JSON); DataText repeats
+	// it when it is valid UTF-8, which it is for buttons made by message.send.
+	Data     []byte `json:"data,omitempty"`
+	DataText string `json:"data_text,omitempty"`
+	// ChatInstance is Telegram's global identifier of the chat the message
+	// was sent to (an int64 as a decimal string): the same for every user
+	// pressing buttons under messages of that chat.
+	ChatInstance string `json:"chat_instance"`
+	// GameShortName is set instead of Data for a game button.
+	GameShortName string `json:"game_short_name,omitempty"`
 }

@@ -23,6 +23,7 @@ var bodyTypes = map[string]reflect.Type{
 	schema.SchemaName(schema.KindMessage, schema.ActionCreated):   reflect.TypeFor[schema.Message](),
 	schema.SchemaName(schema.KindMessage, schema.ActionEdited):    reflect.TypeFor[schema.Message](),
 	schema.SchemaName(schema.KindMessage, schema.ActionDeleted):   reflect.TypeFor[schema.MessageDeleted](),
+	schema.SchemaName(schema.KindCallback, schema.ActionQuery):    reflect.TypeFor[schema.CallbackQuery](),
 	schema.SchemaName(schema.KindCommand, schema.ActionCompleted): reflect.TypeFor[schema.CommandResult](),
 	schema.SchemaName(schema.KindCommand, schema.ActionFailed):    reflect.TypeFor[schema.CommandResult](),
 }
@@ -59,7 +60,7 @@ func TestSchemasCoverBodies(t *testing.T) {
 	}
 	slices.Sort(names)
 	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json",
-		"command.completed.v1.json", "command.failed.v1.json"}
+		"callback.query.v1.json", "command.completed.v1.json", "command.failed.v1.json"}
 	for _, action := range schema.CommandActions {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
 	}
@@ -315,6 +316,20 @@ func fullMessage() *schema.Message {
 	}
 }
 
+func fullCallbackQuery() *schema.CallbackQuery {
+	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: 1234567}
+	return &schema.CallbackQuery{
+		Account:      "main",
+		Chat:         schema.Chat{Kind: peer.Kind, ID: peer.ID, IDStr: "1234567", BotAPIID: peer.BotAPIID(), Title: "Gophers", Username: "gophers"},
+		From:         schema.Sender{Kind: schema.PeerUser, ID: 7, IDStr: "7", FirstName: "Ann", LastName: "Lee", Username: "ann"},
+		MessageID:    42,
+		QueryID:      "-8070450532247928832",
+		Data:         []byte("vote:yes"),
+		DataText:     "vote:yes",
+		ChatInstance: "-6917529027641081856",
+	}
+}
+
 func TestBodiesConform(t *testing.T) {
 	docs := loadSchemas(t)
 	toJSON := func(v any) any {
@@ -339,6 +354,18 @@ func TestBodiesConform(t *testing.T) {
 		{name: "full message edited", schema: "message.edited.v1.json", body: toJSON(fullMessage())},
 		{name: "minimal message", schema: "message.created.v1.json", body: toJSON(&schema.Message{Account: "a", Chat: schema.NewChat(schema.PeerRef{Kind: schema.PeerUser, ID: 1}), Date: time.Unix(1, 0)})},
 		{name: "deleted unknown chat", schema: "message.deleted.v1.json", body: toJSON(&schema.MessageDeleted{Account: "a", Chat: unknown, MessageID: 1})},
+		{name: "full callback query", schema: "callback.query.v1.json", body: toJSON(fullCallbackQuery())},
+		{name: "game callback query", schema: "callback.query.v1.json", body: toJSON(&schema.CallbackQuery{Account: "a", Chat: schema.NewChat(schema.PeerRef{Kind: schema.PeerUser, ID: 7}), From: schema.Sender{Kind: schema.PeerUser, ID: 7, IDStr: "7"}, MessageID: 1, QueryID: "-5", ChatInstance: "9", GameShortName: "chess"})},
+		{name: "callback query id as number", schema: "callback.query.v1.json", body: func() any {
+			b := toJSON(fullCallbackQuery()).(map[string]any)
+			b["query_id"] = 1234.0
+			return b
+		}(), wantErr: true},
+		{name: "callback query without from", schema: "callback.query.v1.json", body: func() any {
+			b := toJSON(fullCallbackQuery()).(map[string]any)
+			delete(b, "from")
+			return b
+		}(), wantErr: true},
 		{name: "missing required", schema: "message.deleted.v1.json", body: map[string]any{"account": "a"}, wantErr: true},
 		{name: "wrong type", schema: "message.deleted.v1.json", body: map[string]any{"account": "a", "chat": toJSON(unknown), "message_id": "1"}, wantErr: true},
 		{name: "bad peer kind", schema: "message.deleted.v1.json", body: map[string]any{"account": "a", "chat": map[string]any{"kind": "group", "id": 1.0, "id_str": "1", "bot_api_id": 1.0}, "message_id": 1.0}, wantErr: true},
@@ -420,8 +447,11 @@ func TestAsyncAPI(t *testing.T) {
 		t.Errorf("asyncapi = %q", doc.AsyncAPI)
 	}
 	schemas := schema.Schemas()
-	for _, action := range []string{schema.ActionCreated, schema.ActionEdited, schema.ActionDeleted} {
-		ev := schema.Event{Account: "{account}", Kind: schema.KindMessage, Action: action, Peer: schema.PeerRef{Kind: "{peerKind}"}}
+	for _, ka := range [][2]string{
+		{schema.KindMessage, schema.ActionCreated}, {schema.KindMessage, schema.ActionEdited},
+		{schema.KindMessage, schema.ActionDeleted}, {schema.KindCallback, schema.ActionQuery},
+	} {
+		ev := schema.Event{Account: "{account}", Kind: ka[0], Action: ka[1], Peer: schema.PeerRef{Kind: "{peerKind}"}}
 		wantAddr := strings.Replace(ev.Subject(schema.DefaultPrefix), ".0", ".{peerId}", 1)
 		found := false
 		for _, ch := range doc.Channels {

@@ -158,7 +158,8 @@ func (c *Container) DeleteMessages(ctx context.Context, chat Chat, ids ...int) e
 }
 
 // PressButton makes user from press an inline button with callback data
-// under message id; it returns the callback query id.
+// under message id; it returns the callback query id. The connector
+// publishes the press as a callback.query event carrying that id.
 func (c *Container) PressButton(ctx context.Context, chat Chat, id int, from int64, data string) (int64, error) {
 	var r struct {
 		QueryID int64 `json:"query_id"`

@@ -79,6 +79,25 @@ func (l *eventLog) wait(t testing.TB, id string) loggedEvent {
 	return l.get(id)[0]
 }
 
+// waitFor returns the first event seen that matches, for events whose id a
+// consumer cannot know in advance (a callback query's id holds the query id).
+func (l *eventLog) waitFor(t testing.TB, what string, match func(loggedEvent) bool) loggedEvent {
+	t.Helper()
+	var found loggedEvent
+	eventually(t, 30*time.Second, what, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, evs := range l.byID {
+			if len(evs) > 0 && match(evs[0]) {
+				found = evs[0]
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
 // commandClient publishes commands of one account through either entry
 // point and waits for their results.
 type commandClient struct {

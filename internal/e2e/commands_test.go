@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -318,13 +319,31 @@ func TestCommands(t *testing.T) {
 			}
 		}},
 		{"callback.answer", func(t *testing.T, c call) {
-			id := env.own(t, env.super, "menu")
-			q, err := env.w.sim.PressButton(ctx, acc.Name, env.super, id, env.alice, []byte("y"))
+			// The whole bot flow: send a keyboard, a user presses a button,
+			// the press arrives as a callback.query event, the bot answers
+			// with the query id the event carries.
+			out := c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "menu", "reply_markup": {"inline_keyboard": [[{"text": "yes", "callback_data": "y"}]]}}`, peerJSON(env.super)), 1)
+			q, err := env.w.sim.PressButton(ctx, acc.Name, env.super, out.MessageID, env.alice, []byte("y"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.ok(t, schema.ActionCallbackAnswer, fmt.Sprintf(`{"query_id": "%d", "text": "done"}`, q), 0)
-			if a := env.lastAction(t); a.Method != "messages.setBotCallbackAnswer" || a.Text != "done" {
+			ev := env.cl.events.waitFor(t, "callback.query for message "+strconv.Itoa(out.MessageID), func(e loggedEvent) bool {
+				return e.header.Get("ce-type") == schema.TypeName(schema.KindCallback, schema.ActionQuery) &&
+					e.header.Get("ce-subject") == fmt.Sprintf("%s/%d/%d", env.super.Kind, env.super.ID, out.MessageID)
+			})
+			if want := fmt.Sprintf("tg.%s.events.callback.query.%s.%d", acc.Name, env.super.Kind, env.super.ID); ev.subject != want {
+				t.Errorf("callback.query on %s, want %s", ev.subject, want)
+			}
+			var press schema.CallbackQuery
+			if err := json.Unmarshal(ev.data, &press); err != nil {
+				t.Fatalf("callback.query body: %v", err)
+			}
+			if press.Chat.Ref() != env.super || press.From.ID != env.alice || press.MessageID != out.MessageID ||
+				press.DataText != "y" || string(press.Data) != "y" || press.QueryID != strconv.FormatInt(q, 10) {
+				t.Fatalf("callback.query body %+v; pressed query %d by %d under %d", press, q, env.alice, out.MessageID)
+			}
+			c.ok(t, schema.ActionCallbackAnswer, fmt.Sprintf(`{"query_id": %q, "text": "done"}`, press.QueryID), 0)
+			if a := env.lastAction(t); a.Method != "messages.setBotCallbackAnswer" || a.Text != "done" || a.MessageIDs[0] != out.MessageID {
 				t.Fatalf("last call %+v", a)
 			}
 		}},

@@ -182,7 +182,8 @@ func (s *Server) delete(ctx context.Context, body []byte) (any, error) {
 	}{r.Chat, r.MessageIDs}, nil
 }
 
-// PressRequest presses an inline button (callback.press).
+// PressRequest presses an inline button (callback.press). A connector on
+// the simulated bot account publishes the press as a callback.query event.
 type PressRequest struct {
 	Chat      Chat   `json:"chat"`
 	MessageID int    `json:"message_id"`
