@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -104,7 +105,7 @@ const testAppHash = "feedc0de5ca1ab1e0ddba11deadbeef7"
 type cli struct {
 	t        *testing.T
 	in       *io.PipeWriter
-	out, err syncBuffer
+	out, err syncbuf.Buffer
 	done     chan int
 	code     int
 	exited   bool
@@ -301,7 +302,7 @@ func TestLoginScripted(t *testing.T) {
 	codeFile := filepath.Join(t.TempDir(), "code")
 	done := make(chan result, 1)
 	go func() {
-		var out, errb syncBuffer
+		var out, errb syncbuf.Buffer
 		code := run([]string{"login", "--config", w.cfgFile, "--account", "bob", "--code-file", codeFile}, &out, &errb)
 		done <- result{code: code, stdout: out.String(), stderr: errb.String()}
 	}()

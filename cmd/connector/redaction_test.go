@@ -17,6 +17,7 @@ import (
 	"github.com/tgnats/tgnats/internal/connector"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -47,7 +48,7 @@ func TestLogsRedactSecrets(t *testing.T) {
 	if cfg.Log.Level != "info" {
 		t.Fatalf("log level %q, want the default info", cfg.Log.Level)
 	}
-	var runLog syncBuffer
+	var runLog syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	urls := make(chan string, 2)

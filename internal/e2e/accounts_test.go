@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/connector"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/syncbuf"
 )
 
 // TestSeveralAccounts runs one process with a good bot, a user account
@@ -34,14 +34,14 @@ func TestSeveralAccounts(t *testing.T) {
 		config.Account{Name: "refused", AppID: config.SimulatorAppID, AppHash: config.SimulatorAppHash, BotToken: "9999:not-a-known-token", DC: dc},
 	)
 
-	var logs syncLog
+	var logs syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	httpAddr := make(chan string, 1)
 	go func() {
 		done <- connector.Run(ctx, connector.Options{
 			Config:     cfg,
-			Logger:     logs.logger(),
+			Logger:     infoLogger(&logs),
 			PublicKeys: map[string][]telegram.PublicKey{w.acc.Name: w.keys},
 			OnHTTP:     func(addr string) { httpAddr <- addr },
 		})
@@ -104,26 +104,9 @@ func TestSeveralAccounts(t *testing.T) {
 	}
 }
 
-// syncLog collects the text logs of a connector at the default level.
-type syncLog struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *syncLog) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// infoLogger writes text logs at the default level to b.
+func infoLogger(b *syncbuf.Buffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 func httpGet(t *testing.T, url string) string {

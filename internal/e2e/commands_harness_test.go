@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/egress"
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/schema"
 )
@@ -110,16 +111,8 @@ type commandClient struct {
 
 func newCommandClient(t testing.TB, url, account string) *commandClient {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &commandClient{account: account, nc: nc, js: js, events: followEvents(t, js, account)}
+	js := natstest.Connect(t, url)
+	return &commandClient{account: account, nc: js.Conn(), js: js, events: followEvents(t, js, account)}
 }
 
 // newTraceParent returns a fresh W3C traceparent.
