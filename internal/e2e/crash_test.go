@@ -16,12 +16,23 @@ import (
 	"github.com/tgnats/tgnats/internal/sim"
 )
 
+// binDir holds the connector binary built for the package; TestMain
+// removes it.
+var binDir string
+
+func removeConnectorBuild() {
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+}
+
 // buildConnector builds the connector binary once for the package.
 var buildConnector = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "tgnats-bin-")
 	if err != nil {
 		return "", err
 	}
+	binDir = dir
 	bin := filepath.Join(dir, "connector")
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/tgnats/tgnats/cmd/connector").CombinedOutput()
 	if err != nil {
