@@ -42,7 +42,7 @@ func New(cfg Config) (*Egress, error) {
 		return nil, err
 	}
 	allow, _ := parseAllowList(cfg.AllowPeers)
-	m := newMetrics(cfg.Registerer)
+	m := newMetrics(cfg.Registerer, cfg.Account)
 	lim := newLimiter(&cfg, m)
 	registerPauses(cfg.Registerer, cfg.Account, lim)
 	return &Egress{

@@ -14,6 +14,7 @@ import (
 	"github.com/gotd/td/tgerr"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/tgnats/tgnats/internal/natstest"
@@ -457,6 +458,8 @@ func TestFloodWait(t *testing.T) {
 	cfg := h.config()
 	cfg.Now = clock.Now
 	cfg.DeadlinePerCommand = 10 * time.Second
+	reg := prometheus.NewRegistry()
+	cfg.Registerer = reg
 	h.start(cfg)
 
 	res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "f1")
@@ -470,6 +473,15 @@ func TestFloodWait(t *testing.T) {
 	}
 	if n := len(h.api.callsOf("messages.sendMessage")); n != 1 {
 		t.Fatalf("sendMessage called %d times during the pause, want 1", n)
+	}
+	// Operators see the wait per account.
+	for sample, want := range map[string]float64{
+		`tgnats_command_errors_total{account="main",code="FLOOD_WAIT"}`: 2,
+		`tgnats_flood_wait_seconds{account="main",scope="chat"}`:        60,
+	} {
+		if got := gathered(t, reg, sample); got != want {
+			t.Errorf("%s = %v, want %v", sample, got, want)
+		}
 	}
 	// Other chats go on.
 	if res := h.rpc(schema.ActionMessageSend, `{"peer":-1000000000100,"text":"x"}`, "f3"); !res.OK {
@@ -527,4 +539,30 @@ func TestRateLimitSpreadsBurst(t *testing.T) {
 	if span := calls[n-1].at.Sub(calls[0].at); span < 150*time.Millisecond {
 		t.Fatalf("%d calls within %v, want them spread over about %v", n, span, 200*time.Millisecond)
 	}
+}
+
+// gathered returns the value of one sample, written as in the exposition
+// format (name{label="value",...}), or -1 when reg has no such sample.
+func gathered(t *testing.T, reg *prometheus.Registry, sample string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			if f.GetName()+"{"+strings.Join(labels, ",")+"}" != sample {
+				continue
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	return -1
 }

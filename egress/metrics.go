@@ -8,40 +8,52 @@ import (
 	"github.com/tgnats/tgnats/schema"
 )
 
+// metrics are one account's view of the command metrics, which several
+// accounts in one process share under an account label.
 type metrics struct {
-	commands  *prometheus.CounterVec
-	errors    *prometheus.CounterVec
+	commands  *prometheus.CounterVec // account, action, result
+	errors    *prometheus.CounterVec // code
 	queued    prometheus.Gauge
-	floodWait *prometheus.CounterVec
+	floodWait *prometheus.CounterVec // scope
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{
+func newMetrics(reg prometheus.Registerer, account string) *metrics {
+	v := struct {
+		commands  *prometheus.CounterVec
+		errors    *prometheus.CounterVec
+		queued    *prometheus.GaugeVec
+		floodWait *prometheus.CounterVec
+	}{
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tgnats_commands_total",
 			Help: "Commands handled, by account, action and result (completed, failed, replayed, retried).",
 		}, []string{"account", "action", "result"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tgnats_command_errors_total",
-			Help: "Failed commands by error code.",
-		}, []string{"code"}),
-		queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Help: "Failed commands by account and error code.",
+		}, []string{"account", "code"}),
+		queued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "tgnats_commands_queued",
-			Help: "Commands received and not yet answered.",
-		}),
+			Help: "Commands received and not yet answered, by account.",
+		}, []string{"account"}),
 		floodWait: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tgnats_flood_wait_seconds",
-			Help: "Seconds of FLOOD_WAIT imposed by Telegram, by scope (chat or global).",
-		}, []string{"scope"}),
+			Help: "Seconds of FLOOD_WAIT imposed by Telegram, by account and scope (chat or global).",
+		}, []string{"account", "scope"}),
 	}
-	if reg == nil {
-		return m
+	if reg != nil {
+		v.commands = register(reg, v.commands)
+		v.errors = register(reg, v.errors)
+		v.queued = register(reg, v.queued)
+		v.floodWait = register(reg, v.floodWait)
 	}
-	m.commands = register(reg, m.commands)
-	m.errors = register(reg, m.errors)
-	m.queued = register(reg, m.queued)
-	m.floodWait = register(reg, m.floodWait)
-	return m
+	acct := prometheus.Labels{"account": account}
+	return &metrics{
+		commands:  v.commands,
+		errors:    v.errors.MustCurryWith(acct),
+		queued:    v.queued.With(acct),
+		floodWait: v.floodWait.MustCurryWith(acct),
+	}
 }
 
 // register registers c, or returns the collector already registered under
