@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/simtest"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/state"
 )
@@ -38,33 +39,10 @@ type loginWorld struct {
 	cfgFile string
 }
 
-func startSim(t *testing.T, cfg sim.Config) *sim.Sim {
-	t.Helper()
-	s, err := sim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	select {
-	case <-s.Ready():
-	case err := <-done:
-		t.Fatalf("simulator: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("simulator not ready after 30s")
-	}
-	return s
-}
-
 // newLoginWorld starts a simulator; key is the state.encryption_key ("" for none).
 func newLoginWorld(t *testing.T, key string) *loginWorld {
 	t.Helper()
-	s := startSim(t, sim.Config{Accounts: []sim.Account{simBot, simAlice, simBob, simLocked}, LoginTokenTTL: 2 * time.Second})
+	s := simtest.Start(t, sim.Config{Accounts: []sim.Account{simBot, simAlice, simBob, simLocked}, LoginTokenTTL: 2 * time.Second})
 	w := &loginWorld{sim: s, dir: t.TempDir()}
 	w.dataDir = filepath.Join(w.dir, "data")
 	w.writeConfig(t, key)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/simtest"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
@@ -165,7 +166,7 @@ func TestRunDataDirLocked(t *testing.T) {
 }
 
 func TestRunWrongBotToken(t *testing.T) {
-	ep := startSim(t, sim.Config{}).Endpoint()
+	ep := simtest.Start(t, sim.Config{}).Endpoint()
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "public_key.pem")
 	if err := os.WriteFile(keyFile, []byte(ep.PublicKeyPEM), 0o600); err != nil {

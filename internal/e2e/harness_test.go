@@ -25,6 +25,7 @@ import (
 	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/simtest"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -54,25 +55,9 @@ func newWorld(t testing.TB, cfg sim.Config) *world {
 	if os.Getenv("TGNATS_TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	s, err := sim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("simulator: %v", err)
-		}
-	})
-	select {
-	case <-s.Ready():
-	case err := <-done:
-		t.Fatalf("simulator: %v", err)
-	}
+	s := simtest.Start(t, cfg)
 	w := &world{sim: s, ep: s.Endpoint(), acc: testAccount}
+	var err error
 	w.keys, err = w.ep.PublicKeys()
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.uber.org/goleak"
 
-	"github.com/tgnats/tgnats/internal/natsembed"
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
 )
@@ -33,16 +33,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	srv, err := natsembed.Start(natsembed.Config{Listen: "127.0.0.1:-1", StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc := natstest.JetStream(t).Conn()
 	acc := sim.DefaultAccount().Name
 	ctl, err := New(Config{Sim: s, NC: nc, Account: acc})
 	if err != nil {
