@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/connector"
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
@@ -164,15 +164,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // waitStream waits until the account's events stream holds n messages.
 func waitStream(t *testing.T, url, account string, n uint64) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.Connect(t, url)
 	waitFor(t, fmt.Sprintf("%d events of %s", n, account), func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

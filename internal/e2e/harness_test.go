@@ -23,6 +23,7 @@ import (
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/connector"
 	"github.com/tgnats/tgnats/internal/natsembed"
+	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/simtest"
@@ -255,15 +256,7 @@ type received struct {
 // then reads all of them in stream order, checking each on the way.
 func readStream(t *testing.T, natsURL, account string, want int) []received {
 	t.Helper()
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.Connect(t, natsURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	name := publisher.StreamName(account)
