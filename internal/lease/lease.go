@@ -199,12 +199,29 @@ func (l *Leader) hold(ctx context.Context, rev uint64, sent time.Time, lead func
 	l.cfg.Metrics.released(l.cfg.Key)
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), l.cfg.Margin)
 	defer rcancel()
-	if derr := l.cfg.KV.Delete(rctx, l.cfg.Key, jetstream.LastRevision(last.Load())); derr != nil {
+	if derr := l.release(rctx, last.Load()); derr != nil {
 		l.log.Warn("lease not released; it expires by itself", "error", derr, "within", l.cfg.TTL)
 	} else {
 		l.log.Info("lease released")
 	}
 	return err // the lead's own error, as the caller would have seen it without a lease
+}
+
+// release deletes the key if it is still this holder's at revision rev. A
+// renewal cut short by the stop may still have reached the server, leaving
+// the key ours at a newer revision we never heard of: then the key is read
+// back and, when it still names this node, deleted at its revision, so that
+// a standby need not wait out the TTL.
+func (l *Leader) release(ctx context.Context, rev uint64) error {
+	err := l.cfg.KV.Delete(ctx, l.cfg.Key, jetstream.LastRevision(rev))
+	if err == nil || !(errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists)) {
+		return err
+	}
+	e, gerr := l.cfg.KV.Get(ctx, l.cfg.Key)
+	if gerr != nil || string(e.Value()) != l.cfg.Node || e.Revision() < rev {
+		return err // gone, or another node's: nothing of ours to release
+	}
+	return l.cfg.KV.Delete(ctx, l.cfg.Key, jetstream.LastRevision(e.Revision()))
 }
 
 // renew keeps the lease until ctx is done, cancelling it with ErrLost when

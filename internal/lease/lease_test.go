@@ -294,3 +294,19 @@ func value(m prometheus.Metric) float64 {
 	}
 	return d.Counter.GetValue()
 }
+
+// A renewal can reach the server after the holder stopped waiting for its
+// answer: the key is still the holder's, at a revision it never heard of.
+// Stopping must still release it, or the standby waits out the TTL.
+func TestReleaseAfterAnUnseenRenewal(t *testing.T) {
+	kv := bucket(t)
+	a := startNode(t, Config{KV: kv, Key: "acc", Node: "a", TTL: ttl})
+	rev, _ := waitLeading(t, a, 5*time.Second)
+	if _, err := kv.Update(context.Background(), "acc", []byte("a"), rev); err != nil {
+		t.Fatal(err)
+	}
+	a.stop(t)
+	if e, err := kv.Get(context.Background(), "acc"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("after stop: entry %v, error %v; want the lease released", e, err)
+	}
+}
