@@ -381,22 +381,24 @@ func (e *Engine) process(u tg.UpdatesClass) {
 	case *tg.UpdatesTooLong:
 		e.needDiff = true
 	case *tg.UpdateShortMessage:
-		if !e.knownPeers(schema.PeerRef{Kind: schema.PeerUser, ID: u.UserID}) {
+		ent, ok := e.shortEntities(schema.PeerRef{Kind: schema.PeerUser, ID: u.UserID})
+		if !ok {
 			return
 		}
-		e.applyUpdate(mapping.ShortMessage(u, e.cfg.Self), e.shortEntities(u.UserID), u.Date, trust{})
+		e.applyUpdate(mapping.ShortMessage(u, e.cfg.Self), ent, u.Date, trust{})
 	case *tg.UpdateShortChatMessage:
-		if !e.knownPeers(schema.PeerRef{Kind: schema.PeerUser, ID: u.FromID}, schema.PeerRef{Kind: schema.PeerChat, ID: u.ChatID}) {
+		ent, ok := e.shortEntities(schema.PeerRef{Kind: schema.PeerUser, ID: u.FromID}, schema.PeerRef{Kind: schema.PeerChat, ID: u.ChatID})
+		if !ok {
 			return
 		}
-		ent := e.shortEntities(u.FromID)
-		e.addStoredChat(ent, u.ChatID)
 		e.applyUpdate(mapping.ShortChatMessage(u), ent, u.Date, trust{})
 	case *tg.UpdateShort:
 		// gotd hands updateShortMessage / updateShortChatMessage over in
 		// this form, as an updateNewMessage without users or chats.
-		if m, ok := u.Update.(*tg.UpdateNewMessage); ok && !e.knownPeers(shortMessagePeers(m.Message)...) {
-			return
+		if m, ok := u.Update.(*tg.UpdateNewMessage); ok {
+			if _, known := e.shortEntities(shortMessagePeers(m.Message)...); !known {
+				return
+			}
 		}
 		e.applyUpdate(u.Update, emptyEntities(), u.Date, trust{})
 	case *tg.Updates:
@@ -704,28 +706,6 @@ func (e *Engine) entities(users []tg.UserClass, chats []tg.ChatClass) tg.Entitie
 	return ent
 }
 
-// knownPeers reports whether every peer a short push names is known (stored
-// or in the current batch). A short push carries no users or chats: when one
-// is new, its access hash and names come only with getDifference, so the push
-// is set aside and the difference fetched instead, as Telegram's update
-// documentation asks. The difference returns the same message with its peers.
-func (e *Engine) knownPeers(refs ...schema.PeerRef) bool {
-	for _, ref := range refs {
-		if ref.Kind == schema.PeerUser && ref.ID == e.cfg.Self {
-			continue // the account itself: sending needs no access hash of it
-		}
-		if _, ok := e.b.peers[ref]; ok {
-			continue
-		}
-		if _, err := e.cfg.Store.Peer(ref); err != nil {
-			e.log.Debug("short update names an unknown peer; fetching the difference", "peer", ref.PartitionKey())
-			e.needDiff = true
-			return false
-		}
-	}
-	return true
-}
-
 // shortMessagePeers lists the users and basic group a message from a short
 // push names.
 func shortMessagePeers(mc tg.MessageClass) []schema.PeerRef {
@@ -745,20 +725,36 @@ func shortMessagePeers(mc tg.MessageClass) []schema.PeerRef {
 	return refs
 }
 
-// shortEntities rebuilds what a short push leaves out from the peer store,
-// so that names are known where they were seen before.
-func (e *Engine) shortEntities(userID int64) tg.Entities {
+// shortEntities rebuilds what a short push leaves out, the peers it names,
+// from the current batch and the peer store. A short push carries no users
+// or chats: when one of them is new, its access hash and names come only
+// with getDifference, so it reports false and asks for the difference
+// instead, as Telegram's update documentation says; the difference returns
+// the same message with its peers. The account's own user is never waited
+// for (sending needs no access hash of it).
+func (e *Engine) shortEntities(refs ...schema.PeerRef) (tg.Entities, bool) {
 	ent := emptyEntities()
-	if p, err := e.cfg.Store.Peer(schema.PeerRef{Kind: schema.PeerUser, ID: userID}); err == nil {
-		ent.Users[userID] = &tg.User{ID: p.ID, AccessHash: p.AccessHash, FirstName: p.FirstName, LastName: p.LastName, Username: p.Username, Bot: p.Bot}
+	for _, ref := range refs {
+		p, ok := e.b.peers[ref]
+		if !ok {
+			var err error
+			if p, err = e.cfg.Store.Peer(ref); err != nil {
+				if ref.Kind == schema.PeerUser && ref.ID == e.cfg.Self {
+					continue
+				}
+				e.log.Debug("short update names an unknown peer; fetching the difference", "peer", ref.PartitionKey())
+				e.needDiff = true
+				return ent, false
+			}
+		}
+		switch ref.Kind {
+		case schema.PeerUser:
+			ent.Users[p.ID] = &tg.User{ID: p.ID, AccessHash: p.AccessHash, FirstName: p.FirstName, LastName: p.LastName, Username: p.Username, Bot: p.Bot}
+		case schema.PeerChat:
+			ent.Chats[p.ID] = &tg.Chat{ID: p.ID, Title: p.Title}
+		}
 	}
-	return ent
-}
-
-func (e *Engine) addStoredChat(ent tg.Entities, chatID int64) {
-	if p, err := e.cfg.Store.Peer(schema.PeerRef{Kind: schema.PeerChat, ID: chatID}); err == nil {
-		ent.Chats[chatID] = &tg.Chat{ID: p.ID, Title: p.Title}
-	}
+	return ent, true
 }
 
 func emptyEntities() tg.Entities {

@@ -33,8 +33,8 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	httpAddr := freeAddr(t)
 	// A short deadline: the consumer redelivers an unanswered command
 	// after twice it.
-	cfgFile := w.processConfig(t, nsrv.ClientURL(), httpAddr, "commands: {deadline: 2s}\n")
-	p := w.startProcess(t, bin, cfgFile)
+	cfgFile := w.processConfig(t, nsrv.ClientURL(), httpAddr, noLease+"commands: {deadline: 2s}\n")
+	p := startProcess(t, bin, cfgFile)
 	defer func() {
 		p.kill(t)
 		if t.Failed() {
@@ -71,7 +71,7 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	eventually(t, 30*time.Second, "the simulator performing the send", func() bool { return len(served()) > 0 })
 	p.kill(t)
 
-	p = w.startProcess(t, bin, cfgFile)
+	p = startProcess(t, bin, cfgFile)
 	waitReady(t, httpAddr)
 	res, _ := cl.result(t, key)
 	if !res.OK || !res.Duplicate {

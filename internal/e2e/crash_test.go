@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/syncbuf"
 )
 
 // binDir holds the connector binary built for the package; TestMain
@@ -41,11 +41,16 @@ var buildConnector = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-// process is a connector running as a real subprocess.
+// process is a connector running as a real subprocess; out collects its
+// output and may be read while it runs.
 type process struct {
 	cmd *exec.Cmd
-	out *bytes.Buffer
+	out *syncbuf.Buffer
 }
+
+// noLease is the lease setting of a single process restarted at once: no
+// lease to wait out (see failover_test.go for replicas).
+const noLease = "lease: {enabled: false}\n"
 
 // processConfig writes the YAML configuration of a connector process for
 // the world's account, publishing to natsURL, with extra YAML appended.
@@ -58,7 +63,6 @@ http: {listen: %q}
 nats: {url: %q}
 outbox: {drain_timeout: 5s}
 ingest: {gap_timeout: 200ms}
-lease: {enabled: false} # one process, restarted at once: no lease to wait out (see failover_test.go)
 accounts:
   - name: %s
     bot_token: %q
@@ -70,9 +74,9 @@ accounts:
 	return cfgFile
 }
 
-func (w *world) startProcess(t *testing.T, bin, cfgFile string) *process {
+func startProcess(t *testing.T, bin, cfgFile string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(bin, "run", "--config", cfgFile), out: new(bytes.Buffer)}
+	p := &process{cmd: exec.Command(bin, "run", "--config", cfgFile), out: new(syncbuf.Buffer)}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -122,9 +126,9 @@ func TestCrashSafety(t *testing.T) {
 	url := nsrv.ClientURL()
 
 	httpAddr := freeAddr(t)
-	cfgFile := w.processConfig(t, url, httpAddr, "")
+	cfgFile := w.processConfig(t, url, httpAddr, noLease)
 
-	p := w.startProcess(t, bin, cfgFile)
+	p := startProcess(t, bin, cfgFile)
 	waitReady(t, httpAddr)
 	from := len(w.sim.Ledger(w.acc.Name))
 
@@ -156,7 +160,7 @@ func TestCrashSafety(t *testing.T) {
 		if i%4 == 3 {
 			pause(500*time.Millisecond, 2*time.Second) // Telegram goes on meanwhile
 		}
-		p = w.startProcess(t, bin, cfgFile)
+		p = startProcess(t, bin, cfgFile)
 	}
 
 	// Long downtime: far more than one difference slice.
@@ -165,7 +169,7 @@ func TestCrashSafety(t *testing.T) {
 	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 6}, 400); err != nil {
 		t.Fatal(err)
 	}
-	p = w.startProcess(t, bin, cfgFile)
+	p = startProcess(t, bin, cfgFile)
 	waitReady(t, httpAddr)
 
 	// NATS goes away; the connector is killed while events wait in its
@@ -173,7 +177,7 @@ func TestCrashSafety(t *testing.T) {
 	nsrv.Shutdown()
 	pause(300*time.Millisecond, time.Second)
 	p.kill(t)
-	p = w.startProcess(t, bin, cfgFile)
+	p = startProcess(t, bin, cfgFile)
 	pause(300*time.Millisecond, time.Second)
 	nsrv = startNATS(t, natsDir, natsAddr)
 	waitReady(t, httpAddr)
@@ -181,7 +185,7 @@ func TestCrashSafety(t *testing.T) {
 	// A graceful stop exits 0; then the last start catches up.
 	p.term(t)
 	stopDriving()
-	p = w.startProcess(t, bin, cfgFile)
+	p = startProcess(t, bin, cfgFile)
 	waitReady(t, httpAddr)
 
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)

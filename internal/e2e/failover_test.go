@@ -7,9 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -32,35 +29,17 @@ type replica struct {
 
 func (w *world) newReplica(t *testing.T, name, natsURL, key string) *replica {
 	t.Helper()
-	r := &replica{name: name, cfgFile: filepath.Join(t.TempDir(), name+".yaml"), http: freeAddr(t)}
-	cfg := fmt.Sprintf(`data_dir: %q
-log: {level: debug}
-http: {listen: %q}
-nats: {url: %q}
-outbox: {drain_timeout: 5s}
-ingest: {gap_timeout: 200ms}
-state: {encryption_key: %q}
+	r := &replica{name: name, http: freeAddr(t)}
+	r.cfgFile = w.processConfig(t, natsURL, r.http, fmt.Sprintf(`state: {encryption_key: %q}
 lease: {ttl: %s, node: %s, checkpoint_interval: 300ms}
-accounts:
-  - name: %s
-    bot_token: %q
-    dc: {id: %d, address: %q, public_key_file: %q}
-`, filepath.Join(t.TempDir(), "data-"+name), r.http, natsURL, key, failoverTTL, name, w.acc.Name, w.acc.BotToken, w.ep.DC, w.ep.Addr, w.keyFile)
-	if err := os.WriteFile(r.cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, key, failoverTTL, name))
 	return r
 }
 
 func (r *replica) start(t *testing.T, bin string) {
 	t.Helper()
-	r.out = &syncbuf.Buffer{}
-	// process.out stays empty: the output goes to r.out, readable while running.
-	r.p = &process{cmd: exec.Command(bin, "run", "--config", r.cfgFile), out: new(bytes.Buffer)}
-	r.p.cmd.Stdout, r.p.cmd.Stderr = r.out, r.out
-	if err := r.p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r.p = startProcess(t, bin, r.cfgFile)
+	r.out = r.p.out
 	t.Cleanup(func() {
 		if r.p.cmd.ProcessState == nil {
 			r.p.kill(t)
