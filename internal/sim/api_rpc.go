@@ -244,20 +244,32 @@ func (s *Sim) updatesResult(a *account, own []push, rids []int64, ids []int) *tg
 	return res
 }
 
+// sendTarget checks what messages.sendMessage and sendMedia share, in
+// Telegram's order: a chat the account may write in, the text (or caption)
+// within limit (empty allowed only for captions), and no schedule date
+// (bots may not schedule).
+func (s *Sim) sendTarget(a *account, in tg.InputPeerClass, text string, limit int, tooLong error, required bool, schedule int) (schema.PeerRef, error) {
+	peer, err := s.writablePeer(a, in)
+	if err != nil {
+		return schema.PeerRef{}, err
+	}
+	if err := checkText(text, limit, tooLong, required); err != nil {
+		return schema.PeerRef{}, err
+	}
+	if schedule != 0 {
+		return schema.PeerRef{}, errScheduleBot
+	}
+	return peer, nil
+}
+
 func (s *Sim) onSendMessage(a *account, req *tgtest.Request) (bin.Encoder, error) {
 	var r tg.MessagesSendMessageRequest
 	if err := r.Decode(req.Buf); err != nil {
 		return nil, err
 	}
-	peer, err := s.writablePeer(a, r.Peer)
+	peer, err := s.sendTarget(a, r.Peer, r.Message, maxTextLen, errMessageTooLong, true, r.ScheduleDate)
 	if err != nil {
 		return nil, err
-	}
-	if err := checkText(r.Message, maxTextLen, errMessageTooLong, true); err != nil {
-		return nil, err
-	}
-	if r.ScheduleDate != 0 {
-		return nil, errScheduleBot
 	}
 	reply, top, err := s.replyTo(a, peer, r.ReplyTo)
 	if err != nil {
@@ -366,15 +378,9 @@ func (s *Sim) onSendMedia(a *account, req *tgtest.Request) (bin.Encoder, error) 
 	if err := r.Decode(req.Buf); err != nil {
 		return nil, err
 	}
-	peer, err := s.writablePeer(a, r.Peer)
+	peer, err := s.sendTarget(a, r.Peer, r.Message, maxCaptionLen, errCaptionTooLong, false, r.ScheduleDate)
 	if err != nil {
 		return nil, err
-	}
-	if err := checkText(r.Message, maxCaptionLen, errCaptionTooLong, false); err != nil {
-		return nil, err
-	}
-	if r.ScheduleDate != 0 {
-		return nil, errScheduleBot
 	}
 	info, upload, err := s.inputMedia(a, r.Media)
 	if err != nil {
