@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -390,10 +388,7 @@ func TestBadConfig(t *testing.T) {
 	imgs := images(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cfg := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(cfg, []byte("nats:\n  stream:\n    replica: 3\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := strings.NewReader("nats:\n  stream:\n    replica: 3\n")
 	ctr, err := tgnats.Run(ctx, imgs.connector, tgnats.WithConfigFile(cfg), tgnats.WithStartupTimeout(30*time.Second))
 	testcontainers.CleanupContainer(t, ctr)
 	if err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -53,6 +54,7 @@ type options struct {
 	rate         float64
 	seed         int64
 	configFile   string
+	configReader io.Reader
 	startTimeout time.Duration
 }
 
@@ -89,11 +91,19 @@ func WithRate(rate float64) Option { return func(o *options) { o.rate = rate } }
 // WithSeed picks the generated traffic's random sequence (default 1).
 func WithSeed(seed int64) Option { return func(o *options) { o.seed = seed } }
 
-// WithConfigFile copies a connector configuration file (YAML, see the
-// connector's example-config.yaml) into the container; its accounts are
-// replaced by the simulated one. TGNATS_* variables (testcontainers.WithEnv)
-// override it.
-func WithConfigFile(hostPath string) Option { return func(o *options) { o.configFile = hostPath } }
+// WithConfigFile puts a connector configuration (YAML, see the
+// connector's example-config.yaml) read from r into the container, as
+// the upstream NATS module's option of that name does; its accounts are
+// replaced by the simulated one. TGNATS_* variables
+// (testcontainers.WithEnv) override it.
+func WithConfigFile(r io.Reader) Option {
+	return func(o *options) { o.configReader, o.configFile = r, "" }
+}
+
+// WithConfigPath is WithConfigFile for a file on the host.
+func WithConfigPath(hostPath string) Option {
+	return func(o *options) { o.configFile, o.configReader = hostPath, nil }
+}
 
 // WithStartupTimeout bounds the wait for /readyz (default 90s).
 func WithStartupTimeout(d time.Duration) Option { return func(o *options) { o.startTimeout = d } }
@@ -123,6 +133,7 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:        img,
+			Labels:       runLabels(),
 			ExposedPorts: []string{HTTPPort},
 			WaitingFor: wait.ForHTTP("/readyz").WithPort(HTTPPort).
 				WithStartupTimeout(o.startTimeout).WithPollInterval(200 * time.Millisecond),
@@ -140,6 +151,7 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 		natsReq := testcontainers.GenericContainerRequest{
 			ContainerRequest: testcontainers.ContainerRequest{
 				Image:        o.natsImage,
+				Labels:       runLabels(),
 				Cmd:          []string{"-js", "-sd", "/data/jetstream"},
 				ExposedPorts: []string{NATSPort},
 				WaitingFor:   wait.ForListeningPort(NATSPort).WithStartupTimeout(o.startTimeout),
@@ -162,9 +174,13 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 		cmd = append(cmd, "--nats-listen", "0.0.0.0:4222")
 		req.ExposedPorts = append(req.ExposedPorts, NATSPort)
 	}
-	if o.configFile != "" {
+	switch {
+	case o.configFile != "":
 		cmd = append(cmd, "--config", ConfigPath)
 		req.Files = append(req.Files, testcontainers.ContainerFile{HostFilePath: o.configFile, ContainerFilePath: ConfigPath, FileMode: 0o644})
+	case o.configReader != nil:
+		cmd = append(cmd, "--config", ConfigPath)
+		req.Files = append(req.Files, testcontainers.ContainerFile{Reader: o.configReader, ContainerFilePath: ConfigPath, FileMode: 0o644})
 	}
 	req.Cmd = cmd
 	for _, opt := range append(extra, opts...) {
@@ -182,6 +198,12 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 
 // Account is the simulated account's name.
 func (c *Container) Account() string { return c.account }
+
+// ConnectionString is the URL a test process connects to NATS with, as
+// the upstream NATS module names it; NATSURL is the same.
+func (c *Container) ConnectionString(ctx context.Context) (string, error) {
+	return c.NATSURL(ctx)
+}
 
 // NATSURL is the URL a test process connects to NATS with.
 func (c *Container) NATSURL(ctx context.Context) (string, error) {
