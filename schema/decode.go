@@ -26,7 +26,13 @@ func Decode(msg *nats.Msg) (event.Event, error) {
 	if msg == nil {
 		return event.Event{}, fmt.Errorf("%w: nil message", ErrNotCloudEvent)
 	}
-	m := newNATSMessage(msg)
+	return DecodeParts(msg.Header, msg.Data)
+}
+
+// DecodeParts is Decode for a message given as its headers and body, such
+// as a jetstream.Msg: DecodeParts(m.Headers(), m.Data()).
+func DecodeParts(header nats.Header, data []byte) (event.Event, error) {
+	m := newNATSMessage(&nats.Msg{Header: header, Data: data})
 	if m.ReadEncoding() == binding.EncodingUnknown {
 		return event.Event{}, fmt.Errorf("%w: no ce-specversion header and no cloudevents content type", ErrNotCloudEvent)
 	}
