@@ -15,7 +15,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
-	"github.com/testcontainers/testcontainers-go"
+	"github.com/docker/docker/client"
 )
 
 // Labels Run puts on what it creates, so that PrepareEnv can find what an
@@ -37,7 +37,9 @@ var ErrNoEngine = errors.New("tgnats: no Docker engine answers")
 
 // PrepareEnv adapts testcontainers-go to the engine it finds, for engines
 // without an image registry or behind a sandbox's network. Call it once,
-// from TestMain, before anything else of testcontainers runs. It leaves
+// from TestMain, before anything else of testcontainers runs: testcontainers-go
+// reads its settings once, at its first use. It finds the engine as the
+// Docker CLI does (DOCKER_HOST, else the default socket). It leaves
 // every variable you set yourself alone, and returns one line per
 // decision (empty when it decided nothing):
 //
@@ -55,7 +57,10 @@ var ErrNoEngine = errors.New("tgnats: no Docker engine answers")
 //
 // It returns ErrNoEngine when no engine answers.
 func PrepareEnv(ctx context.Context) ([]string, error) {
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	// A plain Docker client: testcontainers-go reads its configuration
+	// once, at its first use, and the reaper setting must be decided
+	// before that.
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoEngine, err)
 	}
@@ -88,7 +93,7 @@ func PrepareEnv(ctx context.Context) ([]string, error) {
 	return decided, nil
 }
 
-func hasReaperImage(ctx context.Context, cli *testcontainers.DockerClient) bool {
+func hasReaperImage(ctx context.Context, cli *client.Client) bool {
 	imgs, err := cli.ImageList(ctx, image.ListOptions{})
 	if err != nil {
 		return false
@@ -105,7 +110,7 @@ func hasReaperImage(ctx context.Context, cli *testcontainers.DockerClient) bool 
 
 // removeOrphans removes containers Run created in a process of this host
 // that no longer runs.
-func removeOrphans(ctx context.Context, cli *testcontainers.DockerClient) (int, error) {
+func removeOrphans(ctx context.Context, cli *client.Client) (int, error) {
 	host, _ := os.Hostname()
 	list, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", labelOwner))})
 	if err != nil {
@@ -143,7 +148,7 @@ func inContainer() bool {
 
 // localBridge reports whether the engine's default bridge interface is
 // one of this machine's interfaces.
-func localBridge(ctx context.Context, cli *testcontainers.DockerClient) (string, bool) {
+func localBridge(ctx context.Context, cli *client.Client) (string, bool) {
 	nw, err := cli.NetworkInspect(ctx, "bridge", network.InspectOptions{})
 	if err != nil {
 		return "", false
