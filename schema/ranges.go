@@ -46,8 +46,11 @@ func rangeWalk(v reflect.Value, path, tl string) error {
 			return invalid("%s: %d is out of range (int32)", path, n)
 		}
 	case reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if n := v.Uint(); tl == tlInt && n > math.MaxInt32 || tl == tlLong && n > math.MaxInt64 {
-			return invalid("%s: %d is out of range (%s)", path, n, map[string]string{tlInt: "int32", tlLong: "int64"}[tl])
+		switch n := v.Uint(); {
+		case tl == tlInt && n > math.MaxInt32:
+			return invalid("%s: %d is out of range (int32)", path, n)
+		case tl == tlLong && n > math.MaxInt64:
+			return invalid("%s: %d is out of range (int64)", path, n)
 		}
 	case reflect.Struct:
 		if t, ok := v.Interface().(time.Time); ok {

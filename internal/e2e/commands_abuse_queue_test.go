@@ -110,9 +110,11 @@ func TestBusyChatDoesNotBlockOthers(t *testing.T) {
 	eventually(t, 30*time.Second, "the other chat's command completed", func() bool {
 		return len(env.cl.events.get(env.w.acc.Name+":"+schema.KindCommand+":"+key+":"+schema.ActionCompleted)) > 0
 	})
-	if took := time.Since(start); took > 2*time.Second {
+	took := time.Since(start)
+	if took > 2*time.Second {
 		t.Fatalf("command to another chat completed after %v behind a backlog of %d, want <= 2s", took, backlog)
 	}
+	t.Logf("command to another chat completed in %v behind a backlog of %d", took, backlog)
 	if _, got := servedTexts(env, "backlog "); got >= backlog/2 {
 		t.Fatalf("%d of the backlog served: the limits did not hold it back, the test proves nothing", got)
 	}
