@@ -101,7 +101,11 @@ func (r *retryLater) Unwrap() error { return r.err }
 
 // updates hands a call's updates to the ingest engine.
 func (e *Egress) updates(ctx context.Context, u tg.UpdatesClass) {
-	if e.cfg.Updates == nil || u == nil {
+	if u == nil {
+		return
+	}
+	e.clock.observe(updatesDate(u))
+	if e.cfg.Updates == nil {
 		return
 	}
 	if err := e.cfg.Updates(ctx, u); err != nil {
@@ -110,12 +114,13 @@ func (e *Egress) updates(ctx context.Context, u tg.UpdatesClass) {
 }
 
 // affected turns the pts of a delete or read into the update Telegram does
-// not push to the session that made the call, for ingest's pts bookkeeping.
+// not push to the session that made the call, for ingest's pts bookkeeping,
+// dated by Telegram's clock (the answer has no date).
 func (e *Egress) affected(ctx context.Context, a *tg.MessagesAffectedMessages, u tg.UpdateClass) {
 	if a == nil {
 		return
 	}
-	e.updates(ctx, &tg.Updates{Updates: []tg.UpdateClass{u}, Date: int(e.cfg.Now().Unix())})
+	e.updates(ctx, &tg.Updates{Updates: []tg.UpdateClass{u}, Date: e.clock.date()})
 }
 
 // run executes a parsed command on Telegram.
@@ -196,10 +201,11 @@ func (e *Egress) sendMessage(ctx context.Context, c *command, cmd *schema.SendMe
 	if cmd.ScheduleDate != nil {
 		req.ScheduleDate = int(cmd.ScheduleDate.Unix())
 	}
+	asSent := sentMessage{text: req.Message, entities: req.Entities, replyTo: req.ReplyTo, silent: req.Silent, markup: req.ReplyMarkup}
 	return e.sendCall(ctx, c, t, []int64{rid}, func(ctx context.Context) (tg.UpdatesClass, error) {
 		u, err := e.cfg.API.MessagesSendMessage(ctx, req)
 		if s, ok := u.(*tg.UpdateShortSentMessage); ok && err == nil {
-			return expandShortSent(s, req, t.peer), nil
+			return expandShortSent(s, asSent, t.peer), nil
 		}
 		return u, err
 	})
@@ -356,8 +362,13 @@ func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedi
 	rid := c.randomID(e.cfg.Account, 0)
 	req := &tg.MessagesSendMediaRequest{Peer: t.input, Media: media, Message: caption, Entities: ents, RandomID: rid,
 		ReplyTo: replyTo(cmd.ReplyTo, 0), Silent: cmd.Silent}
+	asSent := sentMessage{text: req.Message, entities: req.Entities, replyTo: req.ReplyTo, silent: req.Silent}
 	return e.sendCall(ctx, c, t, []int64{rid}, func(ctx context.Context) (tg.UpdatesClass, error) {
-		return e.cfg.API.MessagesSendMedia(ctx, req)
+		u, err := e.cfg.API.MessagesSendMedia(ctx, req)
+		if s, ok := u.(*tg.UpdateShortSentMessage); ok && err == nil {
+			return expandShortSent(s, asSent, t.peer), nil
+		}
+		return u, err
 	})
 }
 

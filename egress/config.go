@@ -59,6 +59,7 @@ const (
 	DefaultMaxUploadBytes     = 10 << 20
 	DefaultResultTTL          = 24 * time.Hour
 	DefaultMaxConcurrent      = 64
+	DefaultMaxPending         = 20000
 	// ConsumerName is the durable consumer of the commands stream.
 	ConsumerName = "tgnats-egress"
 )
@@ -102,8 +103,18 @@ type Config struct {
 	MaxUploadBytes int
 	// ResultTTL is how long results of keyed commands are kept (default 24h).
 	ResultTTL time.Duration
-	// MaxConcurrent bounds commands in flight (default 64).
+	// MaxConcurrent bounds rpc commands in flight (default 64).
 	MaxConcurrent int
+	// MaxPending bounds the stream commands this process holds at once,
+	// queued on their chat's lane or executing (default 20,000; the
+	// consumer's MaxAckPending). It is large so that a backlog in one chat
+	// does not keep the commands of other chats from being fetched.
+	MaxPending int
+	// AckWait is the consumer's AckWait (default twice DeadlinePerCommand):
+	// how long a stream command whose connector died stays unseen before
+	// it is redelivered. Held commands are kept from redelivery by
+	// progress acks every AckWait/3.
+	AckWait time.Duration
 	// Logger receives logs; nil discards.
 	Logger *slog.Logger
 	// Registerer receives the metrics; nil registers nowhere.
@@ -143,6 +154,12 @@ func (c *Config) setDefaults() {
 	if c.MaxConcurrent == 0 {
 		c.MaxConcurrent = DefaultMaxConcurrent
 	}
+	if c.MaxPending == 0 {
+		c.MaxPending = DefaultMaxPending
+	}
+	if c.AckWait == 0 {
+		c.AckWait = 2 * c.DeadlinePerCommand
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -166,8 +183,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: Store: required", ErrInvalidConfig)
 	case c.RateGlobal < 0 || c.RatePerChat < 0 || c.BurstGlobal < 0 || c.BurstPerChat < 0:
 		return fmt.Errorf("%w: rates and bursts must be positive", ErrInvalidConfig)
-	case c.DeadlinePerCommand < 0 || c.MaxUploadBytes < 0 || c.ResultTTL < 0 || c.MaxConcurrent < 0:
-		return fmt.Errorf("%w: deadline, upload bound, result ttl and concurrency must be positive", ErrInvalidConfig)
+	case c.DeadlinePerCommand < 0 || c.MaxUploadBytes < 0 || c.ResultTTL < 0 || c.MaxConcurrent < 0 || c.MaxPending < 0:
+		return fmt.Errorf("%w: deadline, upload bound, result ttl, concurrency and pending bound must be positive", ErrInvalidConfig)
+	case c.AckWait < 0:
+		return fmt.Errorf("%w: ack wait must be positive", ErrInvalidConfig)
 	}
 	if _, err := parseAllowList(c.AllowPeers); err != nil {
 		return fmt.Errorf("%w: allow peers: %w", ErrInvalidConfig, err)

@@ -31,18 +31,36 @@
 //     deadline is waited (rpc) or turned into a NakWithDelay (stream); one
 //     beyond fails the command with FLOOD_WAIT and retry_after.
 //   - Stream commands: failures are terminated (AckTerm), never redelivered;
-//     the consumer's AckWait is twice DeadlinePerCommand, so a command whose
-//     connector died is redelivered after that;
-//     transient failures (network, a stored-state error) are Nak'ed with a
-//     delay until DeadlinePerCommand after the first delivery seen by this
-//     process, then fail with TIMEOUT. Commands to one chat run in order.
+//     the consumer's AckWait (Config.AckWait, twice DeadlinePerCommand by
+//     default) is how long a command whose connector died stays unseen
+//     before it is redelivered; transient failures (network, a
+//     stored-state error) are Nak'ed with a delay until DeadlinePerCommand
+//     after the command's first turn in this process, then fail with
+//     TIMEOUT. Commands to one chat run in order, one lane per chat.
+//   - Held stream commands (queued on their lane or executing, at most
+//     Config.MaxPending, the consumer's MaxAckPending) get a progress ack
+//     every AckWait/3, and a redelivery of a held command is dropped, so a
+//     command waiting its turn runs once. MaxPending is large so that a
+//     backlog in one chat does not keep other chats' commands from being
+//     fetched: each chat proceeds at its own rate.
+//   - Stopping (shutdown, lease loss): a stream command not yet sent to
+//     Telegram, or whose call was cut off, is handed back with Nak, each
+//     lane in order, and runs after the restart or on the replica that
+//     takes over; commands the client had fetched but not handed over are
+//     drained and handed back the same way. Rate-limit waits given up
+//     return their slots.
+//   - Integers of command bodies are checked against their TL range by
+//     schema.ParseCommand before any call; invalid UTF-8 in texts is sent
+//     as U+FFFD, one per byte, so entity offsets stay valid.
 //   - The updates a call returns go to Config.Updates (the ingest engine),
 //     so the outgoing message events and pts stay consistent; deletes and
 //     reads answer only pts, which are handed on as synthesized
 //     updateDeleteMessages / updateDeleteChannelMessages /
-//     updateReadHistoryInbox inside a seq-less updates. The
-//     updateShortSentMessage Telegram answers private text sends with is
-//     expanded into the updateNewMessage it stands for, from the request.
+//     updateReadHistoryInbox inside a seq-less updates dated by Telegram's
+//     clock (followed from the dates of its answers; the local clock until
+//     the first one). The updateShortSentMessage Telegram answers private
+//     text and media sends with is expanded into the updateNewMessage it
+//     stands for, from the request.
 //     The updates go with the command's traceparent (schema.WithTraceParent),
 //     so the message events they cause carry it too.
 //
@@ -50,8 +68,10 @@
 //
 //   - Without an idempotency key a command is at-least-once: a stream
 //     redelivery after a lost answer may send twice.
-//   - The first-delivery time of stream commands is kept in memory: a
-//     restart gives redelivered commands a fresh deadline.
+//   - The first-turn time of stream commands is kept in memory: a restart
+//     gives redelivered commands a fresh deadline.
+//   - A backlog larger than MaxPending in one chat fills every slot again;
+//     held commands are in memory (bodies included).
 //   - An rpc request to an unknown action is answered UNKNOWN_ACTION by a
 //     catch-all endpoint that sees (and ignores) every rpc request.
 //   - Markdown is the legacy Bot API subset (*bold*, _italic_, `code`,

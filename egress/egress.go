@@ -26,10 +26,12 @@ type Egress struct {
 	allow   *allowList
 	lim     *limiter
 	metrics *metrics
+	clock   *tgClock
 
 	mu      sync.Mutex
 	running bool
-	first   map[uint64]time.Time // stream seq → first delivery, for deadlines
+	first   map[uint64]time.Time     // stream seq → first delivery, for deadlines
+	held    map[uint64]jetstream.Msg // stream commands queued or executing, by stream seq
 	lanes   map[string]*lane
 	wg      sync.WaitGroup
 	sem     chan struct{}
@@ -51,7 +53,9 @@ func New(cfg Config) (*Egress, error) {
 		allow:   allow,
 		lim:     lim,
 		metrics: m,
+		clock:   &tgClock{now: cfg.Now},
 		first:   map[uint64]time.Time{},
+		held:    map[uint64]jetstream.Msg{},
 		lanes:   map[string]*lane{},
 		sem:     make(chan struct{}, cfg.MaxConcurrent),
 	}, nil
@@ -107,8 +111,8 @@ func (e *Egress) Run(ctx context.Context) error {
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       2 * e.cfg.DeadlinePerCommand, // beyond any attempt: redelivery after a crash
-		MaxAckPending: e.cfg.MaxConcurrent,
+		AckWait:       e.cfg.AckWait, // redelivery after a crash; held commands send progress acks
+		MaxAckPending: e.cfg.MaxPending,
 		MaxDeliver:    -1,
 	})
 	if err != nil {
@@ -156,15 +160,58 @@ func (e *Egress) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("egress: consume commands: %w", err)
 	}
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		e.keepHeld(work)
+	}()
 	e.log.Info("serving commands", "stream", StreamName(e.cfg.Account), "service", ServiceName(e.cfg.Account))
 
 	<-ctx.Done()
-	cc.Stop()
-	_ = svc.Stop()
+	// Stop in an order that loses nothing: cancel the work (lanes hand
+	// their commands back, in order, with Nak), then hand back what the
+	// client had fetched but not yet given to serveStream.
 	cancel()
+	_ = svc.Stop()
+	cc.Drain()
+	select {
+	case <-cc.Closed():
+	case <-time.After(5 * time.Second):
+		cc.Stop() // the rest is redelivered after AckWait
+	}
 	e.wg.Wait()
+	<-progressDone
 	e.log.Info("stopped serving commands")
 	return nil
+}
+
+// keepHeld sends a progress ack for every held stream command each
+// AckWait/3, so that a command waiting its turn in a lane (or a rate
+// limit) is not redelivered and run a second time.
+func (e *Egress) keepHeld(ctx context.Context) {
+	t := time.NewTicker(max(e.cfg.AckWait/3, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		e.mu.Lock()
+		msgs := make([]jetstream.Msg, 0, len(e.held))
+		for _, m := range e.held {
+			msgs = append(msgs, m)
+		}
+		e.mu.Unlock()
+		for _, m := range msgs {
+			if ctx.Err() != nil {
+				return
+			}
+			if err := m.InProgress(); err != nil {
+				e.log.Debug("progress ack failed", "error", err)
+			}
+		}
+	}
 }
 
 // serveRPC answers one request. Each runs on its own goroutine, at most
@@ -219,8 +266,27 @@ func (e *Egress) execRPC(ctx context.Context, c *command) outcome {
 }
 
 // serveStream queues a stream message on the lane of its chat, so commands
-// to one chat run in the order they were published.
+// to one chat run in the order they were published. A redelivery of a
+// command this process still holds is dropped: it runs once.
 func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
+	if ctx.Err() != nil {
+		_ = msg.Nak() // stopping: for the next run
+		return
+	}
+	var seq uint64
+	if meta, err := msg.Metadata(); err == nil {
+		seq = meta.Sequence.Stream
+	}
+	e.mu.Lock()
+	if _, ok := e.held[seq]; ok {
+		e.mu.Unlock()
+		e.log.Debug("redelivery of a held command ignored", "seq", seq)
+		return
+	}
+	if seq != 0 {
+		e.held[seq] = msg
+	}
+	e.mu.Unlock()
 	action := strings.TrimPrefix(msg.Subject(), CommandSubject(e.cfg.Prefix, e.cfg.Account, ""))
 	lane := action
 	if cmd, err := schema.ParseCommand(action, msg.Data()); err == nil {
@@ -231,14 +297,24 @@ func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
 	e.metrics.queued.Inc()
 	e.submit(lane, func() {
 		defer e.metrics.queued.Dec()
-		e.execStream(ctx, action, msg)
+		defer func() {
+			e.mu.Lock()
+			delete(e.held, seq)
+			e.mu.Unlock()
+		}()
+		e.execStream(ctx, action, seq, msg)
 	})
 }
 
-func (e *Egress) execStream(ctx context.Context, action string, msg jetstream.Msg) {
-	var seq uint64
-	if meta, err := msg.Metadata(); err == nil {
-		seq = meta.Sequence.Stream
+// execStream runs a stream command when its lane's turn comes. The
+// deadline counts from then: time spent queued behind the chat's earlier
+// commands is not the command's. A command not yet sent to Telegram when
+// the process stops is handed back (Nak) to run after a restart or on
+// the replica that takes over; it never fails for the stop.
+func (e *Egress) execStream(ctx context.Context, action string, seq uint64, msg jetstream.Msg) {
+	if ctx.Err() != nil {
+		_ = msg.Nak()
+		return
 	}
 	now := e.cfg.Now()
 	e.mu.Lock()
@@ -256,6 +332,10 @@ func (e *Egress) execStream(ctx context.Context, action string, msg jetstream.Ms
 
 	c := e.newCommand(action, msg.Data(), msg.Headers(), true, first.Add(e.cfg.DeadlinePerCommand))
 	o := e.attempt(ctx, c)
+	if ctx.Err() != nil && (o.retry > 0 || !c.called) {
+		_ = msg.Nak() // stopping before Telegram was called, or with its answer unknown
+		return
+	}
 	if o.retry > 0 {
 		if ctx.Err() != nil {
 			_ = msg.Nak() // stopping: redeliver to the next run

@@ -20,6 +20,9 @@ type fakeAPI struct {
 	fail    map[string][]error
 	users   map[string]tg.UserClass // resolvable usernames
 	chans   map[string]*tg.Channel
+	// shortMedia answers messages.sendMedia with updateShortSentMessage,
+	// as Telegram does for private chats.
+	shortMedia bool
 }
 
 type fakeCall struct {
@@ -107,7 +110,13 @@ func (f *fakeAPI) MessagesSendMedia(_ context.Context, req *tg.MessagesSendMedia
 	if err := f.record("messages.sendMedia", req); err != nil {
 		return nil, err
 	}
-	return f.newMessages(req.Peer, []int64{req.RandomID})
+	u, err := f.newMessages(req.Peer, []int64{req.RandomID})
+	if err != nil || !f.shortMedia {
+		return u, err
+	}
+	id := u.(*tg.Updates).Updates[0].(*tg.UpdateMessageID).ID
+	return &tg.UpdateShortSentMessage{Out: true, ID: id, Pts: 20, PtsCount: 1, Date: 1700000000,
+		Media: &tg.MessageMediaDocument{Document: &tg.Document{ID: 5, AccessHash: 6}}}, nil
 }
 
 func (f *fakeAPI) UploadSaveFilePart(_ context.Context, req *tg.UploadSaveFilePartRequest) (bool, error) {

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gotd/td/telegram/message/entity"
 	"github.com/gotd/td/telegram/message/html"
@@ -12,7 +13,13 @@ import (
 
 // format turns text with a parse mode or explicit entities into what
 // Telegram takes. userHash supplies access hashes for mention_name.
+// Invalid UTF-8 is first replaced byte by byte with U+FFFD, which keeps
+// every UTF-16 offset (schema.UTF16Len counts an invalid byte as one unit)
+// and sends Telegram valid text: otherwise pieces of a broken sequence,
+// joined after markup was taken out, could decode into fewer units and
+// leave entities past the end of the text.
 func format(text, parseMode string, in []schema.Entity, userHash func(int64) int64) (string, []tg.MessageEntityClass, error) {
+	text = validUTF8(text)
 	switch parseMode {
 	case schema.ParseModeHTML:
 		var b entity.Builder
@@ -76,6 +83,26 @@ func format(text, parseMode string, in []schema.Entity, userHash func(int64) int
 		out = append(out, t)
 	}
 	return text, out, nil
+}
+
+// validUTF8 returns s with each byte of an invalid UTF-8 sequence
+// replaced by U+FFFD.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // replyMarkup converts a keyboard.

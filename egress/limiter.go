@@ -54,9 +54,10 @@ func (e *floodError) retryAfter() int { return max(1, int(math.Ceil(e.wait.Secon
 
 // reserve takes a slot for one call to chat ("" for calls about no chat)
 // in the global bucket (global true) or the chat's (global false), and
-// returns how long to wait for it, pauses included, or a *floodError when
-// the slot would come after deadline (nothing is taken then).
-func (l *limiter) reserve(chat string, global bool, deadline time.Time) (time.Duration, error) {
+// returns it with how long to wait for it, pauses included, or a
+// *floodError when the slot would come after deadline (nothing is taken
+// then).
+func (l *limiter) reserve(chat string, global bool, deadline time.Time) (*rate.Reservation, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -87,37 +88,64 @@ func (l *limiter) reserve(chat string, global bool, deadline time.Time) (time.Du
 	}
 	if now.Add(wait).After(deadline) {
 		r.CancelAt(now)
-		return 0, &floodError{wait: wait, scope: scope}
+		return nil, 0, &floodError{wait: wait, scope: scope}
 	}
-	return wait, nil
+	return r, wait, nil
 }
 
-// wait blocks until a call to chat may go, or returns a *floodError. It
-// waits for the chat's slot first and only then takes the global one, so
-// that the global bucket sees calls when they happen: a global slot taken
-// early and used late, after a longer wait for the chat, would let calls
-// bunch up beyond the global rate.
+// giveBack returns the slot of a wait that was given up (the command is
+// stopping), so that it does not push later waits further out.
+func (l *limiter) giveBack(r *rate.Reservation) {
+	if r == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r.CancelAt(l.now())
+}
+
+// wait blocks until a call to chat may go, or returns a *floodError or
+// ctx's error; a wait that fails gives its slots back. It waits for the
+// chat's slot first and only then takes the global one, so that the global
+// bucket sees calls when they happen: a global slot taken early and used
+// late, after a longer wait for the chat, would let calls bunch up beyond
+// the global rate.
 func (l *limiter) wait(ctx context.Context, chat string, deadline time.Time) error {
+	var chatSlot *rate.Reservation
 	if chat != "" {
-		if err := l.sleep(ctx, chat, false, deadline); err != nil {
+		r, err := l.sleep(ctx, chat, false, deadline)
+		if err != nil {
 			return err
 		}
+		chatSlot = r
 	}
-	return l.sleep(ctx, chat, true, deadline)
+	if _, err := l.sleep(ctx, chat, true, deadline); err != nil {
+		l.giveBack(chatSlot)
+		return err
+	}
+	return nil
 }
 
-func (l *limiter) sleep(ctx context.Context, chat string, global bool, deadline time.Time) error {
-	d, err := l.reserve(chat, global, deadline)
-	if err != nil || d <= 0 {
-		return err
+func (l *limiter) sleep(ctx context.Context, chat string, global bool, deadline time.Time) (*rate.Reservation, error) {
+	r, d, err := l.reserve(chat, global, deadline)
+	if err != nil {
+		return nil, err
+	}
+	if d <= 0 {
+		if ctx.Err() != nil {
+			l.giveBack(r)
+			return nil, ctx.Err()
+		}
+		return r, nil
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return nil
+		return r, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		l.giveBack(r)
+		return nil, ctx.Err()
 	}
 }
 

@@ -29,7 +29,8 @@ func TestExpandShortSent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			u := expandShortSent(tc.answer, tc.req, peer)
+			req := sentMessage{text: tc.req.Message, entities: tc.req.Entities, replyTo: tc.req.ReplyTo, silent: tc.req.Silent, markup: tc.req.ReplyMarkup}
+			u := expandShortSent(tc.answer, req, peer)
 			if len(u.Updates) != 1 || u.Seq != 0 || u.Date != tc.answer.Date {
 				t.Fatalf("updates %+v", u)
 			}

@@ -162,7 +162,7 @@ func CommandEvent(account string, result *CommandResult, peer PeerRef) Event {
 // a Bot API id (777, -400, -1001234567890, as number or string) or "@username".
 type PeerInput struct {
 	Kind     PeerKind `json:"peer_kind,omitempty"`
-	ID       int64    `json:"peer_id,omitempty"`
+	ID       int64    `json:"peer_id,omitempty" tl:"long"`
 	Username string   `json:"-"` // without "@"; set instead of Kind and ID
 }
 
@@ -334,18 +334,18 @@ type SendMessage struct {
 	Text         string       `json:"text"`
 	ParseMode    string       `json:"parse_mode,omitempty"`
 	Entities     []Entity     `json:"entities,omitempty"`
-	ReplyTo      int          `json:"reply_to,omitempty"`
-	TopMsgID     int          `json:"top_msg_id,omitempty"`
+	ReplyTo      int          `json:"reply_to,omitempty" tl:"int"`
+	TopMsgID     int          `json:"top_msg_id,omitempty" tl:"int"`
 	Silent       bool         `json:"silent,omitempty"`
 	NoWebpage    bool         `json:"no_webpage,omitempty"`
-	ScheduleDate *time.Time   `json:"schedule_date,omitempty"`
+	ScheduleDate *time.Time   `json:"schedule_date,omitempty" tl:"date"`
 	ReplyMarkup  *ReplyMarkup `json:"reply_markup,omitempty"`
 }
 
 // EditMessage is the body of message.edit. A nil Text keeps the text.
 type EditMessage struct {
 	Peer        PeerInput    `json:"peer"`
-	MessageID   int          `json:"message_id"`
+	MessageID   int          `json:"message_id" tl:"int"`
 	Text        *string      `json:"text,omitempty"`
 	ParseMode   string       `json:"parse_mode,omitempty"`
 	Entities    []Entity     `json:"entities,omitempty"`
@@ -356,7 +356,7 @@ type EditMessage struct {
 // DeleteMessages is the body of message.delete. Revoke defaults to true.
 type DeleteMessages struct {
 	Peer       PeerInput `json:"peer"`
-	MessageIDs []int     `json:"message_ids"`
+	MessageIDs []int     `json:"message_ids" tl:"int"`
 	Revoke     *bool     `json:"revoke,omitempty"`
 }
 
@@ -364,7 +364,7 @@ type DeleteMessages struct {
 type ForwardMessages struct {
 	FromPeer   PeerInput `json:"from_peer"`
 	ToPeer     PeerInput `json:"to_peer"`
-	MessageIDs []int     `json:"message_ids"`
+	MessageIDs []int     `json:"message_ids" tl:"int"`
 	Silent     bool      `json:"silent,omitempty"`
 	DropAuthor bool      `json:"drop_author,omitempty"`
 }
@@ -372,20 +372,20 @@ type ForwardMessages struct {
 // PinMessage is the body of message.pin.
 type PinMessage struct {
 	Peer      PeerInput `json:"peer"`
-	MessageID int       `json:"message_id"`
+	MessageID int       `json:"message_id" tl:"int"`
 	Silent    bool      `json:"silent,omitempty"`
 }
 
 // UnpinMessage is the body of message.unpin.
 type UnpinMessage struct {
 	Peer      PeerInput `json:"peer"`
-	MessageID int       `json:"message_id"`
+	MessageID int       `json:"message_id" tl:"int"`
 }
 
 // SendReaction is the body of reaction.send. An empty Reaction removes ours.
 type SendReaction struct {
 	Peer      PeerInput `json:"peer"`
-	MessageID int       `json:"message_id"`
+	MessageID int       `json:"message_id" tl:"int"`
 	Reaction  string    `json:"reaction"`
 	Big       bool      `json:"big,omitempty"`
 }
@@ -404,7 +404,7 @@ type ChatAction struct {
 // MarkRead is the body of read.mark.
 type MarkRead struct {
 	Peer  PeerInput `json:"peer"`
-	MaxID int       `json:"max_id"`
+	MaxID int       `json:"max_id" tl:"int"`
 }
 
 // AnswerCallback is the body of callback.answer.
@@ -413,7 +413,7 @@ type AnswerCallback struct {
 	Text      string `json:"text,omitempty"`
 	Alert     bool   `json:"alert,omitempty"`
 	URL       string `json:"url,omitempty"`
-	CacheTime int    `json:"cache_time,omitempty"`
+	CacheTime int    `json:"cache_time,omitempty" tl:"int"`
 }
 
 // Media types of media.send.
@@ -435,7 +435,7 @@ type SendMedia struct {
 	Caption   string     `json:"caption,omitempty"`
 	ParseMode string     `json:"parse_mode,omitempty"`
 	Entities  []Entity   `json:"entities,omitempty"`
-	ReplyTo   int        `json:"reply_to,omitempty"`
+	ReplyTo   int        `json:"reply_to,omitempty" tl:"int"`
 	Silent    bool       `json:"silent,omitempty"`
 }
 
@@ -530,7 +530,7 @@ func checkText(field, text string, limit int, parseMode string, entities []Entit
 		switch {
 		case !entityTypes[e.Type]:
 			return invalid("entities[%d].type: unknown type %q", i, e.Type)
-		case e.Offset < 0 || e.Length <= 0 || e.Offset+e.Length > n:
+		case e.Offset < 0 || e.Length <= 0 || e.Offset > n || e.Length > n-e.Offset: // no overflow
 			return invalid("entities[%d]: offset %d length %d is outside the %d UTF-16 units of %s", i, e.Offset, e.Length, n, field)
 		case e.Type == "text_url" && e.URL == "":
 			return invalid("entities[%d].url: required for text_url", i)
@@ -767,7 +767,9 @@ func NewCommand(action string) (Command, error) {
 	return nil, NewCommandError(CodeUnknownAction, "unknown action %q, want one of %s", action, strings.Join(CommandActions, ", "))
 }
 
-// ParseCommand decodes and validates the body of action. Errors are
+// ParseCommand decodes and validates the body of action: every integer
+// must fit the TL type Telegram gives its field (int32 for message ids,
+// offsets, lengths and durations; int64 for peer ids), then Validate. Errors are
 // *CommandError with code UNKNOWN_ACTION or INVALID_ARGUMENT and a message
 // that names the offending field. Unknown fields are rejected, so a typo
 // does not silently drop an option.
@@ -786,6 +788,9 @@ func ParseCommand(action string, body []byte) (Command, error) {
 	}
 	if _, err := d.Token(); !errors.Is(err, io.EOF) {
 		return nil, invalid("body: data after the JSON object")
+	}
+	if err := checkRanges(cmd); err != nil {
+		return nil, err
 	}
 	if err := cmd.Validate(); err != nil {
 		return nil, err

@@ -157,12 +157,12 @@ type Sender struct {
 // Entity is a formatting or semantic span of message text, offsets in UTF-16 code units.
 type Entity struct {
 	Type     string `json:"type"` // bold, italic, url, text_url, mention, mention_name, code, pre, …
-	Offset   int    `json:"offset"`
-	Length   int    `json:"length"`
+	Offset   int    `json:"offset" tl:"int"`
+	Length   int    `json:"length" tl:"int"`
 	URL      string `json:"url,omitempty"`
-	UserID   int64  `json:"user_id,omitempty"`
+	UserID   int64  `json:"user_id,omitempty" tl:"long"`
 	Language string `json:"language,omitempty"`
-	EmojiID  int64  `json:"custom_emoji_id,omitempty"`
+	EmojiID  int64  `json:"custom_emoji_id,omitempty" tl:"long"`
 	// Constructor is the TL constructor name of an entity of type "unsupported".
 	Constructor string `json:"constructor,omitempty"`
 }

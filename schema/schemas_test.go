@@ -164,6 +164,7 @@ func matchType(t *testing.T, root, node map[string]any, typ reflect.Type, path s
 				continue
 			}
 			matchType(t, root, prop, f.Type, path+"."+jsonName)
+			checkTLRange(t, root, prop, f, path+"."+jsonName)
 		}
 		for p := range props {
 			if !seen[p] {
@@ -580,5 +581,22 @@ func TestSchemasReturnsCopies(t *testing.T) {
 	api[0] = 'X'
 	if schema.AsyncAPI()[0] == 'X' {
 		t.Error("AsyncAPI returned the embedded slice itself")
+	}
+}
+
+// checkTLRange: in a command body's schema, a field sent as a TL "int"
+// (tag tl:"int") states the int32 bound ParseCommand enforces.
+func checkTLRange(t *testing.T, root, prop map[string]any, f reflect.StructField, path string) {
+	t.Helper()
+	id, _ := root["$id"].(string)
+	if f.Tag.Get("tl") != "int" || !strings.Contains(id, "/command.") || strings.Contains(id, "command.completed") || strings.Contains(id, "command.failed") {
+		return
+	}
+	node := resolve(t, root, prop)
+	if items, ok := node["items"].(map[string]any); ok {
+		node = resolve(t, root, items)
+	}
+	if node["maximum"] != float64(math.MaxInt32) {
+		t.Errorf("%s: TL int field without \"maximum\": %d", path, math.MaxInt32)
 	}
 }

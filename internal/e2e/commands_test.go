@@ -45,13 +45,15 @@ type commandEnvOptions struct {
 	limits config.Commands
 	// extraChats is how many more channels to create and introduce.
 	extraChats int
+	// simNow is the simulated world's clock; nil is time.Now.
+	simNow func() time.Time
 }
 
 // newCommandEnv starts the shared world. The allow list holds every chat
 // but env.outside.
 func newCommandEnv(t testing.TB, opts commandEnvOptions) *commandEnv {
 	t.Helper()
-	w := newWorld(t, sim.Config{})
+	w := newWorld(t, sim.Config{Now: opts.simNow})
 	env := &commandEnv{w: w}
 	env.nsrv = startNATS(t, t.TempDir(), "127.0.0.1:-1")
 	t.Cleanup(env.nsrv.Shutdown)
