@@ -219,11 +219,13 @@ wait:
 	}
 
 	log.Info("shutting down")
+	// One drain deadline for the whole stop: the last checkpoint of a
+	// leased account waits for the same outbox within it.
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Outbox.DrainTimeout)
 	stopIngest()
 	ingWG.Wait()
 	stopPub()
 	pubWG.Wait()
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Outbox.DrainTimeout)
 	for _, a := range accounts {
 		if err := a.pub.Drain(drainCtx); err != nil {
 			depth, _ := a.store.OutboxStats()
