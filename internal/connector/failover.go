@@ -150,8 +150,8 @@ type checkpointer struct {
 	// streamLast returns the last sequence of the account's events stream.
 	streamLast func(context.Context) (uint64, error)
 	log        *slog.Logger
-	rev     uint64   // of the checkpoint last read or written: the write fence
-	written [32]byte // digest of the last checkpoint written
+	rev        uint64   // of the checkpoint last read or written: the write fence
+	written    [32]byte // digest of the last checkpoint written
 }
 
 // errFenced reports a checkpoint written by another node since ours.
