@@ -189,8 +189,8 @@ func (s *Store) ImportCheckpoint(data []byte, streamLast uint64) (bool, error) {
 			}
 			e[i], body = body[w:w+int(n)], body[w+int(n):]
 		}
-		if len(e[0]) == 0 || bytes.IndexByte(checkpointPrefixes, e[0][0]) < 0 {
-			return false, fmt.Errorf("import checkpoint: %w: unexpected key", ErrCorrupt)
+		if !checkpointKey(e[0]) {
+			return false, fmt.Errorf("import checkpoint: %w: unexpected key %q", ErrCorrupt, e[0])
 		}
 		if bytes.Equal(e[0], keyUpdate) {
 			upd = e[1]
@@ -272,4 +272,24 @@ func (s *Store) plausible(u diskUpdateState) error {
 		return fmt.Errorf("update state date %s is in the future", d.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// checkpointKey reports whether k has the shape of a key of a family a
+// checkpoint carries (see keys.go): a restored key of another length would
+// be read out of range later.
+func checkpointKey(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	switch k[0] {
+	case prefixSession, prefixUpdate:
+		return len(k) == 1
+	case prefixChannel, prefixIndex:
+		return len(k) == 9
+	case prefixPeer:
+		return len(k) == 10 && k[1] >= codeUser && k[1] <= codeChannel
+	case prefixUsername:
+		return len(k) > 1
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"errors"
 	"testing"
@@ -159,5 +160,26 @@ func TestCheckpointRefused(t *testing.T) {
 	}
 	if _, err := keyless.ImportCheckpoint(seal(t, future, cp, 0), 0); !errors.Is(err, ErrRefused) {
 		t.Errorf("checkpoint dated two days ahead: %v, want ErrRefused", err)
+	}
+}
+
+// A checkpoint entry whose key does not have its family's shape (a short
+// message-index or channel key) is corrupt: restored, it would make the
+// next Open or a read index out of range.
+func TestCheckpointMalformedKeys(t *testing.T) {
+	entry := func(b []byte, k, v string) []byte {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		return append(b, v...)
+	}
+	for _, key := range []string{"M\x01", "C\x00\x01", "P\x01\x02", "N", "S\x00", "U\x00"} {
+		data := append([]byte("TGCK\x02"), 0) // stream seq 0
+		data = entry(data, "U", `{"pts":5,"date":1}`)
+		data = entry(data, key, "x")
+		s := openT(t, t.TempDir(), Options{Account: "a"})
+		if ok, err := s.ImportCheckpoint(data, 0); ok || !errors.Is(err, ErrCorrupt) {
+			t.Errorf("key %q: restored %v, %v; want ErrCorrupt", key, ok, err)
+		}
 	}
 }
