@@ -2,8 +2,8 @@ package state
 
 import (
 	"bytes"
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
