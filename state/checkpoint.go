@@ -147,11 +147,12 @@ func (s *Store) Sealed() bool { return s.aead != nil }
 // the checkpoint is not sealed, when it was sealed under another key or
 // for another account (also ErrWrongKey), when it claims a stream sequence
 // beyond streamLast (its events are not in the stream), and when its update
-// state is out of Telegram's ranges. A sealed checkpoint without a key
-// fails with ErrWrongKey; a malformed one with ErrCorrupt.
+// state is out of Telegram's ranges. A checkpoint of format 1 is not
+// restored (ErrOldCheckpoint). A sealed checkpoint without a key fails with
+// ErrWrongKey; a malformed one with ErrCorrupt.
 func (s *Store) ImportCheckpoint(data []byte, streamLast uint64) (bool, error) {
 	if bytes.HasPrefix(data, checkpointMagicV1) {
-		return false, fmt.Errorf("import checkpoint: %w: written in format 1, which is not bound to the account and the stream", ErrRefused)
+		return false, fmt.Errorf("import checkpoint: %w: format 1, which is not bound to the account and the stream", ErrOldCheckpoint)
 	}
 	payload, ok := bytes.CutPrefix(data, checkpointMagic)
 	if !ok {

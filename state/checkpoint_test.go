@@ -140,8 +140,8 @@ func TestCheckpointRefused(t *testing.T) {
 	if _, err := keyless.ImportCheckpoint(unsealed, 2); !errors.Is(err, ErrRefused) {
 		t.Errorf("checkpoint ahead of the stream: %v, want ErrRefused", err)
 	}
-	if _, err := keyless.ImportCheckpoint(append([]byte("TGCK\x01"), unsealed[5:]...), 3); !errors.Is(err, ErrRefused) {
-		t.Errorf("format 1 checkpoint: %v, want ErrRefused", err)
+	if _, err := keyless.ImportCheckpoint(append([]byte("TGCK\x01"), unsealed[5:]...), 3); !errors.Is(err, ErrOldCheckpoint) {
+		t.Errorf("format 1 checkpoint: %v, want ErrOldCheckpoint", err)
 	}
 	if _, ok, _ := keyed.UpdateState(); ok {
 		t.Error("keyed store restored a refused checkpoint")

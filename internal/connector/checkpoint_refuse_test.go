@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -65,5 +66,34 @@ func TestCheckpointRestoreRefusesForeign(t *testing.T) {
 				t.Fatalf("standby starts from the refused checkpoint: %+v", st)
 			}
 		})
+	}
+}
+
+// A checkpoint of the format before the account and stream binding (left
+// by an older version) is not restored, does not stop the account, and the
+// next checkpoint replaces it.
+func TestCheckpointOldFormatIgnored(t *testing.T) {
+	kv := checkpointBucket(t)
+	if _, err := kv.Put(t.Context(), "acc", []byte("TGCK\x01\x01U\x12{\"pts\":5,\"date\":1}")); err != nil {
+		t.Fatal(err)
+	}
+	store := openTestStore(t, make([]byte, 32))
+	cp := &checkpointer{kv: kv, a: &account{name: "acc", store: store}, held: func() bool { return true },
+		streamLast: noStream, log: slog.New(slog.DiscardHandler)}
+	if err := cp.restore(t.Context()); err != nil {
+		t.Fatalf("restore of an old-format checkpoint: %v, want it ignored", err)
+	}
+	if _, ok, _ := store.UpdateState(); ok {
+		t.Fatal("old-format checkpoint restored")
+	}
+	if err := store.Commit(&state.Commit{State: &state.UpdateState{Pts: 6, Date: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.write(t.Context()); err != nil {
+		t.Fatalf("write over the old checkpoint: %v", err)
+	}
+	e, err := kv.Get(t.Context(), "acc")
+	if err != nil || !bytes.HasPrefix(e.Value(), []byte("TGCK\x02")) {
+		t.Fatalf("checkpoint after the write: %v; want the current format", err)
 	}
 }

@@ -180,6 +180,11 @@ func (c *checkpointer) restore(ctx context.Context) error {
 		return err
 	}
 	restored, err := c.a.store.ImportCheckpoint(e.Value(), last)
+	if errors.Is(err, state.ErrOldCheckpoint) {
+		// Written before an upgrade: not trusted, replaced by the next write.
+		c.log.Warn("ignoring the NATS checkpoint of an older format; starting from the local state", "revision", c.rev, "error", err)
+		return nil
+	}
 	if errors.Is(err, state.ErrRefused) {
 		return fmt.Errorf("restore checkpoint: %w; the account does not start from it: check who can write the %s bucket, then delete its key %s to start without a checkpoint", err, c.kv.Bucket(), c.a.name)
 	}
