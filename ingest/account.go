@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -97,6 +98,8 @@ type Account struct {
 	engine   atomic.Pointer[Engine]
 	client   atomic.Pointer[telegram.Client]
 	self     atomic.Int64
+	// dial connects to Telegram, reporting what it cannot reach.
+	dial dcs.DialFunc
 }
 
 // ErrNotConnected is returned by Invoker calls while the account has no
@@ -159,7 +162,8 @@ func NewAccount(cfg AccountConfig) (*Account, error) {
 			return nil, fmt.Errorf("ingest: dc address %q: %w", cfg.DCAddr, err)
 		}
 	}
-	return &Account{cfg: cfg, log: cfg.Logger.With("component", "ingest", "account", cfg.Account)}, nil
+	log := cfg.Logger.With("component", "ingest", "account", cfg.Account)
+	return &Account{cfg: cfg, log: log, dial: reportingDial(log)}, nil
 }
 
 // Ready reports whether the account is logged in and caught up.
@@ -223,6 +227,7 @@ func (a *Account) runOnce(ctx context.Context) error {
 	if err := setDC(&opts, a.cfg.DC, a.cfg.DCAddr, a.cfg.PublicKeys); err != nil {
 		return err
 	}
+	opts.Resolver = dcs.Plain(dcs.PlainOptions{Dial: a.dial})
 	client := telegram.NewClient(a.cfg.AppID, a.cfg.AppHash, opts)
 
 	ecfg := a.cfg.Engine
@@ -282,6 +287,43 @@ func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User,
 		return nil, fmt.Errorf("ingest: bot login: unexpected user %T", res.User)
 	}
 	return u, nil
+}
+
+// slowDial is how long a connection attempt to Telegram may go unanswered
+// before reportingDial says so.
+const slowDial = 3 * time.Second
+
+// reportingDial dials Telegram and says so at warn level, with the
+// address, when it cannot: at once when an attempt fails (once per distinct
+// error until a connection succeeds, as gotd retries quickly), and when an
+// attempt has gone unanswered for slowDial (a firewall dropping packets).
+func reportingDial(log *slog.Logger) dcs.DialFunc {
+	var (
+		d    net.Dialer
+		mu   sync.Mutex
+		last string // error of the last failed attempt; "" after a success
+	)
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		slow := time.AfterFunc(slowDial, func() {
+			log.Warn("no answer from Telegram yet; still trying", "address", addr, "waited", slowDial)
+		})
+		c, err := d.DialContext(ctx, network, addr)
+		slow.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if ctx.Err() == nil && err.Error() != last {
+				log.Warn("cannot reach Telegram; retrying", "address", addr, "error", err)
+			}
+			last = err.Error()
+			return nil, err
+		}
+		if last != "" {
+			log.Info("Telegram reachable again", "address", addr)
+			last = ""
+		}
+		return c, nil
+	}
 }
 
 // setDC points opts at a non-production DC (a test server, the simulator)

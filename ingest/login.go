@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
 	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/telegram/auth/qrlogin"
+	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
@@ -254,8 +256,22 @@ func runClient(ctx context.Context, cfg *LoginConfig, h telegram.UpdateHandler, 
 	if err := setDC(&opts, cfg.DC, cfg.DCAddr, cfg.PublicKeys); err != nil {
 		return err
 	}
+	opts.Resolver = dcs.Plain(dcs.PlainOptions{Dial: reportingDial(cfg.Logger.With("component", "ingest", "account", cfg.Account))})
 	client := telegram.NewClient(cfg.AppID, cfg.AppHash, opts)
-	return client.Run(ctx, func(ctx context.Context) error { return f(ctx, client) })
+	var ran atomic.Bool
+	err := client.Run(ctx, func(ctx context.Context) error {
+		err := f(ctx, client)
+		ran.Store(err == nil)
+		return err
+	})
+	if err == nil && !ran.Load() {
+		// gotd returns nil when ctx ends before f ran (Ctrl-C while
+		// connecting): that is not a success.
+		if err = ctx.Err(); err == nil {
+			err = errors.New("ingest: the Telegram client stopped before the request was made")
+		}
+	}
+	return err
 }
 
 // loginError turns Telegram's answers into the errors of this package.

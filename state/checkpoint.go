@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -15,24 +17,39 @@ import (
 // carries (the newest ones), so that it fits a NATS message.
 const CheckpointIndexSize = 10_000
 
-// checkpointMagic starts every checkpoint; the byte after it is the format.
-var checkpointMagic = []byte("TGCK\x01")
+// Checkpoint formats: the magic, whose last byte is the format version.
+// Format 2 is
+//
+//	magic, then (sealed when the store has a key) uvarint stream seq + body
+//
+// where body is a sequence of uvarint-length-prefixed keys and values.
+var (
+	checkpointMagic   = []byte("TGCK\x02")
+	checkpointMagicV1 = []byte("TGCK\x01")
+)
 
-// checkpointAD is the additional data of a sealed checkpoint body.
-var checkpointAD = []byte("checkpoint")
+// checkpointPurpose starts the additional data of a sealed checkpoint; the
+// account name follows it.
+const checkpointPurpose = "tgnats checkpoint\x00"
+
+// checkpointMaxDateSkew is how far in the future a checkpoint's update
+// date may be before it is refused.
+const checkpointMaxDateSkew = 24 * time.Hour
 
 // checkpointPrefixes are the key families a checkpoint carries: everything
 // but the outbox, its seq counter, command results and the format version.
 var checkpointPrefixes = []byte{prefixSession, prefixUpdate, prefixChannel, prefixPeer, prefixUsername, prefixIndex}
 
+func (s *Store) checkpointAD() []byte { return []byte(checkpointPurpose + s.opts.Account) }
+
 // ExportCheckpoint returns a consistent snapshot of the account's position
 // (session, update state, channel states, peers, username index and the
-// newest CheckpointIndexSize message-index entries), sealed with the
-// store's key when one is configured, with the highest outbox seq assigned
-// when it was taken (UpTo). The snapshot is only as far as the events durable in
-// JetStream once OutboxAckedThrough(UpTo) reports true: a caller must not
-// publish it before. Before the first update state is committed there is
-// nothing to take over from: it fails with ErrNotFound.
+// newest CheckpointIndexSize message-index entries) with the highest
+// outbox seq assigned when it was taken (UpTo). The snapshot is only as far
+// as the events durable in JetStream once OutboxAckedThrough(UpTo) reports
+// true: a caller must not seal and publish it before. Before the first
+// update state is committed there is nothing to take over from: it fails
+// with ErrNotFound.
 func (s *Store) ExportCheckpoint() (Checkpoint, error) {
 	done, err := s.use()
 	if err != nil {
@@ -72,27 +89,40 @@ func (s *Store) ExportCheckpoint() (Checkpoint, error) {
 			return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
 		}
 	}
-	cp := Checkpoint{UpTo: upTo, Digest: sha256.Sum256(body), Data: bytes.Clone(checkpointMagic)}
-	if s.aead != nil {
-		sealed, err := s.aead.seal(checkpointAD, body)
-		if err != nil {
-			return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
-		}
-		cp.Data = append(cp.Data, sealed...)
-		return cp, nil
-	}
-	cp.Data = append(cp.Data, body...)
-	return cp, nil
+	return Checkpoint{UpTo: upTo, Digest: sha256.Sum256(body), body: body}, nil
 }
 
-// Checkpoint is an exported snapshot of an account's position.
+// Checkpoint is an exported snapshot of an account's position, not yet
+// sealed (see SealCheckpoint).
 type Checkpoint struct {
-	// Data is what ImportCheckpoint restores, sealed when the store has a key.
-	Data []byte
 	// UpTo is the highest outbox seq assigned when the snapshot was taken.
 	UpTo uint64
 	// Digest identifies the content (before sealing): equal digests, same state.
 	Digest [32]byte
+	body   []byte
+}
+
+// SealCheckpoint returns what ImportCheckpoint restores: cp bound to
+// streamSeq, the last sequence of the events stream once every event of cp
+// is in it (after OutboxAckedThrough(cp.UpTo)), sealed with AES-256-GCM
+// under the store's key with the account name as additional data when a
+// key is configured. A restore refuses it while the stream ends before
+// streamSeq.
+func (s *Store) SealCheckpoint(cp Checkpoint, streamSeq uint64) ([]byte, error) {
+	if cp.body == nil {
+		return nil, fmt.Errorf("seal checkpoint: %w: empty checkpoint", ErrInvalid)
+	}
+	payload := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(cp.body)), streamSeq)
+	payload = append(payload, cp.body...)
+	out := bytes.Clone(checkpointMagic)
+	if s.aead == nil {
+		return append(out, payload...), nil
+	}
+	sealed, err := s.aead.seal(s.checkpointAD(), payload)
+	if err != nil {
+		return nil, fmt.Errorf("seal checkpoint: %w", err)
+	}
+	return append(out, sealed...), nil
 }
 
 // OutboxAckedThrough reports whether every outbox record with a seq at or
@@ -106,24 +136,48 @@ func (s *Store) OutboxAckedThrough(seq uint64) bool {
 // Sealed reports whether the store seals credentials (a key is configured).
 func (s *Store) Sealed() bool { return s.aead != nil }
 
-// ImportCheckpoint restores a checkpoint made by ExportCheckpoint (with the
-// same key) when it is ahead of the store: the store has no update state,
-// or the checkpoint's common pts, qts or date is higher. It then replaces
-// session, update state, channel states, peers and message index in one
-// synced batch; the outbox and command results are kept. It reports
-// whether it restored. A sealed checkpoint without the key, or with another,
-// fails with ErrWrongKey; a malformed one with ErrCorrupt.
-func (s *Store) ImportCheckpoint(data []byte) (bool, error) {
-	body, ok := bytes.CutPrefix(data, checkpointMagic)
+// ImportCheckpoint restores a checkpoint made by SealCheckpoint when it is
+// ahead of the store: the store has no update state, or the checkpoint's
+// common pts, qts or date is higher. It then replaces session, update
+// state, channel states, peers and message index in one synced batch; the
+// outbox and command results are kept. It reports whether it restored.
+//
+// streamLast is the last sequence of the events stream now. A checkpoint
+// is refused (ErrRefused, nothing changed) when the store has a key and
+// the checkpoint is not sealed, when it was sealed under another key or
+// for another account (also ErrWrongKey), when it claims a stream sequence
+// beyond streamLast (its events are not in the stream), and when its update
+// state is out of Telegram's ranges. A checkpoint of format 1 is not
+// restored (ErrOldCheckpoint). A sealed checkpoint without a key fails with
+// ErrWrongKey; a malformed one with ErrCorrupt.
+func (s *Store) ImportCheckpoint(data []byte, streamLast uint64) (bool, error) {
+	if bytes.HasPrefix(data, checkpointMagicV1) {
+		return false, fmt.Errorf("import checkpoint: %w: format 1, which is not bound to the account and the stream", ErrOldCheckpoint)
+	}
+	payload, ok := bytes.CutPrefix(data, checkpointMagic)
 	if !ok {
 		return false, fmt.Errorf("import checkpoint: %w: unknown format", ErrCorrupt)
 	}
-	if isSealed(body) {
+	switch {
+	case isSealed(payload):
 		var err error
-		if body, err = s.aead.open(checkpointAD, body); err != nil {
+		if payload, err = s.aead.open(s.checkpointAD(), payload); err != nil {
+			if errors.Is(err, ErrWrongKey) {
+				return false, fmt.Errorf("import checkpoint: %w: not sealed for account %q under this key: %w", ErrRefused, s.opts.Account, err)
+			}
 			return false, fmt.Errorf("import checkpoint: %w", err)
 		}
+	case s.aead != nil:
+		return false, fmt.Errorf("import checkpoint: %w: not sealed, and this store has a key: anyone who can write the checkpoint could have made it", ErrRefused)
 	}
+	streamSeq, n := binary.Uvarint(payload)
+	if n <= 0 {
+		return false, fmt.Errorf("import checkpoint: %w: stream sequence", ErrCorrupt)
+	}
+	if streamSeq > streamLast {
+		return false, fmt.Errorf("import checkpoint: %w: it follows the events stream up to sequence %d, but the stream ends at %d", ErrRefused, streamSeq, streamLast)
+	}
+	body := payload[n:]
 	type kv struct{ k, v []byte }
 	var kvs []kv
 	var upd []byte
@@ -136,8 +190,8 @@ func (s *Store) ImportCheckpoint(data []byte) (bool, error) {
 			}
 			e[i], body = body[w:w+int(n)], body[w+int(n):]
 		}
-		if len(e[0]) == 0 || bytes.IndexByte(checkpointPrefixes, e[0][0]) < 0 {
-			return false, fmt.Errorf("import checkpoint: %w: unexpected key", ErrCorrupt)
+		if !checkpointKey(e[0]) {
+			return false, fmt.Errorf("import checkpoint: %w: unexpected key %q", ErrCorrupt, e[0])
 		}
 		if bytes.Equal(e[0], keyUpdate) {
 			upd = e[1]
@@ -150,6 +204,9 @@ func (s *Store) ImportCheckpoint(data []byte) (bool, error) {
 	var theirs diskUpdateState
 	if err := json.Unmarshal(upd, &theirs); err != nil {
 		return false, fmt.Errorf("import checkpoint: %w: %w", ErrCorrupt, err)
+	}
+	if err := s.plausible(theirs); err != nil {
+		return false, fmt.Errorf("import checkpoint: %w: %w", ErrRefused, err)
 	}
 
 	done, err := s.use()
@@ -199,4 +256,41 @@ func (s *Store) ImportCheckpoint(data []byte) (bool, error) {
 	s.indexMax.Store(int64(indexMax))
 	s.indexGone = int(max(indexMin, 1) - 1)
 	return true, nil
+}
+
+// plausible checks an imported update state against Telegram's ranges:
+// pts, qts and seq are non-negative int32s, the date not in the future.
+func (s *Store) plausible(u diskUpdateState) error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"pts", int64(u.Pts)}, {"qts", int64(u.Qts)}, {"seq", int64(u.Seq)}, {"date", int64(u.Date)}, {"max message id", int64(u.MaxMessageID)}} {
+		if f.v < 0 || f.v > math.MaxInt32 {
+			return fmt.Errorf("update state %s %d is outside Telegram's range", f.name, f.v)
+		}
+	}
+	if d := time.Unix(int64(u.Date), 0); d.After(s.opts.Now().Add(checkpointMaxDateSkew)) {
+		return fmt.Errorf("update state date %s is in the future", d.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// checkpointKey reports whether k has the shape of a key of a family a
+// checkpoint carries (see keys.go): a restored key of another length would
+// be read out of range later.
+func checkpointKey(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	switch k[0] {
+	case prefixSession, prefixUpdate:
+		return len(k) == 1
+	case prefixChannel, prefixIndex:
+		return len(k) == 9
+	case prefixPeer:
+		return len(k) == 10 && k[1] >= codeUser && k[1] <= codeChannel
+	case prefixUsername:
+		return len(k) > 1
+	}
+	return false
 }

@@ -3,8 +3,10 @@ package state
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -12,7 +14,7 @@ import (
 func TestCheckpointRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	key := key32(t)
-	src := openT(t, t.TempDir(), Options{EncryptionKey: key})
+	src := openT(t, t.TempDir(), Options{Account: "a", EncryptionKey: key})
 	if _, err := src.ExportCheckpoint(); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("ExportCheckpoint of a store without update state: %v, want ErrNotFound", err)
 	}
@@ -35,10 +37,11 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, upTo := cp.Data, cp.UpTo
-	if again, err := src.ExportCheckpoint(); err != nil || again.Digest != cp.Digest || bytes.Equal(again.Data, data) {
-		t.Fatalf("unchanged store: digest equal %v, sealed data equal %v (want fresh nonce), %v",
-			again.Digest == cp.Digest, bytes.Equal(again.Data, data), err)
+	upTo := cp.UpTo
+	data := seal(t, src, cp, 3)
+	if again, err := src.ExportCheckpoint(); err != nil || again.Digest != cp.Digest || bytes.Equal(seal(t, src, again, 3), data) {
+		t.Fatalf("unchanged store: digest equal %v, sealed data differs (want fresh nonce), %v",
+			again.Digest == cp.Digest, err)
 	}
 	if upTo != c.Events[0].Seq {
 		t.Fatalf("upTo = %d, want the last committed seq %d", upTo, c.Events[0].Seq)
@@ -60,8 +63,8 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 
 	// A standby with an empty store and the same key takes it over.
-	dst := openT(t, t.TempDir(), Options{EncryptionKey: key})
-	ok, err := dst.ImportCheckpoint(data)
+	dst := openT(t, t.TempDir(), Options{Account: "a", EncryptionKey: key})
+	ok, err := dst.ImportCheckpoint(data, 3)
 	if err != nil || !ok {
 		t.Fatalf("ImportCheckpoint = %v, %v; want restored", ok, err)
 	}
@@ -85,24 +88,98 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 
 	// Not ahead of the store any more: nothing changes.
-	if ok, err := dst.ImportCheckpoint(data); err != nil || ok {
+	if ok, err := dst.ImportCheckpoint(data, 3); err != nil || ok {
 		t.Fatalf("second ImportCheckpoint = %v, %v; want not restored", ok, err)
 	}
 
 	// Wrong or missing key: a clear error, nothing restored.
-	for name, opts := range map[string]Options{"wrong key": {EncryptionKey: key32(t)}, "no key": {}} {
+	for name, opts := range map[string]Options{"wrong key": {Account: "a", EncryptionKey: key32(t)}, "other account": {Account: "b", EncryptionKey: key}, "no key": {Account: "a"}} {
 		other := openT(t, t.TempDir(), opts)
-		if _, err := other.ImportCheckpoint(data); !errors.Is(err, ErrWrongKey) {
+		if _, err := other.ImportCheckpoint(data, 3); !errors.Is(err, ErrWrongKey) {
 			t.Errorf("%s: ImportCheckpoint error = %v, want ErrWrongKey", name, err)
 		}
 		if _, ok, _ := other.UpdateState(); ok {
 			t.Errorf("%s: update state restored from an unreadable checkpoint", name)
 		}
 	}
-	if _, err := dst.ImportCheckpoint(data[:len(data)-3]); !errors.Is(err, ErrWrongKey) {
+	if _, err := dst.ImportCheckpoint(data[:len(data)-3], 3); !errors.Is(err, ErrWrongKey) {
 		t.Errorf("truncated sealed checkpoint: %v, want ErrWrongKey (authentication fails)", err)
 	}
-	if _, err := dst.ImportCheckpoint([]byte("garbage")); !errors.Is(err, ErrCorrupt) {
+	if _, err := dst.ImportCheckpoint([]byte("garbage"), 3); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("garbage: %v, want ErrCorrupt", err)
+	}
+}
+
+func seal(t *testing.T, s *Store, cp Checkpoint, streamSeq uint64) []byte {
+	t.Helper()
+	data, err := s.SealCheckpoint(cp, streamSeq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// A keyed store refuses what it cannot authenticate or what claims more
+// than the stream holds; a keyless one still bounds the claim and the ranges.
+func TestCheckpointRefused(t *testing.T) {
+	key := key32(t)
+	plain := openT(t, t.TempDir(), Options{Account: "a"})
+	if err := plain.Commit(&Commit{State: &UpdateState{Pts: 10, Date: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := plain.ExportCheckpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsealed := seal(t, plain, cp, 3)
+	keyed := openT(t, t.TempDir(), Options{Account: "a", EncryptionKey: key})
+	if _, err := keyed.ImportCheckpoint(unsealed, 3); !errors.Is(err, ErrRefused) {
+		t.Errorf("unsealed checkpoint into a keyed store: %v, want ErrRefused", err)
+	}
+	keyless := openT(t, t.TempDir(), Options{Account: "a"})
+	if _, err := keyless.ImportCheckpoint(unsealed, 2); !errors.Is(err, ErrRefused) {
+		t.Errorf("checkpoint ahead of the stream: %v, want ErrRefused", err)
+	}
+	if _, err := keyless.ImportCheckpoint(append([]byte("TGCK\x01"), unsealed[5:]...), 3); !errors.Is(err, ErrOldCheckpoint) {
+		t.Errorf("format 1 checkpoint: %v, want ErrOldCheckpoint", err)
+	}
+	if _, ok, _ := keyed.UpdateState(); ok {
+		t.Error("keyed store restored a refused checkpoint")
+	}
+	if _, ok, _ := keyless.UpdateState(); ok {
+		t.Error("keyless store restored a refused checkpoint")
+	}
+
+	future := openT(t, t.TempDir(), Options{Account: "a"})
+	if err := future.Commit(&Commit{State: &UpdateState{Pts: 10, Date: int(time.Now().Add(48 * time.Hour).Unix())}}); err != nil {
+		t.Fatal(err)
+	}
+	cp, err = future.ExportCheckpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyless.ImportCheckpoint(seal(t, future, cp, 0), 0); !errors.Is(err, ErrRefused) {
+		t.Errorf("checkpoint dated two days ahead: %v, want ErrRefused", err)
+	}
+}
+
+// A checkpoint entry whose key does not have its family's shape (a short
+// message-index or channel key) is corrupt: restored, it would make the
+// next Open or a read index out of range.
+func TestCheckpointMalformedKeys(t *testing.T) {
+	entry := func(b []byte, k, v string) []byte {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		return append(b, v...)
+	}
+	for _, key := range []string{"M\x01", "C\x00\x01", "P\x01\x02", "N", "S\x00", "U\x00"} {
+		data := append([]byte("TGCK\x02"), 0) // stream seq 0
+		data = entry(data, "U", `{"pts":5,"date":1}`)
+		data = entry(data, key, "x")
+		s := openT(t, t.TempDir(), Options{Account: "a"})
+		if ok, err := s.ImportCheckpoint(data, 0); ok || !errors.Is(err, ErrCorrupt) {
+			t.Errorf("key %q: restored %v, %v; want ErrCorrupt", key, ok, err)
+		}
 	}
 }

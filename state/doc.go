@@ -34,10 +34,16 @@
 //     older versions are upgraded by the migrations table, each in one batch.
 //   - ExportCheckpoint snapshots the account's position (session, update
 //     and channel state, peers, the newest CheckpointIndexSize index entries)
-//     consistently with the outbox seq counter, sealed as a whole with the
-//     store's key; ImportCheckpoint restores it in one batch when it is
-//     ahead of the store, keeping the outbox. Publishing a checkpoint before
-//     OutboxAckedThrough(upTo) would put the position ahead of JetStream.
+//     consistently with the outbox seq counter; SealCheckpoint binds it to
+//     the events stream's last sequence and seals it as a whole with the
+//     store's key, the account name as additional data. ImportCheckpoint
+//     restores it in one batch when it is ahead of the store, keeping the
+//     outbox. A store with a key refuses (ErrRefused) a checkpoint that is
+//     not sealed and authenticated under that key for this account; every
+//     store refuses one that claims a stream sequence beyond the stream's
+//     end or update state outside Telegram's ranges. Sealing a checkpoint
+//     before OutboxAckedThrough(upTo) would put the position ahead of
+//     JetStream.
 //
 // # Limits
 //
@@ -53,9 +59,17 @@
 //     taken over by another peer resolves to the new owner.
 //   - Command results expire by Options.Now: Result hides expired entries,
 //     DeleteExpiredResults reclaims their space.
-//   - If Pebble reports a fatal error (a failed WAL or MANIFEST write) it is
-//     logged at error level and the process panics: Pebble cannot continue
-//     safely, and carrying on could lose events.
+//   - A full disk (ENOSPC on a write) pauses the store: the write is
+//     retried every Options.DiskFullRetry until space is freed, so Commit
+//     and OutboxAck wait instead of failing, and DiskFull reports the pause
+//     (readiness and a metric follow it). At Open a full disk fails with
+//     ErrNotWritable instead.
+//   - If Pebble reports a fatal error (a failed fsync, a write failing for
+//     another reason, a broken invariant, or a paused write released by
+//     Close) it is logged as one error line and the process exits with
+//     status 1: Pebble cannot continue safely, and carrying on could lose
+//     events. Nothing acknowledged is lost: a commit that did not reach the
+//     disk was never acknowledged.
 //
 // # Keys
 //

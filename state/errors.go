@@ -20,6 +20,14 @@ var (
 	ErrInvalid = errors.New("state: invalid argument")
 	// ErrCorrupt means a stored value could not be decoded.
 	ErrCorrupt = errors.New("state: corrupt value")
+	// ErrRefused means a checkpoint was refused: not sealed and
+	// authenticated under this store's key for this account, written by an
+	// older format, or ahead of the stream it claims to follow.
+	ErrRefused = errors.New("state: checkpoint refused")
+	// ErrOldCheckpoint means a checkpoint was written in an older format,
+	// not bound to the account and the stream: it is not restored, and the
+	// next checkpoint written replaces it.
+	ErrOldCheckpoint = errors.New("state: checkpoint of an older format")
 	// ErrClosed means the Store was used after Close.
 	ErrClosed = errors.New("state: closed")
 )

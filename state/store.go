@@ -37,7 +37,9 @@ type Store struct {
 	log  *slog.Logger
 	lock io.Closer
 	aead *aeadSealer // nil without a key
-	sync *pebble.WriteOptions
+	// pause holds writes while the disk is full (see diskfull.go).
+	pause *diskPause
+	sync  *pebble.WriteOptions
 
 	// closeMu guards db against use after Close: every call holds it for reading.
 	closeMu sync.RWMutex
@@ -82,6 +84,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		sync:   pebble.Sync,
 		notify: make(chan struct{}, 1),
 	}
+	s.pause = newDiskPause(opts.DiskFullRetry, s.log.With(slog.String("dir", dir)))
 	if opts.NoSync {
 		s.sync = pebble.NoSync
 	}
@@ -103,8 +106,8 @@ func Open(dir string, opts Options) (*Store, error) {
 
 func (s *Store) open() error {
 	db, err := pebble.Open(s.dir, &pebble.Options{
-		FS:     privateFS{vfs.Default},
-		Logger: pebbleLogger{s.opts.Logger.With(slog.String("component", "pebble"))},
+		FS:     privateFS{pausingFS{FS: s.opts.FS, p: s.pause}},
+		Logger: pebbleLogger{l: s.opts.Logger.With(slog.String("component", "pebble"), slog.String("dir", s.dir)), exit: s.opts.exit},
 	})
 	if err != nil {
 		switch {
@@ -122,6 +125,7 @@ func (s *Store) open() error {
 	if err := s.recover(); err != nil {
 		return fmt.Errorf("open store %s: %w", s.dir, err)
 	}
+	s.pause.armed.Store(true) // from now on a full disk pauses writes
 	s.log.Debug("store opened", slog.String("dir", s.dir),
 		slog.Uint64("next_seq", s.nextSeq), slog.Int("outbox_depth", s.depth))
 	return nil
@@ -220,6 +224,7 @@ func (s *Store) recover() error {
 // Close flushes and closes the database and releases the directory lock.
 // Later calls on the Store return ErrClosed; a second Close returns nil.
 func (s *Store) Close() error {
+	s.pause.close() // a write paused by a full disk gives up (see DiskFull)
 	s.closeMu.Lock()
 	defer s.closeMu.Unlock()
 	if s.closed {
@@ -289,11 +294,17 @@ func isLockErr(err error) bool {
 }
 
 // pebbleLogger routes Pebble's logs into slog at debug level. Pebble calls
-// Fatalf only when it cannot continue safely (a failed WAL or MANIFEST
-// write, a broken invariant); the message is logged at error level and the
-// call panics, because returning would let Pebble carry on with state it
-// has declared unsound.
-type pebbleLogger struct{ l *slog.Logger }
+// Fatalf only when it cannot continue safely (a failed fsync, a write that
+// failed for another reason than a full disk, a broken invariant):
+// returning would let Pebble carry on with state it has declared unsound
+// (a failed commit would look successful), so the message is logged as one
+// error line and the process exits with status 1, as Pebble's own logger
+// does, without a panic and its goroutine dump. Nothing acknowledged is
+// lost: a commit that did not reach the disk was never acknowledged.
+type pebbleLogger struct {
+	l    *slog.Logger
+	exit func(code int) // os.Exit unless a test sets Options.exit
+}
 
 func (p pebbleLogger) Infof(format string, args ...any) {
 	if p.l.Enabled(context.Background(), slog.LevelDebug) {
@@ -303,8 +314,9 @@ func (p pebbleLogger) Infof(format string, args ...any) {
 
 func (p pebbleLogger) Fatalf(format string, args ...any) {
 	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
-	p.l.Error("pebble fatal error", slog.String("error", msg))
-	panic("state: pebble fatal error: " + msg)
+	p.l.Error("state store failed; exiting: fix the cause (free disk space, check the disk) and start again", slog.String("error", msg))
+	p.exit(1)
+	select {} // exit does not return; a test's stand-in must not let Pebble go on either
 }
 
 // privateFS makes every file Pebble creates mode 0600 (the default is 0666
@@ -331,3 +343,9 @@ func (fs privateFS) Lock(name string) (io.Closer, error) {
 	_ = os.Chmod(name, 0o600)
 	return c, nil
 }
+
+// DiskFull reports whether writes are paused by a full disk: Commit and
+// the other writes wait, retrying every Options.DiskFullRetry, and complete
+// once space is freed. Close releases them, and Pebble then fails on the
+// write it could not make (see pebbleLogger).
+func (s *Store) DiskFull() bool { return s.pause.full() }

@@ -169,7 +169,7 @@ func TestOpenUnknownVersion(t *testing.T) {
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{discardLogger()}})
+			db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{l: discardLogger(), exit: func(int) { t.Fatal("pebble fatal") }}})
 			if err != nil {
 				t.Fatal(err)
 			}

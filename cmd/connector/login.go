@@ -129,6 +129,9 @@ func loginCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return loginFailure(err, c.command("login"), c.command("logout"))
 	}
+	if self == nil {
+		return errors.New("login ended without a user: Telegram did not confirm it; run the command again")
+	}
 	fmt.Fprintf(stdout, "Logged in as user %d. The session is stored in %s.\nStart the connector with `connector run`.\n",
 		self.ID, filepath.Join(cfg.DataDir, "accounts", *c.account))
 	return nil

@@ -62,7 +62,11 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	return runCtx(ctx, args, stdin, stdout, stderr)
+}
 
+// runCtx runs the command until it ends or ctx is done (SIGINT, SIGTERM).
+func runCtx(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "run":
@@ -94,6 +98,17 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, errUsage) {
 			return 2
 		}
+		if ctx.Err() != nil {
+			// Ctrl-C or SIGTERM stopped a command that had not finished
+			// (a login waiting for its code or for Telegram): 128+SIGINT,
+			// as shells report it.
+			if errors.Is(err, context.Canceled) {
+				fmt.Fprintf(stderr, "tgnats: %s interrupted\n", args[0])
+			} else {
+				fmt.Fprintf(stderr, "tgnats: %s interrupted: %s\n", args[0], oneLine(err))
+			}
+			return exitInterrupted
+		}
 		fmt.Fprintf(stderr, "tgnats: %s\n", oneLine(err))
 		return 1
 	}
@@ -101,6 +116,9 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 var errUsage = errors.New("usage")
+
+// exitInterrupted is the exit status of a command stopped by Ctrl-C.
+const exitInterrupted = 130
 
 // oneLine folds a (possibly joined or multi-line) error into one line.
 func oneLine(err error) string {

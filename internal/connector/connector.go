@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,7 +146,7 @@ func Run(ctx context.Context, opts Options) error {
 		accounts = append(accounts, a)
 	}
 
-	ready := readiness(nc, accounts)
+	ready := readiness(nc.IsConnected, accounts, time.Now)
 	if err := registerAccountMetrics(reg, accounts); err != nil {
 		return err
 	}
@@ -219,11 +220,13 @@ wait:
 	}
 
 	log.Info("shutting down")
+	// One drain deadline for the whole stop: the last checkpoint of a
+	// leased account waits for the same outbox within it.
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Outbox.DrainTimeout)
 	stopIngest()
 	ingWG.Wait()
 	stopPub()
 	pubWG.Wait()
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Outbox.DrainTimeout)
 	for _, a := range accounts {
 		if err := a.pub.Drain(drainCtx); err != nil {
 			depth, _ := a.store.OutboxStats()
@@ -467,7 +470,7 @@ func serveHTTP(addr string, reg *prometheus.Registry, ready func() (bool, string
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		ok, detail := ready()
 		if !ok {
-			http.Error(w, "not ready: logging in, catching up or NATS disconnected\n"+detail, http.StatusServiceUnavailable)
+			http.Error(w, "not ready: logging in, catching up, NATS disconnected, disk full or publishing stalled\n"+detail, http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ready\n" + detail))
@@ -476,7 +479,7 @@ func serveHTTP(addr string, reg *prometheus.Registry, ready func() (bool, string
 	if err != nil {
 		return nil, fmt.Errorf("http.listen %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: recoverPanics(mux, log), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	log.Info("serving metrics and health", "addr", l.Addr().String())
 	if onHTTP != nil {
@@ -487,4 +490,24 @@ func serveHTTP(addr string, reg *prometheus.Registry, ready func() (bool, string
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// recoverPanics answers 500 when a handler panics and logs the panic with
+// its stack at error level, instead of net/http's bare log line and a
+// dropped connection. http.ErrAbortHandler keeps its meaning.
+func recoverPanics(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { //nolint:errorlint // the sentinel is compared as net/http does
+				panic(v)
+			}
+			log.Error("HTTP handler panicked; answered 500", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}()
+		next.ServeHTTP(w, r)
+	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/lease"
+	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -23,6 +24,7 @@ type replicas struct {
 	cfg      config.Lease
 	replicas int
 	node     string
+	drain    time.Duration // outbox.drain_timeout: how long a stop waits for the last checkpoint
 	js       jetstream.JetStream
 	metrics  *lease.Metrics
 	log      *slog.Logger
@@ -38,6 +40,7 @@ func newReplicas(cfg *config.Config, js jetstream.JetStream, reg prometheus.Regi
 		cfg:      cfg.Lease,
 		replicas: cfg.NATS.Stream.Replicas,
 		node:     cfg.Lease.NodeName(),
+		drain:    cfg.Outbox.DrainTimeout,
 		js:       js,
 		metrics:  lease.NewMetrics(reg),
 		log:      log,
@@ -85,7 +88,10 @@ func (r *replicas) run(ctx context.Context, a *account, serve func(context.Conte
 		if checkpoints == nil {
 			return serve(ctx)
 		}
-		cp := &checkpointer{kv: checkpoints, a: a, held: l.Held, every: r.cfg.CheckpointInterval, log: log}
+		cp := &checkpointer{
+			kv: checkpoints, a: a, held: l.Held, every: r.cfg.CheckpointInterval, finalWait: r.drain,
+			streamLast: streamLast(r.js, a.name), log: log,
+		}
 		if err := cp.restore(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -134,13 +140,18 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func(context.C
 
 // checkpointer writes the account's checkpoint while it holds the lease.
 type checkpointer struct {
-	kv      jetstream.KeyValue
-	a       *account
-	held    func() bool
-	every   time.Duration
-	log     *slog.Logger
-	rev     uint64   // of the checkpoint last read or written: the write fence
-	written [32]byte // digest of the last checkpoint written
+	kv    jetstream.KeyValue
+	a     *account
+	held  func() bool
+	every time.Duration
+	// finalWait bounds how long a stop waits for the outbox before it
+	// writes the last checkpoint (the drain deadline).
+	finalWait time.Duration
+	// streamLast returns the last sequence of the account's events stream.
+	streamLast func(context.Context) (uint64, error)
+	log        *slog.Logger
+	rev        uint64   // of the checkpoint last read or written: the write fence
+	written    [32]byte // digest of the last checkpoint written
 }
 
 // errFenced reports a checkpoint written by another node since ours.
@@ -161,7 +172,22 @@ func (c *checkpointer) restore(ctx context.Context) error {
 		return err
 	}
 	c.rev = e.Revision()
-	restored, err := c.a.store.ImportCheckpoint(e.Value())
+	var last uint64
+	if err := retry(ctx, c.log, "events stream lookup", func(ctx context.Context) (err error) {
+		last, err = c.streamLast(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	restored, err := c.a.store.ImportCheckpoint(e.Value(), last)
+	if errors.Is(err, state.ErrOldCheckpoint) {
+		// Written before an upgrade: not trusted, replaced by the next write.
+		c.log.Warn("ignoring the NATS checkpoint of an older format; starting from the local state", "revision", c.rev, "error", err)
+		return nil
+	}
+	if errors.Is(err, state.ErrRefused) {
+		return fmt.Errorf("restore checkpoint: %w; the account does not start from it: check who can write the %s bucket, then delete its key %s to start without a checkpoint", err, c.kv.Bucket(), c.a.name)
+	}
 	if err != nil {
 		return fmt.Errorf("restore checkpoint: %w", err)
 	}
@@ -197,12 +223,32 @@ func (c *checkpointer) run(ctx context.Context, stop context.CancelFunc) {
 	}
 }
 
-// final writes a last checkpoint on a clean stop, if the outbox catches up soon.
+// final writes a last checkpoint on a clean stop once the outbox is
+// acknowledged, waiting at most finalWait (the drain deadline). Without it
+// the standby starts from the previous checkpoint, which is never ahead of
+// JetStream, and fetches the rest from Telegram (JetStream drops the
+// events it already holds by their ids).
 func (c *checkpointer) final(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, c.finalWait)
 	defer cancel()
 	if err := c.write(ctx); err != nil {
 		c.log.Info("no final checkpoint; the standby starts from the previous one", "error", err)
+	}
+}
+
+// streamLast returns a function reading the last sequence of account's
+// events stream (0 while there is no stream).
+func streamLast(js jetstream.StreamManager, account string) func(context.Context) (uint64, error) {
+	name := publisher.StreamName(account)
+	return func(ctx context.Context) (uint64, error) {
+		st, err := js.Stream(ctx, name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("events stream %s: %w", name, err)
+		}
+		return st.CachedInfo().State.LastSeq, nil
 	}
 }
 
@@ -226,14 +272,24 @@ func (c *checkpointer) write(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	// Every event of cp is in the stream now: its last sequence bounds
+	// what the checkpoint may claim.
+	last, err := c.streamLast(ctx)
+	if err != nil {
+		return err
+	}
+	data, err := c.a.store.SealCheckpoint(cp, last)
+	if err != nil {
+		return err
+	}
 	if !c.held() {
 		return errors.New("lease not held")
 	}
 	var rev uint64
 	if c.rev == 0 {
-		rev, err = c.kv.Create(ctx, c.a.name, cp.Data)
+		rev, err = c.kv.Create(ctx, c.a.name, data)
 	} else {
-		rev, err = c.kv.Update(ctx, c.a.name, cp.Data, c.rev)
+		rev, err = c.kv.Update(ctx, c.a.name, data, c.rev)
 	}
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return fmt.Errorf("%w: %w", errFenced, err)
@@ -242,7 +298,7 @@ func (c *checkpointer) write(ctx context.Context) error {
 		return err
 	}
 	c.rev, c.written = rev, cp.Digest
-	c.log.Debug("checkpoint written", "revision", rev, "outbox_seq", cp.UpTo, "bytes", len(cp.Data))
+	c.log.Debug("checkpoint written", "revision", rev, "outbox_seq", cp.UpTo, "stream_seq", last, "bytes", len(data))
 	return nil
 }
 

@@ -27,7 +27,7 @@ func checkpointBucket(t *testing.T) jetstream.KeyValue {
 
 func openTestStore(t *testing.T, key []byte) *state.Store {
 	t.Helper()
-	s, err := state.Open(filepath.Join(t.TempDir(), "acc"), state.Options{EncryptionKey: key, NoSync: true})
+	s, err := state.Open(filepath.Join(t.TempDir(), "acc"), state.Options{Account: "acc", EncryptionKey: key, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestCheckpointer(t *testing.T) {
 	store := openTestStore(t, key)
 	var held atomic.Bool
 	held.Store(true)
-	cp := &checkpointer{kv: kv, a: &account{name: "acc", store: store}, held: held.Load, log: slog.New(slog.DiscardHandler)}
+	cp := &checkpointer{kv: kv, a: &account{name: "acc", store: store}, held: held.Load, streamLast: noStream, log: slog.New(slog.DiscardHandler)}
 	ctx := t.Context()
 
 	// Nothing committed yet: nothing to write.
@@ -112,7 +112,7 @@ func TestCheckpointer(t *testing.T) {
 		t.Fatal(err)
 	}
 	standby := openTestStore(t, key)
-	sb := &checkpointer{kv: kv, a: &account{name: "acc", store: standby}, held: held.Load, log: slog.New(slog.DiscardHandler)}
+	sb := &checkpointer{kv: kv, a: &account{name: "acc", store: standby}, held: held.Load, streamLast: noStream, log: slog.New(slog.DiscardHandler)}
 	if err := sb.restore(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -130,5 +130,12 @@ func mustExport(t *testing.T, s *state.Store) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cp.Data
+	data, err := s.SealCheckpoint(cp, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
+
+// noStream is the streamLast of a test without an events stream.
+func noStream(context.Context) (uint64, error) { return 0, nil }

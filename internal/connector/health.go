@@ -3,8 +3,8 @@ package connector
 import (
 	"fmt"
 	"strings"
+	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -25,14 +25,22 @@ func (a *account) state() string {
 	return stateStarting
 }
 
+// outboxStallAfter is how old the oldest event waiting in an outbox may
+// grow before readiness reports publishing as stalled: a publisher that
+// JetStream accepts keeps it within milliseconds.
+const outboxStallAfter = 15 * time.Second
+
 // readiness reports the process ready when NATS is connected, no account is
 // still starting and at least one serves: an account that failed (a user
 // account without a session, a refused bot token) does not hold the others
-// back, but it is listed, with its error, in the detail.
-func readiness(nc *nats.Conn, accounts []*account) func() (bool, string) {
+// back, but it is listed, with its error, in the detail. A store paused by
+// a full disk, or an outbox whose oldest event has waited longer than
+// outboxStallAfter (JetStream refusing writes), makes the process not
+// ready, with the account and the reason in the detail.
+func readiness(connected func() bool, accounts []*account, now func() time.Time) func() (bool, string) {
 	return func() (bool, string) {
 		var b strings.Builder
-		starting, serving := false, false
+		starting, serving, blocked := false, false, false
 		for _, a := range accounts {
 			st := a.state()
 			switch st {
@@ -46,11 +54,21 @@ func readiness(nc *nats.Conn, accounts []*account) func() (bool, string) {
 			} else {
 				fmt.Fprintf(&b, "account %s: %s\n", a.name, st)
 			}
+			if a.store.DiskFull() {
+				blocked = true
+				fmt.Fprintf(&b, "account %s: disk full: writes paused until space is freed in the data dir\n", a.name)
+			}
+			if depth, oldest := a.store.OutboxStats(); depth > 0 && now().Sub(oldest) > outboxStallAfter {
+				blocked = true
+				fmt.Fprintf(&b, "account %s: publishing stalled: %d events waiting, the oldest for %s (see the publisher's log)\n",
+					a.name, depth, now().Sub(oldest).Round(time.Second))
+			}
 		}
-		if !nc.IsConnected() {
+		ok := connected()
+		if !ok {
 			b.WriteString("nats: disconnected\n")
 		}
-		return nc.IsConnected() && serving && !starting, b.String()
+		return ok && serving && !starting && !blocked, b.String()
 	}
 }
 
@@ -75,6 +93,19 @@ func registerAccountMetrics(reg prometheus.Registerer, accounts []*account) erro
 			if err := reg.Register(g); err != nil {
 				return fmt.Errorf("register %s: %w", m.name, err)
 			}
+		}
+		g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "tgnats_state_disk_full",
+			Help:        "1 while the account's state store pauses writes because the disk is full.",
+			ConstLabels: prometheus.Labels{"account": a.name},
+		}, func() float64 {
+			if a.store.DiskFull() {
+				return 1
+			}
+			return 0
+		})
+		if err := reg.Register(g); err != nil {
+			return fmt.Errorf("register tgnats_state_disk_full: %w", err)
 		}
 	}
 	return nil

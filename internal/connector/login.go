@@ -128,6 +128,7 @@ func openStore(cfg *config.Config, name string, log *slog.Logger) (*state.Store,
 	}
 	store, err := state.Open(filepath.Join(cfg.DataDir, "accounts", name), state.Options{
 		Logger:        log.With("account", name),
+		Account:       name,
 		EncryptionKey: key,
 	})
 	if errors.Is(err, state.ErrLocked) {

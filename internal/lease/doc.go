@@ -10,6 +10,10 @@
 //     every Config.Renew (default TTL/3); released on a clean stop with a
 //     Delete checked against that revision, so a stale holder never deletes a
 //     lease someone else took.
+//   - Renewals go on until the lead function returns, also after Run's
+//     context is done: a graceful stop finishes its work (drain, last
+//     checkpoint) under the lease and then releases it at the revision of
+//     the last renewal, so a standby takes over within Retry.
 //   - Leader.Run calls the lead function only while the lease is held, with a
 //     context that is cancelled AT ONCE when the lease is lost: when a renewal
 //     is refused (someone else holds it, or it is gone), or when TTL minus

@@ -181,18 +181,23 @@ func (l *Leader) hold(ctx context.Context, rev uint64, sent time.Time, lead func
 	l.log.Info("lease acquired", "node", l.cfg.Node, "revision", rev)
 
 	leadCtx, cancel := context.WithCancelCause(ctx)
+	// Renewals go on after ctx is done, until lead returns: a graceful stop
+	// drains and writes its last checkpoint under the lease, then releases
+	// it, instead of letting it lapse meanwhile.
+	renewCtx, stopRenewing := context.WithCancel(context.WithoutCancel(ctx))
 	var last atomic.Uint64
 	last.Store(rev)
+	var lost atomic.Bool
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
-		l.renew(leadCtx, cancel, &last, sent)
+		l.renew(renewCtx, func() { lost.Store(true); cancel(ErrLost) }, &last, sent)
 	}()
 	err := lead(leadCtx, rev)
-	lost := errors.Is(context.Cause(leadCtx), ErrLost)
+	stopRenewing()
 	cancel(nil)
 	<-renewed
-	if lost {
+	if lost.Load() {
 		return ErrLost
 	}
 	l.held.Store(false)
@@ -224,16 +229,16 @@ func (l *Leader) release(ctx context.Context, rev uint64) error {
 	return l.cfg.KV.Delete(ctx, l.cfg.Key, jetstream.LastRevision(e.Revision()))
 }
 
-// renew keeps the lease until ctx is done, cancelling it with ErrLost when
-// a renewal is refused or the local deadline passes.
-func (l *Leader) renew(ctx context.Context, cancel context.CancelCauseFunc, last *atomic.Uint64, sent time.Time) {
+// renew keeps the lease until ctx is done, calling lose when a renewal is
+// refused or the local deadline passes.
+func (l *Leader) renew(ctx context.Context, loseLease func(), last *atomic.Uint64, sent time.Time) {
 	deadline := sent.Add(l.cfg.TTL - l.cfg.Margin)
 	next := sent.Add(l.cfg.Renew)
 	lose := func(reason string, attrs ...any) {
 		l.held.Store(false)
 		l.cfg.Metrics.lost(l.cfg.Key)
 		l.log.Error("lease lost; stopping the account at once: "+reason, attrs...)
-		cancel(ErrLost)
+		loseLease()
 	}
 	for {
 		wake := next
