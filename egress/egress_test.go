@@ -381,6 +381,26 @@ func TestBadCommands(t *testing.T) {
 	}
 }
 
+// TestPanicIsAnInternalError: a bug that panics below one command fails
+// that command with INTERNAL, through both entry points, and the process
+// goes on serving.
+func TestPanicIsAnInternalError(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api.failNext("messages.sendMessage", panicNow("boom"), panicNow("boom"))
+	h.start(h.config())
+	res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "panic-rpc")
+	if res.OK || !errors.Is(res.Error, schema.ErrInternal) {
+		t.Fatalf("rpc result = %+v, want INTERNAL", res.Error)
+	}
+	h.publish(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "panic-stream")
+	if res, _ := h.result("panic-stream"); res.OK || !errors.Is(res.Error, schema.ErrInternal) {
+		t.Fatalf("stream result = %+v, want INTERNAL", res.Error)
+	}
+	if res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"fine"}`, "after-panic"); !res.OK {
+		t.Fatalf("after a panic: %+v", res.Error)
+	}
+}
+
 func TestInvalidStreamCommandIsNotRedelivered(t *testing.T) {
 	h := newHarness(t, nil)
 	h.start(h.config())

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -92,7 +93,16 @@ func (e *Egress) newCommand(action string, body []byte, h nats.Header, stream bo
 }
 
 // attempt executes c once: parse, allow-list, idempotency, resolve, call.
-func (e *Egress) attempt(ctx context.Context, c *command) outcome {
+// A panic below it (a bug) fails this command with INTERNAL and is logged
+// with its stack; the process and the other commands go on.
+func (e *Egress) attempt(ctx context.Context, c *command) (o outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("command panicked: a bug in tgnats", "command_id", c.id, "action", c.action, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			o = outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeInternal,
+				Message: "internal error while executing the command; the connector log has the details"}), peer: o.peer}
+		}
+	}()
 	fail := func(ce *schema.CommandError, peer schema.PeerRef) outcome {
 		return outcome{result: e.result(c, peer, nil, ce), peer: peer}
 	}

@@ -51,10 +51,19 @@ func (f *fakeAPI) record(method string, req any) error {
 	f.calls = append(f.calls, fakeCall{method: method, req: req, at: time.Now()})
 	if q := f.fail[method]; len(q) > 0 {
 		f.fail[method] = q[1:]
+		if p, ok := q[0].(panicNow); ok {
+			panic(string(p))
+		}
 		return q[0]
 	}
 	return nil
 }
+
+// panicNow, queued with failNext, makes the call panic: a bug anywhere
+// below a command.
+type panicNow string
+
+func (p panicNow) Error() string { return string(p) }
 
 func (f *fakeAPI) callsOf(method string) []fakeCall {
 	f.mu.Lock()

@@ -64,6 +64,9 @@ const (
 	CodeUnknownAction      = "UNKNOWN_ACTION"
 	CodeTelegramError      = "TELEGRAM_ERROR"
 	CodeTimeout            = "TIMEOUT"
+	// CodeInternal is a bug in tgnats met while executing the command;
+	// the connector log has the details.
+	CodeInternal = "INTERNAL"
 )
 
 // CommandError is the error of a failed command, as it appears in results.
@@ -97,6 +100,7 @@ var (
 	ErrUnknownAction      = &CommandError{Code: CodeUnknownAction}
 	ErrTelegramError      = &CommandError{Code: CodeTelegramError}
 	ErrTimeout            = &CommandError{Code: CodeTimeout}
+	ErrInternal           = &CommandError{Code: CodeInternal}
 )
 
 // NewCommandError returns a CommandError with a formatted message.
