@@ -133,6 +133,10 @@ type Commands struct {
 	// Deadline bounds one command, waits for rate limits included; a
 	// stream command whose connector died is redelivered after twice it.
 	Deadline time.Duration `yaml:"deadline"`
+	// MaxPending bounds the stream commands the connector holds at once
+	// (fetched, waiting for their chat's turn): above it one busy chat
+	// could keep other chats' commands from being fetched.
+	MaxPending int `yaml:"max_pending"`
 }
 
 // Lease configures replicas and failover (DESIGN.md §7). It applies with
@@ -167,7 +171,7 @@ func Default() *Config {
 		Accounts: []Account{{Name: "main"}},
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
 		Outbox:   Outbox{Window: 256, DrainTimeout: 10 * time.Second},
-		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second},
+		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second, MaxPending: 20000},
 		Lease:    Lease{Enabled: true, TTL: 15 * time.Second, Bucket: "TGNATS_LEASES", CheckpointBucket: "TGNATS_CHECKPOINTS", CheckpointInterval: 5 * time.Second},
 	}
 }

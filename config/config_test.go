@@ -158,6 +158,8 @@ func TestEnv(t *testing.T) {
 			check: func(c *Config) bool { return reflect.DeepEqual(c.Commands.AllowPeers, []string{"user:1", "channel:2"}) }},
 		{name: "float", env: []string{"TGNATS_COMMANDS_RATE_GLOBAL=29.5"},
 			check: func(c *Config) bool { return c.Commands.RateGlobal == 29.5 }},
+		{name: "max pending", env: []string{"TGNATS_COMMANDS_MAX_PENDING=50"},
+			check: func(c *Config) bool { return c.Commands.MaxPending == 50 }},
 		{name: "bad float", env: []string{"TGNATS_COMMANDS_RATE_PER_CHAT=fast"}, wantErr: ErrInvalid,
 			wantMsg: `config: commands.rate_per_chat: not a number: "fast" (from TGNATS_COMMANDS_RATE_PER_CHAT)`},
 		{name: "bool", env: []string{"TGNATS_STATE_ALLOW_INSECURE_DIR=true"},

@@ -61,6 +61,7 @@ func (c *Config) Validate() error {
 	v.positive("commands.burst_global", int64(cm.BurstGlobal))
 	v.positive("commands.burst_per_chat", int64(cm.BurstPerChat))
 	v.positive("commands.deadline", int64(cm.Deadline))
+	v.positive("commands.max_pending", int64(cm.MaxPending))
 	c.validateLease(v)
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {

@@ -333,6 +333,7 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		RatePerChat:        cfg.Commands.RatePerChat,
 		BurstPerChat:       cfg.Commands.BurstPerChat,
 		DeadlinePerCommand: cfg.Commands.Deadline,
+		MaxPending:         cfg.Commands.MaxPending,
 		Logger:             log,
 		Registerer:         reg,
 	})
