@@ -205,10 +205,20 @@ func (c *Config) loadFile(path string) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	dec := yaml.NewDecoder(f)
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+	var root yaml.Node
+	if err := yaml.NewDecoder(f).Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	if errs := checkYAML(&root); len(errs) > 0 {
+		for i, err := range errs {
+			errs[i] = fmt.Errorf("config: %s: %w", path, err)
+		}
+		return errors.Join(errs...)
+	}
+	if root.Kind != 0 {
+		if err := root.Decode(c); err != nil {
+			return fmt.Errorf("config: %s: %w", path, err)
+		}
 	}
 	// Secrets from files named in the file.
 	for _, s := range c.secrets() {

@@ -28,8 +28,9 @@ func TestFixtures(t *testing.T) {
 		wantErr error // nil: Load fails without a sentinel (I/O, YAML)
 		load    bool  // the error comes from Load, not Validate
 	}{
-		{name: "unknown-key", load: true},
-		{name: "bad-duration", load: true},
+		{name: "unknown-key", load: true, wantErr: ErrUnknownKey},
+		{name: "typo-key", load: true, wantErr: ErrUnknownKey},
+		{name: "bad-duration", load: true, wantErr: ErrInvalid},
 		{name: "missing-secret-file", load: true, wantErr: os.ErrNotExist},
 		{name: "secret-conflict", load: true, wantErr: ErrInvalid},
 		{name: "invalid-values", wantErr: ErrInvalid},

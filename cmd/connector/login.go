@@ -38,14 +38,14 @@ type accountCmd struct {
 }
 
 func newAccountCmd(name string, stderr io.Writer) *accountCmd {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet(name, "--account NAME [flags]", stderr)
 	c := &accountCmd{fs: fs}
 	c.path = fs.String("config", "", "config file (YAML); TGNATS_* environment variables and flags override it")
 	c.account = fs.String("account", "", "name of the user account in the configuration (required)")
 	c.o = overrides{}
 	c.o.add(fs, "data-dir", "data_dir", "data directory (state, embedded NATS)")
 	c.o.add(fs, "log-level", "log.level", "debug, info, warn or error")
+	fs.Var(&setFlag{}, "set", "set any configuration `key=value` by its dotted path (repeatable)")
 	return c
 }
 
@@ -176,8 +176,7 @@ func logoutCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func rekeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rekey", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("rekey", "--new-key-file FILE [flags]", stderr)
 	path := fs.String("config", "", "config file; its state.encryption_key is the current key (none: sessions are not encrypted yet)")
 	newKeyFile := fs.String("new-key-file", "", "file holding the new key, base64 of 32 bytes (or set "+envNewKey+")")
 	o := overrides{}

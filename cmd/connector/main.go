@@ -141,12 +141,53 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return fmt.Errorf("%w: %w", errUsage, err)
 }
 
+// versionString is the version set at build time, else the module's,
+// with the VCS revision and the Go version the binary was built with.
 func versionString() string {
 	v := version
-	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "tgnats " + v
+	}
+	if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		v = bi.Main.Version
 	}
-	return "tgnats " + v
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	out := "tgnats " + v
+	if rev != "" {
+		out += " (" + rev[:min(12, len(rev))]
+		if modified {
+			out += ", modified"
+		}
+		if at != "" {
+			out += ", " + at
+		}
+		out += ")"
+	}
+	return out + " " + bi.GoVersion
+}
+
+// newFlagSet returns the flag set of a command, whose -h prints how to
+// call it and its flags.
+func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintf(w, "Usage: connector %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 // overrides maps flags to the config keys they set; they win over file and env.
@@ -157,10 +198,33 @@ func (o overrides) add(fs *flag.FlagSet, name, key, usage string) {
 	o[name] = key
 }
 
+// setFlag collects --set key=value, for any configuration key by its
+// dotted path (accounts.0.bot_token); repeatable.
+type setFlag []string
+
+func (s *setFlag) String() string { return strings.Join(*s, " ") }
+
+func (s *setFlag) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("want key=value with a dotted key (e.g. nats.url=nats://host:4222), got %q", v)
+	}
+	*s = append(*s, v)
+	return nil
+}
+
 // apply sets the config keys of the flags given on the command line.
 func (o overrides) apply(fs *flag.FlagSet, cfg *config.Config) error {
 	var errs []error
 	fs.Visit(func(f *flag.Flag) {
+		if sets, ok := f.Value.(*setFlag); ok {
+			for _, kv := range *sets {
+				k, v, _ := strings.Cut(kv, "=")
+				if err := cfg.Set(k, v); err != nil {
+					errs = append(errs, fmt.Errorf("--set %s: %w", k, err))
+				}
+			}
+			return
+		}
 		if key, ok := o[f.Name]; ok {
 			if err := cfg.Set(key, f.Value.String()); err != nil {
 				errs = append(errs, fmt.Errorf("--%s: %w", f.Name, err))
@@ -177,6 +241,7 @@ func commonFlags(fs *flag.FlagSet) overrides {
 	o.add(fs, "nats-listen", "nats.listen", "listen address of the embedded NATS server")
 	o.add(fs, "http-listen", "http.listen", "listen address of /metrics, /healthz and /readyz")
 	o.add(fs, "log-level", "log.level", "debug, info, warn or error")
+	fs.Var(&setFlag{}, "set", "set any configuration `key=value` by its dotted path, e.g. accounts.0.bot_token=… (repeatable)")
 	return o
 }
 
@@ -202,8 +267,7 @@ func plainErrors(_ []string, a slog.Attr) slog.Attr {
 }
 
 func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", "--config FILE [flags]", stderr)
 	path := fs.String("config", "", "config file (YAML); TGNATS_* environment variables and flags override it")
 	o := commonFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -219,6 +283,15 @@ func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func schemaCmd(args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(stdout, `Usage: connector schema [NAME | asyncapi]
+
+Without NAME: the names of the embedded JSON Schemas, one per line.
+NAME (e.g. message.created.v1): that JSON Schema. asyncapi: the AsyncAPI 3
+document of every subject.
+`)
+		return nil
+	}
 	all := schema.Schemas()
 	if len(args) == 0 {
 		names := make([]string, 0, len(all))

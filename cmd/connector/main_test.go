@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -94,7 +95,7 @@ func TestRunBadConfig(t *testing.T) {
 		want []string
 	}{
 		{name: "yaml syntax error", file: "bad-syntax.yaml", want: []string{"config", "bad-syntax.yaml", "line 6"}},
-		{name: "unknown key", file: "unknown-key.yaml", want: []string{"bot_tokn", "not found"}},
+		{name: "unknown key", file: "unknown-key.yaml", want: []string{"unknown-key.yaml", `unknown key "accounts.0.bot_tokn"`, `did you mean "accounts.0.bot_token"`}},
 		{name: "missing required field", file: "missing-field.yaml", want: []string{"invalid configuration", "accounts[0].bot_token", "required"}},
 		{name: "missing file", file: "no-such-file.yaml", want: []string{"no-such-file.yaml", "no such file"}},
 	}
@@ -102,7 +103,48 @@ func TestRunBadConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runCLI(t, 30*time.Second, "run", "--config", filepath.Join("testdata", tt.file), "--data-dir", freshDataDir(t))
 			wantOneError(t, r, tt.want...)
+			// Keys in the user's words, not Go's types.
+			for _, goism := range []string{"errors:", "config.Account", "not found in type"} {
+				if strings.Contains(r.stderr, goism) {
+					t.Errorf("error speaks Go (%q): %s", goism, r.stderr)
+				}
+			}
 		})
+	}
+}
+
+// TestSetFlag: --set reaches any configuration key by its dotted path, as
+// the example configuration says, and names a wrong key.
+func TestSetFlag(t *testing.T) {
+	r := runCLI(t, 30*time.Second, "run", "--config", filepath.Join("testdata", "missing-field.yaml"),
+		"--data-dir", freshDataDir(t), "--set", "accounts.0.bot_tokn=1:abc")
+	wantOneError(t, r, "--set accounts.0.bot_tokn", "unknown key")
+	r = runCLI(t, 30*time.Second, "run", "--set", "commands.deadline")
+	if r.code != 2 || !strings.Contains(r.stderr, "want key=value") {
+		t.Fatalf("--set without a value: code %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestHelp: every command's -h says how to call it and lists its flags by
+// name, each with a plain value name.
+func TestHelp(t *testing.T) {
+	flagLine := regexp.MustCompile(`^  -[a-z][a-z-]*( [a-z=]+)?$`)
+	for _, cmd := range []string{"run", "simulate", "login", "logout", "rekey", "healthcheck"} {
+		t.Run(cmd, func(t *testing.T) {
+			r := runCLI(t, 10*time.Second, cmd, "-h")
+			if r.code != 0 || !strings.HasPrefix(r.stderr, "Usage: connector "+cmd) {
+				t.Fatalf("code %d, want 0 and a usage line:\n%s", r.code, r.stderr)
+			}
+			for l := range strings.SplitSeq(r.stderr, "\n") {
+				if strings.HasPrefix(l, "  -") && !flagLine.MatchString(l) {
+					t.Errorf("flag line %q", l)
+				}
+			}
+		})
+	}
+	r := runCLI(t, 10*time.Second, "schema", "-h")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "Usage: connector schema") {
+		t.Fatalf("schema -h: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
 
@@ -192,8 +234,8 @@ accounts:
 
 func TestVersion(t *testing.T) {
 	r := runCLI(t, 10*time.Second, "version")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "tgnats ") || r.stderr != "" {
-		t.Fatalf("version: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "tgnats ") || !strings.Contains(r.stdout, runtime.Version()) || r.stderr != "" {
+		t.Fatalf("version: code %d, stdout %q, stderr %q; want the version and %s", r.code, r.stdout, r.stderr, runtime.Version())
 	}
 }
 
@@ -257,7 +299,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, want: `tgnats: unknown command "frobnicate"`},
 		{name: "unknown flag", args: []string{"run", "--frob"}, wantCode: 2, want: "flag provided but not defined: -frob"},
 		{name: "simulate unknown flag", args: []string{"simulate", "--frob"}, wantCode: 2, want: "flag provided but not defined: -frob"},
-		{name: "help flag", args: []string{"run", "-h"}, wantCode: 0, want: "-config"},
+		{name: "help flag", args: []string{"run", "-h"}, wantCode: 0, want: "  -config string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
