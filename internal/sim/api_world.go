@@ -329,10 +329,8 @@ func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, dat
 		m.Pinned = !unpin
 		ev := ch.Box.mark(chat, []int{id}, unpin, date, 0)
 		w.touchChannel(ch, date)
-		if w.live {
-			for _, acc := range w.accounts {
-				w.pushes = append(w.pushes, push{Account: acc.Name, Channel: ch.ID, Event: ev})
-			}
+		for _, acc := range w.accounts {
+			w.channelPush(ch, acc, ev)
 		}
 		return nil
 	}

@@ -48,6 +48,7 @@ type Sim struct {
 	j       *journal
 	f       faults
 	rf      replyFaults // replies.go
+	gen     generator   // traffic.go
 	closed  bool
 	pushers map[string]*pusher
 
@@ -59,19 +60,14 @@ type Sim struct {
 	authKeys map[[8]byte]string                    // auth key id → account name
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
-	flood    map[uint32]floodRule
-	users    *userAuth    // user logins (auth_user.go)
-	overlaps []keyOverlap // see authkeys.go
+	rules    map[uint32]callRule // faults.go
+	users    *userAuth           // user logins (auth_user.go)
+	overlaps []keyOverlap        // see authkeys.go
 
 	dispatch *tgtest.Dispatcher
 	running  atomic.Bool
 	ready    chan struct{}
 	metrics  *metrics
-}
-
-type floodRule struct {
-	seconds int
-	times   int
 }
 
 // New creates a simulator. With Config.Dir it loads (or creates) the RSA
@@ -90,11 +86,14 @@ func New(cfg Config) (*Sim, error) {
 		authKeys: map[[8]byte]string{},
 		sessions: map[string]map[[8]byte]tgtest.Session{},
 		maxLive:  map[string]int{},
-		flood:    map[uint32]floodRule{},
+		rules:    map[uint32]callRule{},
 		users:    newUserAuth(),
 		ready:    make(chan struct{}),
 		metrics:  newMetrics(),
 	}
+	s.f.combine = map[string]*combining{}
+	s.f.lastSeq = map[string]queued{}
+	s.f.quiet = map[int64]int{}
 	for _, a := range cfg.Accounts {
 		s.pushers[a.Name] = newPusher()
 	}
@@ -229,6 +228,9 @@ func (s *Sim) Run(ctx context.Context) error {
 // Close closes the journal; later changes fail with ErrClosed. Run calls it
 // on return; call it yourself only for a simulator that never ran.
 func (s *Sim) Close() error {
+	s.gen.mu.Lock()
+	s.stopTrafficLocked()
+	s.gen.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
@@ -399,7 +401,7 @@ func (s *Sim) State(account string) (tg.UpdatesState, error) {
 	if err != nil {
 		return tg.UpdatesState{}, err
 	}
-	return tg.UpdatesState{Pts: a.Box.Pts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
+	return tg.UpdatesState{Pts: a.Box.Pts, Qts: a.Qts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
 }
 
 // ChannelPts returns a channel's pts.
@@ -411,41 +413,6 @@ func (s *Sim) ChannelPts(channelID int64) (int, error) {
 		return 0, fmt.Errorf("%w: channel %d", ErrNotFound, channelID)
 	}
 	return ch.Box.Pts, nil
-}
-
-// AnyMethod, as FloodWait's method, matches every call whose own method
-// has no rule.
-const AnyMethod uint32 = 0
-
-// FloodWait makes the next times calls of the TL method with id method
-// (AnyMethod: of any method) answer 420 FLOOD_WAIT_<seconds>.
-func (s *Sim) FloodWait(method uint32, seconds, times int) {
-	s.net.Lock()
-	defer s.net.Unlock()
-	if times <= 0 {
-		delete(s.flood, method)
-		return
-	}
-	s.flood[method] = floodRule{seconds: seconds, times: times}
-}
-
-func (s *Sim) takeFlood(method uint32) (int, bool) {
-	s.net.Lock()
-	defer s.net.Unlock()
-	r, ok := s.flood[method]
-	if !ok {
-		method = AnyMethod
-		if r, ok = s.flood[method]; !ok {
-			return 0, false
-		}
-	}
-	r.times--
-	if r.times <= 0 {
-		delete(s.flood, method)
-	} else {
-		s.flood[method] = r
-	}
-	return r.seconds, true
 }
 
 // DropConnections closes every live client connection.

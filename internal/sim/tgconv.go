@@ -293,6 +293,16 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 			Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date,
 		}
 	}
+	if q := p.Qts; q != nil {
+		r := newRefs()
+		r.users[q.User] = true
+		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Date: q.Date}
+	}
+	if id := p.ChannelUpdate; id != 0 {
+		r := newRefs()
+		r.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: id})
+		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: id}}, Chats: w.tgChats(r), Date: w.channels[id].LastChange}
+	}
 	ev := &p.Event
 	if p.Short {
 		m := &ev.Msg

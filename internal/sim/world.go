@@ -35,6 +35,10 @@ const (
 	opRecord     = "record"
 	opForbid     = "forbid"
 	opUsername   = "username"
+	// Ops of the fault surface (faults.go).
+	opMember  = "member"  // Account leaves (Flag false) or joins (Flag true) channel Chat
+	opQts     = "qts"     // Count qts updates (updateBotStopped of user From) for Account
+	opHistory = "history" // a broadcast channel no account is in, with Count posts
 )
 
 // op is one change of the world, as journaled.
@@ -69,6 +73,7 @@ type op struct {
 	From        int64           `json:"from,omitempty"`
 	QueryID     int64           `json:"query_id,omitempty"`
 	Act         *Action         `json:"act,omitempty"`
+	Count       int             `json:"count,omitempty"`
 }
 
 // Outgoing is a message to produce with SendMessage.
@@ -259,12 +264,29 @@ type channel struct {
 	Date       int
 	LastChange int
 	Box        *box
+	// Kicked accounts left or were removed (channel.leave): no pushes,
+	// CHANNEL_PRIVATE on getChannelDifference, but their ledger goes on:
+	// after a rejoin, getChannelDifference from their old pts returns it.
+	Kicked map[string]bool
+	// Outside accounts never joined: neither pushes nor ledger until they join.
+	Outside map[string]bool
 }
+
+// member reports whether account is in ch now (gets its pushes).
+func (ch *channel) member(account string) bool {
+	return !ch.Kicked[account] && !ch.Outside[account]
+}
+
+// recorded reports whether ch's changes enter account's ledger.
+func (ch *channel) recorded(account string) bool { return !ch.Outside[account] }
 
 type account struct {
 	Account
 	Box    *box
 	Ledger []LedgerEntry
+	// Qts is the account's qts; QtsEvents its qts updates, in qts order.
+	Qts       int
+	QtsEvents []qtsEvent
 }
 
 type copyRef struct {
@@ -320,6 +342,11 @@ type push struct {
 	TooLong bool // updatesTooLong
 	// Callback is an updateBotCallbackQuery (no pts, not subject to faults).
 	Callback *callbackQuery
+	// Qts is a qts update (updateBotStopped).
+	Qts *qtsEvent
+	// ChannelUpdate is the channel of an updateChannel push (membership
+	// changed; not subject to faults).
+	ChannelUpdate int64
 	// Exclude is the auth key of the session that made the change: it has
 	// the update as its call's result and must not get it again.
 	Exclude    [8]byte
@@ -413,6 +440,8 @@ func (w *world) apply(o *op) (int64, error) {
 	case opScenario:
 		w.buildScenario(*o.Scenario, int(o.Now))
 		return 0, nil
+	case opMember, opQts, opHistory:
+		return w.applyFault(o)
 	case opAPISend, opAPIForward, opPin, opReact, opUpload, opPress, opAnswer, opRecord, opForbid, opUsername:
 		return w.applyAPI(o)
 	}
@@ -691,12 +720,19 @@ func (w *world) sendChannel(m *Outgoing, x *sendExtra, date int) (int, error) {
 	ev := ch.Box.add(msg, date, 0)
 	w.touchChannel(ch, date)
 	for _, a := range w.accounts {
-		w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text, msg.From)
-		if w.live {
-			w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+		if ch.recorded(a.Name) {
+			w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text, msg.From)
 		}
+		w.channelPush(ch, a, ev)
 	}
 	return msg.ID, nil
+}
+
+// channelPush queues ev of ch for a, when a is a member and the op is live.
+func (w *world) channelPush(ch *channel, a *account, ev event) {
+	if w.live && ch.member(a.Name) {
+		w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+	}
 }
 
 func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, ents *[]schema.Entity, date int) error {
@@ -715,10 +751,10 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		ev := ch.Box.edit(m, text, ents, date, 0)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
-			w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text, m.From)
-			if w.live {
-				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+			if ch.recorded(a.Name) {
+				w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text, m.From)
 			}
+			w.channelPush(ch, a, ev)
 		}
 		return nil
 	}
@@ -774,11 +810,11 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
 			for _, id := range live {
-				w.record(a, schema.ActionDeleted, chat, id, 0, date, "", 0)
+				if ch.recorded(a.Name) {
+					w.record(a, schema.ActionDeleted, chat, id, 0, date, "", 0)
+				}
 			}
-			if w.live {
-				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
-			}
+			w.channelPush(ch, a, ev)
 		}
 		return nil
 	}
