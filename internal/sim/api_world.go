@@ -182,7 +182,7 @@ func (w *world) applyAPI(o *op) (int64, error) {
 		if o.SetEntities {
 			ents = &o.Entities
 		}
-		err = w.edit(o.Chat, o.Account, o.IDs[0], o.Text, ents, date)
+		err = w.edit(o.Chat, o.Account, o.IDs[0], o.Text, ents, date, false)
 	case opDelete:
 		err = w.delete(o.Chat, o.Account, o.IDs, date)
 	case opPin:

@@ -158,6 +158,10 @@ func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request) (bin.Encod
 	for i := range part {
 		ev := &part[i]
 		s.w.eventRefs(rf, ch.ID, ev)
+		if ev.Kind == evEmpty {
+			msgs = append(msgs, &tg.MessageEmpty{ID: ev.Msg.ID})
+			continue
+		}
 		if ev.Kind == evNew {
 			msgs = append(msgs, s.w.tgMessage(a, &ev.Msg))
 			continue

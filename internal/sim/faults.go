@@ -65,6 +65,10 @@ const (
 	// TL name, "" or "*" for any) answer error Code with type Error; Code
 	// 420 without Error is FLOOD_WAIT_<Seconds>. Times 0 clears the rule.
 	FaultCallError = "call.error"
+	// FaultChannelEmpty pushes updateNewChannelMessage carrying a
+	// messageEmpty (no peer) in Channel: it moves the channel's pts and
+	// changes nothing a consumer sees.
+	FaultChannelEmpty = "channel.empty"
 	// FaultDropConnections closes every client connection.
 	FaultDropConnections = "drop_connections"
 )
@@ -72,7 +76,7 @@ const (
 // FaultKinds lists the kinds Inject accepts, sorted.
 func FaultKinds() []string {
 	k := []string{FaultWithhold, FaultTooLong, FaultDuplicate, FaultReorder, FaultQts, FaultCombine, FaultReplay,
-		FaultLeave, FaultJoin, FaultHistory, FaultChannelTooLong, FaultQuiet, FaultCallError, FaultDropConnections}
+		FaultLeave, FaultJoin, FaultHistory, FaultChannelTooLong, FaultChannelEmpty, FaultQuiet, FaultCallError, FaultDropConnections}
 	slices.Sort(k)
 	return k
 }
@@ -114,7 +118,7 @@ func (f *Fault) Validate() error {
 		return fmt.Errorf("%w: times %d: want 0 to %d", ErrInvalid, f.Times, maxFaultN)
 	}
 	switch f.Kind {
-	case FaultLeave, FaultJoin, FaultChannelTooLong, FaultQuiet:
+	case FaultLeave, FaultJoin, FaultChannelTooLong, FaultChannelEmpty, FaultQuiet:
 		if f.Channel <= 0 {
 			return fmt.Errorf("%w: channel %d: want a channel id", ErrInvalid, f.Channel)
 		}
@@ -193,6 +197,9 @@ func (s *Sim) Inject(ctx context.Context, f Fault) (int64, error) {
 		}
 	case FaultLeave, FaultJoin:
 		_, err := s.change(&op{Kind: opMember, Account: f.Account, Chat: schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}, Flag: f.Kind == FaultJoin})
+		return 0, err
+	case FaultChannelEmpty:
+		_, err := s.change(&op{Kind: opEmpty, Chat: schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}})
 		return 0, err
 	case FaultQts:
 		_, err := s.change(&op{Kind: opQts, Account: f.Account, From: f.User, Count: f.N})
@@ -428,6 +435,21 @@ func (w *world) applyFault(o *op) (int64, error) {
 			}
 		}
 		return int64(a.Qts), nil
+	case opEmpty:
+		ch, ok := w.channels[o.Chat.ID]
+		if !ok || o.Chat.Kind != schema.PeerChannel {
+			return 0, fmt.Errorf("%w: channel %s", ErrNotFound, o.Chat)
+		}
+		b := ch.Box
+		b.Pts++
+		b.Date = max(b.Date, date)
+		ev := event{Pts: b.Pts, PtsCount: 1, Date: date, Kind: evEmpty, Msg: message{ID: b.NextID + 1}, NoSeq: true}
+		b.Events = append(b.Events, ev)
+		w.touchChannel(ch, date)
+		for _, a := range w.accounts {
+			w.channelPush(ch, a, ev)
+		}
+		return 0, nil
 	case opHistory:
 		id, err := w.createChat(schema.PeerChannel, o.Title, date, true, nil)
 		if err != nil {

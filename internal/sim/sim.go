@@ -369,6 +369,19 @@ func (s *Sim) EditMessage(ctx context.Context, chat schema.PeerRef, account stri
 	return nil
 }
 
+// EditMessageSameSecond is EditMessage with Telegram's clock: the edit
+// date is the current second, so two edits within one second share it
+// (and their ledger entries share a version).
+func (s *Sim) EditMessageSameSecond(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := s.change(&op{Kind: opEdit, Chat: chat, Account: account, IDs: []int{msgID}, Text: text, Flag: true}); err != nil {
+		return fmt.Errorf("edit message: %w", err)
+	}
+	return nil
+}
+
 // DeleteMessages deletes messages (ids as account sees them; ignored for
 // channels) for everyone. Already deleted ids are skipped.
 func (s *Sim) DeleteMessages(ctx context.Context, chat schema.PeerRef, account string, ids ...int) error {

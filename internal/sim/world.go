@@ -39,6 +39,7 @@ const (
 	opMember  = "member"  // Account leaves (Flag false) or joins (Flag true) channel Chat
 	opQts     = "qts"     // Count qts updates (updateBotStopped of user From) for Account
 	opHistory = "history" // a broadcast channel no account is in, with Count posts
+	opEmpty   = "empty"   // a messageEmpty channel update in Chat
 )
 
 // op is one change of the world, as journaled.
@@ -184,6 +185,7 @@ const (
 	evEdit
 	evDelete
 	evPin
+	evEmpty // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
 )
 
 // event is one pts-carrying change of a box: a common box or a channel.
@@ -228,12 +230,16 @@ func (b *box) add(m *message, date, seqInc int) event {
 	return ev
 }
 
-func (b *box) edit(m *message, text string, ents *[]schema.Entity, date, seqInc int) event {
+func (b *box) edit(m *message, text string, ents *[]schema.Entity, date, seqInc int, sameSecond bool) event {
 	m.Text = text
 	if ents != nil {
 		m.Entities = slices.Clone(*ents)
 	}
-	m.EditDate = max(date, m.EditDate+1, m.Date)
+	if sameSecond {
+		m.EditDate = max(date, m.EditDate, m.Date) // Telegram's second granularity
+	} else {
+		m.EditDate = max(date, m.EditDate+1, m.Date)
+	}
 	b.Pts++
 	b.Seq += seqInc
 	b.Date = max(b.Date, date)
@@ -431,7 +437,7 @@ func (w *world) apply(o *op) (int64, error) {
 		if o.Act != nil {
 			return w.applyAPI(o)
 		}
-		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, nil, int(o.Now))
+		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, nil, int(o.Now), o.Flag)
 	case opDelete:
 		if o.Act != nil {
 			return w.applyAPI(o)
@@ -440,7 +446,7 @@ func (w *world) apply(o *op) (int64, error) {
 	case opScenario:
 		w.buildScenario(*o.Scenario, int(o.Now))
 		return 0, nil
-	case opMember, opQts, opHistory:
+	case opMember, opQts, opHistory, opEmpty:
 		return w.applyFault(o)
 	case opAPISend, opAPIForward, opPin, opReact, opUpload, opPress, opAnswer, opRecord, opForbid, opUsername:
 		return w.applyAPI(o)
@@ -735,7 +741,7 @@ func (w *world) channelPush(ch *channel, a *account, ev event) {
 	}
 }
 
-func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, ents *[]schema.Entity, date int) error {
+func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, ents *[]schema.Entity, date int, same bool) error {
 	if chat.Kind == schema.PeerChannel {
 		ch, ok := w.channels[chat.ID]
 		if !ok {
@@ -748,7 +754,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		if m.Service != "" {
 			return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
 		}
-		ev := ch.Box.edit(m, text, ents, date, 0)
+		ev := ch.Box.edit(m, text, ents, date, 0, same)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
 			if ch.recorded(a.Name) {
@@ -775,7 +781,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		if cm.Deleted {
 			continue
 		}
-		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc))
+		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc), same)
 		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, int64(cm.EditDate), cm.EditDate, text, cm.From)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})

@@ -22,6 +22,7 @@ type Simulator interface {
 	CreateBroadcast(title string) (schema.PeerRef, error)
 	SendMessage(ctx context.Context, m sim.Outgoing) (int, error)
 	EditMessage(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error
+	EditMessageSameSecond(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error
 	DeleteMessages(ctx context.Context, chat schema.PeerRef, account string, ids ...int) error
 	PressButton(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, data []byte) (int64, error)
 	Withhold(on bool)

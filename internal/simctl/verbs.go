@@ -127,10 +127,13 @@ func (s *Server) inject(ctx context.Context, body []byte) (any, error) {
 }
 
 // EditRequest edits a message (message.edit).
+// SameSecond dates the edit with Telegram's one-second granularity: two
+// edits within one second share their edit_date.
 type EditRequest struct {
-	Chat      Chat   `json:"chat"`
-	MessageID int    `json:"message_id"`
-	Text      string `json:"text"`
+	Chat       Chat   `json:"chat"`
+	MessageID  int    `json:"message_id"`
+	Text       string `json:"text"`
+	SameSecond bool   `json:"same_second,omitempty"`
 }
 
 func (r *EditRequest) validate() error {
@@ -148,7 +151,11 @@ func (s *Server) edit(ctx context.Context, body []byte) (any, error) {
 	if err := decodeValid(body, &r); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Sim.EditMessage(ctx, r.Chat, s.cfg.Account, r.MessageID, r.Text); err != nil {
+	edit := s.cfg.Sim.EditMessage
+	if r.SameSecond {
+		edit = s.cfg.Sim.EditMessageSameSecond
+	}
+	if err := edit(ctx, r.Chat, s.cfg.Account, r.MessageID, r.Text); err != nil {
 		return nil, err
 	}
 	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
