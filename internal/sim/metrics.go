@@ -45,9 +45,18 @@ var (
 	descCalls   = prometheus.NewDesc("tgsim_calls_total", "RPC calls served (answered with a result or an error) by TL method.", []string{"account", "method"}, nil)
 )
 
+// tlNames maps TL constructor ids to their names (without "#id").
+var tlNames = sync.OnceValue(func() map[uint32]string {
+	m := map[uint32]string{}
+	for name, id := range tg.NamesMap() {
+		m[id] = name
+	}
+	return m
+})
+
 // methodName returns the TL name of a method id, or its hex id.
 func methodName(id uint32) string {
-	if n, ok := tg.TypesMap()[id]; ok {
+	if n, ok := tlNames()[id]; ok {
 		return n
 	}
 	return fmt.Sprintf("%#08x", id)

@@ -58,6 +58,7 @@ type Sim struct {
 	endpoint Endpoint
 	conns    map[*trackedConn]struct{}
 	authKeys map[[8]byte]string                    // auth key id → account name
+	keys     map[[8]byte][256]byte                 // auth key id → key, for persistence (sessions.go)
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
 	rules    map[uint32]callRule // faults.go
@@ -84,6 +85,7 @@ func New(cfg Config) (*Sim, error) {
 		pushers:  map[string]*pusher{},
 		conns:    map[*trackedConn]struct{}{},
 		authKeys: map[[8]byte]string{},
+		keys:     map[[8]byte][256]byte{},
 		sessions: map[string]map[[8]byte]tgtest.Session{},
 		maxLive:  map[string]int{},
 		rules:    map[uint32]callRule{},
@@ -113,7 +115,17 @@ func New(cfg Config) (*Sim, error) {
 		return nil, err
 	}
 	s.key = k
-	j, ops, err := openJournal(cfg.Dir)
+	start := time.Now()
+	snap, err := loadSnapshot(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var offset int64
+	if snap != nil {
+		s.w.restore(snap.World)
+		offset = snap.JournalOffset
+	}
+	j, ops, err := openJournal(cfg.Dir, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +135,16 @@ func New(cfg Config) (*Sim, error) {
 			s.log.Warn("journal op not replayed", "index", i, "op", ops[i].Kind, "err", err)
 		}
 	}
-	s.log.Debug("world restored", "ops", len(ops))
+	if len(ops) > 0 {
+		if err := s.snapshotLocked(); err != nil {
+			s.log.Warn("snapshot not written", "err", err)
+		}
+	}
+	if err := s.loadSessions(); err != nil {
+		_ = j.close()
+		return nil, err
+	}
+	s.log.Info("world restored", "snapshot", snap != nil, "replayed_ops", len(ops), "took", time.Since(start))
 	return s, nil
 }
 
@@ -199,6 +220,7 @@ func (s *Sim) Run(ctx context.Context) error {
 		Logger:      zap.NewNop(),
 		ReadTimeout: 10 * time.Minute,
 	})
+	s.restoreSessions(srv)
 	s.net.Lock()
 	s.srv = srv
 	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey)}
@@ -233,6 +255,11 @@ func (s *Sim) Close() error {
 	s.gen.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed && s.j != nil && s.j.ops > 0 {
+		if err := s.snapshotLocked(); err != nil {
+			s.log.Warn("snapshot not written", "err", err)
+		}
+	}
 	s.closed = true
 	return s.j.close()
 }
@@ -303,6 +330,11 @@ func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 		// The world is now ahead of the journal: a restart loses this op.
 		s.log.Error("journal append failed", "op", o.Kind, "err", err)
 		return res, nil, err
+	}
+	if s.j != nil && s.j.ops >= s.cfg.SnapshotEvery {
+		if err := s.snapshotLocked(); err != nil {
+			s.log.Warn("snapshot not written", "err", err)
+		}
 	}
 	var own []push
 	for _, p := range s.w.pushes {
