@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -131,6 +132,13 @@ func TestCrashSafety(t *testing.T) {
 	cfgFile := w.processConfig(t, url, httpAddr, noLease)
 
 	p := startProcess(t, bin, cfgFile)
+	t.Cleanup(func() {
+		if t.Failed() { // p is the latest process
+			out := strings.Split(p.out.String(), "\n")
+			t.Logf("last lines of the connector's output:\n%s", strings.Join(out[max(0, len(out)-80):], "\n"))
+			t.Logf("simulator calls: %v", w.sim.Calls(w.acc.Name))
+		}
+	})
 	waitReady(t, httpAddr)
 	from := len(w.sim.Ledger(w.acc.Name))
 
