@@ -340,3 +340,45 @@ func TestScenarioTwoEditsOneSecond(t *testing.T) {
 		t.Fatalf("edited events of message %d: %d distinct ids, last text %q; want 2 and %q", msgID, len(ids), last, "second edit")
 	}
 }
+
+// Defect 7, second half: a channel whose difference meets FLOOD_WAIT backs
+// off alone; the other chats keep flowing meanwhile.
+func TestScenarioChannelFloodWaitAlone(t *testing.T) {
+	sc := newScenario(t, sim.Config{})
+	u := sc.sim.CreateUser("Fay", "Flood", "")
+	slow, err := sc.sim.CreateChat(schema.PeerChannel, "Flooded", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := sc.sim.CreateChat(schema.PeerChannel, "Flowing", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.send(t, sim.Outgoing{Chat: slow, From: u, Text: "slow 1"})
+	sc.send(t, sim.Outgoing{Chat: fast, From: u, Text: "fast 1"})
+	eventually(t, 30*time.Second, "the first messages", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+
+	// A gap in the slow channel whose difference answers FLOOD_WAIT_8.
+	sc.inject(t, sim.Fault{Kind: sim.FaultCallError, Method: "updates.getChannelDifference", Code: 420, Seconds: 8})
+	diffs := sc.calls("updates.getChannelDifference")
+	sc.sim.Withhold(true)
+	sc.send(t, sim.Outgoing{Chat: slow, From: u, Text: "slow 2 (withheld)"})
+	sc.sim.Withhold(false)
+	sc.send(t, sim.Outgoing{Chat: slow, From: u, Text: "slow 3"})
+	eventually(t, 30*time.Second, "the flooded getChannelDifference", func() bool {
+		return sc.calls("updates.getChannelDifference") > diffs
+	})
+	// The other channel and private chats flow while it waits.
+	before := streamCount(t, sc.url, sc.acc.Name)
+	sc.send(t, sim.Outgoing{Chat: fast, From: u, Text: "fast 2"})
+	sc.send(t, sim.Outgoing{Chat: schema.PeerRef{Kind: schema.PeerUser, ID: u}, From: u, Text: "private"})
+	deadline := time.Now().Add(4 * time.Second)
+	for streamCount(t, sc.url, sc.acc.Name) < before+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("other chats stalled while one channel waits out FLOOD_WAIT_8: %d of 2 events after 4s",
+				streamCount(t, sc.url, sc.acc.Name)-before)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the stream
+	}
+	sc.checkLedger(t)
+}
