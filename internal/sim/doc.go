@@ -30,7 +30,9 @@
 // a channel-difference timeout, and errors of any call (a refused
 // getDifference, FLOOD_WAIT on difference calls). Scenario.Faults mixes
 // them into generated traffic. Calls counts every served call by TL
-// method, for tests of a client's start-up cost. For commands:
+// method, for tests of a client's start-up cost. User accounts list their
+// dialogs with messages.getDialogs (each channel with its pts; bots are
+// refused with BOT_METHOD_INVALID, as on Telegram). For commands:
 // HoldReplies lets calls of a method take effect without ever answering
 // them (a client that dies before it learns the outcome), ShortSentReplies
 // answers private text sends with updateShortSentMessage as Telegram does,

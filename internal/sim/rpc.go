@@ -127,6 +127,7 @@ func (s *Sim) register(d *tgtest.Dispatcher) {
 	s.handle(d, tg.MessagesGetMessagesRequestTypeID, s.onGetMessages)
 	s.handle(d, tg.ChannelsGetChannelsRequestTypeID, s.onGetChannels)
 	s.handle(d, tg.MessagesGetChatsRequestTypeID, s.onGetChats)
+	s.handle(d, tg.MessagesGetDialogsRequestTypeID, s.onGetDialogs)
 	s.registerAPI(d)
 	s.registerUserAuth(d)
 }
