@@ -213,11 +213,22 @@ func (c *Container) StartTraffic(ctx context.Context, rate float64, seed int64) 
 // account, in order: injected and generated traffic and the bot's own
 // messages, edits and deletions (made by commands).
 func (c *Container) Ledger(ctx context.Context) ([]LedgerEntry, error) {
-	var r struct {
-		Entries []LedgerEntry `json:"entries"`
+	var all []LedgerEntry
+	from := 0
+	for { // the verb answers pages that stay under NATS's payload limit
+		var r struct {
+			Entries []LedgerEntry `json:"entries"`
+			Next    int           `json:"next"`
+		}
+		if err := c.Control(ctx, "ledger", map[string]int{"from": from, "limit": 10000}, &r); err != nil {
+			return all, err
+		}
+		all = append(all, r.Entries...)
+		if r.Next <= from {
+			return all, nil
+		}
+		from = r.Next
 	}
-	err := c.Control(ctx, "ledger", nil, &r)
-	return r.Entries, err
 }
 
 // Actions returns the Telegram API calls the simulator served for the bot.

@@ -55,6 +55,14 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	// The lock comes before anything else under the data dir: a second
+	// simulate on it must not rewrite the simulator's port or endpoint or
+	// start a NATS on its store.
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	acc := sim.DefaultAccount()
 	acc.Name = *account
@@ -101,16 +109,11 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		DC:       config.DC{ID: ep.DC, Address: ep.Addr, PublicKeyFile: keyFile},
 	}}
 
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if *rate <= 0 {
-			return
-		}
-		if err := s.Drive(ctx, sim.Scenario{Rate: *rate, Seed: *seed}); err != nil {
-			log.Error("simulated traffic stopped", "error", err)
-		}
-	}()
+	// One generator: the traffic control verb replaces (or, with rate 0,
+	// stops) this one.
+	if err := s.Traffic(sim.Scenario{Rate: *rate, Seed: *seed}); err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
 
 	if *simOnly {
 		if cfg.NATS.URL != "" {
@@ -127,6 +130,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return nil
 	}
 
+	var url string // set by OnNATS, read by OnHTTP (Run calls them in turn)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.Collector())
 	err = connector.Run(ctx, connector.Options{
@@ -134,16 +138,19 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Logger:     log,
 		Registry:   reg,
 		PublicKeys: map[string][]telegram.PublicKey{acc.Name: keys},
-		OnNATS: func(url string) {
+		OnNATS: func(u string) {
+			url = u
 			serveControl(ctx, &wg, url, cfg, s, acc.Name, log)
+		},
+		// The banner comes once everything listens: the accounts' stores
+		// are open and the HTTP endpoints serve (OnHTTP is the last step).
+		OnHTTP: func(addr string) {
 			fmt.Fprintf(stdout, "\ntgnats simulator is running: simulated Telegram → NATS at %s\n", url)
 			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s 'tg.%s.events.>'\n", url, acc.Name)
 			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, publisher.StreamName(acc.Name))
 			fmt.Fprintf(stdout, "Drive the simulator (see README, Simulator control):\n  nats req --server %s tgsim.%s.control.ledger '{}'\n", url, acc.Name)
-			fmt.Fprintf(stdout, "Data dir: %s (run again on it to continue the same world). Ctrl-C stops.\n\n", cfg.DataDir)
-		},
-		OnHTTP: func(addr string) {
 			fmt.Fprintf(stdout, "Metrics: http://%s/metrics   Health: http://%s/readyz\n", addr, addr)
+			fmt.Fprintf(stdout, "Data dir: %s (run again on it to continue the same world). Ctrl-C stops.\n\n", cfg.DataDir)
 		},
 	})
 	cancel()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -108,9 +109,11 @@ func (p *process) term(t *testing.T) {
 }
 
 // TestCrashSafety kills the connector with SIGKILL at random moments while
-// the simulator keeps producing, with long downtimes (recovered through
-// getDifference slices) and a NATS outage, then checks that the stream holds
-// every event of the ledger exactly once and in per-chat order.
+// the simulator keeps producing (with qts updates, channel kicks and
+// rejoins and the update faults of sim.Fault mixed in), with long downtimes
+// (recovered through getDifference slices) and a NATS outage, then checks
+// that the stream holds every event of the ledger exactly once and in
+// per-chat order.
 func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real connector process; skipped with -short")
@@ -129,12 +132,23 @@ func TestCrashSafety(t *testing.T) {
 	cfgFile := w.processConfig(t, url, httpAddr, noLease)
 
 	p := startProcess(t, bin, cfgFile)
+	t.Cleanup(func() {
+		if t.Failed() { // p is the latest process
+			out := strings.Split(p.out.String(), "\n")
+			t.Logf("last lines of the connector's output:\n%s", strings.Join(out[max(0, len(out)-80):], "\n"))
+			t.Logf("simulator calls: %v", w.sim.Calls(w.acc.Name))
+		}
+	})
 	waitReady(t, httpAddr)
 	from := len(w.sim.Ledger(w.acc.Name))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	driving := make(chan error, 1)
-	go func() { driving <- w.sim.Drive(ctx, sim.Scenario{Rate: 150, Seed: 5}) }()
+	// Traffic mixes in the cases of Telegram's update documentation (issue
+	// 9): reordered qts updates, channels left and rejoined, pushed
+	// updateChannelTooLong, updatesCombined (some lost: seq gaps), stale
+	// containers, FLOOD_WAIT and refused difference calls.
+	go func() { driving <- w.sim.Drive(ctx, sim.Scenario{Rate: 150, Seed: 5, Faults: 0.04}) }()
 	stopDriving := func() {
 		cancel()
 		if err := <-driving; err != nil {
@@ -166,7 +180,7 @@ func TestCrashSafety(t *testing.T) {
 	// Long downtime: far more than one difference slice.
 	waitReady(t, httpAddr)
 	p.kill(t)
-	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 6}, 400); err != nil {
+	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 6, Faults: 0.04}, 400); err != nil {
 		t.Fatal(err)
 	}
 	p = startProcess(t, bin, cfgFile)

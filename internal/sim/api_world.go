@@ -182,7 +182,7 @@ func (w *world) applyAPI(o *op) (int64, error) {
 		if o.SetEntities {
 			ents = &o.Entities
 		}
-		err = w.edit(o.Chat, o.Account, o.IDs[0], o.Text, ents, date)
+		err = w.edit(o.Chat, o.Account, o.IDs[0], o.Text, ents, date, false)
 	case opDelete:
 		err = w.delete(o.Chat, o.Account, o.IDs, date)
 	case opPin:
@@ -329,10 +329,8 @@ func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, dat
 		m.Pinned = !unpin
 		ev := ch.Box.mark(chat, []int{id}, unpin, date, 0)
 		w.touchChannel(ch, date)
-		if w.live {
-			for _, acc := range w.accounts {
-				w.pushes = append(w.pushes, push{Account: acc.Name, Channel: ch.ID, Event: ev})
-			}
+		for _, acc := range w.accounts {
+			w.channelPush(ch, acc, ev)
 		}
 		return nil
 	}

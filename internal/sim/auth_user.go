@@ -282,6 +282,7 @@ func (s *Sim) bindAuthKey(sess tgtest.Session, account string) *tg.AuthAuthoriza
 	s.mu.Unlock()
 	s.net.Lock()
 	s.authKeys[sess.AuthKey.ID] = account
+	s.rememberKeyLocked(sess)
 	for _, m := range s.sessions {
 		delete(m, sess.AuthKey.ID) // the key may have been another account's
 	}
@@ -574,8 +575,10 @@ func (s *Sim) onLogOut(srv *tgtest.Server, req *tgtest.Request) error {
 	name, ok := s.authKeys[key]
 	if ok {
 		delete(s.authKeys, key)
+		delete(s.keys, key)
 		delete(s.sessions[name], key)
 		s.liveLocked()
+		s.saveSessionsLocked()
 	}
 	s.net.Unlock()
 	if !ok {

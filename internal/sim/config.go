@@ -66,6 +66,10 @@ type Config struct {
 	// default 5 minutes. LoginTokenTTL is the life of a QR login token,
 	// default 30 seconds.
 	LoginCodeTTL, LoginTokenTTL time.Duration
+	// SnapshotEvery is the number of journaled ops after which the world
+	// is snapshotted (with Dir), default 5000: a restart replays at most
+	// that many.
+	SnapshotEvery int
 }
 
 // DefaultAccount is the account served when Config.Accounts is empty.
@@ -108,6 +112,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoginCodeTTL <= 0 {
 		c.LoginCodeTTL = 5 * time.Minute
+	}
+	if c.SnapshotEvery <= 0 {
+		c.SnapshotEvery = 5000
 	}
 	if c.LoginTokenTTL <= 0 {
 		c.LoginTokenTTL = 30 * time.Second

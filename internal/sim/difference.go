@@ -50,13 +50,14 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request) (bin.Encoder, err
 	rf := newRefs()
 	for _, id := range s.w.chanOrder {
 		ch := s.w.channels[id]
-		if ch.LastChange >= r.Date {
+		if ch.LastChange >= r.Date && ch.member(a.Name) {
 			other = append(other, &tg.UpdateChannelTooLong{ChannelID: id, Pts: ch.Box.Pts})
 			rf.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: id})
 		}
 	}
 	evs := eventsAfter(b, r.Pts)
-	if len(evs) == 0 && len(other) == 0 {
+	qts := a.qtsAfter(r.Qts)
+	if len(evs) == 0 && len(other) == 0 && len(qts) == 0 {
 		return &tg.UpdatesDifferenceEmpty{Date: b.Date, Seq: b.Seq}, nil
 	}
 	limit := s.cfg.SliceLimit
@@ -81,12 +82,17 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request) (bin.Encoder, err
 		last := part[len(part)-1]
 		return &tg.UpdatesDifferenceSlice{
 			NewMessages: msgs, OtherUpdates: other, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),
-			IntermediateState: tg.UpdatesState{Pts: last.Pts, Date: last.Date, Seq: last.Seq},
+			IntermediateState: tg.UpdatesState{Pts: last.Pts, Qts: r.Qts, Date: last.Date, Seq: last.Seq},
 		}, nil
+	}
+	// qts updates come with the last part, as other_updates.
+	for i := range qts {
+		rf.users[qts[i].User] = true
+		other = append(other, qts[i].update())
 	}
 	return &tg.UpdatesDifference{
 		NewMessages: msgs, OtherUpdates: other, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),
-		State: tg.UpdatesState{Pts: b.Pts, Date: b.Date, Seq: b.Seq},
+		State: tg.UpdatesState{Pts: b.Pts, Qts: a.Qts, Date: b.Date, Seq: b.Seq},
 	}, nil
 }
 
@@ -100,8 +106,15 @@ func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request) (bin.Encod
 	if err != nil {
 		return nil, err
 	}
+	if !ch.member(a.Name) {
+		return nil, errChannelPrivate
+	}
 	if r.Pts <= 0 {
 		return nil, errTimestampInvalid
+	}
+	timeout := 30
+	if q := s.f.quiet[ch.ID]; q > 0 {
+		timeout = q
 	}
 	b := ch.Box
 	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID}
@@ -125,14 +138,14 @@ func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request) (bin.Encod
 			msgs = append(msgs, s.w.tgMessage(a, m))
 		}
 		return &tg.UpdatesChannelDifferenceTooLong{
-			Final: true, Timeout: 30,
+			Final: true, Timeout: timeout,
 			Dialog:   &tg.Dialog{Peer: tgPeer(peer), TopMessage: top, ReadInboxMaxID: top, ReadOutboxMaxID: top, Pts: b.Pts},
 			Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),
 		}, nil
 	}
 	evs := eventsAfter(b, r.Pts)
 	if len(evs) == 0 {
-		return &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: b.Pts, Timeout: 30}, nil
+		return &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: b.Pts, Timeout: timeout}, nil
 	}
 	part := evs
 	if len(part) > limit {
@@ -145,6 +158,10 @@ func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request) (bin.Encod
 	for i := range part {
 		ev := &part[i]
 		s.w.eventRefs(rf, ch.ID, ev)
+		if ev.Kind == evEmpty {
+			msgs = append(msgs, &tg.MessageEmpty{ID: ev.Msg.ID})
+			continue
+		}
 		if ev.Kind == evNew {
 			msgs = append(msgs, s.w.tgMessage(a, &ev.Msg))
 			continue
@@ -152,7 +169,7 @@ func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request) (bin.Encod
 		other = append(other, s.w.tgEventUpdate(a, ch.ID, ev))
 	}
 	return &tg.UpdatesChannelDifference{
-		Final: len(part) == len(evs), Pts: part[len(part)-1].Pts, Timeout: 30,
+		Final: len(part) == len(evs), Pts: part[len(part)-1].Pts, Timeout: timeout,
 		NewMessages: msgs, OtherUpdates: other, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),
 	}, nil
 }

@@ -1,7 +1,7 @@
 // Package sim is a simulated Telegram that speaks real MTProto on loopback,
 // built on gotd's tgtest server. A gotd telegram.Client (or the connector)
 // logs in as a bot and sees Telegram's update bookkeeping: a common box per
-// account (pts, seq, date; qts stays 0) for private chats and basic groups,
+// account (pts, qts, seq, date) for private chats and basic groups,
 // and a pts per channel, with pushes in the forms Telegram uses
 // (updateShortMessage, updateShortChatMessage, updates containers) and the
 // difference RPCs that recover what a client missed.
@@ -21,8 +21,18 @@
 //     copy with the account's own id and pts; edits get strictly increasing
 //     edit dates, so each edit is a distinct version.
 //
-// Faults (Withhold, DuplicateNext, ReorderNext, PushTooLong, FloodWait,
-// DropConnections) exercise a client's gap handling. For commands:
+// Faults exercise a client's gap handling, all through one entry point,
+// Inject (faults.go; Withhold, DuplicateNext, ReorderNext, PushTooLong and
+// FloodWait are shortcuts): qts updates, updatesCombined, lost and replayed
+// containers (seq gaps, stale seq), a channel left (CHANNEL_PRIVATE) and
+// rejoined, a channel with a long history joined late, pushed
+// updateChannelTooLong, messageEmpty channel updates, quiet channels with
+// a channel-difference timeout, and errors of any call (a refused
+// getDifference, FLOOD_WAIT on difference calls). Scenario.Faults mixes
+// them into generated traffic. Calls counts every served call by TL
+// method, for tests of a client's start-up cost. User accounts list their
+// dialogs with messages.getDialogs (each channel with its pts; bots are
+// refused with BOT_METHOD_INVALID, as on Telegram). For commands:
 // HoldReplies lets calls of a method take effect without ever answering
 // them (a client that dies before it learns the outcome), ShortSentReplies
 // answers private text sends with updateShortSentMessage as Telegram does,
@@ -54,14 +64,18 @@
 // as a bot does.
 //
 // Limits: one DC (2; auth.importLoginToken is refused), no sign-up, files are
-// only sizes and types (no download), qts unused, channel and chat
+// only sizes and types (no download), the only qts update is
+// updateBotStopped, channel and chat
 // creation produce no service message (a channel starts at pts 1, empty).
 // Pins produce updatePinnedMessages / updatePinnedChannelMessages but no
 // pin service message; reactions are not pushed to other sessions;
 // messages.readHistory moves no pts (pts_count 0); reply markup and
 // scheduled sends are not stored (bots get SCHEDULE_BOT_NOT_ALLOWED).
-// Failed calls are not in Actions. Auth keys live in
-// memory: after a restart clients re-key and must log in again. Pushes
+// Failed calls are not in Actions. With Dir, auth keys persist
+// (auth_keys.json, restored into gotd's tgtest server by reflection on
+// its unexported session map): after a restart clients keep their key and
+// login. The journal is snapshotted (snapshot.go); a torn last journal
+// line is dropped, any other bad line fails New with ErrCorrupt. Pushes
 // go to the latest session of every connected auth key of the account; a
 // push that cannot be delivered is dropped, as on Telegram. updates.getDifference
 // reports every channel changed at or after the request's date as

@@ -14,54 +14,83 @@ import (
 // journal is the append-only log of ops under Config.Dir. Each op is one
 // JSON line written with a single write(2) before its effects become
 // visible, so a killed process (not a lost machine: there is no fsync)
-// loses nothing it reported. A torn last line is cut off on open.
+// loses nothing it reported.
+//
+// Reading it back: a last line without its newline is a write torn by a
+// crash and is cut off (the op was never reported); any complete line
+// that is not a valid op, anywhere, is corruption and fails New with
+// ErrCorrupt instead of silently dropping the rest of the world. A
+// snapshot (snapshot.go) covers the journal up to an offset; only the
+// lines after it are replayed.
 type journal struct {
-	f *os.File
+	f    *os.File
+	size int64 // bytes written so far: the offset the next op starts at
+	ops  int   // ops appended since the last snapshot
 }
 
 const journalFile = "world.jsonl"
 
-func openJournal(dir string) (*journal, []op, error) {
+// ErrCorrupt reports a journal or snapshot that cannot be read back.
+var ErrCorrupt = errors.New("sim: corrupt world data")
+
+// openJournal opens the journal and returns the ops after offset.
+func openJournal(dir string, offset int64) (*journal, []op, error) {
 	path := filepath.Join(dir, journalFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open journal: %w", err)
 	}
-	ops, good, err := readOps(f)
-	if err != nil {
+	fail := func(err error) (*journal, []op, error) {
 		_ = f.Close()
 		return nil, nil, err
 	}
+	st, err := f.Stat()
+	if err != nil {
+		return fail(fmt.Errorf("stat journal: %w", err))
+	}
+	if st.Size() < offset {
+		return fail(fmt.Errorf("%w: %s holds %d bytes, its snapshot covers %d", ErrCorrupt, path, st.Size(), offset))
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return fail(fmt.Errorf("seek journal: %w", err))
+	}
+	ops, good, err := readOps(f)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", path, err))
+	}
+	good += offset
 	if err := f.Truncate(good); err != nil {
-		_ = f.Close()
-		return nil, nil, fmt.Errorf("truncate journal: %w", err)
+		return fail(fmt.Errorf("truncate journal: %w", err))
 	}
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
-		_ = f.Close()
-		return nil, nil, fmt.Errorf("seek journal: %w", err)
+		return fail(fmt.Errorf("seek journal: %w", err))
 	}
-	return &journal{f: f}, ops, nil
+	return &journal{f: f, size: good}, ops, nil
 }
 
-// readOps reads complete op lines and returns the offset after the last one.
+// readOps reads op lines and returns the bytes read up to the end of the
+// last complete one. A torn last line (no newline) is left out; a
+// complete line that is not an op is an error wrapping ErrCorrupt.
 func readOps(r io.Reader) ([]op, int64, error) {
 	var (
 		ops  []op
 		good int64
 	)
-	br := bufio.NewReader(r)
-	for {
+	br := bufio.NewReaderSize(r, 1<<16)
+	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			// A line without its newline is a torn write: drop it.
-			return ops, good, nil
+			return ops, good, nil // a line without its newline is a torn write
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("read journal: %w", err)
 		}
 		var o op
 		if err := json.Unmarshal(bytes.TrimSpace(line), &o); err != nil {
-			return ops, good, nil
+			return nil, 0, fmt.Errorf("%w: journal line %d (byte %d): %w", ErrCorrupt, n, good, err)
+		}
+		if o.Kind == "" {
+			return nil, 0, fmt.Errorf("%w: journal line %d (byte %d): no op", ErrCorrupt, n, good)
 		}
 		ops = append(ops, o)
 		good += int64(len(line))
@@ -79,9 +108,12 @@ func (j *journal) append(o *op) error {
 	if err != nil {
 		return fmt.Errorf("encode op: %w", err)
 	}
-	if _, err := j.f.Write(append(b, '\n')); err != nil {
+	n, err := j.f.Write(append(b, '\n'))
+	j.size += int64(n)
+	if err != nil {
 		return fmt.Errorf("append journal: %w", err)
 	}
+	j.ops++
 	return nil
 }
 

@@ -2,10 +2,13 @@ package sim
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
 
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgtest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -14,10 +17,14 @@ type metrics struct {
 	pushesSent    map[string]uint64
 	pushesDropped map[string]uint64
 	faults        map[string]uint64
+	calls         map[callKey]uint64
 }
 
+// callKey counts served calls by account ("" before login) and TL method.
+type callKey struct{ account, method string }
+
 func newMetrics() *metrics {
-	return &metrics{pushesSent: map[string]uint64{}, pushesDropped: map[string]uint64{}, faults: map[string]uint64{}}
+	return &metrics{pushesSent: map[string]uint64{}, pushesDropped: map[string]uint64{}, faults: map[string]uint64{}, calls: map[callKey]uint64{}}
 }
 
 func (m *metrics) add(counter *map[string]uint64, key string) {
@@ -35,7 +42,50 @@ var (
 	descSent    = prometheus.NewDesc("tgsim_pushes_sent_total", "Updates pushed to a session.", []string{"account"}, nil)
 	descDropped = prometheus.NewDesc("tgsim_pushes_dropped_total", "Updates that found no live session or failed to send.", []string{"account"}, nil)
 	descFaults  = prometheus.NewDesc("tgsim_faults_total", "Injected faults by kind.", []string{"fault"}, nil)
+	descCalls   = prometheus.NewDesc("tgsim_calls_total", "RPC calls served (answered with a result or an error) by TL method.", []string{"account", "method"}, nil)
 )
+
+// tlNames maps TL constructor ids to their names (without "#id").
+var tlNames = sync.OnceValue(func() map[uint32]string {
+	m := map[uint32]string{}
+	for name, id := range tg.NamesMap() {
+		m[id] = name
+	}
+	return m
+})
+
+// methodName returns the TL name of a method id, or its hex id.
+func methodName(id uint32) string {
+	if n, ok := tlNames()[id]; ok {
+		return n
+	}
+	return fmt.Sprintf("%#08x", id)
+}
+
+// countCall counts a call of method by sess's account.
+func (s *Sim) countCall(sess tgtest.Session, method uint32) {
+	s.net.Lock()
+	acc := s.authKeys[sess.AuthKey.ID]
+	s.net.Unlock()
+	s.metrics.mu.Lock()
+	s.metrics.calls[callKey{acc, methodName(method)}]++
+	s.metrics.mu.Unlock()
+}
+
+// Calls returns how many calls of each TL method (e.g.
+// "updates.getChannelDifference") account made since the simulator
+// started, counting those answered with an error (FLOOD_WAIT included).
+func (s *Sim) Calls(account string) map[string]int {
+	s.metrics.mu.Lock()
+	defer s.metrics.mu.Unlock()
+	out := map[string]int{}
+	for k, n := range s.metrics.calls {
+		if k.account == account {
+			out[k.method] = int(n)
+		}
+	}
+	return out
+}
 
 type collector struct{ s *Sim }
 
@@ -44,7 +94,7 @@ type collector struct{ s *Sim }
 func (s *Sim) Collector() prometheus.Collector { return collector{s: s} }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLedger, descLive, descMaxLive, descSent, descDropped, descFaults} {
+	for _, d := range []*prometheus.Desc{descLedger, descLive, descMaxLive, descSent, descDropped, descFaults, descCalls} {
 		ch <- d
 	}
 }
@@ -83,5 +133,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, f := range slices.Sorted(maps.Keys(s.metrics.faults)) {
 		ch <- prometheus.MustNewConstMetric(descFaults, prometheus.CounterValue, float64(s.metrics.faults[f]), f)
+	}
+	for k, n := range s.metrics.calls {
+		ch <- prometheus.MustNewConstMetric(descCalls, prometheus.CounterValue, float64(n), k.account, k.method)
 	}
 }

@@ -15,6 +15,9 @@ type faults struct {
 	dupLeft     int
 	reorderLeft int
 	reorderBuf  []queued
+	combine     map[string]*combining // account → pending updatesCombined
+	lastSeq     map[string]queued     // account → last container with a seq
+	quiet       map[int64]int         // channel → difference timeout; pushes withheld
 }
 
 type queued struct {
@@ -91,8 +94,16 @@ func (s *Sim) runPusher(ctx context.Context, account string, p *pusher) {
 
 // enqueueLocked applies the push faults and queues p. s.mu must be held.
 func (s *Sim) enqueueLocked(p push) {
+	if p.Channel != 0 && s.f.quiet[p.Channel] > 0 {
+		s.metrics.fault("quiet_channel")
+		return
+	}
+	if s.combineLocked(p) {
+		return
+	}
 	u := queued{account: p.Account, updates: s.w.buildPush(p), exclude: p.Exclude, hasEx: p.HasExclude}
-	if !p.TooLong && p.Callback == nil {
+	s.noteSeqLocked(u)
+	if !p.TooLong && p.Callback == nil && p.ChannelUpdate == 0 {
 		if s.f.withhold {
 			s.metrics.fault("withheld")
 			return

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -22,6 +21,7 @@ var (
 	errUnregistered       = tgerr.New(401, "AUTH_KEY_UNREGISTERED")
 	errTokenInvalid       = tgerr.New(400, "ACCESS_TOKEN_INVALID")
 	errChannelInvalid     = tgerr.New(400, "CHANNEL_INVALID")
+	errChannelPrivate     = tgerr.New(400, "CHANNEL_PRIVATE")
 	errPeerInvalid        = tgerr.New(400, "PEER_ID_INVALID")
 	errChatInvalid        = tgerr.New(400, "CHAT_ID_INVALID")
 	errTimestampInvalid   = tgerr.New(400, "PERSISTENT_TIMESTAMP_INVALID")
@@ -50,10 +50,15 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 	if id == msgsAckTypeID {
 		return nil
 	}
-	if secs, ok := s.takeFlood(id); ok {
-		s.metrics.fault("flood_wait")
-		s.noteFlood(id, secs, req)
-		return tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(secs))
+	s.countCall(req.Session, id)
+	if e, ok := s.takeRule(id); ok {
+		if e.Code == 420 {
+			s.metrics.fault("flood_wait")
+			s.noteFlood(id, e.Argument, req)
+		} else {
+			s.metrics.fault("call_error")
+		}
+		return e
 	}
 	if !authorized && !slices.Contains(publicMethods, id) && !slices.Contains(userAuthMethods, id) {
 		return errUnregistered
@@ -122,6 +127,7 @@ func (s *Sim) register(d *tgtest.Dispatcher) {
 	s.handle(d, tg.MessagesGetMessagesRequestTypeID, s.onGetMessages)
 	s.handle(d, tg.ChannelsGetChannelsRequestTypeID, s.onGetChannels)
 	s.handle(d, tg.MessagesGetChatsRequestTypeID, s.onGetChats)
+	s.handle(d, tg.MessagesGetDialogsRequestTypeID, s.onGetDialogs)
 	s.registerAPI(d)
 	s.registerUserAuth(d)
 }
@@ -182,7 +188,7 @@ func (s *Sim) onGetState(a *account, req *tgtest.Request) (bin.Encoder, error) {
 	if err := r.Decode(req.Buf); err != nil {
 		return nil, err
 	}
-	return &tg.UpdatesState{Pts: a.Box.Pts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
+	return &tg.UpdatesState{Pts: a.Box.Pts, Qts: a.Qts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
 }
 
 func (s *Sim) inputChannel(in tg.InputChannelClass) (*channel, error) {

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -22,6 +24,13 @@ type Scenario struct {
 	Groups      int     `json:"groups,omitempty"`
 	Supergroups int     `json:"supergroups,omitempty"`
 	Channels    int     `json:"channels,omitempty"`
+	// Faults is the share of actions (0 to 1) that are fault steps instead
+	// of messages: reordered qts updates, a channel left and rejoined some
+	// actions later, updateChannelTooLong pushes, updatesCombined (some
+	// lost: a seq gap), a stale container replayed, FLOOD_WAIT and refused
+	// (500) difference calls. Every left channel is rejoined before Produce
+	// or Drive returns, so the ledger stays reachable.
+	Faults float64 `json:"faults,omitempty"`
 }
 
 func (sc *Scenario) setDefaults() {
@@ -99,12 +108,13 @@ func (s *Sim) Produce(ctx context.Context, sc Scenario, n int) error {
 	if err := s.ensureScenario(sc); err != nil {
 		return fmt.Errorf("build scenario: %w", err)
 	}
-	rng := rand.New(rand.NewPCG(uint64(sc.Seed), uint64(sc.Seed)^0x9e3779b97f4a7c15))
+	d := s.newDriver(sc)
+	defer d.rejoin()
 	for range n {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := s.act(ctx, rng); err != nil {
+		if err := d.act(ctx); err != nil {
 			return err
 		}
 	}
@@ -118,7 +128,8 @@ func (s *Sim) Drive(ctx context.Context, sc Scenario) error {
 	if err := s.ensureScenario(sc); err != nil {
 		return fmt.Errorf("build scenario: %w", err)
 	}
-	rng := rand.New(rand.NewPCG(uint64(sc.Seed), uint64(sc.Seed)^0x9e3779b97f4a7c15))
+	d := s.newDriver(sc)
+	defer d.rejoin()
 	t := time.NewTicker(time.Duration(float64(time.Second) / sc.Rate))
 	defer t.Stop()
 	for {
@@ -127,7 +138,7 @@ func (s *Sim) Drive(ctx context.Context, sc Scenario) error {
 			return nil
 		case <-t.C:
 		}
-		if err := s.act(ctx, rng); err != nil {
+		if err := d.act(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -215,6 +226,84 @@ func randomText(rng *rand.Rand) (string, []schema.Entity) {
 		text += " " + url
 	}
 	return text, ents
+}
+
+// driver performs the actions of one Produce or Drive.
+type driver struct {
+	s      *Sim
+	sc     Scenario
+	rng    *rand.Rand
+	kicked map[int64]int // channel left by a fault step → actions until the rejoin
+}
+
+func (s *Sim) newDriver(sc Scenario) *driver {
+	return &driver{s: s, sc: sc, rng: rand.New(rand.NewPCG(uint64(sc.Seed), uint64(sc.Seed)^0x9e3779b97f4a7c15)), kicked: map[int64]int{}}
+}
+
+func (d *driver) act(ctx context.Context) error {
+	for ch, left := range d.kicked {
+		if left > 1 {
+			d.kicked[ch] = left - 1
+			continue
+		}
+		delete(d.kicked, ch)
+		if _, err := d.s.Inject(ctx, Fault{Kind: FaultJoin, Channel: ch}); err != nil {
+			return err
+		}
+	}
+	if d.sc.Faults > 0 && d.rng.Float64() < d.sc.Faults {
+		return d.fault(ctx)
+	}
+	return d.s.act(ctx, d.rng)
+}
+
+// rejoin rejoins every channel the driver left.
+func (d *driver) rejoin() {
+	for ch := range d.kicked {
+		if _, err := d.s.Inject(context.Background(), Fault{Kind: FaultJoin, Channel: ch}); err != nil {
+			d.s.log.Error("scenario: rejoin channel", "channel", ch, "err", err)
+		}
+	}
+	clear(d.kicked)
+}
+
+// fault performs one random fault step for the first account.
+func (d *driver) fault(ctx context.Context) error {
+	s, rng := d.s, d.rng
+	s.mu.Lock()
+	sw := s.w.scen
+	chans := append(slices.Clone(sw.Supergroups), sw.Channels...)
+	s.mu.Unlock()
+	ch := chans[rng.IntN(len(chans))]
+	var f Fault
+	switch rng.IntN(8) {
+	case 0: // qts updates pushed out of order
+		s.ReorderNext(2)
+		f = Fault{Kind: FaultQts, N: 2}
+	case 1:
+		if _, ok := d.kicked[ch]; ok {
+			return nil
+		}
+		d.kicked[ch] = 5 + rng.IntN(30)
+		f = Fault{Kind: FaultLeave, Channel: ch}
+	case 2:
+		f = Fault{Kind: FaultChannelTooLong, Channel: ch}
+	case 3:
+		f = Fault{Kind: FaultCombine, N: 2 + rng.IntN(3)}
+	case 4:
+		f = Fault{Kind: FaultCombine, N: 2 + rng.IntN(3), Drop: true}
+	case 5:
+		f = Fault{Kind: FaultReplay}
+	case 6:
+		f = Fault{Kind: FaultCallError, Code: 420, Seconds: 1, Method: []string{"updates.getDifference", "updates.getChannelDifference"}[rng.IntN(2)]}
+	default:
+		f = Fault{Kind: FaultCallError, Code: 500, Error: "HISTORY_GET_FAILED", Method: "updates.getDifference"}
+	}
+	_, err := s.Inject(ctx, f)
+	if errors.Is(err, ErrNotFound) {
+		return nil // nothing to replay yet
+	}
+	return err
 }
 
 func (s *Sim) act(ctx context.Context, rng *rand.Rand) error {

@@ -48,6 +48,7 @@ type Sim struct {
 	j       *journal
 	f       faults
 	rf      replyFaults // replies.go
+	gen     generator   // traffic.go
 	closed  bool
 	pushers map[string]*pusher
 
@@ -57,21 +58,17 @@ type Sim struct {
 	endpoint Endpoint
 	conns    map[*trackedConn]struct{}
 	authKeys map[[8]byte]string                    // auth key id → account name
+	keys     map[[8]byte][256]byte                 // auth key id → key, for persistence (sessions.go)
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
-	flood    map[uint32]floodRule
-	users    *userAuth    // user logins (auth_user.go)
-	overlaps []keyOverlap // see authkeys.go
+	rules    map[uint32]callRule // faults.go
+	users    *userAuth           // user logins (auth_user.go)
+	overlaps []keyOverlap        // see authkeys.go
 
 	dispatch *tgtest.Dispatcher
 	running  atomic.Bool
 	ready    chan struct{}
 	metrics  *metrics
-}
-
-type floodRule struct {
-	seconds int
-	times   int
 }
 
 // New creates a simulator. With Config.Dir it loads (or creates) the RSA
@@ -88,13 +85,17 @@ func New(cfg Config) (*Sim, error) {
 		pushers:  map[string]*pusher{},
 		conns:    map[*trackedConn]struct{}{},
 		authKeys: map[[8]byte]string{},
+		keys:     map[[8]byte][256]byte{},
 		sessions: map[string]map[[8]byte]tgtest.Session{},
 		maxLive:  map[string]int{},
-		flood:    map[uint32]floodRule{},
+		rules:    map[uint32]callRule{},
 		users:    newUserAuth(),
 		ready:    make(chan struct{}),
 		metrics:  newMetrics(),
 	}
+	s.f.combine = map[string]*combining{}
+	s.f.lastSeq = map[string]queued{}
+	s.f.quiet = map[int64]int{}
 	for _, a := range cfg.Accounts {
 		s.pushers[a.Name] = newPusher()
 	}
@@ -114,7 +115,17 @@ func New(cfg Config) (*Sim, error) {
 		return nil, err
 	}
 	s.key = k
-	j, ops, err := openJournal(cfg.Dir)
+	start := time.Now()
+	snap, err := loadSnapshot(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var offset int64
+	if snap != nil {
+		s.w.restore(snap.World)
+		offset = snap.JournalOffset
+	}
+	j, ops, err := openJournal(cfg.Dir, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +135,16 @@ func New(cfg Config) (*Sim, error) {
 			s.log.Warn("journal op not replayed", "index", i, "op", ops[i].Kind, "err", err)
 		}
 	}
-	s.log.Debug("world restored", "ops", len(ops))
+	if len(ops) > 0 {
+		if err := s.snapshotLocked(); err != nil {
+			s.log.Warn("snapshot not written", "err", err)
+		}
+	}
+	if err := s.loadSessions(); err != nil {
+		_ = j.close()
+		return nil, err
+	}
+	s.log.Info("world restored", "snapshot", snap != nil, "replayed_ops", len(ops), "took", time.Since(start))
 	return s, nil
 }
 
@@ -200,6 +220,7 @@ func (s *Sim) Run(ctx context.Context) error {
 		Logger:      zap.NewNop(),
 		ReadTimeout: 10 * time.Minute,
 	})
+	s.restoreSessions(srv)
 	s.net.Lock()
 	s.srv = srv
 	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey)}
@@ -229,8 +250,16 @@ func (s *Sim) Run(ctx context.Context) error {
 // Close closes the journal; later changes fail with ErrClosed. Run calls it
 // on return; call it yourself only for a simulator that never ran.
 func (s *Sim) Close() error {
+	s.gen.mu.Lock()
+	s.stopTrafficLocked()
+	s.gen.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed && s.j != nil && s.j.ops > 0 {
+		if err := s.snapshotLocked(); err != nil {
+			s.log.Warn("snapshot not written", "err", err)
+		}
+	}
 	s.closed = true
 	return s.j.close()
 }
@@ -302,6 +331,11 @@ func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 		s.log.Error("journal append failed", "op", o.Kind, "err", err)
 		return res, nil, err
 	}
+	if s.j != nil && s.j.ops >= s.cfg.SnapshotEvery {
+		if err := s.snapshotLocked(); err != nil {
+			s.log.Warn("snapshot not written", "err", err)
+		}
+	}
 	var own []push
 	for _, p := range s.w.pushes {
 		if c != nil && p.Account == c.account {
@@ -367,6 +401,19 @@ func (s *Sim) EditMessage(ctx context.Context, chat schema.PeerRef, account stri
 	return nil
 }
 
+// EditMessageSameSecond is EditMessage with Telegram's clock: the edit
+// date is the current second, so two edits within one second share it
+// (and their ledger entries share a version).
+func (s *Sim) EditMessageSameSecond(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := s.change(&op{Kind: opEdit, Chat: chat, Account: account, IDs: []int{msgID}, Text: text, Flag: true}); err != nil {
+		return fmt.Errorf("edit message: %w", err)
+	}
+	return nil
+}
+
 // DeleteMessages deletes messages (ids as account sees them; ignored for
 // channels) for everyone. Already deleted ids are skipped.
 func (s *Sim) DeleteMessages(ctx context.Context, chat schema.PeerRef, account string, ids ...int) error {
@@ -399,7 +446,7 @@ func (s *Sim) State(account string) (tg.UpdatesState, error) {
 	if err != nil {
 		return tg.UpdatesState{}, err
 	}
-	return tg.UpdatesState{Pts: a.Box.Pts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
+	return tg.UpdatesState{Pts: a.Box.Pts, Qts: a.Qts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
 }
 
 // ChannelPts returns a channel's pts.
@@ -411,41 +458,6 @@ func (s *Sim) ChannelPts(channelID int64) (int, error) {
 		return 0, fmt.Errorf("%w: channel %d", ErrNotFound, channelID)
 	}
 	return ch.Box.Pts, nil
-}
-
-// AnyMethod, as FloodWait's method, matches every call whose own method
-// has no rule.
-const AnyMethod uint32 = 0
-
-// FloodWait makes the next times calls of the TL method with id method
-// (AnyMethod: of any method) answer 420 FLOOD_WAIT_<seconds>.
-func (s *Sim) FloodWait(method uint32, seconds, times int) {
-	s.net.Lock()
-	defer s.net.Unlock()
-	if times <= 0 {
-		delete(s.flood, method)
-		return
-	}
-	s.flood[method] = floodRule{seconds: seconds, times: times}
-}
-
-func (s *Sim) takeFlood(method uint32) (int, bool) {
-	s.net.Lock()
-	defer s.net.Unlock()
-	r, ok := s.flood[method]
-	if !ok {
-		method = AnyMethod
-		if r, ok = s.flood[method]; !ok {
-			return 0, false
-		}
-	}
-	r.times--
-	if r.times <= 0 {
-		delete(s.flood, method)
-	} else {
-		s.flood[method] = r
-	}
-	return r.seconds, true
 }
 
 // DropConnections closes every live client connection.

@@ -248,6 +248,8 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 			return &tg.UpdateNewChannelMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		case evEdit:
 			return &tg.UpdateEditChannelMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+		case evEmpty:
+			return &tg.UpdateNewChannelMessage{Message: &tg.MessageEmpty{ID: ev.Msg.ID}, Pts: ev.Pts, PtsCount: ev.PtsCount}
 		case evPin:
 			return &tg.UpdatePinnedChannelMessages{Pinned: !ev.Unpin, ChannelID: channelID, Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		default:
@@ -270,7 +272,7 @@ func (w *world) eventRefs(r *refs, channelID int64, ev *event) {
 	if channelID != 0 {
 		r.chats[schema.PeerRef{Kind: schema.PeerChannel, ID: channelID}] = true
 	}
-	if ev.Kind != evDelete {
+	if ev.Kind != evDelete && ev.Kind != evEmpty {
 		r.message(&ev.Msg)
 	}
 }
@@ -292,6 +294,16 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 			}},
 			Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date,
 		}
+	}
+	if q := p.Qts; q != nil {
+		r := newRefs()
+		r.users[q.User] = true
+		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Date: q.Date}
+	}
+	if id := p.ChannelUpdate; id != 0 {
+		r := newRefs()
+		r.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: id})
+		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: id}}, Chats: w.tgChats(r), Date: w.channels[id].LastChange}
 	}
 	ev := &p.Event
 	if p.Short {

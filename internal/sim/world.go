@@ -35,6 +35,11 @@ const (
 	opRecord     = "record"
 	opForbid     = "forbid"
 	opUsername   = "username"
+	// Ops of the fault surface (faults.go).
+	opMember  = "member"  // Account leaves (Flag false) or joins (Flag true) channel Chat
+	opQts     = "qts"     // Count qts updates (updateBotStopped of user From) for Account
+	opHistory = "history" // a broadcast channel no account is in, with Count posts
+	opEmpty   = "empty"   // a messageEmpty channel update in Chat
 )
 
 // op is one change of the world, as journaled.
@@ -69,6 +74,7 @@ type op struct {
 	From        int64           `json:"from,omitempty"`
 	QueryID     int64           `json:"query_id,omitempty"`
 	Act         *Action         `json:"act,omitempty"`
+	Count       int             `json:"count,omitempty"`
 }
 
 // Outgoing is a message to produce with SendMessage.
@@ -179,6 +185,7 @@ const (
 	evEdit
 	evDelete
 	evPin
+	evEmpty // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
 )
 
 // event is one pts-carrying change of a box: a common box or a channel.
@@ -223,12 +230,16 @@ func (b *box) add(m *message, date, seqInc int) event {
 	return ev
 }
 
-func (b *box) edit(m *message, text string, ents *[]schema.Entity, date, seqInc int) event {
+func (b *box) edit(m *message, text string, ents *[]schema.Entity, date, seqInc int, sameSecond bool) event {
 	m.Text = text
 	if ents != nil {
 		m.Entities = slices.Clone(*ents)
 	}
-	m.EditDate = max(date, m.EditDate+1, m.Date)
+	if sameSecond {
+		m.EditDate = max(date, m.EditDate, m.Date) // Telegram's second granularity
+	} else {
+		m.EditDate = max(date, m.EditDate+1, m.Date)
+	}
 	b.Pts++
 	b.Seq += seqInc
 	b.Date = max(b.Date, date)
@@ -259,12 +270,29 @@ type channel struct {
 	Date       int
 	LastChange int
 	Box        *box
+	// Kicked accounts left or were removed (channel.leave): no pushes,
+	// CHANNEL_PRIVATE on getChannelDifference, but their ledger goes on:
+	// after a rejoin, getChannelDifference from their old pts returns it.
+	Kicked map[string]bool
+	// Outside accounts never joined: neither pushes nor ledger until they join.
+	Outside map[string]bool
 }
+
+// member reports whether account is in ch now (gets its pushes).
+func (ch *channel) member(account string) bool {
+	return !ch.Kicked[account] && !ch.Outside[account]
+}
+
+// recorded reports whether ch's changes enter account's ledger.
+func (ch *channel) recorded(account string) bool { return !ch.Outside[account] }
 
 type account struct {
 	Account
 	Box    *box
 	Ledger []LedgerEntry
+	// Qts is the account's qts; QtsEvents its qts updates, in qts order.
+	Qts       int
+	QtsEvents []qtsEvent
 }
 
 type copyRef struct {
@@ -320,6 +348,11 @@ type push struct {
 	TooLong bool // updatesTooLong
 	// Callback is an updateBotCallbackQuery (no pts, not subject to faults).
 	Callback *callbackQuery
+	// Qts is a qts update (updateBotStopped).
+	Qts *qtsEvent
+	// ChannelUpdate is the channel of an updateChannel push (membership
+	// changed; not subject to faults).
+	ChannelUpdate int64
 	// Exclude is the auth key of the session that made the change: it has
 	// the update as its call's result and must not get it again.
 	Exclude    [8]byte
@@ -404,7 +437,7 @@ func (w *world) apply(o *op) (int64, error) {
 		if o.Act != nil {
 			return w.applyAPI(o)
 		}
-		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, nil, int(o.Now))
+		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, nil, int(o.Now), o.Flag)
 	case opDelete:
 		if o.Act != nil {
 			return w.applyAPI(o)
@@ -413,6 +446,8 @@ func (w *world) apply(o *op) (int64, error) {
 	case opScenario:
 		w.buildScenario(*o.Scenario, int(o.Now))
 		return 0, nil
+	case opMember, opQts, opHistory, opEmpty:
+		return w.applyFault(o)
 	case opAPISend, opAPIForward, opPin, opReact, opUpload, opPress, opAnswer, opRecord, opForbid, opUsername:
 		return w.applyAPI(o)
 	}
@@ -691,15 +726,22 @@ func (w *world) sendChannel(m *Outgoing, x *sendExtra, date int) (int, error) {
 	ev := ch.Box.add(msg, date, 0)
 	w.touchChannel(ch, date)
 	for _, a := range w.accounts {
-		w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text, msg.From)
-		if w.live {
-			w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+		if ch.recorded(a.Name) {
+			w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text, msg.From)
 		}
+		w.channelPush(ch, a, ev)
 	}
 	return msg.ID, nil
 }
 
-func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, ents *[]schema.Entity, date int) error {
+// channelPush queues ev of ch for a, when a is a member and the op is live.
+func (w *world) channelPush(ch *channel, a *account, ev event) {
+	if w.live && ch.member(a.Name) {
+		w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+	}
+}
+
+func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, ents *[]schema.Entity, date int, same bool) error {
 	if chat.Kind == schema.PeerChannel {
 		ch, ok := w.channels[chat.ID]
 		if !ok {
@@ -712,13 +754,13 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		if m.Service != "" {
 			return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
 		}
-		ev := ch.Box.edit(m, text, ents, date, 0)
+		ev := ch.Box.edit(m, text, ents, date, 0, same)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
-			w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text, m.From)
-			if w.live {
-				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
+			if ch.recorded(a.Name) {
+				w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text, m.From)
 			}
+			w.channelPush(ch, a, ev)
 		}
 		return nil
 	}
@@ -739,7 +781,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		if cm.Deleted {
 			continue
 		}
-		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc))
+		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc), same)
 		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, int64(cm.EditDate), cm.EditDate, text, cm.From)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
@@ -774,11 +816,11 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
 			for _, id := range live {
-				w.record(a, schema.ActionDeleted, chat, id, 0, date, "", 0)
+				if ch.recorded(a.Name) {
+					w.record(a, schema.ActionDeleted, chat, id, 0, date, "", 0)
+				}
 			}
-			if w.live {
-				w.pushes = append(w.pushes, push{Account: a.Name, Channel: ch.ID, Event: ev})
-			}
+			w.channelPush(ch, a, ev)
 		}
 		return nil
 	}

@@ -11,8 +11,13 @@
 //	{"ok": false, "error": {"code": "INVALID_ARGUMENT", "message": "..."}}
 //
 // Verbs: message.inject, message.edit, message.delete, callback.press,
-// user.create, chat.create, gap.withhold, gap.too_long, flood_wait,
-// traffic, ledger, actions. Error codes: INVALID_ARGUMENT (bad JSON,
+// user.create, chat.create (count: many at once), gap.withhold,
+// gap.too_long, flood_wait, fault (every kind of sim.Fault: qts updates,
+// updatesCombined, lost and replayed containers, channel leave/join,
+// channel with history, updateChannelTooLong, quiet channels, call errors
+// such as a refused getDifference), traffic (the simulator's one
+// generator), ledger (paged: from, limit, next), actions, calls (served
+// calls by TL method). Error codes: INVALID_ARGUMENT (bad JSON,
 // unknown field, missing or out-of-range value), NOT_FOUND (no such chat,
 // message or user), UNKNOWN_VERB, INTERNAL (the simulator refused, e.g.
 // it is shutting down). A bad request is answered, never fatal.
@@ -22,5 +27,6 @@
 // answer). The surface has no authentication: serve it only on a NATS
 // that tests own. Changes made through it are journaled by the simulator
 // like any other, so they survive a restart on the same data dir; the
-// traffic verb's generator is not (a restart serves the --rate flag).
+// traffic verb's generator and the transient faults (combine, replay,
+// quiet, call errors) do not (a restart serves the --rate flag).
 package simctl

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 
 	"github.com/nats-io/nats.go"
 
@@ -23,6 +22,7 @@ type Simulator interface {
 	CreateBroadcast(title string) (schema.PeerRef, error)
 	SendMessage(ctx context.Context, m sim.Outgoing) (int, error)
 	EditMessage(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error
+	EditMessageSameSecond(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error
 	DeleteMessages(ctx context.Context, chat schema.PeerRef, account string, ids ...int) error
 	PressButton(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, data []byte) (int64, error)
 	Withhold(on bool)
@@ -30,7 +30,9 @@ type Simulator interface {
 	FloodWait(method uint32, seconds, times int)
 	Ledger(account string) []sim.LedgerEntry
 	Actions(account string) []sim.Action
-	Drive(ctx context.Context, sc sim.Scenario) error
+	Calls(account string) map[string]int
+	Traffic(sc sim.Scenario) error
+	Inject(ctx context.Context, f sim.Fault) (int64, error)
 }
 
 var _ Simulator = (*sim.Sim)(nil)
@@ -94,11 +96,6 @@ func (c *Config) Validate() error {
 type Server struct {
 	cfg Config
 	log *slog.Logger
-
-	// traffic is the generator started by the traffic verb.
-	trafficMu   sync.Mutex
-	trafficStop context.CancelFunc
-	trafficDone chan struct{}
 }
 
 // New validates cfg and returns a server.
@@ -115,7 +112,8 @@ func Subject(prefix, account, verb string) string {
 	return prefix + "." + account + ".control." + verb
 }
 
-// Run serves requests until ctx is done, then stops generated traffic.
+// Run serves requests until ctx is done. Generated traffic is the
+// simulator's and goes on (it stops when the simulator closes).
 func (s *Server) Run(ctx context.Context) error {
 	base := Subject(s.cfg.Prefix, s.cfg.Account, "")
 	sub, err := s.cfg.NC.Subscribe(base+">", func(m *nats.Msg) {
@@ -127,7 +125,6 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("simulator control listening", "subject", base+">")
 	<-ctx.Done()
 	_ = sub.Unsubscribe()
-	s.stopTraffic()
 	return nil
 }
 

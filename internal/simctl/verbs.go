@@ -2,6 +2,8 @@ package simctl
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +40,8 @@ func (s *Server) verbs() map[string]verbFunc {
 		"traffic":        s.traffic,
 		"ledger":         s.ledger,
 		"actions":        s.actions,
+		"calls":          s.calls,
+		"fault":          s.fault,
 	}
 }
 
@@ -123,10 +127,13 @@ func (s *Server) inject(ctx context.Context, body []byte) (any, error) {
 }
 
 // EditRequest edits a message (message.edit).
+// SameSecond dates the edit with Telegram's one-second granularity: two
+// edits within one second share their edit_date.
 type EditRequest struct {
-	Chat      Chat   `json:"chat"`
-	MessageID int    `json:"message_id"`
-	Text      string `json:"text"`
+	Chat       Chat   `json:"chat"`
+	MessageID  int    `json:"message_id"`
+	Text       string `json:"text"`
+	SameSecond bool   `json:"same_second,omitempty"`
 }
 
 func (r *EditRequest) validate() error {
@@ -144,7 +151,11 @@ func (s *Server) edit(ctx context.Context, body []byte) (any, error) {
 	if err := decodeValid(body, &r); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Sim.EditMessage(ctx, r.Chat, s.cfg.Account, r.MessageID, r.Text); err != nil {
+	edit := s.cfg.Sim.EditMessage
+	if r.SameSecond {
+		edit = s.cfg.Sim.EditMessageSameSecond
+	}
+	if err := edit(ctx, r.Chat, s.cfg.Account, r.MessageID, r.Text); err != nil {
 		return nil, err
 	}
 	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
@@ -240,17 +251,48 @@ func (s *Server) createUser(_ context.Context, body []byte) (any, error) {
 // ChatRequest creates a chat (chat.create). Type is "private" (the
 // private chat with User, created with Title as first name when User is
 // 0), "group" (basic group), "supergroup" or "channel" (broadcast).
+// Count > 1 creates that many supergroups or channels, titled "<Title> 1"
+// and on, answered as chats (e.g. 500 channels for a start-up cost test).
 type ChatRequest struct {
 	Type    string  `json:"type"`
 	Title   string  `json:"title"`
 	Members []int64 `json:"members,omitempty"`
 	User    int64   `json:"user,omitempty"`
+	Count   int     `json:"count,omitempty"`
 }
 
-func (s *Server) createChat(_ context.Context, body []byte) (any, error) {
+// maxChatCount bounds chat.create's count.
+const maxChatCount = 10000
+
+func (s *Server) createChat(ctx context.Context, body []byte) (any, error) {
 	var r ChatRequest
 	if err := decode(body, &r); err != nil {
 		return nil, err
+	}
+	if r.Count < 0 || r.Count > maxChatCount {
+		return nil, invalid("count %d: want 0 to %d", r.Count, maxChatCount)
+	}
+	if r.Count > 1 {
+		if r.Type != "supergroup" && r.Type != "channel" {
+			return nil, invalid("count: only supergroups and channels are created in bulk")
+		}
+		chats := make([]Chat, 0, r.Count)
+		for i := range r.Count {
+			one, err := json.Marshal(ChatRequest{Type: r.Type, Title: fmt.Sprintf("%s %d", r.Title, i+1), Members: r.Members})
+			if err != nil {
+				return nil, err
+			}
+			res, err := s.createChat(ctx, one)
+			if err != nil {
+				return nil, err
+			}
+			chats = append(chats, res.(struct {
+				Chat Chat `json:"chat"`
+			}).Chat)
+		}
+		return struct {
+			Chats []Chat `json:"chats"`
+		}{chats}, nil
 	}
 	if r.Title == "" && (r.Type != "private" || r.User == 0) {
 		return nil, invalid("title is required")
@@ -344,14 +386,17 @@ func (s *Server) floodWait(_ context.Context, body []byte) (any, error) {
 	return r, nil
 }
 
-// TrafficRequest starts generated traffic at Rate actions per second
-// (traffic); Rate 0 stops it. Seed picks the random sequence.
+// TrafficRequest sets the simulator's one traffic generator (traffic):
+// Rate actions per second replace the running traffic (also that of the
+// --rate flag); Rate 0 stops it. Seed picks the random sequence; Faults is
+// the share of fault steps (see sim.Scenario).
 type TrafficRequest struct {
-	Rate float64 `json:"rate"`
-	Seed int64   `json:"seed,omitempty"`
+	Rate   float64 `json:"rate"`
+	Seed   int64   `json:"seed,omitempty"`
+	Faults float64 `json:"faults,omitempty"`
 }
 
-func (s *Server) traffic(ctx context.Context, body []byte) (any, error) {
+func (s *Server) traffic(_ context.Context, body []byte) (any, error) {
 	var r TrafficRequest
 	if err := decode(body, &r); err != nil {
 		return nil, err
@@ -359,33 +404,13 @@ func (s *Server) traffic(ctx context.Context, body []byte) (any, error) {
 	if r.Rate < 0 || r.Rate > 1000 {
 		return nil, invalid("rate %g: want 0 to 1000 per second", r.Rate)
 	}
-	s.stopTraffic()
-	if r.Rate == 0 {
-		return r, nil
+	if r.Faults < 0 || r.Faults > 1 {
+		return nil, invalid("faults %g: want 0 to 1", r.Faults)
 	}
-	s.trafficMu.Lock()
-	defer s.trafficMu.Unlock()
-	tctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	s.trafficStop, s.trafficDone = stop, done
-	go func() {
-		defer close(done)
-		if err := s.cfg.Sim.Drive(tctx, sim.Scenario{Rate: r.Rate, Seed: r.Seed}); err != nil && tctx.Err() == nil {
-			s.log.Error("generated traffic stopped", "error", err)
-		}
-	}()
+	if err := s.cfg.Sim.Traffic(sim.Scenario{Rate: r.Rate, Seed: r.Seed, Faults: r.Faults}); err != nil {
+		return nil, err
+	}
 	return r, nil
-}
-
-func (s *Server) stopTraffic() {
-	s.trafficMu.Lock()
-	stop, done := s.trafficStop, s.trafficDone
-	s.trafficStop, s.trafficDone = nil, nil
-	s.trafficMu.Unlock()
-	if stop != nil {
-		stop()
-		<-done
-	}
 }
 
 // LedgerEntry is one change the simulator recorded for the account, with
@@ -396,10 +421,29 @@ type LedgerEntry struct {
 	Subject string `json:"subject"`
 }
 
-// LedgerRequest reads the ledger from entry index From on (ledger).
+// LedgerRequest reads a page of the ledger (ledger): at most Limit
+// entries (default DefaultLedgerLimit, at most MaxLedgerLimit) from entry
+// index From on. A page also ends before its reply would pass
+// MaxLedgerBytes; Next is then the From of the next page.
 type LedgerRequest struct {
-	From int `json:"from,omitempty"`
+	From  int `json:"from,omitempty"`
+	Limit int `json:"limit,omitempty"`
 }
+
+// LedgerPage is the answer to ledger.
+type LedgerPage struct {
+	Total   int           `json:"total"`
+	Entries []LedgerEntry `json:"entries"`
+	// Next is the index to read on from; absent on the last page.
+	Next int `json:"next,omitempty"`
+}
+
+// Paging limits of the ledger verb: NATS refuses payloads above 1 MB by default.
+const (
+	DefaultLedgerLimit = 1000
+	MaxLedgerLimit     = 10000
+	MaxLedgerBytes     = 900 << 10
+)
 
 func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 	var r LedgerRequest
@@ -409,20 +453,81 @@ func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 	if r.From < 0 {
 		return nil, invalid("from %d: want 0 or more", r.From)
 	}
+	if r.Limit < 0 || r.Limit > MaxLedgerLimit {
+		return nil, invalid("limit %d: want 1 to %d (0: %d)", r.Limit, MaxLedgerLimit, DefaultLedgerLimit)
+	}
+	if r.Limit == 0 {
+		r.Limit = DefaultLedgerLimit
+	}
 	all := s.cfg.Sim.Ledger(s.cfg.Account)
-	out := make([]LedgerEntry, 0, max(len(all)-r.From, 0))
-	for _, e := range all[min(r.From, len(all)):] {
+	page := LedgerPage{Total: len(all), Entries: []LedgerEntry{}}
+	size := 100
+	i := min(r.From, len(all))
+	for ; i < len(all) && len(page.Entries) < r.Limit; i++ {
+		e := all[i]
 		ev := schema.Event{Account: s.cfg.Account, Kind: schema.KindMessage, Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
-		out = append(out, LedgerEntry{
+		le := LedgerEntry{
 			LedgerEntry: e,
 			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, schema.KindMessage, e.Action, e.Version),
 			Subject:     ev.Subject(s.cfg.EventPrefix),
-		})
+		}
+		b, err := json.Marshal(le)
+		if err != nil {
+			return nil, err
+		}
+		if size+len(b)+1 > MaxLedgerBytes && len(page.Entries) > 0 {
+			break
+		}
+		size += len(b) + 1
+		page.Entries = append(page.Entries, le)
+	}
+	if i < len(all) {
+		page.Next = i
+	}
+	return page, nil
+}
+
+// calls answers how many calls of each TL method the account made (calls).
+func (s *Server) calls(_ context.Context, body []byte) (any, error) {
+	var r struct{}
+	if err := decode(body, &r); err != nil {
+		return nil, err
 	}
 	return struct {
-		Total   int           `json:"total"`
-		Entries []LedgerEntry `json:"entries"`
-	}{len(all), out}, nil
+		Calls map[string]int `json:"calls"`
+	}{s.cfg.Sim.Calls(s.cfg.Account)}, nil
+}
+
+// FaultRequest injects one fault (fault); see sim.Fault for the kinds and
+// their fields. Account is always the surface's account.
+type FaultRequest struct {
+	sim.Fault
+}
+
+func (s *Server) fault(ctx context.Context, body []byte) (any, error) {
+	var r FaultRequest
+	if err := decode(body, &r.Fault); err != nil {
+		return nil, err
+	}
+	if r.Account != "" && r.Account != s.cfg.Account {
+		return nil, invalid("account %q: this surface serves %q", r.Account, s.cfg.Account)
+	}
+	r.Account = s.cfg.Account
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	id, err := s.cfg.Sim.Inject(ctx, r.Fault)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		sim.Fault
+		Chat *Chat `json:"chat,omitempty"`
+	}{Fault: r.Fault}
+	if r.Kind == sim.FaultHistory {
+		out.Chat = &Chat{Kind: schema.PeerChannel, ID: id}
+	}
+	return out, nil
 }
 
 func (s *Server) actions(_ context.Context, body []byte) (any, error) {
