@@ -22,6 +22,17 @@ func TestHealthcheck(t *testing.T) {
 	if code := run([]string{"healthcheck", "--addr", addr}, &out, &errOut); code != 0 {
 		t.Fatalf("healthy server: exit %d, stderr %q", code, errOut.String())
 	}
+	// A URL, as it is written for a browser or Prometheus, path included.
+	for _, a := range []string{srv.URL, srv.URL + "/", srv.URL + "/healthz"} {
+		errOut.Reset()
+		if code := run([]string{"healthcheck", "--addr", a}, &out, &errOut); code != 0 {
+			t.Fatalf("--addr %s: exit %d, stderr %q", a, code, errOut.String())
+		}
+	}
+	errOut.Reset()
+	if code := run([]string{"healthcheck", "--addr", "ftp://" + addr}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "http(s) URL") {
+		t.Fatalf("ftp URL: exit %d, stderr %q", code, errOut.String())
+	}
 	healthy = false
 	errOut.Reset()
 	if code := run([]string{"healthcheck", "--addr", addr}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "503") {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -57,8 +58,7 @@ func serveControl(ctx context.Context, wg *sync.WaitGroup, url string, cfg *conf
 // healthcheckCmd GETs /healthz of a running connector and exits 0 when it
 // answers 200: the container HEALTHCHECK, which needs no shell or curl.
 func healthcheckCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("healthcheck", "[--addr HOST:PORT | --addr URL] [--path /readyz]", stderr)
 	def := os.Getenv("TGNATS_HTTP_LISTEN")
 	if def == "" {
 		def = config.Default().HTTP.Listen
@@ -69,16 +69,34 @@ func healthcheckCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	host, port, err := net.SplitHostPort(*addr)
+	scheme, hostPort := "http", *addr
+	if u, err := url.Parse(*addr); err == nil && u.Scheme != "" && u.Host != "" {
+		// A URL, as a browser or Prometheus is given it.
+		scheme, hostPort = u.Scheme, u.Host
+		if u.Path != "" && u.Path != "/" && !flagSet(fs, "path") {
+			*path = u.Path
+		}
+		if u.Port() == "" {
+			port := "80"
+			if scheme == "https" {
+				port = "443"
+			}
+			hostPort = net.JoinHostPort(u.Hostname(), port)
+		}
+	}
+	if scheme != "http" && scheme != "https" {
+		return fmt.Errorf("healthcheck: --addr %q: want HOST:PORT or an http(s) URL", *addr)
+	}
+	host, port, err := net.SplitHostPort(hostPort)
 	if err != nil {
-		return fmt.Errorf("healthcheck: --addr %q: %w", *addr, err)
+		return fmt.Errorf("healthcheck: --addr %q: want HOST:PORT or an http(s) URL: %w", *addr, err)
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + *path
+	url := scheme + "://" + net.JoinHostPort(host, port) + *path
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
@@ -93,4 +111,11 @@ func healthcheckCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", url, resp.Status)
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

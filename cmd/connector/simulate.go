@@ -25,15 +25,14 @@ import (
 // connector in one process. Its world lives under the data dir, so a
 // restart continues it, as Telegram's servers would.
 func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("simulate", "[flags]", stderr)
 	path := fs.String("config", "", "config file (YAML) for NATS, HTTP, logs, stream; accounts are the simulator's")
 	o := commonFlags(fs)
 	rate := fs.Float64("rate", 2, "simulated messages per second (0: no traffic)")
 	seed := fs.Int64("seed", 1, "seed of the simulated traffic")
 	tgListen := fs.String("telegram-listen", "127.0.0.1:0", "listen address of the simulated Telegram (MTProto)")
 	account := fs.String("account", sim.DefaultAccount().Name, "short name of the simulated account (subjects tg.<account>.…)")
-	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate `connector run`")
+	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate connector run")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
