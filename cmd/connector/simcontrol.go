@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,7 +72,7 @@ func healthcheckCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if u, err := url.Parse(*addr); err == nil && u.Scheme != "" && u.Host != "" {
 		// A URL, as a browser or Prometheus is given it.
 		scheme, hostPort = u.Scheme, u.Host
-		if u.Path != "" && u.Path != "/" && !flagSet(fs, "path") {
+		if u.Path != "" && u.Path != "/" && !isSet(fs, "path") {
 			*path = u.Path
 		}
 		if u.Port() == "" {
@@ -111,11 +110,4 @@ func healthcheckCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", url, resp.Status)
 	return nil
-}
-
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }

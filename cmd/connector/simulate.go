@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/gotd/td/telegram"
@@ -138,12 +139,13 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Registry:   reg,
 		PublicKeys: map[string][]telegram.PublicKey{acc.Name: keys},
 		OnNATS: func(u string) {
-			url = u
-			serveControl(ctx, &wg, url, cfg, s, acc.Name, log)
+			serveControl(ctx, &wg, u, cfg, s, acc.Name, log)
+			url = dialable(u)
 		},
 		// The banner comes once everything listens: the accounts' stores
 		// are open and the HTTP endpoints serve (OnHTTP is the last step).
 		OnHTTP: func(addr string) {
+			addr = dialable(addr)
 			fmt.Fprintf(stdout, "\ntgnats simulator is running: simulated Telegram → NATS at %s\n", url)
 			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s 'tg.%s.events.>'\n", url, acc.Name)
 			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, publisher.StreamName(acc.Name))
@@ -163,4 +165,16 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// dialable turns a listen address or URL on every interface (0.0.0.0,
+// ::) into one a client on this host can dial: the banner shows what to
+// connect to, not what was bound.
+func dialable(addr string) string {
+	for _, wildcard := range []string{"0.0.0.0:", "[::]:"} {
+		if strings.Contains(addr, wildcard) {
+			return strings.Replace(addr, wildcard, "127.0.0.1:", 1)
+		}
+	}
+	return addr
 }
