@@ -162,7 +162,7 @@ func (c *Container) DeleteMessages(ctx context.Context, chat Chat, ids ...int) e
 // publishes the press as a callback.query event carrying that id.
 func (c *Container) PressButton(ctx context.Context, chat Chat, id int, from int64, data string) (int64, error) {
 	var r struct {
-		QueryID int64 `json:"query_id"`
+		QueryID int64 `json:"query_id,string"`
 	}
 	err := c.Control(ctx, "callback.press", map[string]any{"chat": chat, "message_id": id, "from": from, "data": data}, &r)
 	return r.QueryID, err

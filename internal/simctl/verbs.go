@@ -93,9 +93,11 @@ type InjectRequest struct {
 
 // MessageResult is the answer to message.inject and callback.press.
 type MessageResult struct {
-	Chat      Chat  `json:"chat"`
-	MessageID int   `json:"message_id,omitempty"`
-	QueryID   int64 `json:"query_id,omitempty"`
+	Chat      Chat `json:"chat"`
+	MessageID int  `json:"message_id,omitempty"`
+	// QueryID is a decimal string, as in callback.query events: it passes
+	// 2^53, beyond what JSON numbers keep exactly in JavaScript.
+	QueryID int64 `json:"query_id,omitempty,string"`
 }
 
 func (r *InjectRequest) validate() error {
