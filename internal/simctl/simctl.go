@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -152,7 +153,7 @@ func (s *Server) serve(ctx context.Context, verb string, m *nats.Msg) {
 		s.log.Warn("control request without a reply subject dropped", "verb", verb)
 		return
 	}
-	res, err := s.handle(ctx, verb, m.Data)
+	res, err := s.handleSafely(ctx, verb, m.Data)
 	r := reply{OK: err == nil, Result: res}
 	if err != nil {
 		r.Error = asFailure(err)
@@ -167,6 +168,18 @@ func (s *Server) serve(ctx context.Context, verb string, m *nats.Msg) {
 	if err := m.Respond(b); err != nil {
 		s.log.Warn("control reply not sent", "verb", verb, "error", err)
 	}
+}
+
+// handleSafely is handle with a panic (a bug) turned into an INTERNAL
+// answer: the control surface, and the process it runs in, go on.
+func (s *Server) handleSafely(ctx context.Context, verb string, data []byte) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("control verb panicked: a bug in the simulator", "verb", verb, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			res, err = nil, &failure{Code: CodeInternal, Message: "internal error in the simulator; its log has the details"}
+		}
+	}()
+	return s.handle(ctx, verb, data)
 }
 
 // asFailure maps an error to its code.

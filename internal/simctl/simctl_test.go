@@ -273,3 +273,43 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// panickingSim is a simulator with a bug in one method.
+type panickingSim struct{ Simulator }
+
+func (panickingSim) Calls(string) map[string]int { panic("bug") }
+
+// TestPanicIsInternal: a verb that panics answers INTERNAL; the surface
+// and the process go on.
+func TestPanicIsInternal(t *testing.T) {
+	s, err := sim.New(sim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	nc := natstest.JetStream(t).Conn()
+	acc := sim.DefaultAccount().Name
+	ctl, err := New(Config{Sim: panickingSim{s}, NC: nc, Account: acc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = ctl.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	f := &fixture{sim: s, nc: nc, acc: acc}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m, err := nc.Request(Subject(DefaultPrefix, acc, "calls"), nil, 100*time.Millisecond)
+		if err == nil {
+			if !strings.Contains(string(m.Data), `"code":"INTERNAL"`) {
+				t.Fatalf("a panicking verb answered %s, want INTERNAL", m.Data)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no answer from a panicking verb")
+		}
+	}
+	f.ok(t, "actions", "{}", nil)
+}
