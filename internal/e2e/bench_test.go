@@ -144,6 +144,7 @@ func BenchmarkCatchUp(b *testing.B) {
 			b.Fatalf("stream gained %d events for %d ledger changes", got, k)
 		}
 		events += k
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
 }
