@@ -2,7 +2,8 @@
 // the throughput benchmarks with go test, several times each, and prints a
 // markdown table of the medians (with the range over the runs), the ratio
 // to raw JetStream publishing measured in the same runs, the targets of
-// issue 11, and the machine it ran on.
+// issue 11, the latency from the simulator to a consumer, and the machine
+// it ran on.
 //
 //	go run ./internal/benchcmd            # the README's table, -count 3
 //	go run ./internal/benchcmd -count 1 -only Publisher
@@ -40,6 +41,7 @@ var suites = []suite{
 	{name: "Publisher", pkg: "./internal/publisher/", bench: "^BenchmarkPublisher$", benchtime: "20000x", timeout: "20m"},
 	{name: "Ingest", pkg: "./internal/e2e/", bench: "^BenchmarkIngest$", benchtime: "1x", timeout: "40m"},
 	{name: "CatchUp", pkg: "./internal/e2e/", bench: "^BenchmarkCatchUp$", benchtime: "1x", timeout: "40m"},
+	{name: "Latency", pkg: "./internal/e2e/", bench: "^BenchmarkLatency$", benchtime: "10000x", timeout: "20m"},
 }
 
 // target is what issue 11 asks of a benchmark.
@@ -89,12 +91,13 @@ func run(ctx context.Context, out, progress io.Writer, count int, only string) e
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		for name, metrics := range parse(&buf) {
+		names, res := parse(&buf)
+		for _, name := range names {
 			if _, ok := results[name]; !ok {
 				order = append(order, name)
 				results[name] = map[string][]float64{}
 			}
-			for m, v := range metrics {
+			for m, v := range res[name] {
 				results[name][m] = append(results[name][m], v...)
 			}
 		}
@@ -106,8 +109,13 @@ func run(ctx context.Context, out, progress io.Writer, count int, only string) e
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadBefore, loadavg(), count)
 	fmt.Fprintln(out, "| Benchmark | tgnats events/s | raw PublishMsgAsync events/s | × raw | Target | Met |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|")
+	var latency []string
 	for _, name := range order {
 		m := results[name]
+		if _, ok := m["p99_ms"]; ok {
+			latency = append(latency, name)
+			continue
+		}
 		tgt, hasTarget := targetOf(name)
 		met := "—"
 		if hasTarget {
@@ -123,11 +131,26 @@ func run(ctx context.Context, out, progress io.Writer, count int, only string) e
 		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"),
 			cell(m["events/s"], "%.0f"), cell(m["raw_events/s"], "%.0f"), cell(m["x_of_raw"], "%.2f"), text, met)
 	}
+	if len(latency) > 0 {
+		fmt.Fprintln(out, "\n| Latency, simulator → JetStream consumer | rate achieved /s | p50 ms | p99 ms | max ms | Target | Met |")
+		fmt.Fprintln(out, "|---|---|---|---|---|---|---|")
+		for _, name := range latency {
+			m := results[name]
+			met := "no"
+			if median(m["p99_ms"]) <= 2 {
+				met = "yes"
+			}
+			fmt.Fprintf(out, "| %s | %s | %s | %s | %s | p99 ≤ 2 ms at 2,000/s | %s |\n", strings.TrimPrefix(name, "Benchmark"),
+				cell(m["sent/s"], "%.0f"), cell(m["p50_ms"], "%.2f"), cell(m["p99_ms"], "%.1f"), cell(m["max_ms"], "%.0f"), met)
+		}
+	}
 	return nil
 }
 
-// parse reads go test -bench output: name, iterations, then value-unit pairs.
-func parse(r io.Reader) map[string]map[string][]float64 {
+// parse reads go test -bench output: name, iterations, then value-unit
+// pairs. It returns the names in the order they first appear.
+func parse(r io.Reader) ([]string, map[string]map[string][]float64) {
+	var names []string
 	res := map[string]map[string][]float64{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
@@ -142,6 +165,7 @@ func parse(r io.Reader) map[string]map[string][]float64 {
 			}
 		}
 		if res[name] == nil {
+			names = append(names, name)
 			res[name] = map[string][]float64{}
 		}
 		for i := 2; i+1 < len(f); i += 2 {
@@ -152,7 +176,7 @@ func parse(r io.Reader) map[string]map[string][]float64 {
 			res[name][f[i+1]] = append(res[name][f[i+1]], v)
 		}
 	}
-	return res
+	return names, res
 }
 
 func median(v []float64) float64 {

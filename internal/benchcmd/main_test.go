@@ -12,7 +12,10 @@ BenchmarkPublisher/mode=batch/chats=1-2   	   20000	    46268 ns/op	     40000 e
 BenchmarkCatchUp-2   1   9 ns/op   21000 events/s
 PASS
 `
-	res := parse(strings.NewReader(out))
+	names, res := parse(strings.NewReader(out))
+	if len(names) != 2 || names[0] != "BenchmarkPublisher/mode=batch/chats=1" || names[1] != "BenchmarkCatchUp" {
+		t.Fatalf("names = %v", names)
+	}
 	pub := res["BenchmarkPublisher/mode=batch/chats=1"]
 	if got := pub["x_of_raw"]; len(got) != 2 || got[0] != 1.089 || got[1] != 0.8 {
 		t.Fatalf("x_of_raw = %v", got)

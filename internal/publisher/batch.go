@@ -78,6 +78,20 @@ type batcher struct {
 	msgs  chan *nats.Msg
 	cur   *batch
 	timer *time.Timer
+	// linger fires batchLinger after the batch went idle (lingering).
+	linger    *time.Timer
+	lingering time.Time
+}
+
+// batchLinger is how long an open batch waits for more records before it
+// is committed.
+const batchLinger = 20 * time.Millisecond
+
+func (bt *batcher) lingerC() <-chan time.Time {
+	if bt == nil || bt.lingering.IsZero() {
+		return nil
+	}
+	return bt.linger.C
 }
 
 // connOf returns the connection of js when it has one (jetstream.JetStream does).
@@ -103,6 +117,8 @@ func (l *loop) startBatching() {
 		return
 	}
 	bt.sub = sub
+	bt.linger = time.NewTimer(time.Hour)
+	bt.linger.Stop()
 	l.bt = bt
 }
 
@@ -114,6 +130,7 @@ func (l *loop) stopBatching() {
 	if l.bt.timer != nil {
 		l.bt.timer.Stop()
 	}
+	l.bt.linger.Stop()
 	l.bt = nil
 }
 
@@ -176,7 +193,17 @@ func (l *loop) dispatchBatch() error {
 		}
 	}
 	if bt.cur != nil && b == bt.cur && b.started && !b.ending && !l.more && l.allSent() {
-		l.commitBatch(b)
+		// Idle: commit, at once when draining, else after batchLinger
+		// without new records, so that a steady trickle rides one batch
+		// instead of paying two round trips per batch.
+		if l.drain || !bt.lingering.IsZero() && time.Since(bt.lingering) >= batchLinger {
+			l.commitBatch(b)
+		} else if bt.lingering.IsZero() {
+			bt.lingering = time.Now()
+			bt.linger.Reset(batchLinger)
+		}
+	} else {
+		bt.lingering = time.Time{}
 	}
 	return l.remove(rejected)
 }

@@ -235,6 +235,7 @@ type loop struct {
 	wg       sync.WaitGroup
 	del      *deleter
 	bt       *batcher // nil: one publish in flight per chat
+	drain    bool     // Drain: commit batches as soon as the outbox is empty
 
 	failures  int         // consecutive failed publishes
 	pause     *time.Timer // set while dispatching is paused
@@ -255,6 +256,7 @@ func (l *loop) close() {
 }
 
 func (l *loop) run(ctx context.Context, drain bool) error {
+	l.drain = drain
 	notify := l.p.cfg.Outbox.OutboxNotify()
 	for {
 		if err := l.fill(); err != nil {
@@ -297,6 +299,8 @@ func (l *loop) run(ctx context.Context, drain bool) error {
 			if err := l.handleBatchMsg(m); err != nil {
 				return err
 			}
+		case <-l.bt.lingerC():
+			// dispatch commits the idle batch
 		case <-l.bt.timerC():
 			if err := l.batchTimeout(); err != nil {
 				return err
