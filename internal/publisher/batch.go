@@ -240,12 +240,17 @@ func (l *loop) sendBatched(b *batch, e *entry) error {
 // batchMsg returns the record as a message, built once per entry.
 func (e *entry) batchMsg() *nats.Msg {
 	if e.msg == nil {
-		h := make(nats.Header, len(e.rec.Header)+1)
-		for k, v := range e.rec.Header {
-			h[k] = v
-		}
-		if e.rec.MsgID != "" {
-			h[jetstream.MsgIDHeader] = []string{e.rec.MsgID}
+		// Publishing reads the header and never changes it: the record's
+		// own map serves when it carries the msg id already (tgnats's do).
+		h := nats.Header(e.rec.Header)
+		if v := h[jetstream.MsgIDHeader]; len(v) != 1 || v[0] != e.rec.MsgID {
+			h = make(nats.Header, len(e.rec.Header)+1)
+			for k, v := range e.rec.Header {
+				h[k] = v
+			}
+			if e.rec.MsgID != "" {
+				h[jetstream.MsgIDHeader] = []string{e.rec.MsgID}
+			}
 		}
 		e.msg = &nats.Msg{Subject: e.rec.Subject, Header: h, Data: e.rec.Data}
 	}
