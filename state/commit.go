@@ -205,6 +205,7 @@ func (s *Store) Commit(c *Commit) error {
 			s.oldestStamp = timeFromNanos(firstCreated)
 		}
 		s.depth += n
+		s.outboxEnd = seq + uint64(n)
 		s.statsMu.Unlock()
 		select {
 		case s.notify <- struct{}{}:

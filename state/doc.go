@@ -11,9 +11,13 @@
 //     order is seq order); the counter is recovered on Open from the last key
 //     and a high-water mark written by each Commit, so a seq is never reused,
 //     even after the outbox was drained. OutboxRead returns them in seq
-//     order; OutboxAck deletes them (synced). Between a publish and its ack a
-//     crash republishes the record: delivery downstream of the outbox is
-//     at-least-once, made exactly-once by JetStream's Nats-Msg-Id window.
+//     order, starting at the oldest live record (kept in memory, so reads and
+//     acks never walk the tombstones of earlier deletes). OutboxAck deletes
+//     them without a sync and without the lock Commit takes: a delete is
+//     durable with the next synced write (a Commit, or OutboxSync). Between
+//     a publish and its durable delete a crash republishes the record:
+//     delivery downstream of the outbox is at-least-once, made exactly-once
+//     by JetStream's Nats-Msg-Id duplicate window.
 //   - The session is written in one synced write, sealed with AES-256-GCM
 //     (random nonce, the storage key as additional data) when a key is
 //     configured. Sealed values start with a magic prefix, so a sealed

@@ -2,7 +2,6 @@ package state
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,7 +9,10 @@ import (
 )
 
 // OutboxRead returns up to limit records with Seq > after, in ascending Seq
-// order. Pass 0 to read from the start. limit must be positive.
+// order. Pass 0 to read from the start. limit must be positive. The read
+// starts at the oldest live record (kept in memory), so it never walks the
+// tombstones earlier acks left in Pebble, and it stops at the end of the
+// last Commit that returned.
 func (s *Store) OutboxRead(after uint64, limit int) ([]OutboxRecord, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("outbox read: %w: limit %d", ErrInvalid, limit)
@@ -20,14 +22,17 @@ func (s *Store) OutboxRead(after uint64, limit int) ([]OutboxRecord, error) {
 		return nil, err
 	}
 	defer done()
-	if after == ^uint64(0) {
+	s.statsMu.Lock()
+	depth, from, end := s.depth, max(after+1, s.oldestSeq), s.outboxEnd
+	s.statsMu.Unlock()
+	if depth == 0 || after == ^uint64(0) || from >= end {
 		return nil, nil
 	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: outboxKey(after + 1), UpperBound: prefixUpper(prefixOutbox)})
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: outboxKey(from), UpperBound: outboxKey(end)})
 	if err != nil {
 		return nil, fmt.Errorf("outbox read: %w", err)
 	}
-	var out []OutboxRecord
+	out := make([]OutboxRecord, 0, min(limit, depth))
 	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
 		r, err := decodeRecord(binary.BigEndian.Uint64(it.Key()[1:]), it.Value())
 		if err != nil {
@@ -43,10 +48,14 @@ func (s *Store) OutboxRead(after uint64, limit int) ([]OutboxRecord, error) {
 }
 
 // OutboxAck deletes the records with the given seqs, once JetStream has
-// acknowledged them. Unknown or already acknowledged seqs are ignored. The
-// delete is synced like a Commit, so an acknowledged record is not
-// published again after a restart (it would be a duplicate JetStream
-// removes only within its window).
+// acknowledged them. Unknown or already acknowledged seqs are ignored.
+//
+// The delete is not synced: it becomes durable with the next synced write
+// (any Commit, or OutboxSync). A delete lost in a crash republishes its
+// record after the restart, which JetStream drops as a duplicate of its
+// Nats-Msg-Id inside the stream's duplicate window. OutboxAck takes no
+// lock a Commit needs and reads nothing from Pebble (which seqs are live is
+// known in memory); concurrent OutboxAck calls run one at a time.
 func (s *Store) OutboxAck(seqs ...uint64) error {
 	if len(seqs) == 0 {
 		return nil
@@ -56,69 +65,88 @@ func (s *Store) OutboxAck(seqs ...uint64) error {
 		return err
 	}
 	defer done()
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
+
+	s.statsMu.Lock()
+	oldest, end := s.oldestSeq, s.outboxEnd
+	s.statsMu.Unlock()
 
 	b := s.db.NewBatch()
 	defer b.Close()
 	removed := 0
-	seen := make(map[uint64]struct{}, len(seqs))
 	oldestGone := false
-	s.statsMu.Lock()
-	oldest := s.oldestSeq
-	s.statsMu.Unlock()
 	for _, seq := range seqs {
-		if _, dup := seen[seq]; dup {
+		if seq < oldest || seq >= end {
+			continue // acked already, or never committed
+		}
+		if _, dup := s.ackedAhead[seq]; dup {
 			continue
 		}
-		seen[seq] = struct{}{}
-		key := outboxKey(seq)
-		_, closer, err := s.db.Get(key)
-		if errors.Is(err, pebble.ErrNotFound) {
-			continue
-		}
-		if err != nil {
+		if err := b.Delete(outboxKey(seq), nil); err != nil {
 			return fmt.Errorf("outbox ack: %w", err)
 		}
-		_ = closer.Close()
-		if err := b.Delete(key, nil); err != nil {
-			return fmt.Errorf("outbox ack: %w", err)
-		}
+		s.ackedAhead[seq] = struct{}{}
 		removed++
 		oldestGone = oldestGone || seq == oldest
 	}
 	if removed == 0 {
 		return nil
 	}
-	if err := b.Commit(s.sync); err != nil {
+	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("outbox ack: %w", err)
 	}
 
-	var newOldest uint64
-	var newStamp time.Time
-	if oldestGone {
-		if newOldest, newStamp, err = s.firstRecord(); err != nil {
-			// The delete is durable; only the stats are stale until the next ack.
-			s.log.Warn("outbox stats: read oldest record", "error", err)
-			oldestGone = false
-		}
-	}
+	// The new oldest record is the first live key after the old one: the
+	// walk passes only the tombstones of records acked ahead of it. It runs
+	// under statsMu, so a Commit returning meanwhile is seen whole or not at all.
 	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
 	s.depth -= removed
-	if oldestGone {
-		s.oldestSeq, s.oldestStamp = newOldest, newStamp
-	}
 	if s.depth <= 0 {
 		s.depth, s.oldestSeq, s.oldestStamp = 0, 0, time.Time{}
+		clear(s.ackedAhead)
+		return nil
 	}
-	s.statsMu.Unlock()
+	if oldestGone {
+		seq, stamp, err := s.firstRecord(oldest+1, s.outboxEnd)
+		if err != nil || seq == 0 {
+			// The delete is done; only the stats are stale until the next ack.
+			s.log.Warn("outbox stats: read oldest record", "error", err, "after", oldest)
+			return nil
+		}
+		s.oldestSeq, s.oldestStamp = seq, stamp
+		for k := range s.ackedAhead {
+			if k < seq {
+				delete(s.ackedAhead, k)
+			}
+		}
+	}
 	return nil
 }
 
-// firstRecord returns the seq and created time of the oldest record, zero
-// values when the outbox is empty.
-func (s *Store) firstRecord() (uint64, time.Time, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixOutbox}, UpperBound: prefixUpper(prefixOutbox)})
+// OutboxSync makes every earlier OutboxAck durable (one synced write of
+// Pebble's log). With Options.NoSync it does nothing.
+func (s *Store) OutboxSync() error {
+	if s.sync != pebble.Sync {
+		return nil
+	}
+	done, err := s.use()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		return fmt.Errorf("outbox sync: %w", err)
+	}
+	return nil
+}
+
+// firstRecord returns the seq and created time of the first record in
+// [from, end), zero values when there is none. A Commit that returned
+// after end was read set the oldest record itself if the outbox was empty.
+func (s *Store) firstRecord(from, end uint64) (uint64, time.Time, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: outboxKey(from), UpperBound: outboxKey(end)})
 	if err != nil {
 		return 0, time.Time{}, err
 	}

@@ -45,16 +45,26 @@ type Store struct {
 	closeMu sync.RWMutex
 	closed  bool
 
-	// writeMu orders Commit and OutboxAck and guards the counters below.
+	// writeMu orders Commit and checkpoints and guards the counters below.
 	writeMu   sync.Mutex
 	nextSeq   uint64       // seq the next outbox record gets
 	indexMax  atomic.Int64 // newest message id in the index (read without writeMu)
 	indexGone int          // ids at or below this were evicted
 
+	// ackMu orders OutboxAck calls and guards ackedAhead, the records
+	// deleted while an older one is live. Acks never take writeMu, so acks
+	// and commits do not wait for each other.
+	ackMu      sync.Mutex
+	ackedAhead map[uint64]struct{}
+
+	// statsMu guards the outbox counters: every seq in [oldestSeq, outboxEnd)
+	// is live unless acked out of order; outboxEnd is past the last record of
+	// the last durable Commit (OutboxRead reads nothing beyond it).
 	statsMu     sync.Mutex
 	depth       int
 	oldestSeq   uint64
 	oldestStamp time.Time
+	outboxEnd   uint64
 
 	notify chan struct{}
 }
@@ -83,6 +93,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		lock:   lock,
 		sync:   pebble.Sync,
 		notify: make(chan struct{}, 1),
+
+		ackedAhead: make(map[uint64]struct{}),
 	}
 	s.pause = newDiskPause(opts.DiskFullRetry, s.log.With(slog.String("dir", dir)))
 	if opts.NoSync {
@@ -207,6 +219,7 @@ func (s *Store) recover() error {
 	if s.nextSeq == 0 {
 		s.nextSeq = 1 // seq 0 is "before everything" for OutboxRead
 	}
+	s.outboxEnd = s.nextSeq
 
 	it, err = s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixIndex}, UpperBound: prefixUpper(prefixIndex)})
 	if err != nil {

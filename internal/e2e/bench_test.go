@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,33 +20,173 @@ import (
 	"github.com/tgnats/tgnats/internal/sim"
 )
 
-// BenchmarkIngest measures the whole ingest path, from a simulated Telegram
-// action to an event acked by JetStream (so already synced in the outbox),
-// against raw async JetStream publishing of the same payloads on the same
-// server.
+// ingestRound is how many actions BenchmarkIngest produces before it
+// measures raw publishing of their events.
+const ingestRound = 5000
+
+// noTooLong raises the simulator's thresholds so that no backlog in a
+// benchmark is answered with differenceTooLong.
+var noTooLong = sim.Config{TooLongAfter: 1 << 30, ChannelTooLongAfter: 1 << 30}
+
+// BenchmarkIngest measures the whole ingest path at 10k and 100k events,
+// from simulated Telegram actions to events acked by JetStream (so durable
+// in the outbox before), and in the same run the rate of raw
+// PublishMsgAsync of the same messages (same headers and bodies) into a
+// second stream of the same server, in alternating rounds of ingestRound
+// actions: x_of_raw is the ratio of the two, each run pairing its own
+// figures. One simulator, NATS server and connector
+// serve every run. Run with -benchtime 1x (each iteration ingests the
+// sub-benchmark's number of events):
 //
-// One world, one NATS server and one connector serve every run of both
-// sub-benchmarks. "connector" produces b.N simulator actions (one event each)
-// and waits until the stream holds their events; "raw_jetstream" republishes
-// b.N of the messages the connector stored (same headers, same bodies) into a
-// second stream with PublishMsgAsync and waits for every ack. Both report
-// events/s; raw_jetstream also reports x_of_raw, the connector's rate of its
-// last run divided by the raw rate. Run "connector" before "raw_jetstream"
-// (the default order) and give both the same -benchtime, e.g.
-//
-//	go test -run '^$' -bench BenchmarkIngest -benchtime 2000x ./internal/e2e/
+//	go test -run '^$' -bench BenchmarkIngest -benchtime 1x -count 3 ./internal/e2e/
 //
 // The connector figure includes the simulator's own cost (MTProto encoding,
-// pushes over loopback), which shares the CPU with everything else.
+// pushes over loopback), which shares the CPU with everything else;
+// sim_actions/s is the pace of the simulator alone.
 func BenchmarkIngest(b *testing.B) {
-	w := newWorld(b, sim.Config{})
+	w := newWorld(b, noTooLong)
 	acc := w.acc
 	nsrv := startNATS(b, b.TempDir(), "127.0.0.1:-1")
 	b.Cleanup(nsrv.Shutdown)
 	cfg := w.connectorConfig(filepath.Join(b.TempDir(), "data"), nsrv.ClientURL(), "127.0.0.1:0")
 	w.startConnector(b, cfg)
+	js := benchJS(b, nsrv.ClientURL())
+	ctx := context.Background()
+	sc := sim.Scenario{Seed: 1}
+	stream := publisher.StreamName(acc.Name)
+	if err := ensureRawStream(ctx, js); err != nil {
+		b.Fatal(err)
+	}
+	// Untimed warm-up: the first Produce builds the scenario's chats, and
+	// the connector learns them.
+	from := len(w.sim.Ledger(acc.Name))
+	if err := w.sim.Produce(ctx, sc, 20); err != nil {
+		b.Fatal(err)
+	}
+	waitStreamMsgs(b, js, stream, uint64(len(expected(acc.Name, w.sim.Ledger(acc.Name), from))), time.Minute)
 
-	nc, err := nats.Connect(nsrv.ClientURL())
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
+			var events int
+			var connTime, simTime, rawTime time.Duration
+			for b.Loop() {
+				// Rounds alternate the connector and raw publishing, so that
+				// the load of a shared machine weighs on both alike.
+				for done := 0; done < n; done += ingestRound {
+					m := min(ingestRound, n-done)
+					from := len(w.sim.Ledger(acc.Name))
+					base := streamMsgs(b, js, stream)
+					start := time.Now()
+					if err := w.sim.Produce(ctx, sc, m); err != nil {
+						b.Fatal(err)
+					}
+					simTime += time.Since(start)
+					k := len(expected(acc.Name, w.sim.Ledger(acc.Name), from))
+					waitStreamMsgs(b, js, stream, base+uint64(k), 2*time.Minute+time.Duration(m)*10*time.Millisecond)
+					connTime += time.Since(start)
+					events += k
+
+					b.StopTimer()
+					msgs := streamMessagesFrom(b, js, stream, base+1, k)
+					b.StartTimer()
+					rawTime += publishRaw(b, js, msgs)
+				}
+			}
+			b.ReportMetric(float64(events)/connTime.Seconds(), "events/s")
+			b.ReportMetric(float64(events)/rawTime.Seconds(), "raw_events/s")
+			b.ReportMetric(rawTime.Seconds()/connTime.Seconds(), "x_of_raw")
+			b.ReportMetric(float64(n*b.N)/simTime.Seconds(), "sim_actions/s")
+		})
+	}
+}
+
+// BenchmarkCatchUp measures how fast a connector that was down catches up
+// with a backlog of 100k simulator actions (thresholds raised so that
+// nothing is "too long"): from its start until the stream holds every
+// event of the backlog, each once (the stream's count must match the
+// ledger exactly).
+//
+//	go test -run '^$' -bench BenchmarkCatchUp -benchtime 1x ./internal/e2e/
+func BenchmarkCatchUp(b *testing.B) {
+	const n = 100_000
+	w := newWorld(b, noTooLong)
+	acc := w.acc
+	nsrv := startNATS(b, b.TempDir(), "127.0.0.1:-1")
+	b.Cleanup(nsrv.Shutdown)
+	cfg := w.connectorConfig(filepath.Join(b.TempDir(), "data"), nsrv.ClientURL(), "127.0.0.1:0")
+	js := benchJS(b, nsrv.ClientURL())
+	ctx := context.Background()
+	sc := sim.Scenario{Seed: 2}
+	stream := publisher.StreamName(acc.Name)
+
+	c := w.startConnector(b, cfg)
+	from := len(w.sim.Ledger(acc.Name))
+	if err := w.sim.Produce(ctx, sc, 20); err != nil {
+		b.Fatal(err)
+	}
+	waitStreamMsgs(b, js, stream, uint64(len(expected(acc.Name, w.sim.Ledger(acc.Name), from))), time.Minute)
+	c.stop(b)
+
+	var events int
+	var elapsed, engineTime time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		from := len(w.sim.Ledger(acc.Name))
+		base := streamMsgs(b, js, stream)
+		if err := w.sim.Produce(ctx, sc, n); err != nil {
+			b.Fatal(err)
+		}
+		k := len(expected(acc.Name, w.sim.Ledger(acc.Name), from))
+		b.StartTimer()
+		start := time.Now()
+		c := w.startConnector(b, cfg)
+		committed := waitCommitted(b, js, stream, c.http, acc.Name, base+uint64(k), 10*time.Minute)
+		waitStreamMsgs(b, js, stream, base+uint64(k), 10*time.Minute)
+		elapsed += time.Since(start)
+		engineTime += committed.Sub(start)
+		b.StopTimer()
+		c.stop(b)
+		if got := streamMsgs(b, js, stream) - base; got != uint64(k) {
+			b.Fatalf("stream gained %d events for %d ledger changes", got, k)
+		}
+		events += k
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
+	// Until every event was in the outbox or the stream: the engine's pace.
+	b.ReportMetric(float64(events)/engineTime.Seconds(), "engine_events/s")
+}
+
+// waitCommitted polls until the stream and the connector's outbox
+// together hold want events (the engine has committed them all) and
+// returns when that was seen.
+func waitCommitted(b *testing.B, js jetstream.JetStream, stream, httpAddr, account string, want uint64, timeout time.Duration) time.Time {
+	b.Helper()
+	deadline := time.Now().Add(timeout)
+	sample := fmt.Sprintf("tgnats_outbox_depth{account=%q} ", account)
+	for time.Now().Before(deadline) {
+		depth := -1.0
+		if resp, err := http.Get("http://" + httpAddr + "/metrics"); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for line := range strings.SplitSeq(string(body), "\n") {
+				if v, ok := strings.CutPrefix(line, sample); ok {
+					depth, _ = strconv.ParseFloat(v, 64)
+				}
+			}
+		}
+		if depth >= 0 && streamMsgs(b, js, stream)+uint64(depth) >= want {
+			return time.Now()
+		}
+		time.Sleep(10 * time.Millisecond) // polling, not synchronisation
+	}
+	b.Fatalf("the engine did not commit %d events in %s", want, timeout)
+	return time.Time{}
+}
+
+func benchJS(b *testing.B, url string) jetstream.JetStream {
+	b.Helper()
+	nc, err := nats.Connect(url)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,91 +195,47 @@ func BenchmarkIngest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	sc := sim.Scenario{Seed: 1}
-	stream := publisher.StreamName(acc.Name)
+	return js
+}
 
-	// ingest produces n actions and returns how many events they made, how
-	// long the simulator took to perform them, and how long it took until
-	// JetStream held all of their events.
-	ingest := func(b *testing.B, n int) (events int, produced, acked time.Duration) {
-		b.Helper()
-		from := len(w.sim.Ledger(acc.Name))
-		base := streamMsgs(b, js, stream)
-		start := time.Now()
-		if err := w.sim.Produce(ctx, sc, n); err != nil {
-			b.Fatal(err)
-		}
-		produced = time.Since(start)
-		events = len(expected(acc.Name, w.sim.Ledger(acc.Name), from))
-		waitStreamMsgs(b, js, stream, base+uint64(events), 2*time.Minute+time.Duration(n)*10*time.Millisecond)
-		return events, produced, time.Since(start)
-	}
-	// Untimed warm-up: the first Produce builds the scenario's chats, and
-	// the connector learns them.
-	ingest(b, 20)
-
-	var connectorRate float64
-	b.Run("connector", func(b *testing.B) {
-		b.ResetTimer()
-		n, produced, acked := ingest(b, b.N)
-		b.StopTimer()
-		connectorRate = float64(n) / acked.Seconds()
-		b.ReportMetric(connectorRate, "events/s")
-		// The simulator's own pace bounds the connector's.
-		b.ReportMetric(float64(b.N)/produced.Seconds(), "sim_actions/s")
+func ensureRawStream(ctx context.Context, js jetstream.JetStream) error {
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       "BENCH_RAW",
+		Subjects:   []string{"raw.>"},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 2 * time.Hour,
 	})
+	return err
+}
 
-	run := 0
-	b.Run("raw_jetstream", func(b *testing.B) {
-		b.StopTimer()
-		run++
-		payloads := storedMessages(b, js, stream)
-		raw, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name:       "BENCH_RAW",
-			Subjects:   []string{"raw.>"},
-			Storage:    jetstream.FileStorage,
-			Duplicates: 2 * time.Hour,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		base := streamMsgs(b, js, "BENCH_RAW")
-		msgs := make([]*nats.Msg, b.N)
-		ids := make([]string, b.N)
-		for i := range msgs {
-			p := payloads[i%len(payloads)]
-			msgs[i] = &nats.Msg{Subject: "raw." + p.Subject, Header: maps.Clone(p.Header), Data: p.Data}
-			// Unique across runs: the stream keeps its dedupe window.
-			ids[i] = fmt.Sprintf("%s#%d.%d", p.Header.Get(jetstream.MsgIDHeader), run, i)
-		}
-		b.StartTimer()
-		start := time.Now()
-		for i, m := range msgs {
-			if _, err := js.PublishMsgAsync(m, jetstream.WithMsgID(ids[i])); err != nil {
+// publishRaw publishes msgs (under "raw.", with unique msg ids) with
+// PublishMsgAsync and returns the time until every ack arrived.
+func publishRaw(b *testing.B, js jetstream.JetStream, msgs []*nats.Msg) time.Duration {
+	b.Helper()
+	out := make([]*nats.Msg, len(msgs))
+	for i, p := range msgs {
+		h := maps.Clone(p.Header)
+		h.Set(jetstream.MsgIDHeader, p.Header.Get(jetstream.MsgIDHeader)+"#raw")
+		out[i] = &nats.Msg{Subject: "raw." + p.Subject, Header: h, Data: p.Data}
+	}
+	start := time.Now()
+	for _, m := range out {
+		for {
+			_, err := js.PublishMsgAsync(m)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
 				b.Fatal(err)
 			}
 		}
-		select {
-		case <-js.PublishAsyncComplete():
-		case <-time.After(2 * time.Minute):
-			b.Fatal("acks did not arrive")
-		}
-		elapsed := time.Since(start)
-		b.StopTimer()
-		info, err := raw.Info(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if got := info.State.Msgs - base; got != uint64(b.N) {
-			b.Fatalf("raw stream gained %d messages, want %d", got, b.N)
-		}
-		rawRate := float64(b.N) / elapsed.Seconds()
-		b.ReportMetric(rawRate, "events/s")
-		if connectorRate > 0 {
-			b.ReportMetric(connectorRate/rawRate, "x_of_raw")
-		}
-	})
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(2 * time.Minute):
+		b.Fatal("raw acks did not arrive")
+	}
+	return time.Since(start)
 }
 
 // streamMsgs returns how many messages stream holds.
@@ -154,40 +254,44 @@ func streamMsgs(b *testing.B, js jetstream.JetStream, stream string) uint64 {
 	return info.State.Msgs
 }
 
-// waitStreamMsgs polls stream until it holds at least want messages.
+// waitStreamMsgs polls stream every 5ms until it holds at least want messages.
 func waitStreamMsgs(b *testing.B, js jetstream.JetStream, stream string, want uint64, timeout time.Duration) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
 	var got uint64
 	for got < want {
-		if ctx.Err() != nil {
-			b.Fatalf("timed out after %s: %s holds %d messages, want %d", timeout, stream, got, want)
-		}
 		if st, err := js.Stream(ctx, stream); err == nil {
 			if info, err := st.Info(ctx); err == nil {
 				got = info.State.Msgs
-				continue
+				if got >= want {
+					return
+				}
 			}
 		}
-		time.Sleep(5 * time.Millisecond) // polling, not synchronisation
+		select {
+		case <-ctx.Done():
+			b.Fatalf("timed out after %s: %s holds %d messages, want %d", timeout, stream, got, want)
+		case <-tick.C: // polling, not synchronisation
+		}
 	}
 }
 
-// storedMessages reads every message of stream, headers and bodies as the
-// connector published them.
-func storedMessages(b *testing.B, js jetstream.JetStream, stream string) []*nats.Msg {
+// streamMessagesFrom reads n messages of stream from stream seq from on,
+// headers and bodies as the connector published them.
+func streamMessagesFrom(b *testing.B, js jetstream.JetStream, stream string, from uint64, n int) []*nats.Msg {
 	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	total := streamMsgs(b, js, stream)
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{})
+	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from})
 	if err != nil {
 		b.Fatal(err)
 	}
-	var out []*nats.Msg
-	for uint64(len(out)) < total {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
+	out := make([]*nats.Msg, 0, n)
+	for len(out) < n {
+		batch, err := cons.Fetch(min(1000, n-len(out)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -197,9 +301,6 @@ func storedMessages(b *testing.B, js jetstream.JetStream, stream string) []*nats
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
 			b.Fatal(err)
 		}
-	}
-	if len(out) == 0 {
-		b.Fatalf("%s holds no messages to republish", stream)
 	}
 	return out
 }

@@ -20,22 +20,46 @@
 //
 // # Ordering
 //
-// Publishes are asynchronous, with up to Config.Window records read from
-// the outbox and unacknowledged at a time, but at most one publish is in
-// flight per chat. The chat is the partition key: the ce-partitionkey
-// header, or else the last two subject tokens (<peer_kind>.<peer_id>).
-// Pipelining two records of one chat would break the per-chat order
-// promised by DESIGN.md §3: if record k failed (its ack timed out, or the
-// connection dropped) while k+1, sent right behind it, was stored, the retry
-// of k would land after k+1. By waiting for k's ack before sending k+1,
-// the stream holds each chat's events in outbox order, whatever fails and
-// is retried in between. Different chats proceed independently, so the
-// window still pipelines when many chats are active; one very busy chat is
-// limited to one round trip per event.
+// Where the server offers fast batch publishing (nats-server 2.14+, and a
+// stream with allow_batched, which EnsureStream sets), the outbox is
+// published in its own seq order as one long batch per run of records,
+// up to Config.Window records unacknowledged, in "fail" gap mode: the
+// server stores a batch's messages in batch order and stops the batch at
+// the first message lost or refused, so what the stream holds of a batch
+// is always a prefix of it. Its flow acks ("stored through n") and the
+// final PubAck (the batch's count) tell which records to delete. When a
+// batch ends short (a refused message, a gap after a reconnect, no answer
+// within AckTimeout), the records not confirmed are sent again in a new
+// batch, from the first one: Nats-Msg-Id drops those the old batch stored
+// after all, and every chat keeps its order because a batch never stores a
+// record without all the records before it. The batch is committed when
+// the outbox has nothing more to send. A record the stream can never
+// store is dropped (see Contract) and its batch goes on behind it.
+//
+// Without fast batches (an older server, a stream without allow_batched,
+// a JetStream value without a connection, or Config.NoBatch), the
+// publisher falls back to PublishMsgAsync with at most one publish in
+// flight per chat, logged once per run. The chat is the partition key:
+// the ce-partitionkey header, or else the last two subject tokens
+// (<peer_kind>.<peer_id>). Pipelining two records of one chat would break
+// the per-chat order: if record k failed while k+1, sent right behind it,
+// was stored, the retry of k would land after k+1. Different chats
+// proceed independently; one busy chat is limited to one round trip per
+// event. tgnats_events_duplicate_total counts duplicates only in this mode
+// (a fast batch does not report them one by one).
 //
 // Any failure pauses all dispatching for the backoff interval (100ms
 // doubling up to 5s by default): failures are nearly always NATS-wide, and
 // a pause keeps an outage from turning into a storm of retries.
+//
+// # Deletes
+//
+// Acknowledged records are deleted from the outbox by a goroutine of their
+// own, in batches, so that publishing never waits for the store; the
+// deletes are not synced one by one but at most once per second (and by
+// the engine's next synced commit). A crash can therefore republish the
+// records acknowledged in the last second or so; they fall far inside the
+// stream's duplicate window and are dropped.
 //
 // # Limits
 //
@@ -44,5 +68,8 @@
 // be recreated, so the publisher keeps the data.
 // Exactly-once in the stream relies on the duplicate window being longer
 // than any outage plus replay; a retry after it expires is stored twice.
+// A fast batch relies on the server failing the batch at its first refused
+// message; a message refused only when it is written to disk (a disk
+// error) while later ones are stored would break the prefix rule.
 // Run and Drain must not be called concurrently on one Publisher.
 package publisher

@@ -27,7 +27,7 @@ func newMetrics(account string, reg prometheus.Registerer, gauges func() (int, t
 		}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tgnats_events_duplicate_total", ConstLabels: labels,
-			Help: "Publishes JetStream acknowledged as duplicates of a stored event.",
+			Help: "Publishes JetStream acknowledged as duplicates of a stored event (one publish per chat mode; a fast batch does not report them one by one).",
 		}),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tgnats_publish_errors_total", ConstLabels: labels,

@@ -62,6 +62,9 @@ type Config struct {
 	JS JetStream
 	// Window is the most records read from the outbox and not yet acked. Default 256.
 	Window int
+	// NoBatch publishes one event per chat at a time with PublishMsgAsync,
+	// even where the server offers fast batch publishing.
+	NoBatch bool
 	// AckTimeout is how long a publish may wait for its ack before it is
 	// retried. Default 5s.
 	AckTimeout time.Duration
@@ -189,8 +192,10 @@ func (p *Publisher) run(ctx context.Context, drain bool) error {
 		inflight: make(map[string]bool),
 		results:  make(chan result, p.cfg.Window),
 		stop:     make(chan struct{}),
+		del:      newDeleter(p.cfg.Outbox),
 	}
 	defer l.close()
+	l.startBatching()
 	return l.run(ctx, drain)
 }
 
@@ -208,6 +213,7 @@ type entry struct {
 	key   string // partition key: one publish in flight per key
 	state entryState
 	sent  time.Time // real time of the current attempt, for latency
+	msg   *nats.Msg // the message of fast batches, built once
 }
 
 type result struct {
@@ -227,6 +233,9 @@ type loop struct {
 	results  chan result
 	stop     chan struct{}
 	wg       sync.WaitGroup
+	del      *deleter
+	bt       *batcher // nil: one publish in flight per chat
+	drain    bool     // Drain: commit batches as soon as the outbox is empty
 
 	failures  int         // consecutive failed publishes
 	pause     *time.Timer // set while dispatching is paused
@@ -240,17 +249,24 @@ func (l *loop) close() {
 	if l.pause != nil {
 		l.pause.Stop()
 	}
+	l.stopBatching()
 	l.wg.Wait()
+	l.del.close()
 	l.p.buffered.Store(0)
 }
 
 func (l *loop) run(ctx context.Context, drain bool) error {
+	l.drain = drain
 	notify := l.p.cfg.Outbox.OutboxNotify()
 	for {
 		if err := l.fill(); err != nil {
 			return err
 		}
-		if err := l.dispatch(); err != nil {
+		if l.bt != nil {
+			if err := l.dispatchBatch(); err != nil {
+				return err
+			}
+		} else if err := l.dispatch(); err != nil {
 			return err
 		}
 		if drain && len(l.buf) == 0 && !l.more {
@@ -259,6 +275,10 @@ func (l *loop) run(ctx context.Context, drain bool) error {
 		var pauseC <-chan time.Time
 		if l.pause != nil {
 			pauseC = l.pause.C
+		}
+		var batchC chan *nats.Msg
+		if l.bt != nil {
+			batchC = l.bt.msgs
 		}
 		select {
 		case <-ctx.Done():
@@ -275,6 +295,18 @@ func (l *loop) run(ctx context.Context, drain bool) error {
 			if err := l.handle(r); err != nil {
 				return err
 			}
+		case m := <-batchC:
+			if err := l.handleBatchMsg(m); err != nil {
+				return err
+			}
+		case <-l.bt.lingerC():
+			// dispatch commits the idle batch
+		case <-l.bt.timerC():
+			if err := l.batchTimeout(); err != nil {
+				return err
+			}
+		case err := <-l.del.errc:
+			return fmt.Errorf("publisher: ack outbox: %w", err)
 		}
 	}
 }
@@ -385,7 +417,7 @@ func (l *loop) handle(r result) error {
 				seqs = append(seqs, r.e.rec.Seq)
 			}
 		} else {
-			l.succeeded(r.e, r.ack)
+			l.succeeded(r.e, r.ack.Duplicate)
 			seqs = append(seqs, r.e.rec.Seq)
 		}
 		select {
@@ -398,15 +430,13 @@ func (l *loop) handle(r result) error {
 	return l.remove(seqs)
 }
 
-// remove deletes the records of seqs (acked, or rejected for good) from
-// the outbox and the window.
+// remove takes the records of seqs (acked, or rejected for good) out of
+// the window and hands them to the deleter.
 func (l *loop) remove(seqs []uint64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	if err := l.p.cfg.Outbox.OutboxAck(seqs...); err != nil {
-		return fmt.Errorf("publisher: ack outbox: %w", err)
-	}
+	l.del.add(seqs)
 	kept := l.buf[:0]
 	for _, e := range l.buf {
 		if e.state != acked {
@@ -419,11 +449,11 @@ func (l *loop) remove(seqs []uint64) error {
 	return nil
 }
 
-func (l *loop) succeeded(e *entry, ack *jetstream.PubAck) {
+func (l *loop) succeeded(e *entry, duplicate bool) {
 	e.state = acked
 	delete(l.inflight, e.key)
 	l.p.metrics.published.Inc()
-	if ack.Duplicate {
+	if duplicate {
 		l.p.metrics.duplicates.Inc()
 	}
 	l.p.metrics.latency.Observe(time.Since(e.sent).Seconds())

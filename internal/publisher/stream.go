@@ -65,7 +65,8 @@ func StreamName(account string) string {
 }
 
 // EnsureStream creates the account's event stream, or updates it to cfg:
-// file storage, subjects "<prefix>.<account>.events.>".
+// file storage, subjects "<prefix>.<account>.events.>", fast batch
+// publishing allowed (allow_batched).
 func EnsureStream(ctx context.Context, js jetstream.StreamManager, cfg StreamConfig) (jetstream.Stream, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -80,6 +81,8 @@ func EnsureStream(ctx context.Context, js jetstream.StreamManager, cfg StreamCon
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.MaxAge,
 		Duplicates:  cfg.DuplicateWindow,
+		// Fast batch publishing (nats-server 2.14+; older servers ignore it).
+		AllowBatchPublish: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publisher: ensure stream %s: %w", name, err)
