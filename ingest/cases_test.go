@@ -470,3 +470,71 @@ func TestEngineChannelDifferenceLoopIsCapped(t *testing.T) {
 		t.Fatalf("capped counter = %v, want 1", n)
 	}
 }
+
+// A container ahead of a seq gap waits for the one before it (here an
+// updatesCombined); one whose gap does not fill is recovered by
+// getDifference and then applied, with its updates without pts.
+func TestEngineSeqGapAcrossContainers(t *testing.T) {
+	ft := newFakeTelegram()
+	h := newHarness(t, ft, newMemStore()) // local seq 1
+	press := func(q int64) tg.UpdateClass {
+		p := &tg.UpdateBotCallbackQuery{QueryID: q, UserID: 7, Peer: &tg.PeerUser{UserID: 7}, MsgID: 1, ChatInstance: 3, Data: []byte("x")}
+		p.SetFlags()
+		return p
+	}
+	query := func(q int64) string {
+		return schema.EventID(account, user(7), 1, schema.KindCallback, schema.ActionQuery, q)
+	}
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{press(4)}, Date: 1700000100, Seq: 4})
+	h.push(&tg.UpdatesCombined{Updates: []tg.UpdateClass{press(2), press(3)}, Date: 1700000100, SeqStart: 2, Seq: 3})
+	h.eventually("seq 4 committed", func() bool { return h.store.state().Seq == 4 })
+	if got, want := h.store.ids(), []string{query(2), query(3), query(4)}; !slices.Equal(got, want) {
+		t.Fatalf("outbox = %v, want %v", got, want)
+	}
+
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{press(6)}, Date: 1700000100, Seq: 6}) // seq 5 never comes
+	h.eventually("push taken", func() bool { return len(h.eng.in) == 0 })
+	if n := ft.count("getDifference"); n != 0 {
+		t.Fatalf("getDifference before the gap timeout: %d calls", n)
+	}
+	h.travelUntil("seq gap recovered", 100*time.Millisecond, func() bool { return h.store.state().Seq == 6 })
+	if got := h.store.ids(); !slices.Contains(got, query(6)) || ft.count("getDifference") != 1 {
+		t.Fatalf("outbox = %v after %d getDifference calls, want the held press after one", got, ft.count("getDifference"))
+	}
+}
+
+// A getDifference Telegram refuses for good restarts the common box from
+// the current state, counts what is lost, and the engine goes on.
+func TestEngineRefusedDifferenceContinuesFromTheCurrentState(t *testing.T) {
+	ft := newFakeTelegram()
+	h := newHarness(t, ft, newMemStore())
+	ft.newMessage(1, 7, "lost")
+	ft.mu.Lock()
+	ft.failNext = tgerr.New(400, "PERSISTENT_TIMESTAMP_INVALID")
+	ft.mu.Unlock()
+	h.push(&tg.UpdatesTooLong{})
+	h.eventually("moved to the current state", func() bool { return h.store.state().Pts == ft.pts })
+	if n := counterValue(h.eng.cfg.Metrics.lost.WithLabelValues(account, "common")); n != 1 {
+		t.Fatalf("unrecoverable counter = %v, want 1", n)
+	}
+	u2 := ft.newMessage(2, 7, "after")
+	h.push(wrap(u2))
+	h.eventually("engine goes on", func() bool { return h.store.state().Pts == u2.Pts })
+}
+
+// channelDifferenceTooLong moves the channel to the dialog's pts and
+// backfills the creations from history.
+func TestEngineChannelDifferenceTooLongBackfillsFromHistory(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	storedChannels(ft, store, 1)
+	ft.setChannel(1000, func(c *fakeChannel) { c.tooLong = 2 })
+	for i := range 5 {
+		ft.channelMessage(1000, fmt.Sprint("while down ", i))
+	}
+	h := newHarness(t, ft, store)
+	h.eventually("channel caught up", func() bool { return store.channel(1000).Pts == 6 })
+	if n := len(store.ids()); n != 5 || ft.count("getHistory") != 1 {
+		t.Fatalf("outbox holds %d events after %d history calls, want 5 after 1", n, ft.count("getHistory"))
+	}
+}

@@ -202,7 +202,9 @@ func (f *fakeTelegram) UpdatesGetChannelDifference(_ context.Context, req *tg.Up
 		return d, nil
 	}
 	if c.tooLong > 0 && c.pts-req.Pts > c.tooLong {
-		return &tg.UpdatesChannelDifferenceTooLong{Final: true, Dialog: &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: in.ChannelID}, Pts: c.pts, TopMessage: c.top}}, nil
+		dlg := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: in.ChannelID}, TopMessage: c.top}
+		dlg.SetPts(c.pts)
+		return &tg.UpdatesChannelDifferenceTooLong{Final: true, Dialog: dlg}, nil
 	}
 	var msgs []tg.MessageClass
 	for _, u := range c.updates {
