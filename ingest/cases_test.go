@@ -414,22 +414,52 @@ func TestEngineNewChannelStartsAtThePush(t *testing.T) {
 	}
 }
 
-// updateChannelTooLong of a channel never seen gives its position.
-func TestEngineNewChannelFromChannelTooLongStartsAtItsPts(t *testing.T) {
+// updateChannelTooLong of a channel never seen (news in a channel the
+// engine has no position for): it starts at the channel's pts, publishing
+// what is newer than the last known state, not the older history.
+func TestEngineNewChannelFromChannelTooLongPublishesSinceTheLastState(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
-	h := newHarness(t, ft, store)
 	const ch = 700
 	for i := range 300 {
 		ft.channelMessage(ch, fmt.Sprint("history ", i))
 	}
-	h.push(wrap(&tg.UpdateChannelTooLong{ChannelID: ch, Pts: 301}))
-	h.eventually("channel followed", func() bool { return store.channel(ch).Pts == 301 })
-	next := ft.channelMessage(ch, "after the join")
+	ft.date++                     // a message dated the state's second counts as missed: keep history before it
+	h := newHarness(t, ft, store) // first start: the state's date is after the history
+	ft.channelMessage(ch, "missed 1")
+	ft.channelMessage(ch, "missed 2")
+	h.push(wrap(&tg.UpdateChannelTooLong{ChannelID: ch, Pts: 303}))
+	h.travelUntil("channel followed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == 303 })
+	next := ft.channelMessage(ch, "after")
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{next}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "big"}}})
 	h.eventually("next committed", func() bool { return store.channel(ch).Pts == next.Pts })
-	if got, want := store.ids(), []string{created(channelRef(ch), 301)}; !slices.Equal(got, want) {
-		t.Fatalf("outbox holds %d events, want only the message after the join", len(got))
+	want := []string{created(channelRef(ch), 301), created(channelRef(ch), 302), created(channelRef(ch), 303)}
+	if got := store.ids(); !slices.Equal(got, want) {
+		t.Fatalf("outbox holds %d events (%v), want only the messages since the last state", len(got), got[:min(5, len(got))])
+	}
+	if n := ft.count("getHistory") + ft.count("getChannelDifference"); n != 1 {
+		t.Fatalf("%d calls to seed one new channel, want 1", n)
+	}
+}
+
+// A channel first met in the difference after a downtime publishes what
+// it got while the connector was down, not its older history.
+func TestEngineNewChannelMetInADifferencePublishesTheDowntime(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	const ch = 800
+	for i := range 50 {
+		ft.channelMessage(ch, fmt.Sprint("history ", i))
+	}
+	ft.date++
+	storedChannels(ft, store, 0) // the state's date is after the history
+	ft.channelMessage(ch, "while down 1")
+	ft.channelMessage(ch, "while down 2")
+	h := newHarness(t, ft, store)
+	h.travelUntil("channel followed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == 53 })
+	want := []string{created(channelRef(ch), 51), created(channelRef(ch), 52)}
+	if got := store.ids(); !slices.Equal(got, want) {
+		t.Fatalf("outbox holds %d events, want the 2 of the downtime", len(got))
 	}
 }
 
@@ -536,5 +566,31 @@ func TestEngineChannelDifferenceTooLongBackfillsFromHistory(t *testing.T) {
 	h.eventually("channel caught up", func() bool { return store.channel(1000).Pts == 6 })
 	if n := len(store.ids()); n != 5 || ft.count("getHistory") != 1 {
 		t.Fatalf("outbox holds %d events after %d history calls, want 5 after 1", n, ft.count("getHistory"))
+	}
+}
+
+// updateChannelTooLong of a channel never seen, with the channel's pushes
+// right behind it in the queue: the channel waits the reorder window and
+// starts at its earliest push, exactly, without reading history.
+func TestEngineNewChannelReportedWithItsPushesStartsAtThePushes(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	const ch = 900
+	for i := range 3 {
+		ft.channelMessage(ch, fmt.Sprint("history ", i))
+	}
+	h := newHarness(t, ft, store)
+	m4 := ft.channelMessage(ch, "four")
+	m5 := ft.channelMessage(ch, "five")
+	chats := []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "c"}}
+	h.push(wrap(&tg.UpdateChannelTooLong{ChannelID: ch, Pts: m5.Pts}))
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{m5}, Chats: chats})
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{m4}, Chats: chats})
+	h.travelUntil("channel followed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == m5.Pts })
+	if got, want := store.ids(), []string{created(channelRef(ch), 4), created(channelRef(ch), 5)}; !slices.Equal(got, want) {
+		t.Fatalf("outbox = %v, want %v", got, want)
+	}
+	if n := ft.count("getHistory"); n != 0 {
+		t.Fatalf("%d history calls for a channel seeded by its pushes", n)
 	}
 }

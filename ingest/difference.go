@@ -68,6 +68,7 @@ func (e *Engine) getState(ctx context.Context) (*tg.UpdatesState, error) {
 // by slice; every slice is committed with the state it leads to.
 func (e *Engine) getDifference(ctx context.Context) error {
 	from := e.st.Pts
+	e.since = e.st.Date
 	for round := 1; ; round++ {
 		if round > maxDifferenceRounds {
 			e.cfg.Metrics.roundCapped(e.cfg.Account, "common")
@@ -259,9 +260,17 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 		e.countDuplicates("channel", box.gap.seed(&box.Pts, e.channelApply(box)))
 		e.b.dirtyChannel(id)
 	}
-	// Without any position, the channel only learns where it stands:
-	// what came before is history (BackfillOnJoin reads it from pts 1).
-	seedOnly := box.Pts <= 0
+	// Still without any position (no pushes came), the channel is read
+	// from its start, but only what is dated from the last state known
+	// before it was reported on is published: that much was missed while
+	// the account was in the channel; older messages are history
+	// (BackfillOnJoin publishes them too).
+	seeding := box.Pts <= 0
+	since := box.since
+	if since == 0 {
+		since = e.since
+	}
+	threshold := 0 // the smallest message id published while seeding
 	from := box.Pts
 	for round := 1; ; round++ {
 		if round > maxDifferenceRounds {
@@ -276,9 +285,6 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 			Filter:  &tg.ChannelMessagesFilterEmpty{},
 			Pts:     max(box.Pts, 1),
 			Limit:   e.cfg.DifferenceLimit,
-		}
-		if seedOnly {
-			req.Limit = 1
 		}
 		d, err := e.cfg.API.UpdatesGetChannelDifference(ctx, req)
 		if err != nil {
@@ -300,24 +306,34 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 			e.cfg.Metrics.difference(e.cfg.Account, "channel", "empty")
 		case *tg.UpdatesChannelDifference:
 			ent := e.entities(d.Users, d.Chats)
-			if !seedOnly {
-				for _, m := range d.NewMessages {
-					e.addMessage(m, ent)
+			for _, m := range d.NewMessages {
+				if seeding {
+					if dateOf(m) < since {
+						continue
+					}
+					if threshold == 0 || m.GetID() < threshold {
+						threshold = m.GetID()
+					}
 				}
-				for _, u := range d.OtherUpdates {
-					e.applyUpdate(u, ent, int(e.cfg.Clock.Now().Unix()), trust{channel: id})
+				e.addMessage(m, ent)
+			}
+			for _, u := range d.OtherUpdates {
+				if seeding {
+					if u = sinceFilter(u, since, threshold); u == nil {
+						continue
+					}
 				}
+				e.applyUpdate(u, ent, int(e.cfg.Clock.Now().Unix()), trust{channel: id})
 			}
 			box.Pts, final = d.Pts, d.Final
 			e.cfg.Metrics.difference(e.cfg.Account, "channel", "full")
 		case *tg.UpdatesChannelDifferenceTooLong:
 			e.cfg.Metrics.difference(e.cfg.Account, "channel", "too_long")
-			if seedOnly {
-				e.entities(d.Users, d.Chats)
-				if pts, ok := dialogPts(d.Dialog); ok {
-					box.Pts = pts
-				}
-			} else if err := e.channelTooLong(ctx, box, d); err != nil {
+			minDate := 0
+			if seeding {
+				minDate = since
+			}
+			if err := e.channelTooLong(ctx, box, d, minDate); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -329,10 +345,6 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 			e.retryChannel(box, e.backoff(box), "unexpected")
 			return e.flush()
 		}
-		if seedOnly && box.Pts > 0 {
-			e.log.Info("following a new channel", "channel", id, "from_pts", box.Pts)
-			seedOnly, final = false, true
-		}
 		e.b.dirtyChannel(id)
 		if err := e.flush(); err != nil {
 			return err
@@ -341,7 +353,10 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 			break
 		}
 	}
-	if from > 0 && box.Pts != from {
+	if seeding {
+		box.since = 0
+		e.log.Info("following a new channel", "channel", id, "from_pts", box.Pts, "published_since", since)
+	} else if box.Pts != from {
 		e.cfg.Metrics.gapRecovered(e.cfg.Account, "channel")
 		e.log.Info("recovered missed channel updates", "channel", id, "from_pts", from, "to_pts", box.Pts)
 	}
@@ -350,6 +365,52 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 		e.countDuplicates("channel", box.gap.push(&box.Pts, h.end, h.count, h.v, now, e.channelApply(box)))
 	}
 	return e.flush()
+}
+
+// dateOf is the date of a message, 0 for messageEmpty.
+func dateOf(m tg.MessageClass) int {
+	if d, ok := m.(interface{ GetDate() int }); ok {
+		return d.GetDate()
+	}
+	return 0
+}
+
+// sinceFilter keeps, of an update read while seeding a channel from its
+// start, what belongs to the time since: edits made since, deletions of
+// messages published while seeding (ids from threshold on; channel message
+// ids grow with time). It returns nil for what is history.
+func sinceFilter(u tg.UpdateClass, since, threshold int) tg.UpdateClass {
+	switch u := u.(type) {
+	case *tg.UpdateNewChannelMessage:
+		if dateOf(u.Message) < since {
+			return nil
+		}
+	case *tg.UpdateEditChannelMessage:
+		m, ok := u.Message.(*tg.Message)
+		if !ok {
+			return nil
+		}
+		if d := max(m.EditDate, m.Date); d < since {
+			return nil
+		}
+	case *tg.UpdateDeleteChannelMessages:
+		if threshold == 0 {
+			return nil
+		}
+		var ids []int
+		for _, id := range u.Messages {
+			if id >= threshold {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		c := *u
+		c.Messages = ids
+		return &c
+	}
+	return u
 }
 
 // channelFailed handles an error of one channel's difference.
@@ -401,7 +462,7 @@ func dialogPts(d tg.DialogClass) (int, bool) {
 
 // channelTooLong moves a channel to the dialog's pts and backfills message
 // creations from history newer than the last message seen.
-func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.UpdatesChannelDifferenceTooLong) error {
+func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.UpdatesChannelDifferenceTooLong, minDate int) error {
 	from := box.Pts
 	if pts, ok := dialogPts(d.Dialog); ok {
 		box.Pts = pts
@@ -440,7 +501,7 @@ func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.Upda
 	recovered := 0
 	oldest := 0
 	for _, m := range msgs {
-		if m.GetID() <= last {
+		if m.GetID() <= last || dateOf(m) < minDate {
 			continue
 		}
 		if oldest == 0 {

@@ -147,7 +147,10 @@ type Engine struct {
 	needDiff bool
 	chanDiff map[int64]bool // channels whose difference is wanted
 	lastSeen time.Time
-	b        batch
+	// since is the date of the last state known before the current
+	// catch-up: a channel first met in it publishes what is newer.
+	since int
+	b     batch
 }
 
 // channelBox is the update sequence of one channel. A Pts of 0 means its
@@ -163,6 +166,13 @@ type channelBox struct {
 	// backoff after a transient failure.
 	notBefore time.Time
 	failures  int // transient failures in a row
+	// reported is when updateChannelTooLong named the channel while it
+	// had no position: it is seeded once the reorder window passed, from
+	// its pushes if any arrived meanwhile, else from Telegram.
+	reported time.Time
+	// since is the date from which a channel read from its start while
+	// seeding publishes (see channelDifference).
+	since int
 }
 
 // wake is when the channel needs the Run loop: its gap's deadline, but not
@@ -321,6 +331,7 @@ func (e *Engine) start(ctx context.Context) error {
 			return err
 		}
 		e.st = state.UpdateState{Pts: s.Pts, Qts: s.Qts, Seq: s.Seq, Date: s.Date}
+		e.since = s.Date
 		e.b.stateDirty = true
 		e.log.Info("first start: following from the current state", "pts", s.Pts, "qts", s.Qts, "seq", s.Seq)
 		return e.flush()
@@ -347,6 +358,9 @@ func (e *Engine) nextWake() time.Duration {
 	consider(e.seq.deadline(e.cfg.GapTimeout))
 	for id, c := range e.channels {
 		consider(c.wake(e.cfg.GapTimeout))
+		if !c.reported.IsZero() {
+			consider(c.reported.Add(e.cfg.GapTimeout), true)
+		}
 		if e.chanDiff[id] {
 			consider(c.notBefore, true)
 		}
@@ -367,16 +381,24 @@ func (e *Engine) expire() {
 		e.needDiff = true
 	}
 	for id, c := range e.channels {
-		if c.disabled || !c.gap.due(now, gt) {
+		reported := !c.reported.IsZero() && !now.Before(c.reported.Add(gt))
+		if c.disabled || !(c.gap.due(now, gt) || reported) {
 			continue
 		}
 		if c.Pts <= 0 {
 			// A new channel: nothing earlier came within the reorder
-			// window, so it starts just before its earliest update.
-			o := c.gap.seed(&c.Pts, e.channelApply(c))
-			e.countDuplicates("channel", o)
-			e.b.dirtyChannel(id)
-			e.log.Info("following a new channel", "channel", id, "from_pts", c.Pts)
+			// window, so it starts just before its earliest update;
+			// reported by updateChannelTooLong, its difference then
+			// catches up with Telegram (or, without pushes, seeds it).
+			if c.gap.len() > 0 {
+				e.countDuplicates("channel", c.gap.seed(&c.Pts, e.channelApply(c)))
+				e.b.dirtyChannel(id)
+				e.log.Info("following a new channel", "channel", id, "from_pts", c.Pts)
+			}
+			if !c.reported.IsZero() {
+				c.reported = time.Time{}
+				e.chanDiff[id] = true
+			}
 			continue
 		}
 		e.log.Debug("channel gap did not fill in time", "channel", id, "pts", c.Pts)
@@ -527,7 +549,7 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 	}
 	switch u := u.(type) {
 	case *tg.UpdateChannelTooLong:
-		e.channelTooLongUpdate(u)
+		e.channelTooLongUpdate(u, tr.common)
 		return
 	case *tg.UpdateChannel:
 		// Joined, left, kicked or changed: a channel Telegram refused
@@ -614,27 +636,35 @@ func (e *Engine) applyChannel(id int64, u tg.UpdateClass, pts, count int, ent tg
 }
 
 // channelTooLongUpdate handles updateChannelTooLong: Telegram has news in
-// the channel that the client must fetch. A channel never seen starts at
-// the pts the update gives (what happened before is history, read only
-// with BackfillOnJoin); a known one is asked for its difference unless it
-// is already there.
-func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong) {
+// the channel that the client must fetch. A known channel is asked for its
+// difference unless it is already at the pts the update gives. A channel
+// never seen waits the reorder window for its pushes (expire): seeded from
+// them if any came, else read from its start by channelDifference, which
+// publishes only what is dated since the state the news came after (older
+// history only with BackfillOnJoin).
+func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong, inDifference bool) {
 	id := u.ChannelID
 	pts, hasPts := u.GetPts()
 	box := e.channel(id)
 	if box.disabled {
 		e.revive(box)
 	}
-	if box.Pts <= 0 && hasPts && pts > 0 {
-		if box.gap.len() > 0 {
-			// Pushes of the channel are waiting: start at the earliest,
-			// and let the difference fill up to Telegram's pts.
-			e.countDuplicates("channel", box.gap.seed(&box.Pts, e.channelApply(box)))
-		} else {
-			box.Pts = pts
+	if box.Pts <= 0 && !e.cfg.BackfillOnJoin {
+		// In a difference, the news happened since the state it started
+		// from; pushed live, since the last update applied (a join).
+		since := e.st.Date
+		if inDifference {
+			since = e.since
 		}
-		e.b.dirtyChannel(id)
-		e.log.Info("following a new channel", "channel", id, "from_pts", box.Pts)
+		if box.since == 0 || since < box.since {
+			box.since = since
+		}
+		// Its pushes may be right behind in the queue (pushes arrive in
+		// any order): give them the reorder window (expire).
+		if box.reported.IsZero() {
+			box.reported = e.cfg.Clock.Now()
+		}
+		return
 	}
 	if hasPts && box.Pts >= pts && box.gap.len() == 0 {
 		return // nothing we do not have

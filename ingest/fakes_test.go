@@ -223,6 +223,9 @@ func (f *fakeTelegram) MessagesGetHistory(_ context.Context, req *tg.MessagesGet
 	f.calls["getHistory"]++
 	p, _ := req.Peer.(*tg.InputPeerChannel)
 	c := f.channels[p.ChannelID]
+	if c == nil {
+		return nil, tgerr.New(400, "CHANNEL_INVALID")
+	}
 	var out []tg.MessageClass
 	for id := c.top; id > req.MinID && len(out) < req.Limit; id-- {
 		if m, ok := c.msgs[id]; ok {
