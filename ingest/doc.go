@@ -60,13 +60,19 @@
 // history up to Config.BackfillDepth and reports the rest as unrecoverable in
 // its log and metrics.
 //
-// A channel the engine has no position for (just joined, or first met in a
-// difference) is seeded from Telegram, not read from its start: from
-// updateChannelTooLong's pts, the dialog's pts of a channelDifferenceTooLong,
-// or its first pushed updates once GapTimeout passed without an earlier one.
-// Its history before that point is published only with
-// EngineConfig.BackfillOnJoin. A channel joined while the connector was
-// down therefore starts where it stood when the engine caught up.
+// A channel the engine has no position for (just joined, or never active
+// since the first start) is not read from its start as history. Its first
+// pushes wait the reorder window (GapTimeout) and the channel starts just
+// before the earliest of them. A channel named first by
+// updateChannelTooLong (in a difference or pushed) also waits the window for
+// pushes; without any, it is read from its start and only what is dated from
+// the state the news came after is published: in a difference, the state
+// the difference started from (so a channel the account was in while the
+// connector was away loses nothing Telegram still has, bar deletions of
+// messages older than that); pushed live, the last update applied (a join:
+// from the join on). Older history is published only with
+// EngineConfig.BackfillOnJoin, which reads every new channel from pts 1 as
+// before, bounded by BackfillDepth.
 //
 // Telegram's channel difference timeout is honoured: a channel's next
 // difference (a gap recovery) waits until it passed; a gap in such a channel
@@ -123,7 +129,7 @@
 //	updateChannelTooLong (push or other_updates)  channelTooLongUpdate                TestEngineStartAndResyncAskOnlyChannelsWithNews            pending: internal/e2e
 //	getChannelDifference refused (kicked)         channelFailed (disabled, revive)    TestEngineRefusedChannelDropsItsGapAndRevives              pending: internal/e2e
 //	getChannelDifference 500 / FLOOD_WAIT         channelFailed, retryChannel         TestEngineChannelTransientErrorBacksOffAlone               pending: internal/e2e
-//	new channel (join): seed from Telegram        applyChannel, expire, channelTooLongUpdate  TestEngineNewChannelStartsAtThePush, TestEngineNewChannelFromChannelTooLongStartsAtItsPts  pending: internal/e2e
+//	new channel (join): seed from Telegram        applyChannel, expire, channelTooLongUpdate, channelDifference  TestEngineNewChannelStartsAtThePush, TestEngineNewChannelFromChannelTooLongPublishesSinceTheLastState, TestEngineNewChannelMetInADifferencePublishesTheDowntime, TestEngineNewChannelReportedWithItsPushesStartsAtThePushes  pending: internal/e2e
 //	new channel with BackfillOnJoin               channel, applyChannel               TestEngineBackfillOnJoinReadsHistory                       pending: internal/e2e
 //	first start: getState                         start                               TestEngineFirstStartFollowsCurrentState                    pending: internal/e2e
 //	restart: getDifference from the stored state  start                               TestEngineResumesFromTheLastDurablePosition, TestEngineStartAndResyncAskOnlyChannelsWithNews  pending: internal/e2e
