@@ -461,7 +461,8 @@ func dialogPts(d tg.DialogClass) (int, bool) {
 }
 
 // channelTooLong moves a channel to the dialog's pts and backfills message
-// creations from history newer than the last message seen.
+// creations from history newer than the last message seen and dated from
+// minDate on (0: any date).
 func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.UpdatesChannelDifferenceTooLong, minDate int) error {
 	from := box.Pts
 	if pts, ok := dialogPts(d.Dialog); ok {
@@ -509,6 +510,13 @@ func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.Upda
 		}
 		recovered++
 		e.addMessage(m, ent)
+	}
+	if from <= 0 {
+		// A new channel read from its start: what is older than minDate is
+		// history, not a loss.
+		e.log.Info("new channel: published its recent history", "channel", box.ID, "to_pts", box.Pts,
+			"published", recovered, "since", minDate)
+		return nil
 	}
 	lost := max(box.Pts-from-recovered, 0)
 	e.cfg.Metrics.unrecoverable(e.cfg.Account, "channel", lost)
