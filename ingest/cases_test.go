@@ -168,6 +168,7 @@ func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
 	const ch = 500
 	chats := []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 99, Title: "news", Broadcast: true}}
 	c1 := ft.channelMessage(ch, "first")
+	h.push(wrap(&tg.UpdateChannel{ChannelID: ch})) // joined: the channel starts at its first push
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c1}, Chats: chats})
 	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 
@@ -293,6 +294,7 @@ func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 	const ch = 500
 	chats := []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 99, Title: "news", Broadcast: true}}
 	c1 := ft.channelMessage(ch, "first")
+	h.push(wrap(&tg.UpdateChannel{ChannelID: ch})) // joined: the channel starts at its first push
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c1}, Chats: chats})
 	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 	ft.channelMessage(ch, "missed")
@@ -393,9 +395,10 @@ func TestEngineChannelTransientErrorBacksOffAlone(t *testing.T) {
 	}
 }
 
-// A channel first seen by a push starts where the push is, once the
-// reorder window passed: its history before the join is not published.
-func TestEngineNewChannelStartsAtThePush(t *testing.T) {
+// A channel joined live (updateChannel, then its pushes) starts at its
+// first push once the reorder window passed: its history before the join
+// is not published, however recent.
+func TestEngineJoinedChannelStartsAtThePush(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
 	h := newHarness(t, ft, store)
@@ -404,6 +407,7 @@ func TestEngineNewChannelStartsAtThePush(t *testing.T) {
 		ft.channelMessage(ch, fmt.Sprint("history ", i))
 	}
 	joined := ft.channelMessage(ch, "first after the join")
+	h.push(wrap(&tg.UpdateChannel{ChannelID: ch}))
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{joined}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "big"}}})
 	h.travelUntil("push committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == joined.Pts })
 	if got, want := store.ids(), []string{created(channelRef(ch), 301)}; !slices.Equal(got, want) {
@@ -411,6 +415,30 @@ func TestEngineNewChannelStartsAtThePush(t *testing.T) {
 	}
 	if n := ft.count("getChannelDifference") + ft.count("getHistory"); n != 0 {
 		t.Fatalf("%d history calls for a channel joined now", n)
+	}
+}
+
+// A channel the account was in already, silent until now, whose first
+// pushes were lost: its first push seen is not taken as its start; what
+// is dated since the last catch-up is published, older history is not.
+func TestEngineNewChannelLosesNoPushBeforeTheFirstSeen(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	const ch = 700
+	for i := range 300 {
+		ft.channelMessage(ch, fmt.Sprint("history ", i))
+	}
+	ft.date++ // the history is older than the first start
+	h := newHarness(t, ft, store)
+	ft.channelMessage(ch, "pushed, but lost")
+	seen := ft.channelMessage(ch, "first push seen")
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{seen}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "big"}}})
+	h.travelUntil("channel followed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == seen.Pts })
+	if got, want := store.ids(), []string{created(channelRef(ch), 301), created(channelRef(ch), 302)}; !slices.Equal(got, want) {
+		t.Fatalf("outbox holds %d events (%v...), want the lost push and the one seen", len(got), got[:min(3, len(got))])
+	}
+	if n := ft.count("getChannelDifference"); n != 1 {
+		t.Fatalf("%d channel differences to start a channel, want 1", n)
 	}
 }
 
@@ -570,8 +598,8 @@ func TestEngineChannelDifferenceTooLongBackfillsFromHistory(t *testing.T) {
 }
 
 // updateChannelTooLong of a channel never seen, with the channel's pushes
-// right behind it in the queue: the channel waits the reorder window and
-// starts at its earliest push, exactly, without reading history.
+// right behind it in the queue: after the reorder window the channel is
+// read once, publishing each change since the first start exactly once.
 func TestEngineNewChannelReportedWithItsPushesStartsAtThePushes(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
@@ -579,6 +607,7 @@ func TestEngineNewChannelReportedWithItsPushesStartsAtThePushes(t *testing.T) {
 	for i := range 3 {
 		ft.channelMessage(ch, fmt.Sprint("history ", i))
 	}
+	ft.date++
 	h := newHarness(t, ft, store)
 	m4 := ft.channelMessage(ch, "four")
 	m5 := ft.channelMessage(ch, "five")
@@ -590,7 +619,7 @@ func TestEngineNewChannelReportedWithItsPushesStartsAtThePushes(t *testing.T) {
 	if got, want := store.ids(), []string{created(channelRef(ch), 4), created(channelRef(ch), 5)}; !slices.Equal(got, want) {
 		t.Fatalf("outbox = %v, want %v", got, want)
 	}
-	if n := ft.count("getHistory"); n != 0 {
-		t.Fatalf("%d history calls for a channel seeded by its pushes", n)
+	if n := ft.count("getChannelDifference"); n != 1 {
+		t.Fatalf("%d channel differences to start a channel, want 1", n)
 	}
 }

@@ -255,16 +255,11 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 			box.AccessHash = p.AccessHash
 		}
 	}
-	if box.Pts <= 0 && box.gap.len() > 0 {
-		// Pushes are waiting: start just before the earliest.
-		e.countDuplicates("channel", box.gap.seed(&box.Pts, e.channelApply(box)))
-		e.b.dirtyChannel(id)
-	}
-	// Still without any position (no pushes came), the channel is read
-	// from its start, but only what is dated from the last state known
-	// before it was reported on is published: that much was missed while
-	// the account was in the channel; older messages are history
-	// (BackfillOnJoin publishes them too).
+	// Without any position, the channel is read from its start, but only
+	// what is dated from the last catch-up before it showed up is
+	// published: that much was missed while the account was in the
+	// channel; older messages are history (BackfillOnJoin publishes them
+	// too). Pushes held meanwhile are offered again at the end.
 	seeding := box.Pts <= 0
 	since := box.since
 	if since == 0 {

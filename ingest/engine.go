@@ -173,6 +173,9 @@ type channelBox struct {
 	// since is the date from which a channel read from its start while
 	// seeding publishes (see channelDifference).
 	since int
+	// joined: updateChannel came while the channel had no position (the
+	// account joined it): it starts at its first pushes, not before.
+	joined bool
 }
 
 // wake is when the channel needs the Run loop: its gap's deadline, but not
@@ -386,19 +389,24 @@ func (e *Engine) expire() {
 			continue
 		}
 		if c.Pts <= 0 {
-			// A new channel: nothing earlier came within the reorder
-			// window, so it starts just before its earliest update;
-			// reported by updateChannelTooLong, its difference then
-			// catches up with Telegram (or, without pushes, seeds it).
-			if c.gap.len() > 0 {
+			// A new channel, after the reorder window. Joined live: it
+			// starts just before its earliest push. Otherwise the account
+			// was in it already and pushes may have been lost before the
+			// first one seen: channelDifference reads it from its start,
+			// publishing what is dated since the last catch-up.
+			if c.joined && c.gap.len() > 0 {
 				e.countDuplicates("channel", c.gap.seed(&c.Pts, e.channelApply(c)))
 				e.b.dirtyChannel(id)
-				e.log.Info("following a new channel", "channel", id, "from_pts", c.Pts)
+				e.log.Info("following a joined channel", "channel", id, "from_pts", c.Pts)
+				if c.reported.IsZero() {
+					continue
+				}
 			}
-			if !c.reported.IsZero() {
-				c.reported = time.Time{}
-				e.chanDiff[id] = true
+			if c.since == 0 {
+				c.since = e.since
 			}
+			c.reported = time.Time{}
+			e.chanDiff[id] = true
 			continue
 		}
 		e.log.Debug("channel gap did not fill in time", "channel", id, "pts", c.Pts)
@@ -553,10 +561,15 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 		return
 	case *tg.UpdateChannel:
 		// Joined, left, kicked or changed: a channel Telegram refused
-		// before may be readable again.
-		if c := e.channels[u.ChannelID]; c != nil && c.disabled {
+		// before may be readable again; one without a position was just
+		// joined and starts at its first pushes.
+		c := e.channels[u.ChannelID]
+		switch {
+		case c != nil && c.disabled:
 			e.revive(c)
 			e.chanDiff[u.ChannelID] = true
+		case !tr.common && (c == nil || c.Pts <= 0) && !e.cfg.BackfillOnJoin:
+			e.channel(u.ChannelID).joined = true
 		}
 	}
 	e.emit(u, ent, date)

@@ -305,6 +305,7 @@ func TestEngineChannelGapUsesChannelDifference(t *testing.T) {
 	c1 := ft.channelMessage(ch, "first")
 	ft.channelMessage(ch, "lost push")
 	c3 := ft.channelMessage(ch, "third")
+	h.push(wrap(&tg.UpdateChannel{ChannelID: ch})) // joined: the channel starts at its first push
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c1}, Chats: entities})
 	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c3}, Chats: entities})
