@@ -623,3 +623,33 @@ func TestEngineNewChannelReportedWithItsPushesStartsAtThePushes(t *testing.T) {
 		t.Fatalf("%d channel differences to start a channel, want 1", n)
 	}
 }
+
+// A channel stopped before it was seeded keeps the date it publishes from
+// across a restart, though the common box's date moved on meanwhile.
+func TestEngineUnseededChannelKeepsItsSinceAcrossARestart(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	const ch = 700
+	for i := range 20 {
+		ft.channelMessage(ch, fmt.Sprint("history ", i))
+	}
+	ft.date++
+	h := newHarness(t, ft, store)
+	ft.channelMessage(ch, "pushed, but lost")
+	seen := ft.channelMessage(ch, "first push seen")
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{seen}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "c"}}})
+	h.push(&tg.Updates{Date: ft.date + 100}) // the common box's date moves past the channel's messages
+	h.eventually("date committed", func() bool { return store.state().Date == ft.date+100 })
+	if st := store.channel(ch); st.Pts > 0 {
+		t.Fatalf("channel seeded before the reorder window: %+v", st)
+	}
+	if err := h.halt(); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{seen}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "c"}}})
+	h.travelUntil("channel followed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == seen.Pts })
+	if got, want := store.ids(), []string{created(channelRef(ch), 21), created(channelRef(ch), 22)}; !slices.Equal(got, want) {
+		t.Fatalf("outbox = %v, want %v", got, want)
+	}
+}

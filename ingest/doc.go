@@ -72,7 +72,9 @@
 // messages older than that); pushed live, the last update applied (a join:
 // from the join on). Older history is published only with
 // EngineConfig.BackfillOnJoin, which reads every new channel from pts 1 as
-// before, bounded by BackfillDepth.
+// before, bounded by BackfillDepth. A channel stored before it was seeded
+// keeps that date across a restart: its stored pts is then the negative
+// date (state.ChannelState.Pts < 0), read back by the next Engine.
 //
 // Telegram's channel difference timeout is honoured: a channel's next
 // difference (a gap recovery) waits until it passed; a gap in such a channel

@@ -324,7 +324,12 @@ func (e *Engine) start(ctx context.Context) error {
 		return fmt.Errorf("ingest: load channel state: %w", err)
 	}
 	for _, c := range chans {
-		e.channels[c.ID] = &channelBox{ChannelState: c}
+		box := &channelBox{ChannelState: c}
+		if c.Pts < 0 {
+			// Stored before it was seeded: -Pts is its since (flush).
+			box.Pts, box.since = 0, -c.Pts
+		}
+		e.channels[c.ID] = box
 	}
 	e.lastSeen = e.cfg.Clock.Now()
 	if !ok {
@@ -634,6 +639,11 @@ func (e *Engine) applyChannel(id int64, u tg.UpdateClass, pts, count int, ent tg
 	if box.disabled {
 		e.revive(box)
 	}
+	if box.Pts <= 0 && box.since == 0 {
+		// Pushes before this one may be lost: a channel read from its
+		// start publishes what is dated since the last catch-up.
+		box.since = e.since
+	}
 	if ch, ok := ent.Channels[id]; ok && !ch.Min && ch.AccessHash != 0 && ch.AccessHash != box.AccessHash {
 		box.AccessHash = ch.AccessHash
 		e.b.dirtyChannel(id)
@@ -669,7 +679,7 @@ func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong, inDifference b
 		if inDifference {
 			since = e.since
 		}
-		if box.since == 0 || since < box.since {
+		if box.since == 0 {
 			box.since = since
 		}
 		// Its pushes may be right behind in the queue (pushes arrive in
@@ -754,7 +764,13 @@ func (e *Engine) flush() error {
 	}
 	for id := range e.b.channels {
 		if box := e.channels[id]; box != nil {
-			c.Channels = append(c.Channels, box.ChannelState)
+			cs := box.ChannelState
+			if cs.Pts <= 0 && box.since > 0 {
+				// Not seeded yet: keep the date it publishes from across
+				// a restart, as a negative pts (start reads it back).
+				cs.Pts = -box.since
+			}
+			c.Channels = append(c.Channels, cs)
 		}
 	}
 	if err := e.cfg.Store.Commit(c); err != nil {
