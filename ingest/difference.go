@@ -68,6 +68,7 @@ func (e *Engine) getState(ctx context.Context) (*tg.UpdatesState, error) {
 // by slice; every slice is committed with the state it leads to.
 func (e *Engine) getDifference(ctx context.Context) error {
 	from := e.st.Pts
+	e.since = e.st.Date
 	for round := 1; ; round++ {
 		if round > maxDifferenceRounds {
 			e.cfg.Metrics.roundCapped(e.cfg.Account, "common")

@@ -147,11 +147,8 @@ type Engine struct {
 	needDiff bool
 	chanDiff map[int64]bool // channels whose difference is wanted
 	lastSeen time.Time
-	// since is the date of the durable state this Engine started from (or
-	// of Telegram's state at the first start): a channel never seen, read
-	// from its start, publishes what is dated from then on. It does not
-	// move while the Engine runs: pushes of a channel may be lost before
-	// the first one seen at any time since.
+	// since is the date of the last state known before the current
+	// catch-up: a channel first met in it publishes what is newer.
 	since int
 	b     batch
 }
@@ -348,7 +345,6 @@ func (e *Engine) start(ctx context.Context) error {
 		return e.flush()
 	}
 	e.st = st
-	e.since = st.Date
 	if err := e.getDifference(ctx); err != nil {
 		return err
 	}
