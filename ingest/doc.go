@@ -62,8 +62,10 @@
 //
 // A channel the engine has no position for (just joined, or never active
 // since the first start) is not read from its start as history. Its first
-// pushes wait the reorder window (GapTimeout) and the channel starts just
-// before the earliest of them. A channel named first by
+// pushes wait the reorder window (GapTimeout); joined live (updateChannel
+// came first) it starts just before the earliest of them, otherwise it is
+// read from its start as below (a push before the first one seen may have
+// been lost). A channel named first by
 // updateChannelTooLong (in a difference or pushed) also waits the window for
 // pushes; without any, it is read from its start and only what is dated from
 // the state the news came after is published: in a difference, the state
@@ -131,7 +133,7 @@
 //	updateChannelTooLong (push or other_updates)  channelTooLongUpdate                TestEngineStartAndResyncAskOnlyChannelsWithNews            pending: internal/e2e
 //	getChannelDifference refused (kicked)         channelFailed (disabled, revive)    TestEngineRefusedChannelDropsItsGapAndRevives              pending: internal/e2e
 //	getChannelDifference 500 / FLOOD_WAIT         channelFailed, retryChannel         TestEngineChannelTransientErrorBacksOffAlone               pending: internal/e2e
-//	new channel (join): seed from Telegram        applyChannel, expire, channelTooLongUpdate, channelDifference  TestEngineNewChannelStartsAtThePush, TestEngineNewChannelFromChannelTooLongPublishesSinceTheLastState, TestEngineNewChannelMetInADifferencePublishesTheDowntime, TestEngineNewChannelReportedWithItsPushesStartsAtThePushes  pending: internal/e2e
+//	new channel (join): seed from Telegram        applyChannel, expire, channelTooLongUpdate, channelDifference  TestEngineJoinedChannelStartsAtThePush, TestEngineNewChannelLosesNoPushBeforeTheFirstSeen, TestEngineUnseededChannelKeepsItsSinceAcrossARestart, TestEngineNewChannelFromChannelTooLongPublishesSinceTheLastState, TestEngineNewChannelMetInADifferencePublishesTheDowntime, TestEngineNewChannelReportedWithItsPushesStartsAtThePushes  pending: internal/e2e
 //	new channel with BackfillOnJoin               channel, applyChannel               TestEngineBackfillOnJoinReadsHistory                       pending: internal/e2e
 //	first start: getState                         start                               TestEngineFirstStartFollowsCurrentState                    pending: internal/e2e
 //	restart: getDifference from the stored state  start                               TestEngineResumesFromTheLastDurablePosition, TestEngineStartAndResyncAskOnlyChannelsWithNews  pending: internal/e2e
