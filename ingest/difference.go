@@ -13,12 +13,17 @@ import (
 
 	"github.com/tgnats/tgnats/mapping"
 	"github.com/tgnats/tgnats/schema"
-	"github.com/tgnats/tgnats/state"
 )
 
 // maxFloodWait bounds how long the engine waits on one FLOOD_WAIT before it
 // gives up and lets its caller restart it.
 const maxFloodWait = 5 * time.Minute
+
+// maxDifferenceRounds caps the calls of one difference round (slices of
+// getDifference, or non-final answers of getChannelDifference): a server
+// that never answers final, or answers without moving, cannot hold the
+// engine forever.
+const maxDifferenceRounds = 1000
 
 // call runs f, waiting out FLOOD_WAIT answers as Telegram asks.
 func (e *Engine) call(ctx context.Context, what string, f func() error) error {
@@ -63,7 +68,14 @@ func (e *Engine) getState(ctx context.Context) (*tg.UpdatesState, error) {
 // by slice; every slice is committed with the state it leads to.
 func (e *Engine) getDifference(ctx context.Context) error {
 	from := e.st.Pts
-	for {
+	e.since = e.st.Date
+	for round := 1; ; round++ {
+		if round > maxDifferenceRounds {
+			e.cfg.Metrics.roundCapped(e.cfg.Account, "common")
+			e.log.Error("difference did not end within the round cap: stopping this round; the next idle poll goes on",
+				"rounds", maxDifferenceRounds, "pts", e.st.Pts)
+			break
+		}
 		var d tg.UpdatesDifferenceClass
 		err := e.call(ctx, "updates.getDifference", func() (err error) {
 			d, err = e.cfg.API.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: e.st.Pts, Qts: e.st.Qts, Date: e.st.Date})
@@ -110,17 +122,24 @@ func (e *Engine) getDifference(ctx context.Context) error {
 	}
 	e.needDiff = false
 	e.lastSeen = e.cfg.Clock.Now()
-	// What was buffered behind the gap is either covered now or still new:
-	// run it through the pts checks again, never skip it.
-	held := e.common.pending
-	e.common.reset()
-	for _, p := range held {
-		e.applyCommon(p, false)
+	// What was buffered behind a gap is either covered now or still new:
+	// run it through the checks again, never skip it.
+	now := e.cfg.Clock.Now()
+	for _, h := range e.common.take() {
+		e.countDuplicates("common", e.common.push(&e.st.Pts, h.end, h.count, h.v, now, e.commonApply))
 	}
-	seqHeld := e.seqGap
-	e.seqGap, e.seqSince = nil, time.Time{}
-	for _, c := range seqHeld {
-		e.applyContainer(c)
+	for _, h := range e.qts.take() {
+		e.countDuplicates("qts", e.qts.push(&e.st.Qts, h.end, h.count, h.v, now, e.commonApply))
+	}
+	// Containers held behind a seq gap were never applied: their pts
+	// updates pass their own checks, the rest (no pts: a button press) is
+	// not in any difference and is applied now.
+	for _, h := range e.seq.take() {
+		e.applyContainer(h.v)
+		if h.end > e.st.Seq {
+			e.st.Seq = h.end
+			e.b.stateDirty = true
+		}
 	}
 	return e.flush()
 }
@@ -222,12 +241,12 @@ func (e *Engine) commonTooLong(ctx context.Context, pts int) error {
 }
 
 // channelDifference fetches and commits everything one channel missed.
+// Only a failed commit (or ctx) is returned: Telegram's answers concern
+// this channel alone. A refusal (400/403/406) drops its buffered gap until
+// the channel shows up again; a transient failure (500, FLOOD_WAIT, a
+// network error) schedules it again with backoff while the engine goes on.
 func (e *Engine) channelDifference(ctx context.Context, id int64) error {
-	box := e.channels[id]
-	if box == nil {
-		box = &channelBox{ChannelState: state.ChannelState{ID: id, Pts: 1}}
-		e.channels[id] = box
-	}
+	box := e.channel(id)
 	if box.disabled {
 		return nil
 	}
@@ -236,31 +255,44 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 			box.AccessHash = p.AccessHash
 		}
 	}
-	if box.Pts <= 0 {
-		box.Pts = 1
+	// Without any position, the channel is read from its start, but only
+	// what is dated from the last catch-up before it showed up is
+	// published: that much was missed while the account was in the
+	// channel; older messages are history (BackfillOnJoin publishes them
+	// too). Pushes held meanwhile are offered again at the end.
+	seeding := box.Pts <= 0
+	since := box.since
+	if since == 0 {
+		since = e.since
 	}
+	threshold := 0 // the smallest message id published while seeding
 	from := box.Pts
-	for {
-		var d tg.UpdatesChannelDifferenceClass
-		err := e.call(ctx, "updates.getChannelDifference", func() (err error) {
-			d, err = e.cfg.API.UpdatesGetChannelDifference(ctx, &tg.UpdatesGetChannelDifferenceRequest{
-				Channel: &tg.InputChannel{ChannelID: id, AccessHash: box.AccessHash},
-				Filter:  &tg.ChannelMessagesFilterEmpty{},
-				Pts:     box.Pts,
-				Limit:   e.cfg.DifferenceLimit,
-			})
-			return err
-		})
+	for round := 1; ; round++ {
+		if round > maxDifferenceRounds {
+			e.cfg.Metrics.roundCapped(e.cfg.Account, "channel")
+			e.log.Error("channel difference did not end within the round cap: trying again later",
+				"channel", id, "rounds", maxDifferenceRounds, "pts", box.Pts)
+			e.retryChannel(box, e.backoff(box), "capped")
+			return e.flush()
+		}
+		req := &tg.UpdatesGetChannelDifferenceRequest{
+			Channel: &tg.InputChannel{ChannelID: id, AccessHash: box.AccessHash},
+			Filter:  &tg.ChannelMessagesFilterEmpty{},
+			Pts:     max(box.Pts, 1),
+			Limit:   e.cfg.DifferenceLimit,
+		}
+		d, err := e.cfg.API.UpdatesGetChannelDifference(ctx, req)
 		if err != nil {
-			if permanent(err) {
-				// Kicked, banned or gone: asking again will not help.
-				box.disabled = true
-				box.gap.reset()
-				e.cfg.Metrics.unrecoverable(e.cfg.Account, "channel", 0)
-				e.log.Warn("channel difference refused: no longer following this channel", "channel", id, "error", err)
-				return nil
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			return err
+			return e.channelFailed(box, err)
+		}
+		box.failures = 0
+		box.notBefore = time.Time{}
+		if t, ok := d.GetTimeout(); ok && t > 0 {
+			// Telegram asks not to poll this channel again before then.
+			box.notBefore = e.cfg.Clock.Now().Add(time.Duration(t) * time.Second)
 		}
 		final := true
 		switch d := d.(type) {
@@ -270,21 +302,43 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 		case *tg.UpdatesChannelDifference:
 			ent := e.entities(d.Users, d.Chats)
 			for _, m := range d.NewMessages {
+				if seeding {
+					if dateOf(m) < since {
+						continue
+					}
+					if threshold == 0 || m.GetID() < threshold {
+						threshold = m.GetID()
+					}
+				}
 				e.addMessage(m, ent)
 			}
 			for _, u := range d.OtherUpdates {
+				if seeding {
+					if u = sinceFilter(u, since, threshold); u == nil {
+						continue
+					}
+				}
 				e.applyUpdate(u, ent, int(e.cfg.Clock.Now().Unix()), trust{channel: id})
 			}
 			box.Pts, final = d.Pts, d.Final
 			e.cfg.Metrics.difference(e.cfg.Account, "channel", "full")
 		case *tg.UpdatesChannelDifferenceTooLong:
 			e.cfg.Metrics.difference(e.cfg.Account, "channel", "too_long")
-			if err := e.channelTooLong(ctx, box, d); err != nil {
-				return err
+			minDate := 0
+			if seeding {
+				minDate = since
+			}
+			if err := e.channelTooLong(ctx, box, d, minDate); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return e.channelFailed(box, err)
 			}
 			final = d.Final
 		default:
-			return fmt.Errorf("ingest: updates.getChannelDifference: unexpected %T", d)
+			e.log.Error("unexpected channel difference", "channel", id, "type", fmt.Sprintf("%T", d))
+			e.retryChannel(box, e.backoff(box), "unexpected")
+			return e.flush()
 		}
 		e.b.dirtyChannel(id)
 		if err := e.flush(); err != nil {
@@ -294,26 +348,120 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 			break
 		}
 	}
-	if box.Pts != from {
+	if seeding {
+		box.since = 0
+		e.log.Info("following a new channel", "channel", id, "from_pts", box.Pts, "published_since", since)
+	} else if box.Pts != from {
 		e.cfg.Metrics.gapRecovered(e.cfg.Account, "channel")
 		e.log.Info("recovered missed channel updates", "channel", id, "from_pts", from, "to_pts", box.Pts)
 	}
-	held := box.gap.pending
-	box.gap.reset()
-	for _, p := range held {
-		e.applyChannel(id, p.u, p.pts, p.count, p.ent, p.date, false)
+	now := e.cfg.Clock.Now()
+	for _, h := range box.gap.take() {
+		e.countDuplicates("channel", box.gap.push(&box.Pts, h.end, h.count, h.v, now, e.channelApply(box)))
 	}
 	return e.flush()
 }
 
-// channelTooLong moves a channel to the dialog's pts and backfills message
-// creations from history newer than the last message seen.
-func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.UpdatesChannelDifferenceTooLong) error {
-	from := box.Pts
-	if dlg, ok := d.Dialog.(*tg.Dialog); ok {
-		if pts, ok := dlg.GetPts(); ok {
-			box.Pts = pts
+// dateOf is the date of a message, 0 for messageEmpty.
+func dateOf(m tg.MessageClass) int {
+	if d, ok := m.(interface{ GetDate() int }); ok {
+		return d.GetDate()
+	}
+	return 0
+}
+
+// sinceFilter keeps, of an update read while seeding a channel from its
+// start, what belongs to the time since: edits made since, deletions of
+// messages published while seeding (ids from threshold on; channel message
+// ids grow with time). It returns nil for what is history.
+func sinceFilter(u tg.UpdateClass, since, threshold int) tg.UpdateClass {
+	switch u := u.(type) {
+	case *tg.UpdateNewChannelMessage:
+		if dateOf(u.Message) < since {
+			return nil
 		}
+	case *tg.UpdateEditChannelMessage:
+		m, ok := u.Message.(*tg.Message)
+		if !ok {
+			return nil
+		}
+		if d := max(m.EditDate, m.Date); d < since {
+			return nil
+		}
+	case *tg.UpdateDeleteChannelMessages:
+		if threshold == 0 {
+			return nil
+		}
+		var ids []int
+		for _, id := range u.Messages {
+			if id >= threshold {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		c := *u
+		c.Messages = ids
+		return &c
+	}
+	return u
+}
+
+// channelFailed handles an error of one channel's difference.
+func (e *Engine) channelFailed(box *channelBox, err error) error {
+	if permanent(err) {
+		// Kicked, banned or gone: asking again will not help until the
+		// channel shows up again (revive).
+		dropped := box.gap.len()
+		box.disabled = true
+		box.gap.reset()
+		e.cfg.Metrics.channelRefused(e.cfg.Account)
+		e.log.Warn("channel difference refused: not following this channel until it shows up again",
+			"channel", box.ID, "dropped", dropped, "error", err)
+		return e.flush()
+	}
+	wait, reason := e.backoff(box), "error"
+	if d, ok := tgerr.AsFloodWait(err); ok {
+		wait, reason = max(d, wait), "flood_wait"
+	}
+	e.log.Warn("channel difference failed: trying this channel again later", "channel", box.ID, "retry_in", wait, "error", err)
+	e.retryChannel(box, wait, reason)
+	return e.flush()
+}
+
+// retryChannel asks for the channel's difference again after wait.
+func (e *Engine) retryChannel(box *channelBox, wait time.Duration, reason string) {
+	box.failures++
+	box.notBefore = e.cfg.Clock.Now().Add(wait)
+	e.chanDiff[box.ID] = true
+	e.cfg.Metrics.channelRetry(e.cfg.Account, reason)
+}
+
+// backoff is the wait before a channel's next attempt: 1s doubling per
+// failure in a row, at most maxChannelBackoff.
+func (e *Engine) backoff(box *channelBox) time.Duration {
+	d := time.Second << min(box.failures, 16)
+	return min(d, maxChannelBackoff)
+}
+
+// maxChannelBackoff bounds the backoff of one channel's difference.
+const maxChannelBackoff = 5 * time.Minute
+
+func dialogPts(d tg.DialogClass) (int, bool) {
+	if dlg, ok := d.(*tg.Dialog); ok {
+		return dlg.GetPts()
+	}
+	return 0, false
+}
+
+// channelTooLong moves a channel to the dialog's pts and backfills message
+// creations from history newer than the last message seen and dated from
+// minDate on (0: any date).
+func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.UpdatesChannelDifferenceTooLong, minDate int) error {
+	from := box.Pts
+	if pts, ok := dialogPts(d.Dialog); ok {
+		box.Pts = pts
 	}
 	ent := e.entities(d.Users, d.Chats)
 	var res tg.MessagesMessagesClass
@@ -349,7 +497,7 @@ func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.Upda
 	recovered := 0
 	oldest := 0
 	for _, m := range msgs {
-		if m.GetID() <= last {
+		if m.GetID() <= last || dateOf(m) < minDate {
 			continue
 		}
 		if oldest == 0 {
@@ -357,6 +505,13 @@ func (e *Engine) channelTooLong(ctx context.Context, box *channelBox, d *tg.Upda
 		}
 		recovered++
 		e.addMessage(m, ent)
+	}
+	if from <= 0 {
+		// A new channel read from its start: what is older than minDate is
+		// history, not a loss.
+		e.log.Info("new channel: published its recent history", "channel", box.ID, "to_pts", box.Pts,
+			"published", recovered, "since", minDate)
+		return nil
 	}
 	lost := max(box.Pts-from-recovered, 0)
 	e.cfg.Metrics.unrecoverable(e.cfg.Account, "channel", lost)

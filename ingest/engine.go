@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -63,6 +63,12 @@ type EngineConfig struct {
 	// BackfillDepth bounds how many messages are fetched from history after
 	// a too-long difference. Default 100.
 	BackfillDepth int
+	// BackfillOnJoin reads a channel first seen while running from its
+	// start (pts 1), publishing its history up to BackfillDepth messages as
+	// message.created. Off by default: a newly joined channel is followed
+	// from the position Telegram gives for it, so only what happens after
+	// the join is published.
+	BackfillOnJoin bool
 	// QueueSize bounds the updates waiting for the Run loop. Default 1024.
 	QueueSize int
 	// Clock is the time source for timers. Default clock.System.
@@ -124,41 +130,72 @@ type Engine struct {
 	resync chan struct{}
 
 	caughtUp atomic.Bool
+	// wakeups counts Run loop iterations (also in Metrics), for tests of
+	// an idle engine.
+	wakeups atomic.Int64
 	// traces holds the traceparents of commands' updates (trace.go).
 	traces traces
 
-	// Everything below is owned by the Run goroutine.
+	// Everything below is owned by the Run goroutine. The positions live
+	// in st and in the channel boxes; the sequences only hold what waits
+	// behind a gap (sequence.go).
 	st       state.UpdateState
 	channels map[int64]*channelBox
-	common   gapBuffer
-	seqGap   []*container
-	seqSince time.Time
+	common   sequence[pendingUpdate] // position st.Pts
+	qts      sequence[pendingUpdate] // position st.Qts
+	seq      sequence[*container]    // position st.Seq
 	needDiff bool
-	chanDiff map[int64]bool
+	chanDiff map[int64]bool // channels whose difference is wanted
 	lastSeen time.Time
-	b        batch
+	// since is the date of the last state known before the current
+	// catch-up: a channel first met in it publishes what is newer.
+	since int
+	b     batch
 }
 
-// channelBox is the update sequence of one channel.
+// channelBox is the update sequence of one channel. A Pts of 0 means its
+// position is not known yet: the channel is seeded from Telegram (see
+// applyChannel and channelTooLongUpdate).
 type channelBox struct {
 	state.ChannelState
-	gap      gapBuffer
-	disabled bool // a permanent error: stop asking for its difference
+	gap sequence[pendingUpdate] // position Pts
+	// disabled: Telegram refused its difference for good (kicked, private).
+	// Its buffer is dropped; any later update of the channel revives it.
+	disabled bool
+	// notBefore holds its next difference back: Telegram's timeout, or the
+	// backoff after a transient failure.
+	notBefore time.Time
+	failures  int // transient failures in a row
+	// reported is when updateChannelTooLong named the channel while it
+	// had no position: it is seeded once the reorder window passed, from
+	// its pushes if any arrived meanwhile, else from Telegram.
+	reported time.Time
+	// since is the date from which a channel read from its start while
+	// seeding publishes (see channelDifference).
+	since int
+	// joined: updateChannel came while the channel had no position (the
+	// account joined it): it starts at its first pushes, not before.
+	joined bool
 }
 
-// pendingUpdate is a pts update waiting for a gap before it to fill.
+// wake is when the channel needs the Run loop: its gap's deadline, but not
+// before notBefore.
+func (c *channelBox) wake(gapTimeout time.Duration) (time.Time, bool) {
+	d, open := c.gap.deadline(gapTimeout)
+	if !open || c.disabled {
+		return time.Time{}, false
+	}
+	if c.notBefore.After(d) {
+		d = c.notBefore
+	}
+	return d, true
+}
+
+// pendingUpdate is an update waiting for a gap before it to fill.
 type pendingUpdate struct {
-	u     tg.UpdateClass
-	pts   int
-	count int
-	ent   tg.Entities
-	date  int
-}
-
-// gapBuffer holds the updates of one box that arrived ahead of a gap.
-type gapBuffer struct {
-	pending []pendingUpdate
-	since   time.Time // when the gap opened; zero when there is none
+	u    tg.UpdateClass
+	ent  tg.Entities
+	date int
 }
 
 // container is an Updates or UpdatesCombined push.
@@ -210,6 +247,8 @@ func (e *Engine) Handle(ctx context.Context, u tg.UpdatesClass) error {
 
 // Resync asks the engine to fetch the difference, as Telegram expects after
 // a connection is re-established. Safe for concurrent use; never blocks.
+// Only getDifference is called: channels with news come back in it as
+// updateChannelTooLong and only those get getChannelDifference.
 func (e *Engine) Resync() {
 	select {
 	case e.resync <- struct{}{}:
@@ -237,6 +276,8 @@ func (e *Engine) Run(ctx context.Context) error {
 			return err
 		}
 		t := e.cfg.Clock.Timer(e.nextWake())
+		e.wakeups.Add(1)
+		e.cfg.Metrics.wakeup(e.cfg.Account)
 		select {
 		case <-ctx.Done():
 			clock.StopTimer(t)
@@ -260,19 +301,19 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		case <-t.C():
 			e.expire()
+			if err := e.flush(); err != nil {
+				return err
+			}
 		case <-e.resync:
 			clock.StopTimer(t)
 			e.needDiff = true
-			for id, c := range e.channels {
-				if !c.disabled {
-					e.chanDiff[id] = true
-				}
-			}
 		}
 	}
 }
 
-// start loads the durable position and recovers everything missed since.
+// start loads the durable position and recovers everything missed since:
+// getDifference only; the channels with news come back in it as
+// updateChannelTooLong.
 func (e *Engine) start(ctx context.Context) error {
 	st, ok, err := e.cfg.Store.UpdateState()
 	if err != nil {
@@ -283,7 +324,12 @@ func (e *Engine) start(ctx context.Context) error {
 		return fmt.Errorf("ingest: load channel state: %w", err)
 	}
 	for _, c := range chans {
-		e.channels[c.ID] = &channelBox{ChannelState: c}
+		box := &channelBox{ChannelState: c}
+		if c.Pts < 0 {
+			// Stored before it was seeded: -Pts is its since (flush).
+			box.Pts, box.since = 0, -c.Pts
+		}
+		e.channels[c.ID] = box
 	}
 	e.lastSeen = e.cfg.Clock.Now()
 	if !ok {
@@ -293,6 +339,7 @@ func (e *Engine) start(ctx context.Context) error {
 			return err
 		}
 		e.st = state.UpdateState{Pts: s.Pts, Qts: s.Qts, Seq: s.Seq, Date: s.Date}
+		e.since = s.Date
 		e.b.stateDirty = true
 		e.log.Info("first start: following from the current state", "pts", s.Pts, "qts", s.Qts, "seq", s.Seq)
 		return e.flush()
@@ -301,28 +348,30 @@ func (e *Engine) start(ctx context.Context) error {
 	if err := e.getDifference(ctx); err != nil {
 		return err
 	}
-	for id := range e.channels {
-		e.chanDiff[id] = true
-	}
 	return e.recoverGaps(ctx)
 }
 
-// nextWake returns how long to wait before the next gap or idle deadline.
+// nextWake returns how long to wait before the next gap, idle or channel
+// deadline. It never asks for a wake-up that has nothing to do.
 func (e *Engine) nextWake() time.Duration {
 	now := e.cfg.Clock.Now()
 	next := e.lastSeen.Add(e.cfg.IdleTimeout)
-	consider := func(since time.Time) {
-		if since.IsZero() {
-			return
-		}
-		if d := since.Add(e.cfg.GapTimeout); d.Before(next) {
+	consider := func(d time.Time, ok bool) {
+		if ok && d.Before(next) {
 			next = d
 		}
 	}
-	consider(e.common.since)
-	consider(e.seqSince)
-	for _, c := range e.channels {
-		consider(c.gap.since)
+	consider(e.common.deadline(e.cfg.GapTimeout))
+	consider(e.qts.deadline(e.cfg.GapTimeout))
+	consider(e.seq.deadline(e.cfg.GapTimeout))
+	for id, c := range e.channels {
+		consider(c.wake(e.cfg.GapTimeout))
+		if !c.reported.IsZero() {
+			consider(c.reported.Add(e.cfg.GapTimeout), true)
+		}
+		if e.chanDiff[id] {
+			consider(c.notBefore, true)
+		}
 	}
 	if d := next.Sub(now); d > 0 {
 		return d
@@ -333,18 +382,40 @@ func (e *Engine) nextWake() time.Duration {
 // expire turns deadlines that passed into recovery work.
 func (e *Engine) expire() {
 	now := e.cfg.Clock.Now()
-	passed := func(since time.Time) bool {
-		return !since.IsZero() && !now.Before(since.Add(e.cfg.GapTimeout))
-	}
-	if passed(e.common.since) || passed(e.seqSince) {
-		e.log.Debug("gap did not fill in time", "pts", e.st.Pts, "pending", len(e.common.pending))
+	gt := e.cfg.GapTimeout
+	if e.common.due(now, gt) || e.qts.due(now, gt) || e.seq.due(now, gt) {
+		e.log.Debug("gap did not fill in time", "pts", e.st.Pts, "qts", e.st.Qts, "seq", e.st.Seq,
+			"pending", e.common.len()+e.qts.len()+e.seq.len())
 		e.needDiff = true
 	}
 	for id, c := range e.channels {
-		if passed(c.gap.since) {
-			e.log.Debug("channel gap did not fill in time", "channel", id, "pts", c.Pts)
-			e.chanDiff[id] = true
+		reported := !c.reported.IsZero() && !now.Before(c.reported.Add(gt))
+		if c.disabled || !(c.gap.due(now, gt) || reported) {
+			continue
 		}
+		if c.Pts <= 0 {
+			// A new channel, after the reorder window. Joined live: it
+			// starts just before its earliest push. Otherwise the account
+			// was in it already and pushes may have been lost before the
+			// first one seen: channelDifference reads it from its start,
+			// publishing what is dated since the last catch-up.
+			if c.joined && c.gap.len() > 0 {
+				e.countDuplicates("channel", c.gap.seed(&c.Pts, e.channelApply(c)))
+				e.b.dirtyChannel(id)
+				e.log.Info("following a joined channel", "channel", id, "from_pts", c.Pts)
+				if c.reported.IsZero() {
+					continue
+				}
+			}
+			if c.since == 0 {
+				c.since = e.since
+			}
+			c.reported = time.Time{}
+			e.chanDiff[id] = true
+			continue
+		}
+		e.log.Debug("channel gap did not fill in time", "channel", id, "pts", c.Pts)
+		e.chanDiff[id] = true
 	}
 	if !now.Before(e.lastSeen.Add(e.cfg.IdleTimeout)) {
 		e.log.Debug("no updates for a while: asking for the difference")
@@ -353,24 +424,33 @@ func (e *Engine) expire() {
 	}
 }
 
-// recoverGaps runs the differences that are due.
+// recoverGaps runs the differences that are due. A channel held back by
+// Telegram's timeout or by its backoff stays wanted until then.
 func (e *Engine) recoverGaps(ctx context.Context) error {
 	if e.needDiff {
 		if err := e.getDifference(ctx); err != nil {
 			return err
 		}
 	}
-	for len(e.chanDiff) > 0 {
-		var id int64
-		for id = range e.chanDiff {
-			break
+	for {
+		now := e.cfg.Clock.Now()
+		var due []int64
+		for id := range e.chanDiff {
+			if c := e.channels[id]; c == nil || !c.notBefore.After(now) {
+				due = append(due, id)
+			}
 		}
-		delete(e.chanDiff, id)
-		if err := e.channelDifference(ctx, id); err != nil {
-			return err
+		if len(due) == 0 {
+			return nil
+		}
+		slices.Sort(due)
+		for _, id := range due {
+			delete(e.chanDiff, id)
+			if err := e.channelDifference(ctx, id); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
 }
 
 // process sequences one push. It does no I/O: what is applied goes into the
@@ -381,7 +461,11 @@ func (e *Engine) process(u tg.UpdatesClass) {
 	case *tg.UpdatesTooLong:
 		e.needDiff = true
 	case *tg.UpdateShortMessage:
-		ent, ok := e.shortEntities(schema.PeerRef{Kind: schema.PeerUser, ID: u.UserID})
+		refs := []schema.PeerRef{{Kind: schema.PeerUser, ID: u.UserID}}
+		if u.Out {
+			refs = append(refs, schema.PeerRef{Kind: schema.PeerUser, ID: e.cfg.Self})
+		}
+		ent, ok := e.shortEntities(refs...)
 		if !ok {
 			return
 		}
@@ -394,13 +478,16 @@ func (e *Engine) process(u tg.UpdatesClass) {
 		e.applyUpdate(mapping.ShortChatMessage(u), ent, u.Date, trust{})
 	case *tg.UpdateShort:
 		// gotd hands updateShortMessage / updateShortChatMessage over in
-		// this form, as an updateNewMessage without users or chats.
+		// this form, as an updateNewMessage without users or chats: the
+		// peers come from the store, as for the short forms above.
+		ent := emptyEntities()
 		if m, ok := u.Update.(*tg.UpdateNewMessage); ok {
-			if _, known := e.shortEntities(shortMessagePeers(m.Message)...); !known {
+			var known bool
+			if ent, known = e.shortEntities(shortMessagePeers(m.Message)...); !known {
 				return
 			}
 		}
-		e.applyUpdate(u.Update, emptyEntities(), u.Date, trust{})
+		e.applyUpdate(u.Update, ent, u.Date, trust{})
 	case *tg.Updates:
 		e.container(&container{updates: u.Updates, ent: e.entities(u.Users, u.Chats), date: u.Date, seqStart: u.Seq, seq: u.Seq})
 	case *tg.UpdatesCombined:
@@ -410,27 +497,28 @@ func (e *Engine) process(u tg.UpdatesClass) {
 	}
 }
 
-// container applies a push that carries seq, or holds it back while the seq
-// sequence has a gap before it.
+// container applies a push that carries seq in seq order: one whose
+// seq_start is not past the local seq was applied already and is ignored,
+// one ahead of a seq gap waits for it. A container with seq 0 has no place
+// in the sequence and is applied at once.
 func (e *Engine) container(c *container) {
-	if c.seqStart != 0 && e.st.Seq+1 < c.seqStart {
-		e.seqGap = append(e.seqGap, c)
-		if e.seqSince.IsZero() {
-			e.seqSince = e.cfg.Clock.Now()
-		}
+	if c.seq == 0 {
+		e.applyContainer(c)
 		return
 	}
-	e.applyContainer(c)
-	e.drainSeq()
+	if c.seqStart <= 0 || c.seqStart > c.seq {
+		c.seqStart = c.seq
+	}
+	o := e.seq.push(&e.st.Seq, c.seq, c.seq-c.seqStart+1, c, e.cfg.Clock.Now(), func(c *container) {
+		e.applyContainer(c)
+		e.b.stateDirty = true
+	})
+	e.countDuplicates("seq", o)
 }
 
 func (e *Engine) applyContainer(c *container) {
 	for _, u := range c.updates {
 		e.applyUpdate(u, c.ent, c.date, trust{})
-	}
-	if c.seq > e.st.Seq {
-		e.st.Seq = c.seq
-		e.b.stateDirty = true
 	}
 	if c.date > e.st.Date {
 		e.st.Date = c.date
@@ -438,100 +526,123 @@ func (e *Engine) applyContainer(c *container) {
 	}
 }
 
-// drainSeq applies held-back containers whose turn has come.
-func (e *Engine) drainSeq() {
-	sort.SliceStable(e.seqGap, func(i, j int) bool { return e.seqGap[i].seqStart < e.seqGap[j].seqStart })
-	for len(e.seqGap) > 0 && e.st.Seq+1 >= e.seqGap[0].seqStart {
-		c := e.seqGap[0]
-		e.seqGap = e.seqGap[1:]
-		e.applyContainer(c)
-	}
-	if len(e.seqGap) == 0 {
-		e.seqGap = nil
-		e.seqSince = time.Time{}
+// countDuplicates counts the updates a sequence ignored as already applied.
+func (e *Engine) countDuplicates(box string, o outcome) {
+	for range o.duplicates {
+		e.cfg.Metrics.duplicate(e.cfg.Account, box)
 	}
 }
 
-// applyUpdate routes one update to the box it belongs to.
+// applyUpdate routes one update to the box its constructor belongs to.
 func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr trust) {
 	if id, pts, count, ok := channelPts(u); ok {
+		if id == 0 {
+			// A channel update whose message names no channel
+			// (messageEmpty): it belongs to some channel's box, never to
+			// the common one, and carries nothing to publish.
+			e.cfg.Metrics.skip(e.cfg.Account, "channel_update_without_channel")
+			e.log.Debug("channel update without a channel skipped", "type", typeName(u), "pts", pts)
+			return
+		}
 		e.applyChannel(id, u, pts, count, ent, date, tr.channel == id)
 		return
 	}
 	if pts, count, ok := commonPts(u); ok {
-		e.applyCommon(pendingUpdate{u: u, pts: pts, count: count, ent: ent, date: date}, tr.common)
+		e.applyCommon(pendingUpdate{u: u, ent: ent, date: date}, pts, count, tr.common)
 		return
 	}
 	if qu, ok := u.(interface{ GetQts() int }); ok {
-		qts := qu.GetQts()
-		if !tr.common && qts <= e.st.Qts {
-			e.cfg.Metrics.duplicate(e.cfg.Account, "qts")
+		if tr.common {
+			e.emit(u, ent, date)
 			return
 		}
-		if !tr.common && qts > e.st.Qts+1 {
-			// A qts gap: only getDifference can fill it.
-			e.needDiff = true
-			return
-		}
-		e.emit(u, ent, date)
-		if !tr.common {
-			e.st.Qts = qts
-			e.b.stateDirty = true
-		}
+		o := e.qts.push(&e.st.Qts, qu.GetQts(), 1, pendingUpdate{u: u, ent: ent, date: date}, e.cfg.Clock.Now(), e.commonApply)
+		e.countDuplicates("qts", o)
 		return
 	}
-	if tl, ok := u.(*tg.UpdateChannelTooLong); ok {
-		e.chanDiff[tl.ChannelID] = true
+	switch u := u.(type) {
+	case *tg.UpdateChannelTooLong:
+		e.channelTooLongUpdate(u, tr.common)
 		return
+	case *tg.UpdateChannel:
+		// Joined, left, kicked or changed: a channel Telegram refused
+		// before may be readable again; one without a position was just
+		// joined and starts at its first pushes.
+		c := e.channels[u.ChannelID]
+		switch {
+		case c != nil && c.disabled:
+			e.revive(c)
+			e.chanDiff[u.ChannelID] = true
+		case !tr.common && (c == nil || c.Pts <= 0) && !e.cfg.BackfillOnJoin:
+			e.channel(u.ChannelID).joined = true
+		}
 	}
 	e.emit(u, ent, date)
 }
 
-func (e *Engine) applyCommon(p pendingUpdate, trusted bool) {
+// commonApply emits an update of the common box (pts or qts) whose turn has
+// come; the sequence then moves the position, committed with the batch.
+func (e *Engine) commonApply(p pendingUpdate) {
+	e.emit(p.u, p.ent, p.date)
+	e.b.stateDirty = true
+}
+
+func (e *Engine) applyCommon(p pendingUpdate, pts, count int, trusted bool) {
 	if trusted {
 		e.emit(p.u, p.ent, p.date)
 		return
 	}
-	switch {
-	case e.st.Pts+p.count == p.pts:
+	o := e.common.push(&e.st.Pts, pts, count, p, e.cfg.Clock.Now(), e.commonApply)
+	e.countDuplicates("common", o)
+}
+
+// channelApply returns the apply function of channel c's sequence.
+func (e *Engine) channelApply(c *channelBox) func(pendingUpdate) {
+	return func(p pendingUpdate) {
 		e.emit(p.u, p.ent, p.date)
-		e.st.Pts = p.pts
-		e.b.stateDirty = true
-		e.drainCommon()
-	case e.st.Pts+p.count > p.pts:
-		e.cfg.Metrics.duplicate(e.cfg.Account, "common")
-	default:
-		e.common.add(p, e.cfg.Clock.Now())
+		e.b.dirtyChannel(c.ID)
 	}
 }
 
-// drainCommon applies buffered common-box updates that now fit.
-func (e *Engine) drainCommon() {
-	for {
-		p, ok := e.common.next(e.st.Pts)
-		if !ok {
-			return
+// channel returns the box of channel id, creating it. A new box has no
+// position (Pts 0) unless BackfillOnJoin asks to read it from its start.
+func (e *Engine) channel(id int64) *channelBox {
+	c := e.channels[id]
+	if c == nil {
+		c = &channelBox{ChannelState: state.ChannelState{ID: id}}
+		if e.cfg.BackfillOnJoin {
+			c.Pts = 1
 		}
-		e.emit(p.u, p.ent, p.date)
-		e.st.Pts = p.pts
-		e.b.stateDirty = true
+		e.channels[id] = c
 	}
+	return c
+}
+
+// revive follows a channel again after Telegram refused its difference.
+func (e *Engine) revive(c *channelBox) {
+	c.disabled = false
+	c.failures = 0
+	c.notBefore = time.Time{}
+	e.log.Info("channel shows up again: following it", "channel", c.ID)
 }
 
 func (e *Engine) applyChannel(id int64, u tg.UpdateClass, pts, count int, ent tg.Entities, date int, trusted bool) {
-	box := e.channels[id]
-	if box == nil {
-		// A channel we have no position for. Pushes arrive in any order,
-		// so this one need not be its first: read the channel from its
-		// start (pts 1; a long history ends in a too-long difference,
-		// backfilled up to the configured depth).
-		box = &channelBox{ChannelState: state.ChannelState{ID: id, Pts: 1}}
-		e.channels[id] = box
+	_, known := e.channels[id]
+	box := e.channel(id)
+	if !known && e.cfg.BackfillOnJoin {
 		e.b.dirtyChannel(id)
-		e.log.Info("following a new channel", "channel", id)
+		e.log.Info("following a new channel from its start", "channel", id)
 		if !trusted && pts-count > box.Pts {
 			e.chanDiff[id] = true
 		}
+	}
+	if box.disabled {
+		e.revive(box)
+	}
+	if box.Pts <= 0 && box.since == 0 {
+		// Pushes before this one may be lost: a channel read from its
+		// start publishes what is dated since the last catch-up.
+		box.since = e.since
 	}
 	if ch, ok := ent.Channels[id]; ok && !ch.Min && ch.AccessHash != 0 && ch.AccessHash != box.AccessHash {
 		box.AccessHash = ch.AccessHash
@@ -541,60 +652,47 @@ func (e *Engine) applyChannel(id int64, u tg.UpdateClass, pts, count int, ent tg
 		e.emit(u, ent, date)
 		return
 	}
-	switch {
-	case box.Pts+count == pts:
-		e.emit(u, ent, date)
-		box.Pts = pts
-		e.b.dirtyChannel(id)
-		for {
-			p, ok := box.gap.next(box.Pts)
-			if !ok {
-				break
-			}
-			e.emit(p.u, p.ent, p.date)
-			box.Pts = p.pts
+	// A channel without a position holds its first pushes for the
+	// reorder window (expire seeds it); they arrive in any order.
+	o := box.gap.push(&box.Pts, pts, count, pendingUpdate{u: u, ent: ent, date: date}, e.cfg.Clock.Now(), e.channelApply(box))
+	e.countDuplicates("channel", o)
+}
+
+// channelTooLongUpdate handles updateChannelTooLong: Telegram has news in
+// the channel that the client must fetch. A known channel is asked for its
+// difference unless it is already at the pts the update gives. A channel
+// never seen waits the reorder window for its pushes (expire): seeded from
+// them if any came, else read from its start by channelDifference, which
+// publishes only what is dated since the state the news came after (older
+// history only with BackfillOnJoin).
+func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong, inDifference bool) {
+	id := u.ChannelID
+	pts, hasPts := u.GetPts()
+	box := e.channel(id)
+	if box.disabled {
+		e.revive(box)
+	}
+	if box.Pts <= 0 && !e.cfg.BackfillOnJoin {
+		// In a difference, the news happened since the state it started
+		// from; pushed live, since the last update applied (a join).
+		since := e.st.Date
+		if inDifference {
+			since = e.since
 		}
-	case box.Pts+count > pts:
-		e.cfg.Metrics.duplicate(e.cfg.Account, "channel")
-	default:
-		box.gap.add(pendingUpdate{u: u, pts: pts, count: count, ent: ent, date: date}, e.cfg.Clock.Now())
-	}
-}
-
-// add buffers p; the gap's deadline runs from when it first opened.
-func (g *gapBuffer) add(p pendingUpdate, now time.Time) {
-	g.pending = append(g.pending, p)
-	if g.since.IsZero() {
-		g.since = now
-	}
-}
-
-// next returns the buffered update that follows pts, dropping those that are
-// already covered. It closes the gap when nothing is left.
-func (g *gapBuffer) next(pts int) (pendingUpdate, bool) {
-	sort.SliceStable(g.pending, func(i, j int) bool { return g.pending[i].pts < g.pending[j].pts })
-	for len(g.pending) > 0 {
-		p := g.pending[0]
-		switch {
-		case p.pts-p.count < pts: // already covered
-			g.pending = g.pending[1:]
-			continue
-		case p.pts-p.count == pts:
-			g.pending = g.pending[1:]
-			if len(g.pending) == 0 {
-				g.reset()
-			}
-			return p, true
+		if box.since == 0 {
+			box.since = since
 		}
-		return pendingUpdate{}, false
+		// Its pushes may be right behind in the queue (pushes arrive in
+		// any order): give them the reorder window (expire).
+		if box.reported.IsZero() {
+			box.reported = e.cfg.Clock.Now()
+		}
+		return
 	}
-	g.reset()
-	return pendingUpdate{}, false
-}
-
-func (g *gapBuffer) reset() {
-	g.pending = nil
-	g.since = time.Time{}
+	if hasPts && box.Pts >= pts && box.gap.len() == 0 {
+		return // nothing we do not have
+	}
+	e.chanDiff[id] = true
 }
 
 // emit maps an update and adds its events to the batch.
@@ -625,11 +723,7 @@ func (e *Engine) addEvent(ev *schema.Event) {
 			e.b.stateDirty = true
 		}
 	case schema.PeerChannel:
-		box := e.channels[ev.Peer.ID]
-		if box == nil {
-			box = &channelBox{ChannelState: state.ChannelState{ID: ev.Peer.ID}}
-			e.channels[ev.Peer.ID] = box
-		}
+		box := e.channel(ev.Peer.ID)
 		if ev.MessageID > box.MaxMessageID {
 			box.MaxMessageID = ev.MessageID
 			e.b.dirtyChannel(ev.Peer.ID)
@@ -670,7 +764,13 @@ func (e *Engine) flush() error {
 	}
 	for id := range e.b.channels {
 		if box := e.channels[id]; box != nil {
-			c.Channels = append(c.Channels, box.ChannelState)
+			cs := box.ChannelState
+			if cs.Pts <= 0 && box.since > 0 {
+				// Not seeded yet: keep the date it publishes from across
+				// a restart, as a negative pts (start reads it back).
+				cs.Pts = -box.since
+			}
+			c.Channels = append(c.Channels, cs)
 		}
 	}
 	if err := e.cfg.Store.Commit(c); err != nil {
@@ -749,7 +849,7 @@ func (e *Engine) shortEntities(refs ...schema.PeerRef) (tg.Entities, bool) {
 		}
 		switch ref.Kind {
 		case schema.PeerUser:
-			ent.Users[p.ID] = &tg.User{ID: p.ID, AccessHash: p.AccessHash, FirstName: p.FirstName, LastName: p.LastName, Username: p.Username, Bot: p.Bot}
+			ent.Users[p.ID] = &tg.User{ID: p.ID, Self: p.ID == e.cfg.Self, AccessHash: p.AccessHash, FirstName: p.FirstName, LastName: p.LastName, Username: p.Username, Bot: p.Bot}
 		case schema.PeerChat:
 			ent.Chats[p.ID] = &tg.Chat{ID: p.ID, Title: p.Title}
 		}
@@ -761,15 +861,15 @@ func emptyEntities() tg.Entities {
 	return tg.Entities{Users: map[int64]*tg.User{}, Chats: map[int64]*tg.Chat{}, Channels: map[int64]*tg.Channel{}}
 }
 
-// channelPts returns the channel and position of a channel-box update.
+// channelPts returns the channel and position of a channel-box update. ok
+// says the update's constructor belongs to a channel box; id is 0 when its
+// message names no channel (messageEmpty without peer_id).
 func channelPts(u tg.UpdateClass) (id int64, pts, count int, ok bool) {
 	switch u := u.(type) {
 	case *tg.UpdateNewChannelMessage:
-		id = channelOf(u.Message)
-		return id, u.Pts, u.PtsCount, id != 0
+		return channelOf(u.Message), u.Pts, u.PtsCount, true
 	case *tg.UpdateEditChannelMessage:
-		id = channelOf(u.Message)
-		return id, u.Pts, u.PtsCount, id != 0
+		return channelOf(u.Message), u.Pts, u.PtsCount, true
 	case *tg.UpdateDeleteChannelMessages:
 		return u.ChannelID, u.Pts, u.PtsCount, true
 	case *tg.UpdatePinnedChannelMessages:

@@ -29,11 +29,18 @@ type harness struct {
 	eng   *Engine
 	done  chan error
 	stop  context.CancelFunc
+	// configure, when set, adjusts the engine's config before each start.
+	configure func(*EngineConfig)
 }
 
 func newHarness(t *testing.T, tg *fakeTelegram, store *memStore) *harness {
 	t.Helper()
-	h := &harness{t: t, tg: tg, store: store, clock: neo.NewTime(time.Unix(1700000000, 0))}
+	return newHarnessWith(t, tg, store, nil)
+}
+
+func newHarnessWith(t *testing.T, tg *fakeTelegram, store *memStore, configure func(*EngineConfig)) *harness {
+	t.Helper()
+	h := &harness{t: t, tg: tg, store: store, clock: neo.NewTime(time.Unix(1700000000, 0)), configure: configure}
 	h.start()
 	t.Cleanup(func() { h.halt() })
 	return h
@@ -41,7 +48,11 @@ func newHarness(t *testing.T, tg *fakeTelegram, store *memStore) *harness {
 
 func (h *harness) start() {
 	h.t.Helper()
-	eng, err := NewEngine(EngineConfig{Account: account, Self: 1, API: h.tg, Store: h.store, Clock: h.clock, Encoder: schema.Encoder{Prefix: "tg"}})
+	cfg := EngineConfig{Account: account, Self: 1, API: h.tg, Store: h.store, Clock: h.clock, Encoder: schema.Encoder{Prefix: "tg"}}
+	if h.configure != nil {
+		h.configure(&cfg)
+	}
+	eng, err := NewEngine(cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -294,8 +305,9 @@ func TestEngineChannelGapUsesChannelDifference(t *testing.T) {
 	c1 := ft.channelMessage(ch, "first")
 	ft.channelMessage(ch, "lost push")
 	c3 := ft.channelMessage(ch, "third")
+	h.push(wrap(&tg.UpdateChannel{ChannelID: ch})) // joined: the channel starts at its first push
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c1}, Chats: entities})
-	h.eventually("c1 committed", func() bool { return store.channel(ch).Pts == c1.Pts })
+	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c3}, Chats: entities})
 	h.travelUntil("channel gap recovered", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c3.Pts })
 	want := []string{created(channel, 1), created(channel, 2), created(channel, 3)}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 
@@ -28,6 +29,11 @@ type fakeTelegram struct {
 	calls    map[string]int
 	failNext error
 	users    []tg.UserClass // returned with every difference
+	// news holds the channels changed since the last getDifference: it
+	// reports them as updateChannelTooLong, as Telegram does.
+	news map[int64]bool
+	// chanTimeout is the timeout of every channel difference (0: none).
+	chanTimeout int
 }
 
 type fakeChannel struct {
@@ -36,10 +42,32 @@ type fakeChannel struct {
 	msgs    map[int]*tg.Message
 	top     int
 	tooLong int
+	// err is returned by every getChannelDifference of the channel.
+	err error
+	// noPts makes every difference a non-final channelDifferenceTooLong
+	// whose dialog carries no pts.
+	noPts bool
 }
 
 func newFakeTelegram() *fakeTelegram {
-	return &fakeTelegram{pts: 10, date: 1700000000, msgs: map[int]*tg.Message{}, channels: map[int64]*fakeChannel{}, calls: map[string]int{}}
+	return &fakeTelegram{pts: 10, date: 1700000000, msgs: map[int]*tg.Message{}, channels: map[int64]*fakeChannel{}, calls: map[string]int{}, news: map[int64]bool{}}
+}
+
+// channel returns channel id, creating it (pts 1, no messages) if needed.
+func (f *fakeTelegram) channel(id int64) *fakeChannel {
+	c := f.channels[id]
+	if c == nil {
+		c = &fakeChannel{pts: 1, msgs: map[int]*tg.Message{}}
+		f.channels[id] = c
+	}
+	return c
+}
+
+// setChannel changes a channel under the lock.
+func (f *fakeTelegram) setChannel(id int64, change func(c *fakeChannel)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f.channel(id))
 }
 
 func (f *fakeTelegram) count(name string) int {
@@ -73,11 +101,8 @@ func (f *fakeTelegram) deleteMessages(ids ...int) *tg.UpdateDeleteMessages {
 func (f *fakeTelegram) channelMessage(channel int64, text string) *tg.UpdateNewChannelMessage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := f.channels[channel]
-	if c == nil {
-		c = &fakeChannel{pts: 1, msgs: map[int]*tg.Message{}}
-		f.channels[channel] = c
-	}
+	c := f.channel(channel)
+	f.news[channel] = true
 	c.pts++
 	c.top++
 	f.date++
@@ -111,14 +136,25 @@ func (f *fakeTelegram) UpdatesGetDifference(_ context.Context, req *tg.UpdatesGe
 		f.failNext = nil
 		return nil, err
 	}
+	var news []tg.UpdateClass
+	for id := range f.news {
+		news = append(news, &tg.UpdateChannelTooLong{ChannelID: id, Pts: f.channels[id].pts})
+	}
+	sort.Slice(news, func(i, j int) bool {
+		return news[i].(*tg.UpdateChannelTooLong).ChannelID < news[j].(*tg.UpdateChannelTooLong).ChannelID
+	})
+	clear(f.news)
 	if req.Pts >= f.pts {
+		if len(news) > 0 {
+			return &tg.UpdatesDifference{OtherUpdates: news, State: tg.UpdatesState{Pts: f.pts, Date: f.date, Seq: 1}}, nil
+		}
 		return &tg.UpdatesDifferenceEmpty{Date: f.date, Seq: 1}, nil
 	}
 	if f.tooLong > 0 && f.pts-req.Pts > f.tooLong {
 		return &tg.UpdatesDifferenceTooLong{Pts: f.pts}, nil
 	}
 	var msgs []tg.MessageClass
-	var other []tg.UpdateClass
+	other := news
 	last := req.Pts
 	n := 0
 	for _, u := range f.common {
@@ -149,15 +185,26 @@ func (f *fakeTelegram) UpdatesGetChannelDifference(_ context.Context, req *tg.Up
 	defer f.mu.Unlock()
 	f.calls["getChannelDifference"]++
 	in, _ := req.Channel.(*tg.InputChannel)
+	f.calls[fmt.Sprint("getChannelDifference:", in.ChannelID)]++
 	c := f.channels[in.ChannelID]
 	if c == nil {
 		return nil, tgerr.New(400, "CHANNEL_INVALID")
 	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	if c.noPts {
+		return &tg.UpdatesChannelDifferenceTooLong{Dialog: &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: in.ChannelID}}}, nil
+	}
 	if req.Pts >= c.pts {
-		return &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: c.pts}, nil
+		d := &tg.UpdatesChannelDifferenceEmpty{Final: true, Pts: c.pts}
+		d.SetTimeout(f.chanTimeout)
+		return d, nil
 	}
 	if c.tooLong > 0 && c.pts-req.Pts > c.tooLong {
-		return &tg.UpdatesChannelDifferenceTooLong{Final: true, Dialog: &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: in.ChannelID}, Pts: c.pts, TopMessage: c.top}}, nil
+		dlg := &tg.Dialog{Peer: &tg.PeerChannel{ChannelID: in.ChannelID}, TopMessage: c.top}
+		dlg.SetPts(c.pts)
+		return &tg.UpdatesChannelDifferenceTooLong{Final: true, Dialog: dlg}, nil
 	}
 	var msgs []tg.MessageClass
 	for _, u := range c.updates {
@@ -165,7 +212,9 @@ func (f *fakeTelegram) UpdatesGetChannelDifference(_ context.Context, req *tg.Up
 			msgs = append(msgs, nm.Message)
 		}
 	}
-	return &tg.UpdatesChannelDifference{Final: true, Pts: c.pts, NewMessages: msgs}, nil
+	d := &tg.UpdatesChannelDifference{Final: true, Pts: c.pts, NewMessages: msgs}
+	d.SetTimeout(f.chanTimeout)
+	return d, nil
 }
 
 func (f *fakeTelegram) MessagesGetHistory(_ context.Context, req *tg.MessagesGetHistoryRequest) (tg.MessagesMessagesClass, error) {
@@ -174,6 +223,9 @@ func (f *fakeTelegram) MessagesGetHistory(_ context.Context, req *tg.MessagesGet
 	f.calls["getHistory"]++
 	p, _ := req.Peer.(*tg.InputPeerChannel)
 	c := f.channels[p.ChannelID]
+	if c == nil {
+		return nil, tgerr.New(400, "CHANNEL_INVALID")
+	}
 	var out []tg.MessageClass
 	for id := c.top; id > req.MinID && len(out) < req.Limit; id-- {
 		if m, ok := c.msgs[id]; ok {

@@ -20,6 +20,11 @@ type Metrics struct {
 	lost         *prometheus.CounterVec
 	unsupportedC *prometheus.CounterVec
 	mapErrors    *prometheus.CounterVec
+	skipped      *prometheus.CounterVec
+	refused      *prometheus.CounterVec
+	capped       *prometheus.CounterVec
+	retries      *prometheus.CounterVec
+	wakeups      *prometheus.CounterVec
 	// Reconnects counts connections to Telegram re-established after a failure.
 	Reconnects *prometheus.CounterVec
 }
@@ -38,10 +43,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		lost:         counter("updates_unrecoverable_total", "Updates Telegram could not deliver any more (too-long differences beyond the backfill depth), at most.", "box"),
 		unsupportedC: counter("unsupported_content_total", "Message content mapped as unsupported, by TL constructor.", "constructor"),
 		mapErrors:    counter("mapping_errors_total", "Updates that could not be mapped or encoded, by type.", "type"),
+		skipped:      counter("updates_skipped_total", "Updates skipped without moving any position, by reason.", "reason"),
+		refused:      counter("channel_difference_refused_total", "Channel differences Telegram refused for good (kicked, private, invalid): the channel's buffered gap is dropped until it shows up again."),
+		capped:       counter("difference_rounds_capped_total", "Difference rounds stopped at the iteration cap, by box.", "box"),
+		retries:      counter("channel_difference_retries_total", "Channel differences that failed transiently and were scheduled again with backoff, by reason.", "reason"),
+		wakeups:      counter("engine_wakeups_total", "Iterations of the engine's Run loop (a push, a timer or a resync woke it)."),
 		Reconnects:   counter("reconnects_total", "Connections to Telegram re-established after a failure."),
 	}
 	if reg != nil {
-		reg.MustRegister(m.updates, m.events, m.duplicates, m.gaps, m.differences, m.lost, m.unsupportedC, m.mapErrors, m.Reconnects)
+		reg.MustRegister(m.updates, m.events, m.duplicates, m.gaps, m.differences, m.lost, m.unsupportedC, m.mapErrors, m.skipped, m.refused, m.capped, m.retries, m.wakeups, m.Reconnects)
 	}
 	return m
 }
@@ -94,3 +104,15 @@ func (m *Metrics) unsupported(account string, ev *schema.Event) {
 		m.unsupportedC.WithLabelValues(account, msg.Action.Constructor).Inc()
 	}
 }
+
+func (m *Metrics) skip(account, reason string) { m.skipped.WithLabelValues(account, reason).Inc() }
+
+func (m *Metrics) channelRefused(account string) { m.refused.WithLabelValues(account).Inc() }
+
+func (m *Metrics) roundCapped(account, box string) { m.capped.WithLabelValues(account, box).Inc() }
+
+func (m *Metrics) channelRetry(account, reason string) {
+	m.retries.WithLabelValues(account, reason).Inc()
+}
+
+func (m *Metrics) wakeup(account string) { m.wakeups.WithLabelValues(account).Inc() }

@@ -7,10 +7,15 @@
 //
 //   - updateNewMessage, updateNewChannelMessage → message.created
 //   - updateEditMessage, updateEditChannelMessage → message.edited, one id
-//     per edit date (an edit redelivered keeps its id; a later edit does not).
-//     Telegram also sends edit updates without edit_date (view or reaction
-//     counters changed): those get version 0, the message date as time, and
-//     so one id per message, which JetStream deduplicates.
+//     per edit. The id's version is schema.EditVersion: edit_date × 1 000 000
+//     plus a digest (mod 1 000 000) of the edited content: text, entities and
+//     the media's identity ("photo:<id>" / "document:<id>", the JSON of the
+//     mapped media otherwise; never the file reference). Two edits within one
+//     second get different ids; an edit redelivered keeps its id. Telegram
+//     also sends edit updates without edit_date (view or reaction counters
+//     changed): those get the digest alone as version (below 1 000 000, so
+//     never a real edit's id) and the message date as time; while the
+//     content is unchanged they share one id, which JetStream deduplicates.
 //   - updateDeleteMessages, updateDeleteChannelMessages → one message.deleted
 //     per message id. Private and basic-group deletions do not name their
 //     chat: a Resolver (the local message-id index) supplies it, else the

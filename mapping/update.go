@@ -1,8 +1,10 @@
 package mapping
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -161,8 +163,10 @@ func serviceEvent(account string, peer schema.PeerRef, m *tg.MessageService, ent
 	return newMessageEvent(account, peer, body, 0, action)
 }
 
-// newMessageEvent wraps body. Edits are versioned by their edit date, so
-// each edit is its own event while a redelivered edit keeps its id.
+// newMessageEvent wraps body. Edits are versioned by schema.EditVersion:
+// the edit date and a digest of the edited content (text, entities, media
+// identity), so each edit is its own event, even two within one second,
+// while a redelivered edit keeps its id.
 func newMessageEvent(account string, peer schema.PeerRef, body *schema.Message, editDate int, action string) *schema.Event {
 	t := body.Date
 	var version int64
@@ -171,8 +175,10 @@ func newMessageEvent(account string, peer schema.PeerRef, body *schema.Message, 
 		body.EditDate = &ed
 		if action == schema.ActionEdited {
 			t = ed
-			version = int64(editDate)
 		}
+	}
+	if action == schema.ActionEdited {
+		version = schema.EditVersion(editDate, body.Text, body.Entities, mediaKey(body.Media))
 	}
 	return &schema.Event{
 		ID:        schema.EventID(account, peer, body.MessageID, schema.KindMessage, action, version),
@@ -184,6 +190,26 @@ func newMessageEvent(account string, peer schema.PeerRef, body *schema.Message, 
 		Time:      t,
 		Data:      body,
 	}
+}
+
+// mediaKey is the identity of a message's media for schema.EditVersion:
+// "photo:<id>" or "document:<id>" for files (never the file reference,
+// which Telegram renews without an edit), the JSON of the mapped media
+// otherwise, "" for none.
+func mediaKey(m *schema.Media) string {
+	if m == nil {
+		return ""
+	}
+	if m.FileRef != "" {
+		if r, err := ParseFileRef(m.FileRef); err == nil {
+			return r.Kind.String() + ":" + strconv.FormatInt(r.ID, 10)
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return m.Type
+	}
+	return string(b)
 }
 
 func deleted(account string, peer schema.PeerRef, msgID int, ent tg.Entities, date int) schema.Event {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"time"
 )
@@ -88,7 +89,8 @@ type Event struct {
 
 // EventID derives the CloudEvent id from the Telegram identity of a change.
 // The same change always yields the same id; version distinguishes successive
-// changes of one kind to the same message (the edit date for edits, 0 otherwise).
+// changes of one kind to the same message (EditVersion for edits, the query
+// id for callback queries, 0 otherwise).
 func EventID(account string, peer PeerRef, msgID int, kind, action string, version int64) string {
 	id := fmt.Sprintf("%s:%s:%d:%d:%s.%s", account, peer.Kind, peer.ID, msgID, kind, action)
 	if version != 0 {
@@ -96,6 +98,36 @@ func EventID(account string, peer PeerRef, msgID int, kind, action string, versi
 	}
 	return id
 }
+
+// EditVersion is the version of a message.edited event id. It is the edit
+// date (unix seconds) times 1 000 000 plus a digest of the edited content
+// modulo 1 000 000: the id still reads as the edit date followed by six
+// digits, two edits within one second (same edit date, different content)
+// get different ids, and a replay of one edit (same date, same content)
+// yields the same id. An edit without edit_date (Telegram sends those when
+// only reactions or view counters changed) has version = the digest alone,
+// which is below 1 000 000 and so never equals a real edit's version.
+//
+// The digest is FNV-1a 64 over: text, a NUL; for every entity its type,
+// offset, length, url, user_id, language and custom_emoji_id separated by
+// 0x1f and ended by 0x1e; a NUL; then media, the identity of the message's
+// media: "photo:<id>" or "document:<id>" for files (never the file
+// reference, which Telegram renews), the JSON of the mapped Media for
+// other media, "" for none.
+func EditVersion(editDate int, text string, entities []Entity, media string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(text))
+	h.Write([]byte{0})
+	for _, e := range entities {
+		fmt.Fprintf(h, "%s\x1f%d\x1f%d\x1f%s\x1f%d\x1f%s\x1f%d\x1e", e.Type, e.Offset, e.Length, e.URL, e.UserID, e.Language, e.EmojiID)
+	}
+	h.Write([]byte{0})
+	h.Write([]byte(media))
+	digest := int64(h.Sum64() % editDigestRange)
+	return int64(editDate)*editDigestRange + digest
+}
+
+const editDigestRange = 1_000_000
 
 // Type returns the CloudEvent type, e.g. "org.tgnats.message.created.v1".
 func (e *Event) Type() string { return TypeName(e.Kind, e.Action) }

@@ -325,7 +325,7 @@ func TestEditMessage(t *testing.T) {
 	if v.Text != "final" || v.EditDate.IsZero() {
 		t.Errorf("after edit %+v", v)
 	}
-	if e := lastLedger("main"); e.Action != schema.ActionEdited || e.MessageID != id || e.Version != v.EditDate.Unix() || e.From != 1000 {
+	if e := lastLedger("main"); e.Action != schema.ActionEdited || e.MessageID != id || e.Version/1_000_000 != v.EditDate.Unix() || e.From != 1000 {
 		t.Errorf("ledger %+v", e)
 	}
 	assertNoEcho(t, mark, id)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tgnats/tgnats/schema"
@@ -758,7 +759,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
 			if ch.recorded(a.Name) {
-				w.record(a, schema.ActionEdited, chat, id, int64(m.EditDate), m.EditDate, text, m.From)
+				w.record(a, schema.ActionEdited, chat, id, editVersion(m), m.EditDate, text, m.From)
 			}
 			w.channelPush(ch, a, ev)
 		}
@@ -782,7 +783,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 			continue
 		}
 		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc), same)
-		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, int64(cm.EditDate), cm.EditDate, text, cm.From)
+		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, editVersion(cm), cm.EditDate, text, cm.From)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
 		}
@@ -857,4 +858,15 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 		}
 	}
 	return nil
+}
+
+// editVersion is the version of an edit's event id (schema.EditVersion):
+// the edit date with a digest of the edited content, as the connector
+// derives it from what Telegram delivers.
+func editVersion(m *message) int64 {
+	media := ""
+	if m.Media != "" {
+		media = m.Media + ":" + strconv.FormatInt(m.MediaID, 10)
+	}
+	return schema.EditVersion(m.EditDate, m.Text, m.Entities, media)
 }
