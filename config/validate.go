@@ -61,7 +61,9 @@ func (c *Config) Validate() error {
 	v.positive("commands.burst_global", int64(cm.BurstGlobal))
 	v.positive("commands.burst_per_chat", int64(cm.BurstPerChat))
 	v.positive("commands.deadline", int64(cm.Deadline))
-	v.positive("commands.max_pending", int64(cm.MaxPending))
+	if cm.MaxPending < 0 {
+		v.add("commands.max_pending", "must not be negative (0: the default, 20000)")
+	}
 	c.validateLease(v)
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
