@@ -106,6 +106,9 @@ type Ingest struct {
 	GapTimeout      time.Duration `yaml:"gap_timeout"`
 	IdleTimeout     time.Duration `yaml:"idle_timeout"`
 	DifferenceLimit int           `yaml:"difference_limit"`
+	// BackfillOnJoin publishes a newly joined channel's history (up to
+	// BackfillDepth messages) as message.created; off: from the join on.
+	BackfillOnJoin bool `yaml:"backfill_on_join"`
 }
 
 // Outbox tunes the publisher.

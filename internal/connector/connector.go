@@ -300,6 +300,7 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 			IdleTimeout:     cfg.Ingest.IdleTimeout,
 			DifferenceLimit: cfg.Ingest.DifferenceLimit,
 			BackfillDepth:   cfg.Ingest.BackfillDepth,
+			BackfillOnJoin:  cfg.Ingest.BackfillOnJoin,
 		},
 		Metrics: metrics,
 		Logger:  log,
