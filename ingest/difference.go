@@ -290,9 +290,11 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 		}
 		box.failures = 0
 		box.notBefore = time.Time{}
-		if t, ok := d.GetTimeout(); ok && t > 0 {
-			// Telegram asks not to poll this channel again before then.
-			box.notBefore = e.cfg.Clock.Now().Add(time.Duration(t) * time.Second)
+		if t, ok := d.GetTimeout(); ok && t > 0 && box.polling {
+			// A channel Telegram does not push: fetch again after the
+			// timeout its difference gives. The timeout never holds a
+			// gap's recovery back.
+			box.pollAt = e.cfg.Clock.Now().Add(time.Duration(t) * time.Second)
 		}
 		final := true
 		switch d := d.(type) {

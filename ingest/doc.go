@@ -78,10 +78,12 @@
 // keeps that date across a restart: its stored pts is then the negative
 // date (state.ChannelState.Pts < 0), read back by the next Engine.
 //
-// Telegram's channel difference timeout is honoured: a channel's next
-// difference (a gap recovery) waits until it passed; a gap in such a channel
-// can stay open that long. The engine does not poll channels on its own; the
-// idle getDifference (IdleTimeout) reports channels with news.
+// Telegram's channel difference timeout is honoured as Telegram means it, a
+// polling interval: a channel Telegram says it does not push (a pushed
+// updateChannelTooLong) is fetched again each time the timeout of its last
+// difference passes, until a push of it arrives. The timeout never holds a
+// gap's recovery back. Other channels are not polled: pushes and the idle
+// getDifference (IdleTimeout) report channels with news.
 //
 // Updates without pts or qts (updateBotCallbackQuery, a button press) are
 // mapped where they arrive in the push order and committed with the batch
@@ -100,44 +102,43 @@
 //
 // Every case of core.telegram.org/api/updates, where the engine handles it,
 // and the test that shows it. The simulator column names the end-to-end
-// scenario against internal/sim ("pending: internal/e2e" where that is
-// still to be written).
+// scenario against internal/sim (internal/e2e), or why there is none.
 //
 //	case                                          handled in                          unit test                                                  simulator scenario
-//	pts: local+count == pts, apply                sequence.push, applyCommon          TestSequence/in_order, TestEngineAppliesInOrderAndSkipsDuplicates   pending: internal/e2e
-//	pts: local+count > pts, ignore (duplicate)    sequence.push (updates_duplicate_total) TestSequence/duplicate, TestSequence/overlapping, TestEngineAppliesInOrderAndSkipsDuplicates  pending: internal/e2e
-//	pts: local+count < pts, gap: wait, fill       sequence.push/drain                 TestSequence/reordered, TestEngineBuffersOutOfOrderPushesUntilTheGapFills  pending: internal/e2e
-//	gap not filled within 0.5s: getDifference     expire, recoverGaps, getDifference  TestSequence/gap_timeout, TestEngineRecoversAGapThatDoesNotFill  pending: internal/e2e
-//	qts: same rules as pts (count 1)              applyUpdate (e.qts)                 TestEngineBuffersQtsLikePts                                pending: internal/e2e
-//	seq: seq_start == local+1, apply container    container (e.seq)                   TestEngineSeqGapAcrossContainers                           pending: internal/e2e
-//	seq: seq_start <= local (seq != 0), ignore    container                           TestEngineIgnoresAContainerAtOrBelowTheLocalSeq            pending: internal/e2e
-//	seq: gap before seq_start: wait, then diff    container, expire, getDifference    TestEngineSeqGapAcrossContainers, TestSequence/seq_of_a_combined_container  pending: internal/e2e
-//	seq == 0: apply without seq check             container                           TestEngineAppliesInOrderAndSkipsDuplicates (containers of seq 0)  pending: internal/e2e
-//	updateShortMessage, updateShortChatMessage    process, shortEntities              TestEngineShortPushesCarryTheNamesOfAFullContainer         pending: internal/e2e
-//	updateShort{updateNewMessage} (gotd's form)   process, shortEntities              TestEngineShortPushesCarryTheNamesOfAFullContainer         pending: internal/e2e
-//	short push naming an unknown peer: getDifference  shortEntities                   TestEngineShortMessageFromAnUnknownUserFetchesTheDifference  pending: internal/e2e
-//	updateShortSentMessage (answer to a send)     egress (mapping.SentMessage)        egress tests                                               pending: internal/e2e
-//	updates, updatesCombined containers           process, container                  TestEngineSeqGapAcrossContainers                           pending: internal/e2e
-//	updatesTooLong: getDifference                 process                             TestEngineUpdatesTooLongAndIdleAskForTheDifference         pending: internal/e2e
-//	updates without pts/qts (button press)        applyUpdate                         TestEngineEmitsCallbackQueriesInPlace                      pending: internal/e2e
-//	differenceEmpty, difference                   getDifference                       TestEngineRecoversAGapThatDoesNotFill                      pending: internal/e2e
-//	differenceSlice: commit, ask again            getDifference                       TestEngineDifferenceSlicesAndTooLong                       pending: internal/e2e
-//	differenceTooLong: backfill, move to pts      commonTooLong                       TestEngineDifferenceSlicesAndTooLong                       pending: internal/e2e
-//	getDifference refused (400/403/406)           resetCommon                         TestEngineRefusedDifferenceContinuesFromTheCurrentState    pending: internal/e2e
-//	difference loop that never ends               maxDifferenceRounds                 TestEngineChannelDifferenceLoopIsCapped                    pending: internal/e2e
-//	channel pts: same rules, own box              applyChannel (channelBox.gap)       TestEngineChannelGapUsesChannelDifference                  pending: internal/e2e
-//	channel update without channel (messageEmpty) applyUpdate (updates_skipped_total) TestEngineChannelUpdateWithoutPeerStaysOutOfTheCommonBox  pending: internal/e2e
-//	channelDifferenceEmpty / channelDifference    channelDifference                   TestEngineChannelGapUsesChannelDifference                  pending: internal/e2e
-//	channelDifferenceTooLong: dialog pts, backfill channelTooLong                     TestEngineChannelDifferenceTooLongBackfillsFromHistory     pending: internal/e2e
-//	channel difference timeout                    channelDifference (notBefore)       TestEngineHonoursTheChannelDifferenceTimeout               pending: internal/e2e
-//	updateChannelTooLong (push or other_updates)  channelTooLongUpdate                TestEngineStartAndResyncAskOnlyChannelsWithNews            pending: internal/e2e
-//	getChannelDifference refused (kicked)         channelFailed (disabled, revive)    TestEngineRefusedChannelDropsItsGapAndRevives              pending: internal/e2e
-//	getChannelDifference 500 / FLOOD_WAIT         channelFailed, retryChannel         TestEngineChannelTransientErrorBacksOffAlone               pending: internal/e2e
-//	new channel (join): seed from Telegram        applyChannel, expire, channelTooLongUpdate, channelDifference  TestEngineJoinedChannelStartsAtThePush, TestEngineNewChannelLosesNoPushBeforeTheFirstSeen, TestEngineUnseededChannelKeepsItsSinceAcrossARestart, TestEngineNewChannelFromChannelTooLongPublishesSinceTheLastState, TestEngineNewChannelMetInADifferencePublishesTheDowntime, TestEngineNewChannelReportedWithItsPushesStartsAtThePushes  pending: internal/e2e
-//	new channel with BackfillOnJoin               channel, applyChannel               TestEngineBackfillOnJoinReadsHistory                       pending: internal/e2e
-//	first start: getState                         start                               TestEngineFirstStartFollowsCurrentState                    pending: internal/e2e
-//	restart: getDifference from the stored state  start                               TestEngineResumesFromTheLastDurablePosition, TestEngineStartAndResyncAskOnlyChannelsWithNews  pending: internal/e2e
-//	reconnect: getDifference only                 Resync                              TestEngineStartAndResyncAskOnlyChannelsWithNews            pending: internal/e2e
-//	idle: getDifference after IdleTimeout         expire                              TestEngineUpdatesTooLongAndIdleAskForTheDifference         pending: internal/e2e
-//	an idle engine sleeps until its next timer    nextWake                            TestEngineRefusedChannelDropsItsGapAndRevives              pending: internal/e2e
+//	pts: local+count == pts, apply                sequence.push, applyCommon          TestSequence/in_order, TestEngineAppliesInOrderAndSkipsDuplicates   TestEndToEnd
+//	pts: local+count > pts, ignore (duplicate)    sequence.push (updates_duplicate_total) TestSequence/duplicate, TestSequence/overlapping, TestEngineAppliesInOrderAndSkipsDuplicates  TestEndToEnd (duplicated pushes)
+//	pts: local+count < pts, gap: wait, fill       sequence.push/drain                 TestSequence/reordered, TestEngineBuffersOutOfOrderPushesUntilTheGapFills  TestEndToEnd (reordered pushes)
+//	gap not filled within 0.5s: getDifference     expire, recoverGaps, getDifference  TestSequence/gap_timeout, TestEngineRecoversAGapThatDoesNotFill  TestEndToEnd (withheld pushes)
+//	qts: same rules as pts (count 1)              applyUpdate (e.qts)                 TestEngineBuffersQtsLikePts                                TestScenarioReorderedQts
+//	seq: seq_start == local+1, apply container    container (e.seq)                   TestEngineSeqGapAcrossContainers                           TestEndToEnd, TestCrashSafety (fault mix: combine)
+//	seq: seq_start <= local (seq != 0), ignore    container                           TestEngineIgnoresAContainerAtOrBelowTheLocalSeq            TestScenarioStaleContainerSeq
+//	seq: gap before seq_start: wait, then diff    container, expire, getDifference    TestEngineSeqGapAcrossContainers, TestSequence/seq_of_a_combined_container  TestCrashSafety (fault mix: combine+drop)
+//	seq == 0: apply without seq check             container                           TestEngineAppliesInOrderAndSkipsDuplicates (containers of seq 0)  TestEndToEnd (channel and short pushes)
+//	updateShortMessage, updateShortChatMessage    process, shortEntities              TestEngineShortPushesCarryTheNamesOfAFullContainer         TestScenarioShortPushNames
+//	updateShort{updateNewMessage} (gotd's form)   process, shortEntities              TestEngineShortPushesCarryTheNamesOfAFullContainer         TestScenarioShortPushNames
+//	short push naming an unknown peer: getDifference  shortEntities                   TestEngineShortMessageFromAnUnknownUserFetchesTheDifference  TestScenarioShortPushNames (a new user's first push)
+//	updateShortSentMessage (answer to a send)     egress (mapping.SentMessage)        egress tests                                               TestCommandShortSentMessage
+//	updates, updatesCombined containers           process, container                  TestEngineSeqGapAcrossContainers                           TestEndToEnd, TestCrashSafety (fault mix: combine)
+//	updatesTooLong: getDifference                 process                             TestEngineUpdatesTooLongAndIdleAskForTheDifference         TestEndToEnd (updatesTooLong)
+//	updates without pts/qts (button press)        applyUpdate                         TestEngineEmitsCallbackQueriesInPlace                      TestCommands (callback flow)
+//	differenceEmpty, difference                   getDifference                       TestEngineRecoversAGapThatDoesNotFill                      TestEndToEnd, TestNATSOutage
+//	differenceSlice: commit, ask again            getDifference                       TestEngineDifferenceSlicesAndTooLong                       TestCrashSafety (long downtime)
+//	differenceTooLong: backfill, move to pts      commonTooLong                       TestEngineDifferenceSlicesAndTooLong                       TestTooLongDowntime
+//	getDifference refused (400/403/406)           resetCommon                         TestEngineRefusedDifferenceContinuesFromTheCurrentState    written reason: the simulator can refuse it (fault call.error) but no e2e test asserts the loss report yet
+//	difference loop that never ends               maxDifferenceRounds                 TestEngineChannelDifferenceLoopIsCapped                    written reason: the simulator cannot produce an endless difference
+//	channel pts: same rules, own box              applyChannel (channelBox.gap)       TestEngineChannelGapUsesChannelDifference                  TestEndToEnd (channels)
+//	channel update without channel (messageEmpty) applyUpdate (updates_skipped_total) TestEngineChannelUpdateWithoutPeerStaysOutOfTheCommonBox  TestScenarioMessageEmptyChannelUpdate
+//	channelDifferenceEmpty / channelDifference    channelDifference                   TestEngineChannelGapUsesChannelDifference                  TestEndToEnd, TestScenarioKickedChannelRejoin
+//	channelDifferenceTooLong: dialog pts, backfill channelTooLong                     TestEngineChannelDifferenceTooLongBackfillsFromHistory     TestTooLongDowntime
+//	channel difference timeout                    channelDifference, expire (pollAt)  TestEngineHonoursTheChannelDifferenceTimeout               TestScenarioChannelDifferenceTimeout
+//	updateChannelTooLong (push or other_updates)  channelTooLongUpdate                TestEngineStartAndResyncAskOnlyChannelsWithNews            TestScenarioChannelDifferenceTimeout, TestScenarioStartupCallCount
+//	getChannelDifference refused (kicked)         channelFailed (disabled, revive)    TestEngineRefusedChannelDropsItsGapAndRevives              TestScenarioKickedChannelRejoin
+//	getChannelDifference 500 / FLOOD_WAIT         channelFailed, retryChannel         TestEngineChannelTransientErrorBacksOffAlone               TestScenarioChannelFloodWaitAlone
+//	new channel (join): seed from Telegram        applyChannel, expire, channelTooLongUpdate, channelDifference  TestEngineJoinedChannelStartsAtThePush, TestEngineNewChannelLosesNoPushBeforeTheFirstSeen, TestEngineUnseededChannelKeepsItsSinceAcrossARestart, TestEngineNewChannelFromChannelTooLongPublishesSinceTheLastState, TestEngineNewChannelMetInADifferencePublishesTheDowntime, TestEngineNewChannelReportedWithItsPushesStartsAtThePushes  TestScenarioJoinLongHistory
+//	new channel with BackfillOnJoin               channel, applyChannel               TestEngineBackfillOnJoinReadsHistory                       written reason: an option, covered by its unit test
+//	first start: getState                         start                               TestEngineFirstStartFollowsCurrentState                    TestEndToEnd
+//	restart: getDifference from the stored state  start                               TestEngineResumesFromTheLastDurablePosition, TestEngineStartAndResyncAskOnlyChannelsWithNews  TestCrashSafety, TestScenarioStartupCallCount
+//	reconnect: getDifference only                 Resync                              TestEngineStartAndResyncAskOnlyChannelsWithNews            TestScenarioStartupCallCount
+//	idle: getDifference after IdleTimeout         expire                              TestEngineUpdatesTooLongAndIdleAskForTheDifference         written reason: a 15-minute idle is not run end to end; its unit test moves a fake clock
+//	an idle engine sleeps until its next timer    nextWake                            TestEngineRefusedChannelDropsItsGapAndRevives              TestScenarioKickedChannelRejoin (idle CPU and calls)
 package ingest

@@ -162,10 +162,15 @@ type channelBox struct {
 	// disabled: Telegram refused its difference for good (kicked, private).
 	// Its buffer is dropped; any later update of the channel revives it.
 	disabled bool
-	// notBefore holds its next difference back: Telegram's timeout, or the
-	// backoff after a transient failure.
+	// notBefore holds its next difference back: the backoff after a
+	// transient failure.
 	notBefore time.Time
-	failures  int // transient failures in a row
+	// polling: a pushed updateChannelTooLong said Telegram does not push
+	// this channel's updates; it is polled at the interval its differences
+	// give (their timeout, pollAt) until a push of it arrives.
+	polling  bool
+	pollAt   time.Time
+	failures int // transient failures in a row
 	// reported is when updateChannelTooLong named the channel while it
 	// had no position: it is seeded once the reorder window passed, from
 	// its pushes if any arrived meanwhile, else from Telegram.
@@ -372,6 +377,9 @@ func (e *Engine) nextWake() time.Duration {
 		if e.chanDiff[id] {
 			consider(c.notBefore, true)
 		}
+		if c.polling && !c.disabled {
+			consider(c.pollAt, !c.pollAt.IsZero())
+		}
 	}
 	if d := next.Sub(now); d > 0 {
 		return d
@@ -389,6 +397,10 @@ func (e *Engine) expire() {
 		e.needDiff = true
 	}
 	for id, c := range e.channels {
+		if c.polling && !c.disabled && !c.pollAt.IsZero() && !now.Before(c.pollAt) {
+			c.pollAt = time.Time{}
+			e.chanDiff[id] = true
+		}
 		reported := !c.reported.IsZero() && !now.Before(c.reported.Add(gt))
 		if c.disabled || !(c.gap.due(now, gt) || reported) {
 			continue
@@ -639,6 +651,10 @@ func (e *Engine) applyChannel(id int64, u tg.UpdateClass, pts, count int, ent tg
 	if box.disabled {
 		e.revive(box)
 	}
+	if !trusted && box.polling {
+		// Pushed again: no more polling.
+		box.polling, box.pollAt = false, time.Time{}
+	}
 	if box.Pts <= 0 && box.since == 0 {
 		// Pushes before this one may be lost: a channel read from its
 		// start publishes what is dated since the last catch-up.
@@ -671,6 +687,11 @@ func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong, inDifference b
 	box := e.channel(id)
 	if box.disabled {
 		e.revive(box)
+	}
+	if !inDifference {
+		// Pushed: Telegram is not pushing this channel (a large channel,
+		// or too much at once): poll it as its differences ask.
+		box.polling = true
 	}
 	if box.Pts <= 0 && !e.cfg.BackfillOnJoin {
 		// In a difference, the news happened since the state it started
