@@ -677,3 +677,26 @@ func TestEngineUnseededChannelKeepsItsSinceAcrossARestart(t *testing.T) {
 		t.Fatalf("outbox = %v, want %v", got, want)
 	}
 }
+
+// An internal error of Telegram (500) on getDifference is asked again after
+// a short wait, on the same connection: the engine does not stop (which
+// would tear the account's connection down and back off for up to 30s),
+// and nothing is lost.
+func TestEngineRetriesAnInternalErrorOfGetDifference(t *testing.T) {
+	ft := newFakeTelegram()
+	h := newHarness(t, ft, newMemStore())
+	u1 := ft.newMessage(1, 7, "missed")
+	ft.mu.Lock()
+	ft.failNext = tgerr.New(500, "HISTORY_GET_FAILED")
+	ft.mu.Unlock()
+	h.push(&tg.UpdatesTooLong{})
+	h.travelUntil("recovered after the internal error", 100*time.Millisecond, func() bool { return h.store.state().Pts == u1.Pts })
+	select {
+	case err := <-h.done:
+		t.Fatalf("the engine stopped: %v", err)
+	default:
+	}
+	if n := ft.count("getDifference"); n < 2 {
+		t.Fatalf("getDifference called %d times, want a retry", n)
+	}
+}

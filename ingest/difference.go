@@ -25,11 +25,28 @@ const maxFloodWait = 5 * time.Minute
 // engine forever.
 const maxDifferenceRounds = 1000
 
-// call runs f, waiting out FLOOD_WAIT answers as Telegram asks.
+// Internal errors of Telegram (500) are asked again on the same
+// connection, maxInternalRetries times with a doubling wait from
+// internalRetryWait, before the engine gives up and its account reconnects.
+const (
+	maxInternalRetries = 5
+	internalRetryWait  = 500 * time.Millisecond
+)
+
+// call runs f, waiting out FLOOD_WAIT answers as Telegram asks and asking
+// again after Telegram's internal errors.
 func (e *Engine) call(ctx context.Context, what string, f func() error) error {
+	retries := 0
 	for {
 		err := f()
 		d, ok := tgerr.AsFloodWait(err)
+		if !ok && tgerr.IsCode(err, 500) && retries < maxInternalRetries {
+			d, ok = internalRetryWait<<retries, true
+			retries++
+			e.log.Warn("Telegram answered an internal error: asking again", "call", what, "wait", d, "error", err)
+		} else if ok {
+			e.log.Warn("Telegram asks to wait", "call", what, "wait", d)
+		}
 		if !ok {
 			if err != nil {
 				return fmt.Errorf("ingest: %s: %w", what, err)
@@ -39,7 +56,6 @@ func (e *Engine) call(ctx context.Context, what string, f func() error) error {
 		if d > maxFloodWait {
 			return fmt.Errorf("ingest: %s: flood wait of %s is too long: %w", what, d, err)
 		}
-		e.log.Warn("Telegram asks to wait", "call", what, "wait", d)
 		t := e.cfg.Clock.Timer(d)
 		select {
 		case <-ctx.Done():

@@ -690,8 +690,13 @@ func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong, inDifference b
 	}
 	if !inDifference {
 		// Pushed: Telegram is not pushing this channel (a large channel,
-		// or too much at once): poll it as its differences ask.
+		// or too much at once): fetch it now, then poll it as its
+		// differences ask.
 		box.polling = true
+		if box.Pts > 0 {
+			e.chanDiff[id] = true
+			return
+		}
 	}
 	if box.Pts <= 0 && !e.cfg.BackfillOnJoin {
 		// In a difference, the news happened since the state it started
