@@ -47,7 +47,7 @@ type LedgerEntry struct {
 	Action    string    `json:"action"` // created, edited, deleted
 	Peer      Chat      `json:"peer"`
 	MessageID int       `json:"message_id"`
-	Version   int64     `json:"version"` // edit date (unix) of an edit
+	Version   int64     `json:"version"` // an edit's id version: edit date (unix) × 1e6 + a digest of its content
 	Time      time.Time `json:"time"`
 	Text      string    `json:"text"`
 	// From is the sender; the bot's own user for messages sent by commands.

@@ -111,7 +111,7 @@ type LedgerEntry struct {
 	Action    string         `json:"action"` // schema.ActionCreated, ActionEdited or ActionDeleted
 	Peer      schema.PeerRef `json:"peer"`
 	MessageID int            `json:"message_id"`
-	Version   int64          `json:"version"` // edit date (unix) for edits, else 0
+	Version   int64          `json:"version"` // an edit's id version (schema.EditVersion), else 0
 	Time      time.Time      `json:"time"`
 	Text      string         `json:"text"`
 	// From is the sender of a created or edited message (0 for broadcast
