@@ -25,6 +25,10 @@ const maxFloodWait = 5 * time.Minute
 // engine forever.
 const maxDifferenceRounds = 1000
 
+// newChannelMargin (seconds) is how far before the last state's date a
+// channel unknown to the store publishes from (see getDifference).
+const newChannelMargin = 60
+
 // Internal errors of Telegram (500) are asked again on the same
 // connection, maxInternalRetries times with a doubling wait from
 // internalRetryWait, before the engine gives up and its account reconnects.
@@ -84,7 +88,12 @@ func (e *Engine) getState(ctx context.Context) (*tg.UpdatesState, error) {
 // by slice; every slice is committed with the state it leads to.
 func (e *Engine) getDifference(ctx context.Context) error {
 	from := e.st.Pts
-	e.since = e.st.Date
+	// A channel met from here on publishes what is dated since the last
+	// state, less a margin: the state's date moves with the common box
+	// while a new channel's first pushes may still be in flight (a crash
+	// or a hand-over then leaves them unpublished). What the margin
+	// publishes twice, JetStream's duplicate window drops.
+	e.since = max(e.st.Date-newChannelMargin, 0)
 	for round := 1; ; round++ {
 		if round > maxDifferenceRounds {
 			e.cfg.Metrics.roundCapped(e.cfg.Account, "common")

@@ -69,9 +69,12 @@
 // updateChannelTooLong (in a difference or pushed) also waits the window for
 // pushes; without any, it is read from its start and only what is dated from
 // the state the news came after is published: in a difference, the state
-// the difference started from (so a channel the account was in while the
-// connector was away loses nothing Telegram still has, bar deletions of
-// messages older than that); pushed live, the last update applied (a join:
+// the difference started from, less newChannelMargin (a minute: the state's
+// date moves with the common box while a new channel's first pushes may
+// still be in flight, and a crash or hand-over then leaves them
+// unpublished; repeats fall in JetStream's duplicate window), so a channel
+// the account was in while the connector was away loses nothing Telegram
+// still has, bar deletions of messages older than that; pushed live, the last update applied (a join:
 // from the join on). Older history is published only with
 // EngineConfig.BackfillOnJoin, which reads every new channel from pts 1 as
 // before, bounded by BackfillDepth. A channel stored before it was seeded
