@@ -512,6 +512,26 @@ func TestCommandShortSentMessage(t *testing.T) {
 	if n := metricValue(t, env.conn.http, gaps) - before; n != 0 {
 		t.Errorf("%v gaps recovered after the short answer, want none", n)
 	}
+
+	// A media send answered in the short form too: the event carries the
+	// media Telegram returned, and no gap follows.
+	diffs := env.w.sim.Calls(env.w.acc.Name)["updates.getDifference"]
+	out = c.ok(t, schema.ActionMediaSend, fmt.Sprintf(`{"peer": %s, "caption": "a file", "media": {"type": "document", "file_name": "a.txt", "mime_type": "text/plain", "data": "aGk="}}`, peerJSON(env.user)), 1)
+	ev = env.cl.events.wait(t, schema.EventID(env.w.acc.Name, env.user, out.MessageID, schema.KindMessage, schema.ActionCreated, 0))
+	var media struct {
+		Text  string        `json:"text"`
+		Media *schema.Media `json:"media"`
+	}
+	if err := json.Unmarshal(ev.data, &media); err != nil {
+		t.Fatal(err)
+	}
+	if media.Text != "a file" || media.Media == nil || media.Media.Type != "document" {
+		t.Fatalf("media event body %s", ev.data)
+	}
+	env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Text: "after the file"})
+	if n := env.w.sim.Calls(env.w.acc.Name)["updates.getDifference"] - diffs; n != 0 {
+		t.Errorf("%d getDifference calls after the short media answer, want none", n)
+	}
 }
 
 // globalFloodWait: a FLOOD_WAIT on a call about no chat (a callback answer)

@@ -416,6 +416,16 @@ func (s *Sim) onSendMedia(a *account, req *tgtest.Request) (bin.Encoder, error) 
 	if err != nil {
 		return nil, err
 	}
+	if peer.Kind == schema.PeerUser && s.shortSentReplies() {
+		u := shortSent(own, int(id), r.Entities)
+		for _, p := range own {
+			if p.Channel == 0 && p.Event.Msg.ID == int(id) {
+				u.Media = tgMedia(&p.Event.Msg)
+			}
+		}
+		u.SetFlags()
+		return u, nil
+	}
 	return s.updatesResult(a, own, []int64{r.RandomID}, []int{int(id)}), nil
 }
 

@@ -66,8 +66,9 @@ func (s *Sim) takeHold(method uint32) bool {
 	return true
 }
 
-// ShortSentReplies makes messages.sendMessage to a private chat answer
-// updateShortSentMessage (id, pts, date, entities, out), as Telegram does,
+// ShortSentReplies makes messages.sendMessage and messages.sendMedia to a
+// private chat answer updateShortSentMessage (id, pts, date, entities, out,
+// and the media of a media send), as Telegram does,
 // instead of an updates container: the client must build the message from
 // its request. Off by default.
 func (s *Sim) ShortSentReplies(on bool) {
