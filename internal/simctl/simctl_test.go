@@ -28,6 +28,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, func(s *sim.Sim) Simulator { return s })
+}
+
+// newFixtureWith serves the simulator as wrap returns it.
+func newFixtureWith(t *testing.T, wrap func(*sim.Sim) Simulator) *fixture {
+	t.Helper()
 	s, err := sim.New(sim.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { _ = s.Close() })
 	nc := natstest.JetStream(t).Conn()
 	acc := sim.DefaultAccount().Name
-	ctl, err := New(Config{Sim: s, NC: nc, Account: acc})
+	ctl, err := New(Config{Sim: wrap(s), NC: nc, Account: acc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,34 +288,10 @@ func (panickingSim) Calls(string) map[string]int { panic("bug") }
 // TestPanicIsInternal: a verb that panics answers INTERNAL; the surface
 // and the process go on.
 func TestPanicIsInternal(t *testing.T) {
-	s, err := sim.New(sim.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	nc := natstest.JetStream(t).Conn()
-	acc := sim.DefaultAccount().Name
-	ctl, err := New(Config{Sim: panickingSim{s}, NC: nc, Account: acc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = ctl.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	f := &fixture{sim: s, nc: nc, acc: acc}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		m, err := nc.Request(Subject(DefaultPrefix, acc, "calls"), nil, 100*time.Millisecond)
-		if err == nil {
-			if !strings.Contains(string(m.Data), `"code":"INTERNAL"`) {
-				t.Fatalf("a panicking verb answered %s, want INTERNAL", m.Data)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no answer from a panicking verb")
-		}
+	f := newFixtureWith(t, func(s *sim.Sim) Simulator { return panickingSim{s} })
+	a := f.call(t, "calls", "{}")
+	if a.OK || a.Error.Code != CodeInternal {
+		t.Fatalf("a panicking verb answered %+v, want INTERNAL", a)
 	}
 	f.ok(t, "actions", "{}", nil)
 }
