@@ -256,6 +256,15 @@ type received struct {
 // then reads all of them in stream order, checking each on the way.
 func readStream(t *testing.T, natsURL, account string, want int) []received {
 	t.Helper()
+	var out []received
+	eachStreamMsg(t, natsURL, account, want, func(msg jetstream.Msg) { out = append(out, check(t, msg)) })
+	return out
+}
+
+// eachStreamMsg waits until the account's stream holds at least want
+// events, then hands every one to f in stream order.
+func eachStreamMsg(t *testing.T, natsURL, account string, want int, f func(jetstream.Msg)) {
+	t.Helper()
 	js := natstest.Connect(t, natsURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -277,20 +286,19 @@ func readStream(t *testing.T, natsURL, account string, want int) []received {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []received
-	for uint64(len(out)) < total {
+	for n := uint64(0); n < total; {
 		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for msg := range batch.Messages() {
-			out = append(out, check(t, msg))
+			f(msg)
+			n++
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
 			t.Fatal(err)
 		}
 	}
-	return out
 }
 
 // check validates one stream message as a consumer would read it.

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -106,48 +104,18 @@ type streamEvent struct {
 // readEvents is readStream keeping the message bodies.
 func readEvents(t *testing.T, natsURL, account string, want int) []streamEvent {
 	t.Helper()
-	js := natstest.Connect(t, natsURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	name := publisher.StreamName(account)
-	var total uint64
-	eventually(t, time.Minute, fmt.Sprintf("%d events in %s", want, name), func() bool {
-		st, err := js.Stream(ctx, name)
-		if err != nil {
-			return false
-		}
-		info, err := st.Info(ctx)
-		if err != nil {
-			return false
-		}
-		total = info.State.Msgs
-		return total >= uint64(want)
-	})
-	cons, err := js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []streamEvent
-	for uint64(len(out)) < total {
-		batch, err := cons.Fetch(500, jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for msg := range batch.Messages() {
-			se := streamEvent{received: check(t, msg)}
-			ev, _ := schema.Decode(&nats.Msg{Subject: msg.Subject(), Header: msg.Headers(), Data: msg.Data()})
-			if strings.HasPrefix(se.subject, "tg."+account+".events.message.") && se.action != schema.ActionDeleted {
-				var m schema.Message
-				if err := ev.DataAs(&m); err == nil {
-					se.msg = &m
-				}
+	eachStreamMsg(t, natsURL, account, want, func(msg jetstream.Msg) {
+		se := streamEvent{received: check(t, msg)}
+		ev, _ := schema.Decode(&nats.Msg{Subject: msg.Subject(), Header: msg.Headers(), Data: msg.Data()})
+		if strings.HasPrefix(se.subject, "tg."+account+".events.message.") && se.action != schema.ActionDeleted {
+			var m schema.Message
+			if err := ev.DataAs(&m); err == nil {
+				se.msg = &m
 			}
-			out = append(out, se)
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			t.Fatal(err)
-		}
-	}
+		out = append(out, se)
+	})
 	return out
 }
 
