@@ -22,7 +22,24 @@ import (
 	"github.com/tgnats/tgnats/state"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain checks for leaked goroutines after the tests, allowing those
+// that are still ending a few seconds to do so: the tests run whole
+// connectors with embedded nats-servers, whose stores stop their
+// goroutines just after Shutdown returns, late on a loaded machine.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		err := goleak.Find()
+		for deadline := time.Now().Add(10 * time.Second); err != nil && time.Now().Before(deadline); err = goleak.Find() {
+			time.Sleep(200 * time.Millisecond) // polling for goroutines to end
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: goroutines left after the tests: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 type result struct {
 	code           int
