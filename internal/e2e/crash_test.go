@@ -79,6 +79,13 @@ func startProcess(t *testing.T, bin, cfgFile string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, "run", "--config", cfgFile), out: new(syncbuf.Buffer)}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	// The tests' own TGNATS_TEST_* switches are no configuration keys: the
+	// connector would refuse them as unknown.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TGNATS_TEST_") {
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
