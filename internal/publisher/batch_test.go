@@ -1,7 +1,6 @@
 package publisher
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"testing"
@@ -20,16 +19,9 @@ func TestBatchFailureInTheMiddleKeepsChatOrder(t *testing.T) {
 	s := startServer(t, t.TempDir(), -1)
 	defer s.Shutdown()
 	_, js, st := connect(t, s.ClientURL())
-	ctx := context.Background()
-	info, err := st.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := info.Config
-	full.MaxMsgs, full.Discard = 50, jetstream.DiscardNew
-	if _, err := js.UpdateStream(ctx, full); err != nil {
-		t.Fatal(err)
-	}
+	updateStream(t, js, st, func(c *jetstream.StreamConfig) {
+		c.MaxMsgs, c.Discard = 50, jetstream.DiscardNew
+	})
 
 	const chats, n = 4, 50
 	ob := newMemOutbox()
@@ -48,11 +40,7 @@ func TestBatchFailureInTheMiddleKeepsChatOrder(t *testing.T) {
 	if d := ob.depth(); d != chats*n-50 {
 		t.Fatalf("outbox depth %d while the stream is full, want %d", d, chats*n-50)
 	}
-	roomy := info.Config
-	roomy.MaxMsgs, roomy.Discard = -1, jetstream.DiscardNew
-	if _, err := js.UpdateStream(ctx, roomy); err != nil {
-		t.Fatal(err)
-	}
+	updateStream(t, js, st, func(c *jetstream.StreamConfig) { c.MaxMsgs = -1 })
 	eventually(t, 20*time.Second, "outbox drained", p.Idle)
 	checkRawStream(t, streamMsgs(t, st), chats, n)
 	if got := metricValue(t, reg, "tgnats_events_published_total"); got != chats*n {
@@ -97,16 +85,9 @@ func TestBatchFallbackWithoutAllowBatched(t *testing.T) {
 	s := startServer(t, t.TempDir(), -1)
 	defer s.Shutdown()
 	_, js, st := connect(t, s.ClientURL())
-	ctx := context.Background()
-	info, err := st.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := info.Config
-	cfg.AllowBatchPublish = false
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	updateStream(t, js, st, func(c *jetstream.StreamConfig) {
+		c.AllowBatchPublish = false
+	})
 	const chats, n = 3, 40
 	ob := newMemOutbox()
 	ob.add(events(chats, n)...)

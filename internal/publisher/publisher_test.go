@@ -535,16 +535,9 @@ func TestRejectedForGood(t *testing.T) {
 	s := startServer(t, t.TempDir(), -1)
 	defer s.Shutdown()
 	_, js, st := connect(t, s.ClientURL())
-	ctx := context.Background()
-	info, err := st.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := info.Config
-	cfg.MaxMsgSize = 1024
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	updateStream(t, js, st, func(c *jetstream.StreamConfig) {
+		c.MaxMsgSize = 1024
+	})
 	tooBigForStream, tooBigForServer := event(1, 1), event(1, 3)
 	tooBigForStream.Data = bytes.Repeat([]byte("x"), 4096)
 	tooBigForServer.Data = bytes.Repeat([]byte("x"), 2<<20)
@@ -570,5 +563,20 @@ func TestRejectedForGood(t *testing.T) {
 	}
 	if ob.depth() != 0 {
 		t.Fatalf("outbox keeps %d records", ob.depth())
+	}
+}
+
+// updateStream changes the stream's configuration with change.
+func updateStream(t *testing.T, js jetstream.JetStream, st jetstream.Stream, change func(*jetstream.StreamConfig)) {
+	t.Helper()
+	ctx := context.Background()
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := info.Config
+	change(&cfg)
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
 	}
 }
