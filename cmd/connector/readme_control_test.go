@@ -33,7 +33,7 @@ func TestReadmeControlExamples(t *testing.T) {
 	line := regexp.MustCompile(`^\$S (tgsim\.main\.control\.\S+)\s+'([^']*)'\s*(?:#\s*(.*))?$`)
 	pair := regexp.MustCompile(`"(\w+)":("[^"…]*"|-?\d+|true|false)`)
 
-	url := startSimulate(t, "--rate", "0")
+	url, _ := startSimulate(t, "--http-listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--rate", "0")
 	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
@@ -79,14 +79,14 @@ func TestReadmeControlExamples(t *testing.T) {
 }
 
 // startSimulate runs `connector simulate` in-process on a fresh data dir
-// until the test ends and returns its NATS URL, read from the banner.
-func startSimulate(t *testing.T, args ...string) string {
+// until the test ends and returns its NATS URL, read from the banner, and
+// the banner.
+func startSimulate(t *testing.T, args ...string) (string, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncbuf.Buffer
 	done := make(chan error, 1)
-	args = append([]string{"--data-dir", filepath.Join(t.TempDir(), "sim"), "--http-listen", "127.0.0.1:0",
-		"--nats-listen", "127.0.0.1:0", "--log-level", "warn"}, args...)
+	args = append([]string{"--data-dir", filepath.Join(t.TempDir(), "sim"), "--log-level", "warn"}, args...)
 	go func() { done <- simulateCmd(ctx, args, &out, &errOut) }()
 	t.Cleanup(func() {
 		cancel()
@@ -98,7 +98,7 @@ func startSimulate(t *testing.T, args ...string) string {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if m := banner.FindStringSubmatch(out.String()); m != nil && strings.Contains(out.String(), "Ctrl-C stops") {
-			return m[1]
+			return m[1], out.String()
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no banner; stderr:\n%s", errOut.String())

@@ -193,27 +193,7 @@ func TestSimulateBusyHTTPPort(t *testing.T) {
 // TestSimulateBannerShowsDialableAddresses: listening on every interface
 // (as in a container), the banner gives addresses a client can dial.
 func TestSimulateBannerShowsDialableAddresses(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncbuf.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- simulateCmd(ctx, []string{"--data-dir", filepath.Join(t.TempDir(), "sim"), "--rate", "0",
-			"--http-listen", "0.0.0.0:0", "--nats-listen", "0.0.0.0:0", "--log-level", "warn"}, &out, &errOut)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("simulate: %v; stderr:\n%s", err, errOut.String())
-		}
-	}()
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(out.String(), "Ctrl-C stops") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner; stderr:\n%s", errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the output
-	}
-	banner := out.String()
+	_, banner := startSimulate(t, "--rate", "0", "--http-listen", "0.0.0.0:0", "--nats-listen", "0.0.0.0:0")
 	if strings.Contains(banner, "0.0.0.0") || !strings.Contains(banner, "nats://127.0.0.1:") || !strings.Contains(banner, "http://127.0.0.1:") {
 		t.Fatalf("banner does not give dialable addresses:\n%s", banner)
 	}
