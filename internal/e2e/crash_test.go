@@ -149,24 +149,12 @@ func TestCrashSafety(t *testing.T) {
 	waitReady(t, httpAddr)
 	from := len(w.sim.Ledger(w.acc.Name))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	driving := make(chan error, 1)
 	// Traffic mixes in the cases of Telegram's update documentation (issue
 	// 9): reordered qts updates, channels left and rejoined, pushed
 	// updateChannelTooLong, updatesCombined (some lost: seq gaps), stale
 	// containers, FLOOD_WAIT and refused difference calls.
-	go func() { driving <- w.sim.Drive(ctx, sim.Scenario{Rate: 150, Seed: 5, Faults: 0.04}) }()
-	stopDriving := func() {
-		cancel()
-		if err := <-driving; err != nil {
-			t.Errorf("drive: %v", err)
-		}
-	}
-	defer func() {
-		if ctx.Err() == nil {
-			stopDriving()
-		}
-	}()
+	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 150, Seed: 5, Faults: 0.04})
+	defer stopDriving()
 
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	t.Logf("seed of the crash schedule: %d", rng.Int63())

@@ -84,17 +84,7 @@ func TestFailover(t *testing.T) {
 	b.start(t, bin)
 	from := len(w.sim.Ledger(w.acc.Name))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	driving := make(chan error, 1)
-	go func() { driving <- w.sim.Drive(ctx, sim.Scenario{Rate: 100, Seed: 11}) }()
-	stopDriving := func() {
-		if ctx.Err() == nil {
-			cancel()
-			if err := <-driving; err != nil {
-				t.Errorf("drive: %v", err)
-			}
-		}
-	}
+	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 100, Seed: 11})
 	defer stopDriving()
 
 	// The standby waits: it holds no lease and is not ready.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -461,5 +462,22 @@ func assertSubset(t *testing.T, got []received, want, mustHave []expectation) {
 	}
 	if len(missing) > 0 {
 		t.Fatalf("%d of %d required events missing: %v", len(missing), len(mustHave), head(missing))
+	}
+}
+
+// startDriving drives s with sc in the background until the returned stop
+// is called (again: nothing), which reports a drive that failed.
+func startDriving(t *testing.T, s *sim.Sim, sc sim.Scenario) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	driving := make(chan error, 1)
+	go func() { driving <- s.Drive(ctx, sc) }()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			if err := <-driving; err != nil {
+				t.Errorf("drive: %v", err)
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
@@ -66,17 +65,7 @@ func TestHandOverUnderBacklog(t *testing.T) {
 	})
 	from := len(w.sim.Ledger(w.acc.Name))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	driving := make(chan error, 1)
-	go func() { driving <- w.sim.Drive(ctx, sim.Scenario{Rate: 100, Seed: 5}) }()
-	stopDriving := func() {
-		if ctx.Err() == nil {
-			cancel()
-			if err := <-driving; err != nil {
-				t.Errorf("drive: %v", err)
-			}
-		}
-	}
+	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 100, Seed: 5})
 	defer stopDriving()
 	eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
 		return checkpointedEvents.MatchString(aLog.String())
