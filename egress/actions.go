@@ -179,28 +179,24 @@ func (e *Egress) editMessage(ctx context.Context, c *command, cmd *schema.EditMe
 }
 
 func (e *Egress) deleteMessages(ctx context.Context, c *command, cmd *schema.DeleteMessages, ts []target) (*schema.CommandOutput, error) {
-	t := ts[0]
-	var (
-		a   *tg.MessagesAffectedMessages
-		err error
-	)
+	t, ids := ts[0], cmd.MessageIDs
+	var err error
 	if t.peer.Kind == schema.PeerChannel {
-		a, err = invoke(ctx, e, c, t.chatKey(), e.cfg.API.ChannelsDeleteMessages, &tg.ChannelsDeleteMessagesRequest{Channel: t.channel(), ID: cmd.MessageIDs})
+		err = affectedCall(ctx, e, c, t, e.cfg.API.ChannelsDeleteMessages, &tg.ChannelsDeleteMessagesRequest{Channel: t.channel(), ID: ids},
+			func(a *tg.MessagesAffectedMessages) tg.UpdateClass {
+				return &tg.UpdateDeleteChannelMessages{ChannelID: t.peer.ID, Messages: ids, Pts: a.Pts, PtsCount: a.PtsCount}
+			})
 	} else {
 		revoke := cmd.Revoke == nil || *cmd.Revoke
-		a, err = invoke(ctx, e, c, t.chatKey(), e.cfg.API.MessagesDeleteMessages, &tg.MessagesDeleteMessagesRequest{ID: cmd.MessageIDs, Revoke: revoke})
+		err = affectedCall(ctx, e, c, t, e.cfg.API.MessagesDeleteMessages, &tg.MessagesDeleteMessagesRequest{ID: ids, Revoke: revoke},
+			func(a *tg.MessagesAffectedMessages) tg.UpdateClass {
+				return &tg.UpdateDeleteMessages{Messages: ids, Pts: a.Pts, PtsCount: a.PtsCount}
+			})
 	}
 	if err != nil {
 		return nil, err
 	}
-	if a != nil {
-		if t.peer.Kind == schema.PeerChannel {
-			e.affected(ctx, a, &tg.UpdateDeleteChannelMessages{ChannelID: t.peer.ID, Messages: cmd.MessageIDs, Pts: a.Pts, PtsCount: a.PtsCount})
-		} else {
-			e.affected(ctx, a, &tg.UpdateDeleteMessages{Messages: cmd.MessageIDs, Pts: a.Pts, PtsCount: a.PtsCount})
-		}
-	}
-	return &schema.CommandOutput{MessageIDs: cmd.MessageIDs}, nil
+	return &schema.CommandOutput{MessageIDs: ids}, nil
 }
 
 func (e *Egress) forwardMessages(ctx context.Context, c *command, cmd *schema.ForwardMessages, ts []target) (*schema.CommandOutput, error) {
@@ -249,24 +245,21 @@ func (e *Egress) setChatAction(ctx context.Context, c *command, cmd *schema.Chat
 
 func (e *Egress) markRead(ctx context.Context, c *command, cmd *schema.MarkRead, ts []target) (*schema.CommandOutput, error) {
 	t := ts[0]
-	var (
-		a   *tg.MessagesAffectedMessages
-		err error
-	)
+	var err error
 	if t.peer.Kind == schema.PeerChannel {
 		_, err = invoke(ctx, e, c, t.chatKey(), e.cfg.API.ChannelsReadHistory, &tg.ChannelsReadHistoryRequest{Channel: t.channel(), MaxID: cmd.MaxID})
 	} else {
-		a, err = invoke(ctx, e, c, t.chatKey(), e.cfg.API.MessagesReadHistory, &tg.MessagesReadHistoryRequest{Peer: t.input, MaxID: cmd.MaxID})
-	}
-	if err != nil {
-		return nil, err
-	}
-	if a != nil {
 		var peer tg.PeerClass = &tg.PeerUser{UserID: t.peer.ID}
 		if t.peer.Kind == schema.PeerChat {
 			peer = &tg.PeerChat{ChatID: t.peer.ID}
 		}
-		e.affected(ctx, a, &tg.UpdateReadHistoryInbox{Peer: peer, MaxID: cmd.MaxID, Pts: a.Pts, PtsCount: a.PtsCount})
+		err = affectedCall(ctx, e, c, t, e.cfg.API.MessagesReadHistory, &tg.MessagesReadHistoryRequest{Peer: t.input, MaxID: cmd.MaxID},
+			func(a *tg.MessagesAffectedMessages) tg.UpdateClass {
+				return &tg.UpdateReadHistoryInbox{Peer: peer, MaxID: cmd.MaxID, Pts: a.Pts, PtsCount: a.PtsCount}
+			})
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &schema.CommandOutput{MessageID: cmd.MaxID}, nil
 }

@@ -80,12 +80,15 @@ func (e *Egress) updates(ctx context.Context, u tg.UpdatesClass) {
 	}
 }
 
-// affected turns the pts of a delete or read into the update Telegram does
-// not push to the session that made the call, for ingest's pts bookkeeping,
-// dated by Telegram's clock (the answer has no date).
-func (e *Egress) affected(ctx context.Context, a *tg.MessagesAffectedMessages, u tg.UpdateClass) {
-	if a == nil {
-		return
+// affectedCall invokes a delete or read about t, answered only with pts,
+// and hands on update(answer): the update Telegram does not push to the
+// session that made the call, for ingest's pts bookkeeping, dated by
+// Telegram's clock (the answer has no date).
+func affectedCall[Req any](ctx context.Context, e *Egress, c *command, t target, method func(context.Context, Req) (*tg.MessagesAffectedMessages, error), req Req, update func(*tg.MessagesAffectedMessages) tg.UpdateClass) error {
+	a, err := invoke(ctx, e, c, t.chatKey(), method, req)
+	if err != nil || a == nil {
+		return err
 	}
-	e.updates(ctx, &tg.Updates{Updates: []tg.UpdateClass{u}, Date: e.clock.date()})
+	e.updates(ctx, &tg.Updates{Updates: []tg.UpdateClass{update(a)}, Date: e.clock.date()})
+	return nil
 }

@@ -106,7 +106,7 @@ func TestParseCommand(t *testing.T) {
 	}
 }
 
-func TestEveryActionParses(t *testing.T) {
+func TestEveryCommandParses(t *testing.T) {
 	bodies := map[string]string{
 		schema.CommandMessageSend:    `{"peer":1,"text":"a"}`,
 		schema.CommandMessageEdit:    `{"peer":1,"message_id":1,"text":"b"}`,
@@ -196,5 +196,29 @@ func TestCommandResultsConform(t *testing.T) {
 		if errs := conform(docs[name], docs[name], v, "$"); len(errs) > 0 {
 			t.Errorf("%s: %v", name, errs)
 		}
+	}
+}
+
+// TestCommandPeers: the chats a command touches, the acted-on chat first.
+func TestCommandPeers(t *testing.T) {
+	user := func(id int64) schema.PeerInput { return schema.PeerInput{Kind: schema.PeerUser, ID: id} }
+	for _, tt := range []struct {
+		name, body string
+		want       []schema.PeerInput
+	}{
+		{schema.CommandMessageSend, `{"peer":1,"text":"a"}`, []schema.PeerInput{user(1)}},
+		{schema.CommandMessageForward, `{"from_peer":1,"to_peer":2,"message_ids":[1]}`, []schema.PeerInput{user(2), user(1)}},
+		{schema.CommandCallbackAnswer, `{"query_id":"5"}`, nil},
+	} {
+		cmd, err := schema.ParseCommand(tt.name, []byte(tt.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := cmd.Peers(); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: Peers() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if got := (schema.Command{}).Peers(); got != nil || (schema.Command{}).Name() != "" {
+		t.Errorf("zero Command: Peers() = %v, Name() = %q", got, (schema.Command{}).Name())
 	}
 }
