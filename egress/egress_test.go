@@ -178,8 +178,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-var actionCases = []struct {
-	action string
+var commandCases = []struct {
+	name   string
 	body   string
 	method string
 	check  func(t *testing.T, req any, res schema.CommandResult)
@@ -237,25 +237,25 @@ var actionCases = []struct {
 	}},
 }
 
-func TestActionsOverRPCAndStream(t *testing.T) {
+func TestCommandsOverRPCAndStream(t *testing.T) {
 	h := newHarness(t, nil)
 	h.start(h.config())
-	for i, tc := range actionCases {
+	for i, tc := range commandCases {
 		for _, via := range []string{"rpc", "stream"} {
-			t.Run(fmt.Sprintf("%s/%s/%d", via, tc.action, i), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%s/%d", via, tc.name, i), func(t *testing.T) {
 				key := fmt.Sprintf("%s-%d", via, i)
 				before := len(h.api.callsOf(tc.method))
 				var res schema.CommandResult
 				if via == "rpc" {
-					res = h.rpc(tc.action, tc.body, key)
+					res = h.rpc(tc.name, tc.body, key)
 				} else {
-					h.publish(tc.action, tc.body, key)
+					h.publish(tc.name, tc.body, key)
 				}
 				ev, rec := h.result(key)
 				if via == "stream" {
 					res = ev
 				}
-				if !res.OK || res.CommandID != key || res.Command != tc.action {
+				if !res.OK || res.CommandID != key || res.Command != tc.name {
 					t.Fatalf("result = %+v (error %+v)", res, res.Error)
 				}
 				if !strings.Contains(rec.Subject, ".events.command.completed.") {
