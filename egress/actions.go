@@ -1,16 +1,17 @@
 package egress
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 
 	"github.com/gotd/td/tg"
-	"github.com/gotd/td/tgerr"
 
 	"github.com/tgnats/tgnats/mapping"
 	"github.com/tgnats/tgnats/schema"
@@ -65,108 +66,46 @@ func (c *command) randomID(account string, i int) int64 {
 	return int64(binary.BigEndian.Uint64(sum[:8]))
 }
 
-// call runs one Telegram call about chat ("" for none) under the rate
-// limits, and honours FLOOD_WAIT: the chat (or everything) pauses; an rpc
-// command waits and retries when the pause ends before its deadline, a
-// stream command returns a *retryLater so the message is redelivered then.
-func (e *Egress) call(ctx context.Context, c *command, chat string, fn func(context.Context) error) error {
-	for {
-		if err := e.lim.wait(ctx, chat, c.deadline); err != nil {
-			return err
-		}
-		c.called = true
-		err := fn(ctx)
-		d, ok := tgerr.AsFloodWait(err)
-		if !ok {
-			return err
-		}
-		e.lim.flood(chat, d)
-		if e.cfg.Now().Add(d).After(c.deadline) {
-			return err
-		}
-		if c.stream {
-			return &retryLater{after: d, err: err}
-		}
+// handler executes the body of one command on Telegram; ts are the chats
+// of the command's Peers, resolved, in the same order.
+type handler struct {
+	body reflect.Type // the type of body run takes
+	run  func(e *Egress, ctx context.Context, c *command, body schema.Body, ts []target) (*schema.CommandOutput, error)
+}
+
+// handle makes the handler of a body type from a method of Egress.
+func handle[B schema.Body](f func(e *Egress, ctx context.Context, c *command, body B, ts []target) (*schema.CommandOutput, error)) handler {
+	return handler{
+		body: reflect.TypeFor[B](),
+		run: func(e *Egress, ctx context.Context, c *command, body schema.Body, ts []target) (*schema.CommandOutput, error) {
+			return f(e, ctx, c, body.(B), ts)
+		},
 	}
 }
 
-// retryLater asks for the stream message to be redelivered after a wait.
-type retryLater struct {
-	after time.Duration
-	err   error
-}
-
-func (r *retryLater) Error() string { return fmt.Sprintf("retry in %v: %v", r.after, r.err) }
-func (r *retryLater) Unwrap() error { return r.err }
-
-// updates hands a call's updates to the ingest engine.
-func (e *Egress) updates(ctx context.Context, u tg.UpdatesClass) {
-	if u == nil {
-		return
-	}
-	e.clock.observe(updatesDate(u))
-	if e.cfg.Updates == nil {
-		return
-	}
-	if err := e.cfg.Updates(ctx, u); err != nil {
-		e.log.Warn("updates of a command not handed to ingest", "error", err)
-	}
-}
-
-// affected turns the pts of a delete or read into the update Telegram does
-// not push to the session that made the call, for ingest's pts bookkeeping,
-// dated by Telegram's clock (the answer has no date).
-func (e *Egress) affected(ctx context.Context, a *tg.MessagesAffectedMessages, u tg.UpdateClass) {
-	if a == nil {
-		return
-	}
-	e.updates(ctx, &tg.Updates{Updates: []tg.UpdateClass{u}, Date: e.clock.date()})
+// handlers is the dispatch table, by command name; a test checks that
+// every command of schema's registry has its handler.
+var handlers = map[string]handler{
+	schema.CommandMessageSend:    handle((*Egress).sendMessage),
+	schema.CommandMessageEdit:    handle((*Egress).editMessage),
+	schema.CommandMessageDelete:  handle((*Egress).deleteMessages),
+	schema.CommandMessageForward: handle((*Egress).forwardMessages),
+	schema.CommandMessagePin:     handle((*Egress).pinMessage),
+	schema.CommandMessageUnpin:   handle((*Egress).unpinMessage),
+	schema.CommandReactionSend:   handle((*Egress).sendReaction),
+	schema.CommandChatAction:     handle((*Egress).setChatAction),
+	schema.CommandReadMark:       handle((*Egress).markRead),
+	schema.CommandCallbackAnswer: handle((*Egress).answerCallback),
+	schema.CommandMediaSend:      handle((*Egress).sendMedia),
 }
 
 // run executes a parsed command on Telegram.
 func (e *Egress) run(ctx context.Context, c *command, cmd schema.Command, ts []target) (*schema.CommandOutput, error) {
-	switch cmd := cmd.(type) {
-	case *schema.SendMessage:
-		return e.sendMessage(ctx, c, cmd, ts[0])
-	case *schema.EditMessage:
-		return e.editMessage(ctx, c, cmd, ts[0])
-	case *schema.DeleteMessages:
-		return e.deleteMessages(ctx, c, cmd, ts[0])
-	case *schema.ForwardMessages:
-		return e.forwardMessages(ctx, c, cmd, ts[0], ts[1])
-	case *schema.PinMessage:
-		return e.pin(ctx, c, ts[0], cmd.MessageID, cmd.Silent, false)
-	case *schema.UnpinMessage:
-		return e.pin(ctx, c, ts[0], cmd.MessageID, false, true)
-	case *schema.SendReaction:
-		req := &tg.MessagesSendReactionRequest{Peer: ts[0].input, MsgID: cmd.MessageID, Big: cmd.Big}
-		if cmd.Reaction != "" {
-			req.Reaction = []tg.ReactionClass{&tg.ReactionEmoji{Emoticon: cmd.Reaction}}
-		}
-		return e.updatesCall(ctx, c, ts[0], func(ctx context.Context) (tg.UpdatesClass, error) {
-			return e.cfg.API.MessagesSendReaction(ctx, req)
-		}, &schema.CommandOutput{MessageID: cmd.MessageID})
-	case *schema.ChatAction:
-		req := &tg.MessagesSetTypingRequest{Peer: ts[0].input, Action: chatAction(cmd.Activity)}
-		err := e.call(ctx, c, ts[0].chatKey(), func(ctx context.Context) error {
-			_, err := e.cfg.API.MessagesSetTyping(ctx, req)
-			return err
-		})
-		return &schema.CommandOutput{}, err
-	case *schema.MarkRead:
-		return e.markRead(ctx, c, cmd, ts[0])
-	case *schema.AnswerCallback:
-		id, _ := cmd.ID()
-		req := &tg.MessagesSetBotCallbackAnswerRequest{QueryID: id, Message: cmd.Text, Alert: cmd.Alert, URL: cmd.URL, CacheTime: cmd.CacheTime}
-		err := e.call(ctx, c, "", func(ctx context.Context) error {
-			_, err := e.cfg.API.MessagesSetBotCallbackAnswer(ctx, req)
-			return err
-		})
-		return &schema.CommandOutput{}, err
-	case *schema.SendMedia:
-		return e.sendMedia(ctx, c, cmd, ts[0])
+	h, ok := handlers[cmd.Name()]
+	if !ok {
+		return nil, schema.NewCommandError(schema.CodeUnknownAction, "action %q is not served", cmd.Name())
 	}
-	return nil, schema.NewCommandError(schema.CodeUnknownAction, "action %q is not served", cmd.Action())
+	return h.run(e, ctx, c, cmd.Body, ts)
 }
 
 func (e *Egress) userHash(id int64) int64 {
@@ -187,7 +126,8 @@ func replyTo(msgID, topID int) tg.InputReplyToClass {
 	return &tg.InputReplyToMessage{ReplyToMsgID: msgID, TopMsgID: topID}
 }
 
-func (e *Egress) sendMessage(ctx context.Context, c *command, cmd *schema.SendMessage, t target) (*schema.CommandOutput, error) {
+func (e *Egress) sendMessage(ctx context.Context, c *command, cmd *schema.SendMessage, ts []target) (*schema.CommandOutput, error) {
+	t := ts[0]
 	text, ents, err := format(cmd.Text, cmd.ParseMode, cmd.Entities, e.userHash)
 	if err != nil {
 		return nil, err
@@ -202,51 +142,12 @@ func (e *Egress) sendMessage(ctx context.Context, c *command, cmd *schema.SendMe
 		req.ScheduleDate = int(cmd.ScheduleDate.Unix())
 	}
 	asSent := sentMessage{text: req.Message, entities: req.Entities, replyTo: req.ReplyTo, silent: req.Silent, markup: req.ReplyMarkup}
-	return e.sendCall(ctx, c, t, []int64{rid}, func(ctx context.Context) (tg.UpdatesClass, error) {
-		u, err := e.cfg.API.MessagesSendMessage(ctx, req)
-		if s, ok := u.(*tg.UpdateShortSentMessage); ok && err == nil {
-			return expandShortSent(s, asSent, t.peer), nil
-		}
-		return u, err
-	})
+	u, err := invoke(ctx, e, c, t.chatKey(), e.cfg.API.MessagesSendMessage, req)
+	return e.sendResult(ctx, c, t, []int64{rid}, &asSent, u, err)
 }
 
-// sendCall runs a call that sends messages with random ids and reads the
-// new messages' ids from its updates.
-func (e *Egress) sendCall(ctx context.Context, c *command, t target, rids []int64, fn func(context.Context) (tg.UpdatesClass, error)) (*schema.CommandOutput, error) {
-	var u tg.UpdatesClass
-	err := e.call(ctx, c, t.chatKey(), func(ctx context.Context) error {
-		var err error
-		u, err = fn(ctx)
-		return err
-	})
-	if tgerr.Is(err, "RANDOM_ID_DUPLICATE") {
-		c.duplicate = true
-		return &schema.CommandOutput{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	e.updates(ctx, u)
-	return sent(u, rids), nil
-}
-
-// updatesCall runs a call answered with updates and hands them on.
-func (e *Egress) updatesCall(ctx context.Context, c *command, t target, fn func(context.Context) (tg.UpdatesClass, error), out *schema.CommandOutput) (*schema.CommandOutput, error) {
-	var u tg.UpdatesClass
-	err := e.call(ctx, c, t.chatKey(), func(ctx context.Context) error {
-		var err error
-		u, err = fn(ctx)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	e.updates(ctx, u)
-	return out, nil
-}
-
-func (e *Egress) editMessage(ctx context.Context, c *command, cmd *schema.EditMessage, t target) (*schema.CommandOutput, error) {
+func (e *Egress) editMessage(ctx context.Context, c *command, cmd *schema.EditMessage, ts []target) (*schema.CommandOutput, error) {
+	t := ts[0]
 	req := &tg.MessagesEditMessageRequest{Peer: t.input, ID: cmd.MessageID, NoWebpage: cmd.NoWebpage, ReplyMarkup: replyMarkup(cmd.ReplyMarkup)}
 	if cmd.Text != nil {
 		text, ents, err := format(*cmd.Text, cmd.ParseMode, cmd.Entities, e.userHash)
@@ -256,16 +157,10 @@ func (e *Egress) editMessage(ctx context.Context, c *command, cmd *schema.EditMe
 		req.Message, req.Entities = text, ents
 		req.SetMessage(text) // an edit to "" is not possible; a set flag says "change the text"
 	}
-	var u tg.UpdatesClass
-	err := e.call(ctx, c, t.chatKey(), func(ctx context.Context) error {
-		var err error
-		u, err = e.cfg.API.MessagesEditMessage(ctx, req)
-		return err
-	})
+	u, err := updatesCall(ctx, e, c, t, e.cfg.API.MessagesEditMessage, req)
 	if err != nil {
 		return nil, err
 	}
-	e.updates(ctx, u)
 	out := &schema.CommandOutput{MessageID: cmd.MessageID}
 	for _, up := range updateList(u) {
 		var m tg.MessageClass
@@ -283,74 +178,101 @@ func (e *Egress) editMessage(ctx context.Context, c *command, cmd *schema.EditMe
 	return out, nil
 }
 
-func (e *Egress) deleteMessages(ctx context.Context, c *command, cmd *schema.DeleteMessages, t target) (*schema.CommandOutput, error) {
-	var a *tg.MessagesAffectedMessages
-	err := e.call(ctx, c, t.chatKey(), func(ctx context.Context) error {
-		var err error
-		if t.peer.Kind == schema.PeerChannel {
-			a, err = e.cfg.API.ChannelsDeleteMessages(ctx, &tg.ChannelsDeleteMessagesRequest{Channel: t.channel(), ID: cmd.MessageIDs})
-		} else {
-			revoke := cmd.Revoke == nil || *cmd.Revoke
-			a, err = e.cfg.API.MessagesDeleteMessages(ctx, &tg.MessagesDeleteMessagesRequest{ID: cmd.MessageIDs, Revoke: revoke})
-		}
-		return err
-	})
+func (e *Egress) deleteMessages(ctx context.Context, c *command, cmd *schema.DeleteMessages, ts []target) (*schema.CommandOutput, error) {
+	t, ids := ts[0], cmd.MessageIDs
+	var err error
+	if t.peer.Kind == schema.PeerChannel {
+		err = affectedCall(ctx, e, c, t, e.cfg.API.ChannelsDeleteMessages, &tg.ChannelsDeleteMessagesRequest{Channel: t.channel(), ID: ids},
+			func(a *tg.MessagesAffectedMessages) tg.UpdateClass {
+				return &tg.UpdateDeleteChannelMessages{ChannelID: t.peer.ID, Messages: ids, Pts: a.Pts, PtsCount: a.PtsCount}
+			})
+	} else {
+		revoke := cmd.Revoke == nil || *cmd.Revoke
+		err = affectedCall(ctx, e, c, t, e.cfg.API.MessagesDeleteMessages, &tg.MessagesDeleteMessagesRequest{ID: ids, Revoke: revoke},
+			func(a *tg.MessagesAffectedMessages) tg.UpdateClass {
+				return &tg.UpdateDeleteMessages{Messages: ids, Pts: a.Pts, PtsCount: a.PtsCount}
+			})
+	}
 	if err != nil {
 		return nil, err
 	}
-	if a != nil {
-		if t.peer.Kind == schema.PeerChannel {
-			e.affected(ctx, a, &tg.UpdateDeleteChannelMessages{ChannelID: t.peer.ID, Messages: cmd.MessageIDs, Pts: a.Pts, PtsCount: a.PtsCount})
-		} else {
-			e.affected(ctx, a, &tg.UpdateDeleteMessages{Messages: cmd.MessageIDs, Pts: a.Pts, PtsCount: a.PtsCount})
-		}
-	}
-	return &schema.CommandOutput{MessageIDs: cmd.MessageIDs}, nil
+	return &schema.CommandOutput{MessageIDs: ids}, nil
 }
 
-func (e *Egress) forwardMessages(ctx context.Context, c *command, cmd *schema.ForwardMessages, to, from target) (*schema.CommandOutput, error) {
+func (e *Egress) forwardMessages(ctx context.Context, c *command, cmd *schema.ForwardMessages, ts []target) (*schema.CommandOutput, error) {
+	to, from := ts[0], ts[1]
 	rids := make([]int64, len(cmd.MessageIDs))
 	for i := range rids {
 		rids[i] = c.randomID(e.cfg.Account, i)
 	}
 	req := &tg.MessagesForwardMessagesRequest{FromPeer: from.input, ToPeer: to.input, ID: cmd.MessageIDs, RandomID: rids, Silent: cmd.Silent, DropAuthor: cmd.DropAuthor}
-	return e.sendCall(ctx, c, to, rids, func(ctx context.Context) (tg.UpdatesClass, error) {
-		return e.cfg.API.MessagesForwardMessages(ctx, req)
-	})
+	u, err := invoke(ctx, e, c, to.chatKey(), e.cfg.API.MessagesForwardMessages, req)
+	return e.sendResult(ctx, c, to, rids, nil, u, err)
+}
+
+func (e *Egress) pinMessage(ctx context.Context, c *command, cmd *schema.PinMessage, ts []target) (*schema.CommandOutput, error) {
+	return e.pin(ctx, c, ts[0], cmd.MessageID, cmd.Silent, false)
+}
+
+func (e *Egress) unpinMessage(ctx context.Context, c *command, cmd *schema.UnpinMessage, ts []target) (*schema.CommandOutput, error) {
+	return e.pin(ctx, c, ts[0], cmd.MessageID, false, true)
 }
 
 func (e *Egress) pin(ctx context.Context, c *command, t target, id int, silent, unpin bool) (*schema.CommandOutput, error) {
 	req := &tg.MessagesUpdatePinnedMessageRequest{Peer: t.input, ID: id, Silent: silent, Unpin: unpin}
-	return e.updatesCall(ctx, c, t, func(ctx context.Context) (tg.UpdatesClass, error) {
-		return e.cfg.API.MessagesUpdatePinnedMessage(ctx, req)
-	}, &schema.CommandOutput{MessageID: id})
-}
-
-func (e *Egress) markRead(ctx context.Context, c *command, cmd *schema.MarkRead, t target) (*schema.CommandOutput, error) {
-	var a *tg.MessagesAffectedMessages
-	err := e.call(ctx, c, t.chatKey(), func(ctx context.Context) error {
-		var err error
-		if t.peer.Kind == schema.PeerChannel {
-			_, err = e.cfg.API.ChannelsReadHistory(ctx, &tg.ChannelsReadHistoryRequest{Channel: t.channel(), MaxID: cmd.MaxID})
-			return err
-		}
-		a, err = e.cfg.API.MessagesReadHistory(ctx, &tg.MessagesReadHistoryRequest{Peer: t.input, MaxID: cmd.MaxID})
-		return err
-	})
-	if err != nil {
+	if _, err := updatesCall(ctx, e, c, t, e.cfg.API.MessagesUpdatePinnedMessage, req); err != nil {
 		return nil, err
 	}
-	if a != nil {
+	return &schema.CommandOutput{MessageID: id}, nil
+}
+
+func (e *Egress) sendReaction(ctx context.Context, c *command, cmd *schema.SendReaction, ts []target) (*schema.CommandOutput, error) {
+	req := &tg.MessagesSendReactionRequest{Peer: ts[0].input, MsgID: cmd.MessageID, Big: cmd.Big}
+	if cmd.Reaction != "" {
+		req.Reaction = []tg.ReactionClass{&tg.ReactionEmoji{Emoticon: cmd.Reaction}}
+	}
+	if _, err := updatesCall(ctx, e, c, ts[0], e.cfg.API.MessagesSendReaction, req); err != nil {
+		return nil, err
+	}
+	return &schema.CommandOutput{MessageID: cmd.MessageID}, nil
+}
+
+func (e *Egress) setChatAction(ctx context.Context, c *command, cmd *schema.ChatAction, ts []target) (*schema.CommandOutput, error) {
+	req := &tg.MessagesSetTypingRequest{Peer: ts[0].input, Action: chatAction(cmd.Activity)}
+	_, err := invoke(ctx, e, c, ts[0].chatKey(), e.cfg.API.MessagesSetTyping, req)
+	return &schema.CommandOutput{}, err
+}
+
+func (e *Egress) markRead(ctx context.Context, c *command, cmd *schema.MarkRead, ts []target) (*schema.CommandOutput, error) {
+	t := ts[0]
+	var err error
+	if t.peer.Kind == schema.PeerChannel {
+		_, err = invoke(ctx, e, c, t.chatKey(), e.cfg.API.ChannelsReadHistory, &tg.ChannelsReadHistoryRequest{Channel: t.channel(), MaxID: cmd.MaxID})
+	} else {
 		var peer tg.PeerClass = &tg.PeerUser{UserID: t.peer.ID}
 		if t.peer.Kind == schema.PeerChat {
 			peer = &tg.PeerChat{ChatID: t.peer.ID}
 		}
-		e.affected(ctx, a, &tg.UpdateReadHistoryInbox{Peer: peer, MaxID: cmd.MaxID, Pts: a.Pts, PtsCount: a.PtsCount})
+		err = affectedCall(ctx, e, c, t, e.cfg.API.MessagesReadHistory, &tg.MessagesReadHistoryRequest{Peer: t.input, MaxID: cmd.MaxID},
+			func(a *tg.MessagesAffectedMessages) tg.UpdateClass {
+				return &tg.UpdateReadHistoryInbox{Peer: peer, MaxID: cmd.MaxID, Pts: a.Pts, PtsCount: a.PtsCount}
+			})
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &schema.CommandOutput{MessageID: cmd.MaxID}, nil
 }
 
-func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedia, t target) (*schema.CommandOutput, error) {
+func (e *Egress) answerCallback(ctx context.Context, c *command, cmd *schema.AnswerCallback, _ []target) (*schema.CommandOutput, error) {
+	id, _ := cmd.ID()
+	req := &tg.MessagesSetBotCallbackAnswerRequest{QueryID: id, Message: cmd.Text, Alert: cmd.Alert, URL: cmd.URL, CacheTime: cmd.CacheTime}
+	_, err := invoke(ctx, e, c, "", e.cfg.API.MessagesSetBotCallbackAnswer, req)
+	return &schema.CommandOutput{}, err
+}
+
+func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedia, ts []target) (*schema.CommandOutput, error) {
+	t := ts[0]
 	caption, ents, err := format(cmd.Caption, cmd.ParseMode, cmd.Entities, e.userHash)
 	if err != nil {
 		return nil, err
@@ -363,13 +285,8 @@ func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedi
 	req := &tg.MessagesSendMediaRequest{Peer: t.input, Media: media, Message: caption, Entities: ents, RandomID: rid,
 		ReplyTo: replyTo(cmd.ReplyTo, 0), Silent: cmd.Silent}
 	asSent := sentMessage{text: req.Message, entities: req.Entities, replyTo: req.ReplyTo, silent: req.Silent}
-	return e.sendCall(ctx, c, t, []int64{rid}, func(ctx context.Context) (tg.UpdatesClass, error) {
-		u, err := e.cfg.API.MessagesSendMedia(ctx, req)
-		if s, ok := u.(*tg.UpdateShortSentMessage); ok && err == nil {
-			return expandShortSent(s, asSent, t.peer), nil
-		}
-		return u, err
-	})
+	u, err := invoke(ctx, e, c, t.chatKey(), e.cfg.API.MessagesSendMedia, req)
+	return e.sendResult(ctx, c, t, []int64{rid}, &asSent, u, err)
 }
 
 // inputMedia builds the media: a reference to a known file, or an upload.
@@ -412,85 +329,16 @@ func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput
 	attrs := []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: name}}
 	switch m.Type {
 	case "voice":
-		mime = cmp(mime, "audio/ogg")
+		mime = cmp.Or(mime, "audio/ogg")
 		attrs = append(attrs, &tg.DocumentAttributeAudio{Voice: true})
 	case "audio":
-		mime = cmp(mime, "audio/mpeg")
+		mime = cmp.Or(mime, "audio/mpeg")
 		attrs = append(attrs, &tg.DocumentAttributeAudio{})
 	case "video":
-		mime = cmp(mime, "video/mp4")
+		mime = cmp.Or(mime, "video/mp4")
 		attrs = append(attrs, &tg.DocumentAttributeVideo{SupportsStreaming: true})
 	default:
-		mime = cmp(mime, "application/octet-stream")
+		mime = cmp.Or(mime, "application/octet-stream")
 	}
 	return &tg.InputMediaUploadedDocument{File: file, MimeType: mime, Attributes: attrs, ForceFile: m.Type == "document"}, nil
-}
-
-func cmp(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// updateList flattens the updates of a call's result.
-func updateList(u tg.UpdatesClass) []tg.UpdateClass {
-	switch u := u.(type) {
-	case *tg.Updates:
-		return u.Updates
-	case *tg.UpdatesCombined:
-		return u.Updates
-	case *tg.UpdateShort:
-		return []tg.UpdateClass{u.Update}
-	}
-	return nil
-}
-
-// sent reads the ids and date of messages sent with rids from a result.
-func sent(u tg.UpdatesClass, rids []int64) *schema.CommandOutput {
-	out := &schema.CommandOutput{}
-	if s, ok := u.(*tg.UpdateShortSentMessage); ok {
-		d := time.Unix(int64(s.Date), 0).UTC()
-		out.MessageID, out.Date = s.ID, &d
-		return out
-	}
-	byRandom := map[int64]int{}
-	dates := map[int]int{}
-	var news []int
-	for _, up := range updateList(u) {
-		var m tg.MessageClass
-		switch up := up.(type) {
-		case *tg.UpdateMessageID:
-			byRandom[up.RandomID] = up.ID
-		case *tg.UpdateNewMessage:
-			m = up.Message
-		case *tg.UpdateNewChannelMessage:
-			m = up.Message
-		case *tg.UpdateNewScheduledMessage:
-			m = up.Message
-		}
-		if msg, ok := m.(*tg.Message); ok {
-			dates[msg.ID] = msg.Date
-			news = append(news, msg.ID)
-		}
-	}
-	for _, rid := range rids {
-		if id, ok := byRandom[rid]; ok {
-			out.MessageIDs = append(out.MessageIDs, id)
-		}
-	}
-	if len(out.MessageIDs) == 0 {
-		out.MessageIDs = news
-	}
-	if len(out.MessageIDs) > 0 {
-		out.MessageID = out.MessageIDs[0]
-		if d, ok := dates[out.MessageID]; ok {
-			t := time.Unix(int64(d), 0).UTC()
-			out.Date = &t
-		}
-	}
-	if len(rids) <= 1 {
-		out.MessageIDs = nil
-	}
-	return out
 }

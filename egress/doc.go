@@ -1,8 +1,18 @@
 // Package egress executes commands on Telegram for one account
 // (DESIGN.md §2, §5): JSON bodies arriving on the JetStream work queue
-// tg.<account>.commands.<action> (stream TG_<ACCOUNT>_COMMANDS, durable
+// tg.<account>.commands.<name> (stream TG_<ACCOUNT>_COMMANDS, durable
 // consumer tgnats-egress) or as requests to the micro service
-// tgnats-<account> on tg.<account>.rpc.<action>.
+// tgnats-<account> on tg.<account>.rpc.<name>, where <name> is a command
+// name of schema's registry (message.send, …; the "action" of results and
+// of the metrics label).
+//
+// # Dispatch
+//
+// handlers (actions.go) maps each command name to the method that executes
+// its body; a test fails when a command of the registry has no handler.
+// Every Telegram call goes through invoke (call.go), which runs it under
+// the rate limits and FLOOD_WAIT handling of call and returns its answer;
+// sends read their message ids with sendResult (sent.go).
 //
 // # Contract
 //
@@ -72,7 +82,7 @@
 //     gives redelivered commands a fresh deadline.
 //   - A backlog larger than MaxPending in one chat fills every slot again;
 //     held commands are in memory (bodies included).
-//   - An rpc request to an unknown action is answered UNKNOWN_ACTION by a
+//   - An rpc request to an unknown command is answered UNKNOWN_ACTION by a
 //     catch-all endpoint that sees (and ignores) every rpc request.
 //   - Markdown is the legacy Bot API subset (*bold*, _italic_, `code`,
 //     ```pre```, [text](url)); HTML uses gotd's parser. Uploads are sent

@@ -69,14 +69,14 @@ func StreamName(account string) string {
 // ServiceName returns the micro service's name, tgnats-<account>.
 func ServiceName(account string) string { return "tgnats-" + account }
 
-// RPCSubject returns the subject of an rpc action.
-func RPCSubject(prefix, account, action string) string {
-	return prefix + "." + account + ".rpc." + action
+// RPCSubject returns the rpc subject of a command name.
+func RPCSubject(prefix, account, name string) string {
+	return prefix + "." + account + ".rpc." + name
 }
 
 // CommandSubject returns the subject of a stream command.
-func CommandSubject(prefix, account, action string) string {
-	return prefix + "." + account + ".commands." + action
+func CommandSubject(prefix, account, name string) string {
+	return prefix + "." + account + ".commands." + name
 }
 
 // Run creates or updates the commands stream and its durable consumer,
@@ -131,26 +131,26 @@ func (e *Egress) Run(ctx context.Context) error {
 		return fmt.Errorf("egress: rpc service: %w", err)
 	}
 	defer func() { _ = svc.Stop() }()
-	for _, action := range schema.CommandActions {
-		handler := micro.HandlerFunc(func(req micro.Request) { e.serveRPC(work, action, req) })
-		name := strings.ReplaceAll(action, ".", "_")
-		if err := svc.AddEndpoint(name, handler, micro.WithEndpointSubject(RPCSubject(e.cfg.Prefix, e.cfg.Account, action)),
-			micro.WithEndpointMetadata(map[string]string{"action": action, "schema": schema.DataSchema(schema.KindCommand, action)})); err != nil {
-			return fmt.Errorf("egress: rpc endpoint %s: %w", action, err)
+	for _, name := range schema.CommandNames() {
+		handler := micro.HandlerFunc(func(req micro.Request) { e.serveRPC(work, name, req) })
+		endpoint := strings.ReplaceAll(name, ".", "_")
+		if err := svc.AddEndpoint(endpoint, handler, micro.WithEndpointSubject(RPCSubject(e.cfg.Prefix, e.cfg.Account, name)),
+			micro.WithEndpointMetadata(map[string]string{"action": name, "schema": schema.DataSchema(schema.KindCommand, name)})); err != nil {
+			return fmt.Errorf("egress: rpc endpoint %s: %w", name, err)
 		}
 	}
 
-	// Requests to actions that do not exist get UNKNOWN_ACTION instead of
+	// Requests to commands that do not exist get UNKNOWN_ACTION instead of
 	// "no responders". This endpoint sees every rpc request (NATS delivers
-	// to both subscriptions) and stays silent for known actions.
+	// to both subscriptions) and stays silent for known commands.
 	unknown := micro.HandlerFunc(func(req micro.Request) {
-		action := strings.TrimPrefix(req.Subject(), RPCSubject(e.cfg.Prefix, e.cfg.Account, ""))
-		if actionLabel(action) == "unknown" {
-			e.serveRPC(work, action, req)
+		name := strings.TrimPrefix(req.Subject(), RPCSubject(e.cfg.Prefix, e.cfg.Account, ""))
+		if commandLabel(name) == "unknown" {
+			e.serveRPC(work, name, req)
 		}
 	})
 	// Its own queue group: in the service's group it would take requests
-	// away from the endpoints of known actions.
+	// away from the endpoints of known commands.
 	if err := svc.AddEndpoint("unknown_action", unknown, micro.WithEndpointSubject(RPCSubject(e.cfg.Prefix, e.cfg.Account, ">")),
 		micro.WithEndpointQueueGroup("tgnats-unknown-action")); err != nil {
 		return fmt.Errorf("egress: rpc endpoint for unknown actions: %w", err)
@@ -216,7 +216,7 @@ func (e *Egress) keepHeld(ctx context.Context) {
 
 // serveRPC answers one request. Each runs on its own goroutine, at most
 // MaxConcurrent at once (the subscription waits beyond that).
-func (e *Egress) serveRPC(ctx context.Context, action string, req micro.Request) {
+func (e *Egress) serveRPC(ctx context.Context, name string, req micro.Request) {
 	select {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -227,7 +227,7 @@ func (e *Egress) serveRPC(ctx context.Context, action string, req micro.Request)
 	go func() {
 		defer e.wg.Done()
 		defer func() { <-e.sem; e.metrics.queued.Dec() }()
-		c := e.newCommand(action, req.Data(), nats.Header(req.Headers()), false, e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
+		c := e.newCommand(name, req.Data(), nats.Header(req.Headers()), false, e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
 		o := e.execRPC(ctx, c)
 		if err := e.finish(c, o); err != nil {
 			e.log.Error("command result not made durable", "command_id", c.id, "error", err)
@@ -246,7 +246,7 @@ func (e *Egress) execRPC(ctx context.Context, c *command) outcome {
 		if o.retry == 0 {
 			return o
 		}
-		e.metrics.commands.WithLabelValues(e.cfg.Account, actionLabel(c.action), "retried").Inc()
+		e.metrics.commands.WithLabelValues(e.cfg.Account, commandLabel(c.name), "retried").Inc()
 		wait := min(o.retry, backoff)
 		if ctx.Err() != nil || e.cfg.Now().Add(wait).After(c.deadline) {
 			msg := "the command did not finish before its deadline"
@@ -287,9 +287,9 @@ func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
 		e.held[seq] = msg
 	}
 	e.mu.Unlock()
-	action := strings.TrimPrefix(msg.Subject(), CommandSubject(e.cfg.Prefix, e.cfg.Account, ""))
-	lane := action
-	if cmd, err := schema.ParseCommand(action, msg.Data()); err == nil {
+	name := strings.TrimPrefix(msg.Subject(), CommandSubject(e.cfg.Prefix, e.cfg.Account, ""))
+	lane := name
+	if cmd, err := schema.ParseCommand(name, msg.Data()); err == nil {
 		if ps := cmd.Peers(); len(ps) > 0 {
 			lane = ps[0].String()
 		}
@@ -302,7 +302,7 @@ func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
 			delete(e.held, seq)
 			e.mu.Unlock()
 		}()
-		e.execStream(ctx, action, seq, msg)
+		e.execStream(ctx, name, seq, msg)
 	})
 }
 
@@ -311,7 +311,7 @@ func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
 // commands is not the command's. A command not yet sent to Telegram when
 // the process stops is handed back (Nak) to run after a restart or on
 // the replica that takes over; it never fails for the stop.
-func (e *Egress) execStream(ctx context.Context, action string, seq uint64, msg jetstream.Msg) {
+func (e *Egress) execStream(ctx context.Context, name string, seq uint64, msg jetstream.Msg) {
 	if ctx.Err() != nil {
 		_ = msg.Nak()
 		return
@@ -330,7 +330,7 @@ func (e *Egress) execStream(ctx context.Context, action string, seq uint64, msg 
 		e.mu.Unlock()
 	}
 
-	c := e.newCommand(action, msg.Data(), msg.Headers(), true, first.Add(e.cfg.DeadlinePerCommand))
+	c := e.newCommand(name, msg.Data(), msg.Headers(), true, first.Add(e.cfg.DeadlinePerCommand))
 	o := e.attempt(ctx, c)
 	if ctx.Err() != nil && (o.retry > 0 || !c.called) {
 		_ = msg.Nak() // stopping before Telegram was called, or with its answer unknown
@@ -342,7 +342,7 @@ func (e *Egress) execStream(ctx context.Context, action string, seq uint64, msg 
 			return
 		}
 		if !e.cfg.Now().Add(o.retry).After(c.deadline) {
-			e.metrics.commands.WithLabelValues(e.cfg.Account, actionLabel(action), "retried").Inc()
+			e.metrics.commands.WithLabelValues(e.cfg.Account, commandLabel(name), "retried").Inc()
 			_ = msg.NakWithDelay(o.retry)
 			return
 		}

@@ -178,13 +178,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-var actionCases = []struct {
-	action string
+var commandCases = []struct {
+	name   string
 	body   string
 	method string
 	check  func(t *testing.T, req any, res schema.CommandResult)
 }{
-	{schema.ActionMessageSend, `{"peer":7,"text":"*hi* there","parse_mode":"markdown","reply_to":3}`, "messages.sendMessage", func(t *testing.T, req any, res schema.CommandResult) {
+	{schema.CommandMessageSend, `{"peer":7,"text":"*hi* there","parse_mode":"markdown","reply_to":3}`, "messages.sendMessage", func(t *testing.T, req any, res schema.CommandResult) {
 		r := req.(*tg.MessagesSendMessageRequest)
 		if r.Message != "hi there" || len(r.Entities) != 1 || r.Peer.(*tg.InputPeerUser).AccessHash != 70 {
 			t.Errorf("request = %+v", r)
@@ -193,7 +193,7 @@ var actionCases = []struct {
 			t.Errorf("result = %+v", res.Result)
 		}
 	}},
-	{schema.ActionMessageEdit, `{"peer":-1000000000100,"message_id":5,"text":"<b>x</b>","parse_mode":"html"}`, "messages.editMessage", func(t *testing.T, req any, res schema.CommandResult) {
+	{schema.CommandMessageEdit, `{"peer":-1000000000100,"message_id":5,"text":"<b>x</b>","parse_mode":"html"}`, "messages.editMessage", func(t *testing.T, req any, res schema.CommandResult) {
 		r := req.(*tg.MessagesEditMessageRequest)
 		if r.Message != "x" || len(r.Entities) != 1 || r.Peer.(*tg.InputPeerChannel).AccessHash != 1000 {
 			t.Errorf("request = %+v", r)
@@ -202,13 +202,13 @@ var actionCases = []struct {
 			t.Errorf("result = %+v", res.Result)
 		}
 	}},
-	{schema.ActionMessageDelete, `{"peer":{"peer_kind":"channel","peer_id":100},"message_ids":[1,2]}`, "channels.deleteMessages", nil},
-	{schema.ActionMessageDelete, `{"peer":7,"message_ids":[3]}`, "messages.deleteMessages", func(t *testing.T, req any, _ schema.CommandResult) {
+	{schema.CommandMessageDelete, `{"peer":{"peer_kind":"channel","peer_id":100},"message_ids":[1,2]}`, "channels.deleteMessages", nil},
+	{schema.CommandMessageDelete, `{"peer":7,"message_ids":[3]}`, "messages.deleteMessages", func(t *testing.T, req any, _ schema.CommandResult) {
 		if !req.(*tg.MessagesDeleteMessagesRequest).Revoke {
 			t.Error("revoke should default to true")
 		}
 	}},
-	{schema.ActionMessageForward, `{"from_peer":"@club","to_peer":-400,"message_ids":[1,2]}`, "messages.forwardMessages", func(t *testing.T, req any, res schema.CommandResult) {
+	{schema.CommandMessageForward, `{"from_peer":"@club","to_peer":-400,"message_ids":[1,2]}`, "messages.forwardMessages", func(t *testing.T, req any, res schema.CommandResult) {
 		r := req.(*tg.MessagesForwardMessagesRequest)
 		if len(r.RandomID) != 2 || r.RandomID[0] == r.RandomID[1] {
 			t.Errorf("random ids = %v", r.RandomID)
@@ -217,18 +217,18 @@ var actionCases = []struct {
 			t.Errorf("result = %+v", res.Result)
 		}
 	}},
-	{schema.ActionMessagePin, `{"peer":7,"message_id":4,"silent":true}`, "messages.updatePinnedMessage", nil},
-	{schema.ActionMessageUnpin, `{"peer":7,"message_id":4}`, "messages.updatePinnedMessage", func(t *testing.T, req any, _ schema.CommandResult) {
+	{schema.CommandMessagePin, `{"peer":7,"message_id":4,"silent":true}`, "messages.updatePinnedMessage", nil},
+	{schema.CommandMessageUnpin, `{"peer":7,"message_id":4}`, "messages.updatePinnedMessage", func(t *testing.T, req any, _ schema.CommandResult) {
 		if !req.(*tg.MessagesUpdatePinnedMessageRequest).Unpin {
 			t.Error("unpin not set")
 		}
 	}},
-	{schema.ActionReactionSend, `{"peer":7,"message_id":4,"reaction":"👍"}`, "messages.sendReaction", nil},
-	{schema.ActionChatAction, `{"peer":"@news","action":"typing"}`, "messages.setTyping", nil},
-	{schema.ActionReadMark, `{"peer":7,"max_id":9}`, "messages.readHistory", nil},
-	{schema.ActionReadMark, `{"peer":-1000000000100,"max_id":9}`, "channels.readHistory", nil},
-	{schema.ActionCallbackAnswer, `{"query_id":"123456789012","text":"ok"}`, "messages.setBotCallbackAnswer", nil},
-	{schema.ActionMediaSend, `{"peer":7,"media":{"type":"document","data":"aGVsbG8=","file_name":"a.txt"},"caption":"c"}`, "messages.sendMedia", func(t *testing.T, req any, _ schema.CommandResult) {
+	{schema.CommandReactionSend, `{"peer":7,"message_id":4,"reaction":"👍"}`, "messages.sendReaction", nil},
+	{schema.CommandChatAction, `{"peer":"@news","action":"typing"}`, "messages.setTyping", nil},
+	{schema.CommandReadMark, `{"peer":7,"max_id":9}`, "messages.readHistory", nil},
+	{schema.CommandReadMark, `{"peer":-1000000000100,"max_id":9}`, "channels.readHistory", nil},
+	{schema.CommandCallbackAnswer, `{"query_id":"123456789012","text":"ok"}`, "messages.setBotCallbackAnswer", nil},
+	{schema.CommandMediaSend, `{"peer":7,"media":{"type":"document","data":"aGVsbG8=","file_name":"a.txt"},"caption":"c"}`, "messages.sendMedia", func(t *testing.T, req any, _ schema.CommandResult) {
 		r := req.(*tg.MessagesSendMediaRequest)
 		doc, ok := r.Media.(*tg.InputMediaUploadedDocument)
 		if !ok || doc.File.(*tg.InputFile).Parts != 1 || r.Message != "c" {
@@ -237,25 +237,25 @@ var actionCases = []struct {
 	}},
 }
 
-func TestActionsOverRPCAndStream(t *testing.T) {
+func TestCommandsOverRPCAndStream(t *testing.T) {
 	h := newHarness(t, nil)
 	h.start(h.config())
-	for i, tc := range actionCases {
+	for i, tc := range commandCases {
 		for _, via := range []string{"rpc", "stream"} {
-			t.Run(fmt.Sprintf("%s/%s/%d", via, tc.action, i), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%s/%d", via, tc.name, i), func(t *testing.T) {
 				key := fmt.Sprintf("%s-%d", via, i)
 				before := len(h.api.callsOf(tc.method))
 				var res schema.CommandResult
 				if via == "rpc" {
-					res = h.rpc(tc.action, tc.body, key)
+					res = h.rpc(tc.name, tc.body, key)
 				} else {
-					h.publish(tc.action, tc.body, key)
+					h.publish(tc.name, tc.body, key)
 				}
 				ev, rec := h.result(key)
 				if via == "stream" {
 					res = ev
 				}
-				if !res.OK || res.CommandID != key || res.Action != tc.action {
+				if !res.OK || res.CommandID != key || res.Command != tc.name {
 					t.Fatalf("result = %+v (error %+v)", res, res.Error)
 				}
 				if !strings.Contains(rec.Subject, ".events.command.completed.") {
@@ -286,13 +286,13 @@ func TestIdempotency(t *testing.T) {
 	h := newHarness(t, nil)
 	stop := h.start(h.config())
 	body := `{"peer":7,"text":"once"}`
-	first := h.rpc(schema.ActionMessageSend, body, "k-1")
-	second := h.rpc(schema.ActionMessageSend, body, "k-1")
+	first := h.rpc(schema.CommandMessageSend, body, "k-1")
+	second := h.rpc(schema.CommandMessageSend, body, "k-1")
 	if !first.OK || first.Result.MessageID != second.Result.MessageID {
 		t.Fatalf("first %+v, second %+v", first, second)
 	}
 	// A stream command with the same key is the same command.
-	h.publish(schema.ActionMessageSend, body, "k-1")
+	h.publish(schema.CommandMessageSend, body, "k-1")
 	waitFor(t, "stream drained", func() bool {
 		s, err := h.js.Stream(context.Background(), StreamName("main"))
 		if err != nil {
@@ -305,7 +305,7 @@ func TestIdempotency(t *testing.T) {
 
 	// Across a restart on the same store.
 	h.start(h.config())
-	third := h.rpc(schema.ActionMessageSend, body, "k-1")
+	third := h.rpc(schema.CommandMessageSend, body, "k-1")
 	if third.Result == nil || third.Result.MessageID != first.Result.MessageID {
 		t.Fatalf("after restart: %+v", third)
 	}
@@ -313,7 +313,7 @@ func TestIdempotency(t *testing.T) {
 		t.Fatalf("sendMessage called %d times, want 1", n)
 	}
 	// A new key is a new command.
-	if res := h.rpc(schema.ActionMessageSend, body, "k-2"); !res.OK || res.Result.MessageID == first.Result.MessageID {
+	if res := h.rpc(schema.CommandMessageSend, body, "k-2"); !res.OK || res.Result.MessageID == first.Result.MessageID {
 		t.Fatalf("new key: %+v", res)
 	}
 }
@@ -325,7 +325,7 @@ func TestRandomIDDuplicateIsSuccess(t *testing.T) {
 	// Telegram already knows the random_id derived from the key.
 	c := &command{key: "lost"}
 	h.api.randoms[c.randomID("main", 0)] = true
-	res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "lost")
+	res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "lost")
 	if !res.OK || !res.Duplicate {
 		t.Fatalf("result = %+v", res)
 	}
@@ -376,7 +376,7 @@ func TestBadCommands(t *testing.T) {
 		})
 	}
 	// Still serving.
-	if res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"fine"}`, "after"); !res.OK {
+	if res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"fine"}`, "after"); !res.OK {
 		t.Fatalf("after bad commands: %+v", res.Error)
 	}
 }
@@ -388,15 +388,15 @@ func TestPanicIsAnInternalError(t *testing.T) {
 	h := newHarness(t, nil)
 	h.api.failNext("messages.sendMessage", panicNow("boom"), panicNow("boom"))
 	h.start(h.config())
-	res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "panic-rpc")
+	res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "panic-rpc")
 	if res.OK || !errors.Is(res.Error, schema.ErrInternal) {
 		t.Fatalf("rpc result = %+v, want INTERNAL", res.Error)
 	}
-	h.publish(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "panic-stream")
+	h.publish(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "panic-stream")
 	if res, _ := h.result("panic-stream"); res.OK || !errors.Is(res.Error, schema.ErrInternal) {
 		t.Fatalf("stream result = %+v, want INTERNAL", res.Error)
 	}
-	if res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"fine"}`, "after-panic"); !res.OK {
+	if res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"fine"}`, "after-panic"); !res.OK {
 		t.Fatalf("after a panic: %+v", res.Error)
 	}
 }
@@ -404,7 +404,7 @@ func TestPanicIsAnInternalError(t *testing.T) {
 func TestInvalidStreamCommandIsNotRedelivered(t *testing.T) {
 	h := newHarness(t, nil)
 	h.start(h.config())
-	h.publish(schema.ActionMessageSend, `{"peer":7}`, "bad-stream")
+	h.publish(schema.CommandMessageSend, `{"peer":7}`, "bad-stream")
 	res, rec := h.result("bad-stream")
 	if res.OK || res.Error.Code != schema.CodeInvalidArgument || !strings.Contains(rec.Subject, ".command.failed.") {
 		t.Fatalf("result = %+v on %s", res, rec.Subject)
@@ -423,7 +423,7 @@ func TestStreamRetriesTransientFailure(t *testing.T) {
 	h := newHarness(t, nil)
 	h.api.failNext("messages.sendMessage", errors.New("connection reset"))
 	h.start(h.config())
-	h.publish(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "flaky")
+	h.publish(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "flaky")
 	res, _ := h.result("flaky")
 	if !res.OK {
 		t.Fatalf("result = %+v", res.Error)
@@ -452,7 +452,7 @@ func TestAllowList(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(h.api.callsOf("messages.sendMessage"))
-			res := h.rpc(schema.ActionMessageSend, tt.body, fmt.Sprintf("allow-%d", i))
+			res := h.rpc(schema.CommandMessageSend, tt.body, fmt.Sprintf("allow-%d", i))
 			if res.OK != tt.ok {
 				t.Fatalf("result = %+v, want ok %v", res, tt.ok)
 			}
@@ -482,12 +482,12 @@ func TestFloodWait(t *testing.T) {
 	cfg.Registerer = reg
 	h.start(cfg)
 
-	res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "f1")
+	res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "f1")
 	if !errors.Is(res.Error, schema.ErrFloodWait) || res.Error.RetryAfter != 60 {
 		t.Fatalf("result = %+v", res.Error)
 	}
 	// The chat is paused: no call to Telegram until the wait is over.
-	res = h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "f2")
+	res = h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "f2")
 	if !errors.Is(res.Error, schema.ErrFloodWait) || res.Error.RetryAfter != 60 {
 		t.Fatalf("paused chat: %+v", res.Error)
 	}
@@ -504,15 +504,15 @@ func TestFloodWait(t *testing.T) {
 		}
 	}
 	// Other chats go on.
-	if res := h.rpc(schema.ActionMessageSend, `{"peer":-1000000000100,"text":"x"}`, "f3"); !res.OK {
+	if res := h.rpc(schema.CommandMessageSend, `{"peer":-1000000000100,"text":"x"}`, "f3"); !res.OK {
 		t.Fatalf("other chat: %+v", res.Error)
 	}
 	clock.Advance(61 * time.Second)
-	if res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "f4"); !res.OK {
+	if res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "f4"); !res.OK {
 		t.Fatalf("after the pause: %+v", res.Error)
 	}
 	// A FLOOD_WAIT result is not stored: the same key runs again.
-	if res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, "f1"); !res.OK {
+	if res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "f1"); !res.OK {
 		t.Fatalf("retry of f1: %+v", res.Error)
 	}
 }
@@ -522,7 +522,7 @@ func TestFloodWaitWithinDeadlineIsWaited(t *testing.T) {
 	h.api.failNext("messages.setBotCallbackAnswer", tgerr.New(420, "FLOOD_WAIT_1"))
 	h.start(h.config())
 	start := time.Now()
-	res := h.rpc(schema.ActionCallbackAnswer, `{"query_id":"1"}`, "cb")
+	res := h.rpc(schema.CommandCallbackAnswer, `{"query_id":"1"}`, "cb")
 	if !res.OK {
 		t.Fatalf("result = %+v", res.Error)
 	}
@@ -546,7 +546,7 @@ func TestRateLimitSpreadsBurst(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if res := h.rpc(schema.ActionMessageSend, `{"peer":7,"text":"x"}`, fmt.Sprintf("burst-%d", i)); !res.OK {
+			if res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, fmt.Sprintf("burst-%d", i)); !res.OK {
 				t.Errorf("burst %d: %+v", i, res.Error)
 			}
 		}()

@@ -24,7 +24,7 @@ const resultKeyPrefix = "cmd:"
 
 // command is one command being executed.
 type command struct {
-	action      string
+	name        string // the command's name, e.g. "message.send"
 	body        []byte
 	key         string // idempotency key; "" when none
 	id          string // command_id
@@ -87,9 +87,9 @@ func commandID(key string) string {
 	return "sha256-" + hex.EncodeToString(sum[:16])
 }
 
-func (e *Egress) newCommand(action string, body []byte, h nats.Header, stream bool, deadline time.Time) *command {
+func (e *Egress) newCommand(name string, body []byte, h nats.Header, stream bool, deadline time.Time) *command {
 	key, tp := idempotencyKey(h)
-	return &command{action: action, body: body, key: key, id: commandID(key), traceParent: tp, stream: stream, deadline: deadline}
+	return &command{name: name, body: body, key: key, id: commandID(key), traceParent: tp, stream: stream, deadline: deadline}
 }
 
 // attempt executes c once: parse, allow-list, idempotency, resolve, call.
@@ -98,7 +98,7 @@ func (e *Egress) newCommand(action string, body []byte, h nats.Header, stream bo
 func (e *Egress) attempt(ctx context.Context, c *command) (o outcome) {
 	defer func() {
 		if r := recover(); r != nil {
-			e.log.Error("command panicked: a bug in tgnats", "command_id", c.id, "action", c.action, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			e.log.Error("command panicked: a bug in tgnats", "command_id", c.id, "action", c.name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			o = outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeInternal,
 				Message: "internal error while executing the command; the connector log has the details"}), peer: o.peer}
 		}
@@ -106,11 +106,11 @@ func (e *Egress) attempt(ctx context.Context, c *command) (o outcome) {
 	fail := func(ce *schema.CommandError, peer schema.PeerRef) outcome {
 		return outcome{result: e.result(c, peer, nil, ce), peer: peer}
 	}
-	cmd, err := schema.ParseCommand(c.action, c.body)
+	cmd, err := schema.ParseCommand(c.name, c.body)
 	if err != nil {
 		return fail(asCommandError(err), schema.PeerRef{})
 	}
-	if m, ok := cmd.(*schema.SendMedia); ok && len(m.Media.Data) > e.cfg.MaxUploadBytes {
+	if m, ok := cmd.Body.(*schema.SendMedia); ok && len(m.Media.Data) > e.cfg.MaxUploadBytes {
 		return fail(schema.NewCommandError(schema.CodeInvalidArgument, "media.data: %d bytes, at most %d", len(m.Media.Data), e.cfg.MaxUploadBytes), schema.PeerRef{})
 	}
 	inputs := cmd.Peers()
@@ -172,7 +172,7 @@ func (e *Egress) failure(c *command, err error, peer schema.PeerRef) outcome {
 	}
 	ce := mapError(err)
 	if ce == nil {
-		e.log.Debug("transient failure", "command_id", c.id, "action", c.action, "error", err)
+		e.log.Debug("transient failure", "command_id", c.id, "action", c.name, "error", err)
 		return outcome{retry: time.Second, peer: peer}
 	}
 	return outcome{result: e.result(c, peer, nil, ce), peer: peer}
@@ -191,7 +191,7 @@ func notAllowed(peer string) *schema.CommandError {
 }
 
 func (e *Egress) result(c *command, peer schema.PeerRef, out *schema.CommandOutput, ce *schema.CommandError) *schema.CommandResult {
-	r := &schema.CommandResult{OK: ce == nil, CommandID: c.id, Action: c.action, Time: e.cfg.Now().UTC(), Result: out, Error: ce, Duplicate: c.duplicate}
+	r := &schema.CommandResult{OK: ce == nil, CommandID: c.id, Command: c.name, Time: e.cfg.Now().UTC(), Result: out, Error: ce, Duplicate: c.duplicate}
 	if peer.Kind != "" && peer.ID != 0 {
 		r.Peer = &peer
 	}
@@ -285,9 +285,9 @@ func resolvedPeers(res *tg.ContactsResolvedPeer) []state.Peer {
 // re-executes, and the random_id and the event id make that harmless.
 func (e *Egress) finish(c *command, o outcome) error {
 	res := o.result
-	action := actionLabel(c.action)
+	label := commandLabel(c.name)
 	if o.replayed {
-		e.metrics.commands.WithLabelValues(e.cfg.Account, action, "replayed").Inc()
+		e.metrics.commands.WithLabelValues(e.cfg.Account, label, "replayed").Inc()
 		return nil
 	}
 	ev := schema.CommandEvent(e.cfg.Account, res, o.peer)
@@ -310,12 +310,12 @@ func (e *Egress) finish(c *command, o outcome) error {
 		}
 	}
 	if res.OK {
-		e.metrics.commands.WithLabelValues(e.cfg.Account, action, "completed").Inc()
-		e.log.Debug("command completed", "command_id", c.id, "action", c.action)
+		e.metrics.commands.WithLabelValues(e.cfg.Account, label, "completed").Inc()
+		e.log.Debug("command completed", "command_id", c.id, "action", c.name)
 	} else {
-		e.metrics.commands.WithLabelValues(e.cfg.Account, action, "failed").Inc()
+		e.metrics.commands.WithLabelValues(e.cfg.Account, label, "failed").Inc()
 		e.metrics.errors.WithLabelValues(res.Error.Code).Inc()
-		e.log.Info("command failed", "command_id", c.id, "action", c.action, "code", res.Error.Code, "error", res.Error.Message)
+		e.log.Info("command failed", "command_id", c.id, "action", c.name, "code", res.Error.Code, "error", res.Error.Message)
 	}
 	return nil
 }

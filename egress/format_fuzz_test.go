@@ -73,11 +73,11 @@ func FuzzFormatEntities(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string, offset, length int) {
 		body := map[string]any{"peer": 1, "text": in, "entities": []schema.Entity{{Type: "bold", Offset: offset, Length: length}}}
-		cmd, err := schema.ParseCommand(schema.ActionMessageSend, mustJSON(t, body))
+		cmd, err := schema.ParseCommand(schema.CommandMessageSend, mustJSON(t, body))
 		if err != nil {
 			return
 		}
-		c := cmd.(*schema.SendMessage)
+		c := cmd.Body.(*schema.SendMessage)
 		text, ents, err := format(c.Text, c.ParseMode, c.Entities, func(int64) int64 { return 0 })
 		if err != nil {
 			t.Fatalf("format %q: %v", in, err)

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -11,7 +12,7 @@ import (
 // metrics are one account's view of the command metrics, which several
 // accounts in one process share under an account label.
 type metrics struct {
-	commands  *prometheus.CounterVec // account, action, result
+	commands  *prometheus.CounterVec // account, action (the command name), result
 	errors    *prometheus.CounterVec // code
 	queued    prometheus.Gauge
 	floodWait *prometheus.CounterVec // scope
@@ -70,12 +71,10 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	return c
 }
 
-// actionLabel bounds the action label to known actions.
-func actionLabel(action string) string {
-	for _, a := range schema.CommandActions {
-		if a == action {
-			return a
-		}
+// commandLabel bounds the "action" label to the names of commands.
+func commandLabel(name string) string {
+	if slices.Contains(schema.CommandNames(), name) {
+		return name
 	}
 	return "unknown"
 }

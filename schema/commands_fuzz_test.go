@@ -40,12 +40,12 @@ func FuzzParseCommand(f *testing.F) {
 			}
 			return
 		}
-		if cmd.Action() != action {
-			t.Fatalf("action %q parsed as %q", action, cmd.Action())
+		if cmd.Name() != action {
+			t.Fatalf("action %q parsed as %q", action, cmd.Name())
 		}
 		var text string
 		var ents []schema.Entity
-		switch c := cmd.(type) {
+		switch c := cmd.Body.(type) {
 		case *schema.SendMessage:
 			text, ents = c.Text, c.Entities
 		case *schema.EditMessage:

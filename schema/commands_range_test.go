@@ -95,8 +95,8 @@ func TestCommandIntegersDeclareTLType(t *testing.T) {
 			}
 		}
 	}
-	for _, action := range schema.CommandActions {
+	for _, action := range schema.CommandNames() {
 		cmd, _ := schema.NewCommand(action)
-		walk(action, reflect.TypeOf(cmd), map[reflect.Type]bool{})
+		walk(action, reflect.TypeOf(cmd.Body), map[reflect.Type]bool{})
 	}
 }

@@ -23,7 +23,7 @@ func TestParseCommand(t *testing.T) {
 		name    string
 		action  string
 		body    string
-		want    schema.Command
+		want    schema.Body
 		wantErr error
 		wantMsg string // substring of the error message
 	}{
@@ -96,38 +96,38 @@ func TestParseCommand(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseCommand: %v", err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !reflect.DeepEqual(got.Body, tt.want) {
 				t.Fatalf("got %#v\nwant %#v", got, tt.want)
 			}
-			if got.Action() != tt.action {
-				t.Errorf("Action() = %q", got.Action())
+			if got.Name() != tt.action {
+				t.Errorf("Name() = %q", got.Name())
 			}
 		})
 	}
 }
 
-func TestEveryActionParses(t *testing.T) {
+func TestEveryCommandParses(t *testing.T) {
 	bodies := map[string]string{
-		schema.ActionMessageSend:    `{"peer":1,"text":"a"}`,
-		schema.ActionMessageEdit:    `{"peer":1,"message_id":1,"text":"b"}`,
-		schema.ActionMessageDelete:  `{"peer":1,"message_ids":[1]}`,
-		schema.ActionMessageForward: `{"from_peer":1,"to_peer":2,"message_ids":[1]}`,
-		schema.ActionMessagePin:     `{"peer":1,"message_id":1}`,
-		schema.ActionMessageUnpin:   `{"peer":1,"message_id":1}`,
-		schema.ActionReactionSend:   `{"peer":1,"message_id":1,"reaction":""}`,
-		schema.ActionChatAction:     `{"peer":1,"action":"cancel"}`,
-		schema.ActionReadMark:       `{"peer":1,"max_id":9}`,
-		schema.ActionCallbackAnswer: `{"query_id":"5"}`,
-		schema.ActionMediaSend:      `{"peer":1,"media":{"type":"document","file_ref":"x"}}`,
+		schema.CommandMessageSend:    `{"peer":1,"text":"a"}`,
+		schema.CommandMessageEdit:    `{"peer":1,"message_id":1,"text":"b"}`,
+		schema.CommandMessageDelete:  `{"peer":1,"message_ids":[1]}`,
+		schema.CommandMessageForward: `{"from_peer":1,"to_peer":2,"message_ids":[1]}`,
+		schema.CommandMessagePin:     `{"peer":1,"message_id":1}`,
+		schema.CommandMessageUnpin:   `{"peer":1,"message_id":1}`,
+		schema.CommandReactionSend:   `{"peer":1,"message_id":1,"reaction":""}`,
+		schema.CommandChatAction:     `{"peer":1,"action":"cancel"}`,
+		schema.CommandReadMark:       `{"peer":1,"max_id":9}`,
+		schema.CommandCallbackAnswer: `{"query_id":"5"}`,
+		schema.CommandMediaSend:      `{"peer":1,"media":{"type":"document","file_ref":"x"}}`,
 	}
-	for _, action := range schema.CommandActions {
+	for _, action := range schema.CommandNames() {
 		cmd, err := schema.ParseCommand(action, []byte(bodies[action]))
 		if err != nil {
 			t.Errorf("%s: %v", action, err)
 			continue
 		}
-		if cmd.Action() != action {
-			t.Errorf("%s: Action() = %q", action, cmd.Action())
+		if cmd.Name() != action {
+			t.Errorf("%s: Name() = %q", action, cmd.Name())
 		}
 	}
 }
@@ -159,7 +159,7 @@ func TestPeerFromBotAPIID(t *testing.T) {
 
 func TestCommandEvent(t *testing.T) {
 	at := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	res := &schema.CommandResult{OK: true, CommandID: "k1", Action: schema.ActionMessageSend, Time: at, Result: &schema.CommandOutput{MessageID: 42}}
+	res := &schema.CommandResult{OK: true, CommandID: "k1", Command: schema.CommandMessageSend, Time: at, Result: &schema.CommandOutput{MessageID: 42}}
 	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: 9}
 	ev := schema.CommandEvent("main", res, peer)
 	if ev.ID != "main:command:k1:completed" || ev.Kind != "command" || ev.Action != "completed" || ev.MessageID != 42 {
@@ -171,7 +171,7 @@ func TestCommandEvent(t *testing.T) {
 	if _, err := schema.CloudEvent(&ev); err != nil {
 		t.Errorf("CloudEvent: %v", err)
 	}
-	failed := schema.CommandEvent("main", &schema.CommandResult{CommandID: "k2", Action: "x", Time: at, Error: schema.NewCommandError(schema.CodeTimeout, "late")}, schema.PeerRef{})
+	failed := schema.CommandEvent("main", &schema.CommandResult{CommandID: "k2", Command: "x", Time: at, Error: schema.NewCommandError(schema.CodeTimeout, "late")}, schema.PeerRef{})
 	if failed.ID != "main:command:k2:failed" || failed.Peer.Kind != schema.PeerUnknown {
 		t.Errorf("failed event = %+v", failed)
 	}
@@ -185,9 +185,9 @@ func TestCommandResultsConform(t *testing.T) {
 	at := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: 9}
 	for name, res := range map[string]*schema.CommandResult{
-		"command.completed.v1.json": {OK: true, CommandID: "k", Action: "message.send", Peer: &peer, Time: at, Duplicate: true,
+		"command.completed.v1.json": {OK: true, CommandID: "k", Command: "message.send", Peer: &peer, Time: at, Duplicate: true,
 			Result: &schema.CommandOutput{MessageID: 1, Date: &at, MessageIDs: []int{1, 2}}},
-		"command.failed.v1.json": {CommandID: "k", Action: "message.send", Time: at,
+		"command.failed.v1.json": {CommandID: "k", Command: "message.send", Time: at,
 			Error: &schema.CommandError{Code: schema.CodeFloodWait, Message: "wait", RetryAfter: 3, TelegramError: "FLOOD_WAIT"}},
 	} {
 		b, _ := json.Marshal(res)
@@ -196,5 +196,29 @@ func TestCommandResultsConform(t *testing.T) {
 		if errs := conform(docs[name], docs[name], v, "$"); len(errs) > 0 {
 			t.Errorf("%s: %v", name, errs)
 		}
+	}
+}
+
+// TestCommandPeers: the chats a command touches, the acted-on chat first.
+func TestCommandPeers(t *testing.T) {
+	user := func(id int64) schema.PeerInput { return schema.PeerInput{Kind: schema.PeerUser, ID: id} }
+	for _, tt := range []struct {
+		name, body string
+		want       []schema.PeerInput
+	}{
+		{schema.CommandMessageSend, `{"peer":1,"text":"a"}`, []schema.PeerInput{user(1)}},
+		{schema.CommandMessageForward, `{"from_peer":1,"to_peer":2,"message_ids":[1]}`, []schema.PeerInput{user(2), user(1)}},
+		{schema.CommandCallbackAnswer, `{"query_id":"5"}`, nil},
+	} {
+		cmd, err := schema.ParseCommand(tt.name, []byte(tt.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := cmd.Peers(); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: Peers() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if got := (schema.Command{}).Peers(); got != nil || (schema.Command{}).Name() != "" {
+		t.Errorf("zero Command: Peers() = %v, Name() = %q", got, (schema.Command{}).Name())
 	}
 }

@@ -46,13 +46,22 @@
 //
 // # Commands
 //
-// commands.go holds the bodies of commands (SendMessage, EditMessage, …, one
-// per action of tg.<account>.commands.<action> and tg.<account>.rpc.<action>),
-// ParseCommand that decodes and validates them with messages naming the
-// field ("text: longer than 4096 characters"), and CommandResult, the reply
+// A command is named ("message.send"; the last tokens of
+// tg.<account>.commands.<name> and tg.<account>.rpc.<name>, and the "action"
+// field of its result). registry.go holds the one list of commands: per
+// name, its body type and the chats it touches. CommandNames, NewCommand,
+// Command.Peers and CommandSchemaName are derived from it; egress keys its
+// handlers by the same names. Adding a command is a registry row, its body
+// type (command_types.go) with Validate (validate.go), its JSON Schema
+// command.<name>.v1.json and its channels in asyncapi.yaml; tests fail
+// until each exists, and until egress has a handler for it.
+//
+// ParseCommand decodes and validates a body (parse.go) with messages naming
+// the field ("text: longer than 4096 characters"). PeerInput (peers.go) is
+// how a body names a chat. CommandResult (command_result.go) is the reply
 // and the data of command.completed / command.failed events (CommandEvent).
 // Text limits are counted in UTF-16 code units, as Telegram counts them.
-// Their JSON Schemas are command.<action>.v1.json and command.<completed|failed>.v1.json.
+// The result's JSON Schemas are command.<completed|failed>.v1.json.
 //
 // # Limits
 //

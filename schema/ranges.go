@@ -17,12 +17,12 @@ const (
 	tlDate = "date" // a time.Time sent as an int32 of unix seconds
 )
 
-// checkRanges walks a decoded command and reports the first integer (or
+// checkRanges walks a decoded command body and reports the first integer (or
 // date) field whose value does not fit the TL type of its `tl` tag, named
 // by its JSON path: "message_ids[0]: 4294970536 is out of range (int32)".
 // A unit test checks that every integer field of every command has a tag.
-func checkRanges(cmd Command) error {
-	return rangeWalk(reflect.ValueOf(cmd), "", "")
+func checkRanges(body Body) error {
+	return rangeWalk(reflect.ValueOf(body), "", "")
 }
 
 func rangeWalk(v reflect.Value, path, tl string) error {

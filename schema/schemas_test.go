@@ -30,12 +30,12 @@ var bodyTypes = map[string]reflect.Type{
 
 func init() {
 	// Command bodies: command.<action>.v1.json.
-	for _, action := range schema.CommandActions {
+	for _, action := range schema.CommandNames() {
 		cmd, err := schema.NewCommand(action)
 		if err != nil {
 			panic(err)
 		}
-		bodyTypes[schema.SchemaName(schema.KindCommand, action)] = reflect.TypeOf(cmd).Elem()
+		bodyTypes[schema.CommandSchemaName(action)] = reflect.TypeOf(cmd.Body).Elem()
 	}
 }
 
@@ -61,7 +61,7 @@ func TestSchemasCoverBodies(t *testing.T) {
 	slices.Sort(names)
 	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json",
 		"callback.query.v1.json", "command.completed.v1.json", "command.failed.v1.json"}
-	for _, action := range schema.CommandActions {
+	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
 	}
 	slices.Sort(want)
@@ -532,7 +532,7 @@ func TestAsyncAPICommands(t *testing.T) {
 		}
 	}
 	results := []string{"command.completed.v1.json", "command.failed.v1.json"}
-	for _, action := range schema.CommandActions {
+	for _, action := range schema.CommandNames() {
 		want := "command." + action + ".v1.json"
 		for _, entry := range []string{"commands", "rpc"} {
 			addr := "tg.{account}." + entry + "." + action

@@ -19,11 +19,11 @@ func TestCommandUpdatesCarryTelegramDate(t *testing.T) {
 	simNow := func() time.Time { return time.Now().Add(-skew) }
 	env := newCommandEnv(t, commandEnvOptions{simNow: simNow})
 	// A send first: egress learns Telegram's time from the answer.
-	if res := env.cl.rpc(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "before the delete"}`, peerJSON(env.user)), sent{key: env.cl.key("date-send")}); !res.OK {
+	if res := env.cl.rpc(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "before the delete"}`, peerJSON(env.user)), sent{key: env.cl.key("date-send")}); !res.OK {
 		t.Fatalf("send: %+v", res)
 	}
 	id := env.own(t, env.user, "to be deleted")
-	if res := env.cl.rpc(t, schema.ActionMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, peerJSON(env.user), id), sent{key: env.cl.key("date-delete")}); !res.OK {
+	if res := env.cl.rpc(t, schema.CommandMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, peerJSON(env.user), id), sent{key: env.cl.key("date-delete")}); !res.OK {
 		t.Fatalf("delete: %+v", res)
 	}
 	ev := env.cl.events.wait(t, schema.EventID(env.w.acc.Name, env.user, id, schema.KindMessage, schema.ActionDeleted, 0))

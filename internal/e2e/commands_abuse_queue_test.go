@@ -16,7 +16,7 @@ import (
 // JetStream takes them; body(i) and key(i) ("" for none) make the i-th.
 func publishAsync(t *testing.T, env *commandEnv, n int, body func(i int) string, key func(i int) string) {
 	t.Helper()
-	subject := "tg." + env.w.acc.Name + ".commands." + schema.ActionMessageSend
+	subject := "tg." + env.w.acc.Name + ".commands." + schema.CommandMessageSend
 	for i := range n {
 		m := nats.NewMsg(subject)
 		m.Data = []byte(body(i))
@@ -106,7 +106,7 @@ func TestBusyChatDoesNotBlockOthers(t *testing.T) {
 	})
 	key := env.cl.key("other-chat")
 	start := time.Now()
-	env.cl.publish(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "to the other chat"}`, peerJSON(env.group)), sent{key: key})
+	env.cl.publish(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "to the other chat"}`, peerJSON(env.group)), sent{key: key})
 	eventually(t, 30*time.Second, "the other chat's command completed", func() bool {
 		return len(env.cl.events.get(env.w.acc.Name+":"+schema.KindCommand+":"+key+":"+schema.ActionCompleted)) > 0
 	})

@@ -21,14 +21,14 @@ func TestCommandIntegerRanges(t *testing.T) {
 	cases := []struct {
 		name, action, body, field string
 	}{
-		{"delete", schema.ActionMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, super, wrap+victim), "message_ids[0]"},
-		{"edit", schema.ActionMessageEdit, fmt.Sprintf(`{"peer": %s, "message_id": %d, "text": "hijacked"}`, super, wrap+victim), "message_id"},
-		{"pin", schema.ActionMessagePin, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, super, wrap+victim), "message_id"},
-		{"reply", schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "r", "reply_to": %d}`, super, wrap+victim), "reply_to"},
-		{"forward", schema.ActionMessageForward, fmt.Sprintf(`{"from_peer": %s, "to_peer": %s, "message_ids": [1, %d]}`, super, peerJSON(env.group), wrap+victim), "message_ids[1]"},
-		{"read", schema.ActionReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, super, wrap+victim), "max_id"},
-		{"reaction", schema.ActionReactionSend, fmt.Sprintf(`{"peer": %s, "message_id": %d, "reaction": "👍"}`, super, wrap+victim), "message_id"},
-		{"entity overflow", schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "ab", "entities": [{"type": "bold", "offset": 9223372036854775807, "length": 2}]}`, super), "entities[0].offset"},
+		{"delete", schema.CommandMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, super, wrap+victim), "message_ids[0]"},
+		{"edit", schema.CommandMessageEdit, fmt.Sprintf(`{"peer": %s, "message_id": %d, "text": "hijacked"}`, super, wrap+victim), "message_id"},
+		{"pin", schema.CommandMessagePin, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, super, wrap+victim), "message_id"},
+		{"reply", schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "r", "reply_to": %d}`, super, wrap+victim), "reply_to"},
+		{"forward", schema.CommandMessageForward, fmt.Sprintf(`{"from_peer": %s, "to_peer": %s, "message_ids": [1, %d]}`, super, peerJSON(env.group), wrap+victim), "message_ids[1]"},
+		{"read", schema.CommandReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, super, wrap+victim), "max_id"},
+		{"reaction", schema.CommandReactionSend, fmt.Sprintf(`{"peer": %s, "message_id": %d, "reaction": "👍"}`, super, wrap+victim), "message_id"},
+		{"entity overflow", schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "ab", "entities": [{"type": "bold", "offset": 9223372036854775807, "length": 2}]}`, super), "entities[0].offset"},
 	}
 	before := len(env.w.sim.Actions(env.w.acc.Name))
 	for _, c := range cases {

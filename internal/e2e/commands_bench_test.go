@@ -88,7 +88,7 @@ func BenchmarkCommands(b *testing.B) {
 		echoRate, echoP50 = report(b, lat, took)
 	})
 	b.Run("rpc", func(b *testing.B) {
-		subject := egress.RPCSubject("tg", acc, schema.ActionMessageSend)
+		subject := egress.RPCSubject("tg", acc, schema.CommandMessageSend)
 		lat, took := runWorkers(b, b.N, func(w, i int) error {
 			reply, err := nc.Request(subject, []byte(body(w, i)), 30*time.Second)
 			if err != nil {
@@ -112,7 +112,7 @@ func BenchmarkCommands(b *testing.B) {
 			mu.Lock()
 			waiting[key] = done
 			mu.Unlock()
-			m := env.cl.msg(egress.CommandSubject("tg", acc, schema.ActionMessageSend), body(w, i), sent{key: key})
+			m := env.cl.msg(egress.CommandSubject("tg", acc, schema.CommandMessageSend), body(w, i), sent{key: key})
 			if err := nc.PublishMsg(m); err != nil {
 				return err
 			}

@@ -91,7 +91,7 @@ func burst(t *testing.T, env *commandEnv, label string, chats []schema.PeerRef, 
 	for i := range n {
 		keys[i] = fmt.Sprintf("burst-%s-%d", label, i)
 		body := fmt.Sprintf(`{"peer": %s, "text": "burst %s %d"}`, peerJSON(chats[i%len(chats)]), label, i)
-		m := env.cl.msg("tg."+env.w.acc.Name+".commands."+schema.ActionMessageSend, body, sent{key: keys[i]})
+		m := env.cl.msg("tg."+env.w.acc.Name+".commands."+schema.CommandMessageSend, body, sent{key: keys[i]})
 		if _, err := env.cl.js.PublishMsgAsync(m); err != nil {
 			t.Fatal(err)
 		}

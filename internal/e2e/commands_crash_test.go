@@ -67,7 +67,7 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	}
 	w.sim.HoldReplies(tg.MessagesSendMessageRequestTypeID, 1)
 	key := "crash-after-call-1"
-	cl.publish(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": %q}`, peerJSON(chat), text), sent{key: key, traceParent: newTraceParent()})
+	cl.publish(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": %q}`, peerJSON(chat), text), sent{key: key, traceParent: newTraceParent()})
 	eventually(t, 30*time.Second, "the simulator performing the send", func() bool { return len(served()) > 0 })
 	p.kill(t)
 

@@ -174,8 +174,8 @@ func (c call) do(t testing.TB, action, body string) (schema.CommandResult, int) 
 	before := len(env.w.sim.Ledger(env.w.acc.Name))
 	s := sent{key: env.cl.key(action), traceParent: newTraceParent()}
 	res := c.via.run(env.cl, t, action, body, s)
-	if res.Action != action || res.CommandID != s.key {
-		t.Errorf("result names %s %q, want %s %q", res.Action, res.CommandID, action, s.key)
+	if res.Command != action || res.CommandID != s.key {
+		t.Errorf("result names %s %q, want %s %q", res.Command, res.CommandID, action, s.key)
 	}
 	want := expected(env.w.acc.Name, env.w.sim.Ledger(env.w.acc.Name), env.from)[before-env.from:]
 	for _, w := range want {
@@ -217,21 +217,21 @@ func TestCommands(t *testing.T) {
 		run  func(t *testing.T, c call)
 	}{
 		{"message.send/text", func(t *testing.T, c call) {
-			out := c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "plain text"}`, peerJSON(env.user)), 1)
+			out := c.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "plain text"}`, peerJSON(env.user)), 1)
 			m := env.message(t, env.user, out.MessageID)
 			if m.Text != "plain text" || !m.Out || out.Date == nil {
 				t.Fatalf("simulator holds %+v; result date %v", m, out.Date)
 			}
 		}},
 		{"message.send/markdown", func(t *testing.T, c call) {
-			out := c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "*bold* and _it_", "parse_mode": "markdown"}`, peerJSON(env.super)), 1)
+			out := c.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "*bold* and _it_", "parse_mode": "markdown"}`, peerJSON(env.super)), 1)
 			m := env.message(t, env.super, out.MessageID)
 			if m.Text != "bold and it" || len(m.Entities) != 2 || m.Entities[0].Type != "bold" || m.Entities[1].Type != "italic" {
 				t.Fatalf("simulator holds %q %+v", m.Text, m.Entities)
 			}
 		}},
 		{"message.send/html", func(t *testing.T, c call) {
-			out := c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "<b>b</b> <a href=\"https://example.org\">link</a>", "parse_mode": "html"}`, peerJSON(env.group)), 1)
+			out := c.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "<b>b</b> <a href=\"https://example.org\">link</a>", "parse_mode": "html"}`, peerJSON(env.group)), 1)
 			m := env.message(t, env.group, out.MessageID)
 			if m.Text != "b link" || len(m.Entities) != 2 || m.Entities[1].Type != "text_url" || m.Entities[1].URL != "https://example.org" {
 				t.Fatalf("simulator holds %q %+v", m.Text, m.Entities)
@@ -239,7 +239,7 @@ func TestCommands(t *testing.T) {
 		}},
 		{"message.send/reply silent no_webpage", func(t *testing.T, c call) {
 			to := env.post(t, sim.Outgoing{Chat: env.group, From: env.alice, Text: "question"})
-			out := c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "answer https://example.org", "reply_to": %d, "silent": true, "no_webpage": true}`, peerJSON(env.group), to), 1)
+			out := c.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "answer https://example.org", "reply_to": %d, "silent": true, "no_webpage": true}`, peerJSON(env.group), to), 1)
 			if m := env.message(t, env.group, out.MessageID); m.ReplyTo != to {
 				t.Fatalf("reply_to %d, want %d", m.ReplyTo, to)
 			}
@@ -251,14 +251,14 @@ func TestCommands(t *testing.T) {
 			}
 		}},
 		{"message.send/inline keyboard", func(t *testing.T, c call) {
-			c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "choose", "reply_markup": {"inline_keyboard": [[{"text": "yes", "callback_data": "y"}, {"text": "no", "callback_data": "n"}], [{"text": "site", "url": "https://example.org"}]]}}`, peerJSON(env.super)), 1)
+			c.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "choose", "reply_markup": {"inline_keyboard": [[{"text": "yes", "callback_data": "y"}, {"text": "no", "callback_data": "n"}], [{"text": "site", "url": "https://example.org"}]]}}`, peerJSON(env.super)), 1)
 			if a := env.lastAction(t); a.Method != "messages.sendMessage" || !strings.Contains(a.Detail, "markup=inline:2") {
 				t.Fatalf("last call %s %q, want sendMessage with a 2-row inline keyboard", a.Method, a.Detail)
 			}
 		}},
 		{"message.edit", func(t *testing.T, c call) {
 			id := env.own(t, env.super, "draft")
-			out := c.ok(t, schema.ActionMessageEdit, fmt.Sprintf(`{"peer": %s, "message_id": %d, "text": "final"}`, peerJSON(env.super), id), 1)
+			out := c.ok(t, schema.CommandMessageEdit, fmt.Sprintf(`{"peer": %s, "message_id": %d, "text": "final"}`, peerJSON(env.super), id), 1)
 			m := env.message(t, env.super, id)
 			if m.Text != "final" || m.EditDate.IsZero() || out.MessageID != id || out.Date == nil {
 				t.Fatalf("simulator holds %+v, result %+v", m, out)
@@ -266,56 +266,56 @@ func TestCommands(t *testing.T) {
 		}},
 		{"message.delete", func(t *testing.T, c call) {
 			id := env.own(t, env.user, "oops")
-			out := c.ok(t, schema.ActionMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, peerJSON(env.user), id), 1)
+			out := c.ok(t, schema.CommandMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, peerJSON(env.user), id), 1)
 			if m := env.message(t, env.user, id); !m.Deleted || len(out.MessageIDs) != 1 {
 				t.Fatalf("simulator holds %+v, result %+v", m, out)
 			}
 		}},
 		{"message.delete/channel", func(t *testing.T, c call) {
 			id := env.own(t, env.super, "oops")
-			c.ok(t, schema.ActionMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, peerJSON(env.super), id), 1)
+			c.ok(t, schema.CommandMessageDelete, fmt.Sprintf(`{"peer": %s, "message_ids": [%d]}`, peerJSON(env.super), id), 1)
 			if m := env.message(t, env.super, id); !m.Deleted {
 				t.Fatalf("simulator holds %+v", m)
 			}
 		}},
 		{"message.forward", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Text: "worth sharing"})
-			out := c.ok(t, schema.ActionMessageForward, fmt.Sprintf(`{"from_peer": %s, "to_peer": %s, "message_ids": [%d]}`, peerJSON(env.super), peerJSON(env.group), id), 1)
+			out := c.ok(t, schema.CommandMessageForward, fmt.Sprintf(`{"from_peer": %s, "to_peer": %s, "message_ids": [%d]}`, peerJSON(env.super), peerJSON(env.group), id), 1)
 			if m := env.message(t, env.group, out.MessageID); !m.Forwarded || m.Text != "worth sharing" {
 				t.Fatalf("simulator holds %+v", m)
 			}
 		}},
 		{"message.pin and unpin", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Text: "rules"})
-			c.ok(t, schema.ActionMessagePin, fmt.Sprintf(`{"peer": %s, "message_id": %d, "silent": true}`, peerJSON(env.super), id), 0)
+			c.ok(t, schema.CommandMessagePin, fmt.Sprintf(`{"peer": %s, "message_id": %d, "silent": true}`, peerJSON(env.super), id), 0)
 			if m := env.message(t, env.super, id); !m.Pinned {
 				t.Fatal("not pinned")
 			}
-			c.ok(t, schema.ActionMessageUnpin, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 0)
+			c.ok(t, schema.CommandMessageUnpin, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 0)
 			if m := env.message(t, env.super, id); m.Pinned {
 				t.Fatal("still pinned")
 			}
 		}},
 		{"reaction.send", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Text: "nice"})
-			c.ok(t, schema.ActionReactionSend, fmt.Sprintf(`{"peer": %s, "message_id": %d, "reaction": "👍"}`, peerJSON(env.super), id), 0)
+			c.ok(t, schema.CommandReactionSend, fmt.Sprintf(`{"peer": %s, "message_id": %d, "reaction": "👍"}`, peerJSON(env.super), id), 0)
 			if m := env.message(t, env.super, id); m.Reactions["👍"] != 1 {
 				t.Fatalf("reactions %v", m.Reactions)
 			}
 		}},
 		{"chat.action", func(t *testing.T, c call) {
-			c.ok(t, schema.ActionChatAction, fmt.Sprintf(`{"peer": %s, "action": "typing"}`, peerJSON(env.user)), 0)
+			c.ok(t, schema.CommandChatAction, fmt.Sprintf(`{"peer": %s, "action": "typing"}`, peerJSON(env.user)), 0)
 			if a := env.lastAction(t); a.Method != "messages.setTyping" || a.Peer != env.user || !strings.Contains(a.Detail, "typing") {
 				t.Fatalf("last call %+v", a)
 			}
 		}},
 		{"read.mark", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Text: "read me"})
-			c.ok(t, schema.ActionReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.user), id), 0)
+			c.ok(t, schema.CommandReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.user), id), 0)
 			if a := env.lastAction(t); a.Method != "messages.readHistory" || a.Peer != env.user {
 				t.Fatalf("last call %+v", a)
 			}
-			c.ok(t, schema.ActionReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.super), 1), 0)
+			c.ok(t, schema.CommandReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.super), 1), 0)
 			if a := env.lastAction(t); a.Method != "channels.readHistory" || a.Peer != env.super {
 				t.Fatalf("last call %+v", a)
 			}
@@ -324,7 +324,7 @@ func TestCommands(t *testing.T) {
 			// The whole bot flow: send a keyboard, a user presses a button,
 			// the press arrives as a callback.query event, the bot answers
 			// with the query id the event carries.
-			out := c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "menu", "reply_markup": {"inline_keyboard": [[{"text": "yes", "callback_data": "y"}]]}}`, peerJSON(env.super)), 1)
+			out := c.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "menu", "reply_markup": {"inline_keyboard": [[{"text": "yes", "callback_data": "y"}]]}}`, peerJSON(env.super)), 1)
 			q, err := env.w.sim.PressButton(ctx, acc.Name, env.super, out.MessageID, env.alice, []byte("y"))
 			if err != nil {
 				t.Fatal(err)
@@ -344,14 +344,14 @@ func TestCommands(t *testing.T) {
 				press.DataText != "y" || string(press.Data) != "y" || press.QueryID != strconv.FormatInt(q, 10) {
 				t.Fatalf("callback.query body %+v; pressed query %d by %d under %d", press, q, env.alice, out.MessageID)
 			}
-			c.ok(t, schema.ActionCallbackAnswer, fmt.Sprintf(`{"query_id": %q, "text": "done"}`, press.QueryID), 0)
+			c.ok(t, schema.CommandCallbackAnswer, fmt.Sprintf(`{"query_id": %q, "text": "done"}`, press.QueryID), 0)
 			if a := env.lastAction(t); a.Method != "messages.setBotCallbackAnswer" || a.Text != "done" || a.MessageIDs[0] != out.MessageID {
 				t.Fatalf("last call %+v", a)
 			}
 		}},
 		{"media.send/bytes", func(t *testing.T, c call) {
 			data := []byte(strings.Repeat("tgnats ", 100_000)) // two upload parts
-			out := c.ok(t, schema.ActionMediaSend, fmt.Sprintf(`{"peer": %s, "caption": "the file", "media": {"type": "document", "file_name": "notes.txt", "mime_type": "text/plain", "data": %q}}`,
+			out := c.ok(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "caption": "the file", "media": {"type": "document", "file_name": "notes.txt", "mime_type": "text/plain", "data": %q}}`,
 				peerJSON(env.user), base64.StdEncoding.EncodeToString(data)), 1)
 			m := env.message(t, env.user, out.MessageID)
 			if m.Media != "document" || m.MediaSize != int64(len(data)) || m.FileName != "notes.txt" || m.Text != "the file" {
@@ -369,7 +369,7 @@ func TestCommands(t *testing.T) {
 			if err := json.Unmarshal(ev.data, &body); err != nil || body.Media.FileRef == "" {
 				t.Fatalf("event %s has no file_ref (%v)", ev.data, err)
 			}
-			out := c.ok(t, schema.ActionMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "photo", "file_ref": %q}}`, peerJSON(env.group), body.Media.FileRef), 1)
+			out := c.ok(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "photo", "file_ref": %q}}`, peerJSON(env.group), body.Media.FileRef), 1)
 			m := env.message(t, env.group, out.MessageID)
 			if orig := env.message(t, env.super, src); m.Media != "photo" || m.MediaID != orig.MediaID {
 				t.Fatalf("simulator holds %+v, want photo %d", m, orig.MediaID)
@@ -389,15 +389,15 @@ func TestCommands(t *testing.T) {
 		for _, via := range entryPoints {
 			s := sent{key: env.cl.key("restart-" + via.name)}
 			body := fmt.Sprintf(`{"peer": %s, "text": "only once via %s"}`, peerJSON(env.user), via.name)
-			first := via.run(env.cl, t, schema.ActionMessageSend, body, s)
+			first := via.run(env.cl, t, schema.CommandMessageSend, body, s)
 			env.restart(t)
 			var again schema.CommandResult
 			if via.name == "stream" {
 				// The stream's duplicate window swallows a republish with
 				// the same Nats-Msg-Id; use ce-id for the same key instead.
-				again = env.cl.rpc(t, schema.ActionMessageSend, body, s)
+				again = env.cl.rpc(t, schema.CommandMessageSend, body, s)
 			} else {
-				again = via.run(env.cl, t, schema.ActionMessageSend, body, s)
+				again = via.run(env.cl, t, schema.CommandMessageSend, body, s)
 			}
 			if !first.OK || !again.OK || again.Result == nil || again.Result.MessageID != first.Result.MessageID {
 				t.Fatalf("first %+v, after restart %+v: want the stored result", first, again)
@@ -427,18 +427,18 @@ func badCommands(t *testing.T, env *commandEnv) {
 		code               string
 		message            string // a part of the human message
 	}{
-		{name: "malformed JSON", action: schema.ActionMessageSend, body: `{"peer": `, code: schema.CodeInvalidArgument, message: "JSON"},
+		{name: "malformed JSON", action: schema.CommandMessageSend, body: `{"peer": `, code: schema.CodeInvalidArgument, message: "JSON"},
 		{name: "unknown action", action: "message.explode", body: `{}`, code: schema.CodeUnknownAction, message: "message.explode"},
-		{name: "missing field", action: schema.ActionMessageSend, body: fmt.Sprintf(`{"peer": %s}`, peerJSON(env.user)), code: schema.CodeInvalidArgument, message: "text"},
-		{name: "wrong type", action: schema.ActionMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": 5}`, peerJSON(env.user)), code: schema.CodeInvalidArgument, message: "text"},
-		{name: "text too long", action: schema.ActionMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": %q}`, peerJSON(env.user), strings.Repeat("a", 4097)), code: schema.CodeInvalidArgument, message: "4096"},
-		{name: "caption too long", action: schema.ActionMediaSend, body: fmt.Sprintf(`{"peer": %s, "caption": %q, "media": {"type": "document", "data": "aGk="}}`, peerJSON(env.user), strings.Repeat("a", 1025)), code: schema.CodeInvalidArgument, message: "1024"},
-		{name: "unknown peer", action: schema.ActionMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(unknownUser)), code: schema.CodePeerNotFound, message: "unknown"},
-		{name: "unknown username", action: schema.ActionMessageSend, body: `{"peer": "@nobody_here", "text": "hi"}`, code: schema.CodePeerNotFound, message: "username"},
-		{name: "outside allow list", action: schema.ActionMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(env.outside)), code: schema.CodeNotAllowed, message: "allow list"},
-		{name: "message not modified", action: schema.ActionMessageEdit, body: fmt.Sprintf(`{"peer": %s, "message_id": %d, "text": "fixed"}`, peerJSON(env.super), own), code: schema.CodeMessageNotModified, message: "changes nothing"},
-		{name: "no such message", action: schema.ActionMessageEdit, body: fmt.Sprintf(`{"peer": %s, "message_id": 99999, "text": "x"}`, peerJSON(env.super)), code: schema.CodeInvalidArgument, message: "no such message"},
-		{name: "write forbidden", action: schema.ActionMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(env.group)), code: schema.CodeForbidden, message: "cannot write",
+		{name: "missing field", action: schema.CommandMessageSend, body: fmt.Sprintf(`{"peer": %s}`, peerJSON(env.user)), code: schema.CodeInvalidArgument, message: "text"},
+		{name: "wrong type", action: schema.CommandMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": 5}`, peerJSON(env.user)), code: schema.CodeInvalidArgument, message: "text"},
+		{name: "text too long", action: schema.CommandMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": %q}`, peerJSON(env.user), strings.Repeat("a", 4097)), code: schema.CodeInvalidArgument, message: "4096"},
+		{name: "caption too long", action: schema.CommandMediaSend, body: fmt.Sprintf(`{"peer": %s, "caption": %q, "media": {"type": "document", "data": "aGk="}}`, peerJSON(env.user), strings.Repeat("a", 1025)), code: schema.CodeInvalidArgument, message: "1024"},
+		{name: "unknown peer", action: schema.CommandMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(unknownUser)), code: schema.CodePeerNotFound, message: "unknown"},
+		{name: "unknown username", action: schema.CommandMessageSend, body: `{"peer": "@nobody_here", "text": "hi"}`, code: schema.CodePeerNotFound, message: "username"},
+		{name: "outside allow list", action: schema.CommandMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(env.outside)), code: schema.CodeNotAllowed, message: "allow list"},
+		{name: "message not modified", action: schema.CommandMessageEdit, body: fmt.Sprintf(`{"peer": %s, "message_id": %d, "text": "fixed"}`, peerJSON(env.super), own), code: schema.CodeMessageNotModified, message: "changes nothing"},
+		{name: "no such message", action: schema.CommandMessageEdit, body: fmt.Sprintf(`{"peer": %s, "message_id": 99999, "text": "x"}`, peerJSON(env.super)), code: schema.CodeInvalidArgument, message: "no such message"},
+		{name: "write forbidden", action: schema.CommandMessageSend, body: fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(env.group)), code: schema.CodeForbidden, message: "cannot write",
 			prepare: func(t *testing.T) func() {
 				if err := env.w.sim.SetWriteForbidden(env.group, env.w.acc.Name, true); err != nil {
 					t.Fatal(err)
@@ -471,7 +471,7 @@ func badCommands(t *testing.T, env *commandEnv) {
 
 	// Still serving, through both entry points.
 	for _, via := range entryPoints {
-		res := via.run(env.cl, t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "still here"}`, peerJSON(env.user)), sent{key: env.cl.key("after")})
+		res := via.run(env.cl, t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "still here"}`, peerJSON(env.user)), sent{key: env.cl.key("after")})
 		if !res.OK {
 			t.Fatalf("%s after bad commands: %+v", via.name, res.Error)
 		}
@@ -486,7 +486,7 @@ func TestCommandShortSentMessage(t *testing.T) {
 	env := newCommandEnv(t, commandEnvOptions{})
 	env.w.sim.ShortSentReplies(true)
 	c := call{env: env, via: entryPoints[0]}
-	out := c.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "*short* answer", "parse_mode": "markdown"}`, peerJSON(env.user)), 1)
+	out := c.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "*short* answer", "parse_mode": "markdown"}`, peerJSON(env.user)), 1)
 	ev := env.cl.events.wait(t, schema.EventID(env.w.acc.Name, env.user, out.MessageID, schema.KindMessage, schema.ActionCreated, 0))
 	var body struct {
 		Text     string          `json:"text"`
@@ -516,7 +516,7 @@ func TestCommandShortSentMessage(t *testing.T) {
 	// A media send answered in the short form too: the event carries the
 	// media Telegram returned, and no gap follows.
 	diffs := env.w.sim.Calls(env.w.acc.Name)["updates.getDifference"]
-	out = c.ok(t, schema.ActionMediaSend, fmt.Sprintf(`{"peer": %s, "caption": "a file", "media": {"type": "document", "file_name": "a.txt", "mime_type": "text/plain", "data": "aGk="}}`, peerJSON(env.user)), 1)
+	out = c.ok(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "caption": "a file", "media": {"type": "document", "file_name": "a.txt", "mime_type": "text/plain", "data": "aGk="}}`, peerJSON(env.user)), 1)
 	ev = env.cl.events.wait(t, schema.EventID(env.w.acc.Name, env.user, out.MessageID, schema.KindMessage, schema.ActionCreated, 0))
 	var media struct {
 		Text  string        `json:"text"`
@@ -550,7 +550,7 @@ func globalFloodWait(t *testing.T, env *commandEnv) {
 	env.w.sim.FloodWait(tg.MessagesSetBotCallbackAnswerRequestTypeID, wait, 1)
 	answered := make(chan error, 1)
 	go func() {
-		reply, err := env.cl.nc.Request(egress.RPCSubject("tg", acc, schema.ActionCallbackAnswer), []byte(fmt.Sprintf(`{"query_id": "%d"}`, q)), 30*time.Second)
+		reply, err := env.cl.nc.Request(egress.RPCSubject("tg", acc, schema.CommandCallbackAnswer), []byte(fmt.Sprintf(`{"query_id": "%d"}`, q)), 30*time.Second)
 		if err == nil && !strings.Contains(string(reply.Data), `"ok":true`) {
 			err = fmt.Errorf("reply %s", reply.Data)
 		}
@@ -560,7 +560,7 @@ func globalFloodWait(t *testing.T, env *commandEnv) {
 	f := env.w.sim.Floods()[before]
 	pausedAll := fmt.Sprintf(`tgnats_command_paused{account=%q,scope="global"}`, acc)
 	eventually(t, time.Second, pausedAll+" = 1 during the wait", func() bool { return metricValue(t, env.conn.http, pausedAll) == 1 })
-	out := call{env: env, via: entryPoints[0]}.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "after the wait"}`, peerJSON(env.user)), 1)
+	out := call{env: env, via: entryPoints[0]}.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "after the wait"}`, peerJSON(env.user)), 1)
 	if err := <-answered; err != nil {
 		t.Fatalf("callback answer: %v", err)
 	}
