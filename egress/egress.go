@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -30,6 +31,7 @@ type Egress struct {
 
 	mu      sync.Mutex
 	running bool
+	serving atomic.Bool              // rpc endpoints registered and the stream consumed
 	first   map[uint64]time.Time     // stream seq → first delivery, for deadlines
 	held    map[uint64]jetstream.Msg // stream commands queued or executing, by stream seq
 	lanes   map[string]*lane
@@ -78,6 +80,10 @@ func RPCSubject(prefix, account, name string) string {
 func CommandSubject(prefix, account, name string) string {
 	return prefix + "." + account + ".commands." + name
 }
+
+// Serving reports whether Run has registered the rpc endpoints and consumes
+// the commands stream: a request sent before that finds no responder.
+func (e *Egress) Serving() bool { return e.serving.Load() }
 
 // Run creates or updates the commands stream and its durable consumer,
 // serves the rpc micro service, and executes commands until ctx is done.
@@ -165,6 +171,8 @@ func (e *Egress) Run(ctx context.Context) error {
 		defer close(progressDone)
 		e.keepHeld(work)
 	}()
+	e.serving.Store(true)
+	defer e.serving.Store(false)
 	e.log.Info("serving commands", "stream", StreamName(e.cfg.Account), "service", ServiceName(e.cfg.Account))
 
 	<-ctx.Done()

@@ -10,7 +10,7 @@ import (
 
 // Account states shown by /readyz and the tgnats_account_* metrics.
 const (
-	stateStarting = "starting" // connecting, logging in or catching up
+	stateStarting = "starting" // connecting, logging in, catching up or not yet serving commands
 	stateReady    = "ready"
 	stateFailed   = "failed" // stopped until a person acts (login, key)
 )
@@ -19,7 +19,7 @@ func (a *account) state() string {
 	switch {
 	case a.failed.Load():
 		return stateFailed
-	case a.ing.Ready():
+	case a.ing.Ready() && (a.egr == nil || a.egr.Serving()):
 		return stateReady
 	}
 	return stateStarting
