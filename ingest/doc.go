@@ -88,6 +88,12 @@
 // gap's recovery back. Other channels are not polled: pushes and the idle
 // getDifference (IdleTimeout) report channels with news.
 //
+// Updates that mapping ignores on purpose (its table gives the reason per
+// constructor) publish nothing but move their position like any other; they
+// are counted in tgnats_updates_ignored_total{type}. An update of a
+// constructor the table lacks is logged at warn with its TL name and
+// counted in tgnats_mapping_errors_total{type}.
+//
 // Updates without pts or qts (updateBotCallbackQuery, a button press) are
 // mapped where they arrive in the push order and committed with the batch
 // they came in; they move no position. getDifference never returns them, so

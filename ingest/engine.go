@@ -575,7 +575,6 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 	switch u := u.(type) {
 	case *tg.UpdateChannelTooLong:
 		e.channelTooLongUpdate(u, tr.common)
-		return
 	case *tg.UpdateChannel:
 		// Joined, left, kicked or changed: a channel Telegram refused
 		// before may be readable again; one without a position was just
@@ -724,7 +723,17 @@ func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong, inDifference b
 // emit maps an update and adds its events to the batch.
 func (e *Engine) emit(u tg.UpdateClass, ent tg.Entities, date int) {
 	evs, err := mapping.Update(e.cfg.Account, u, ent, date, batchResolver{store: e.cfg.Store, b: &e.b})
-	if err != nil {
+	var ignored *mapping.IgnoredError
+	switch {
+	case errors.As(err, &ignored):
+		// On purpose (mapping's table gives the reason): counted only.
+		e.cfg.Metrics.ignored(e.cfg.Account, ignored.Type)
+		return
+	case errors.Is(err, mapping.ErrUnclassified):
+		e.cfg.Metrics.mappingError(e.cfg.Account, u)
+		e.log.Warn("update of a constructor this version does not classify: no event", "type", typeName(u))
+		return
+	case err != nil:
 		e.cfg.Metrics.mappingError(e.cfg.Account, u)
 		e.log.Warn("update could not be mapped", "type", fmt.Sprintf("%T", u), "error", err)
 		return
