@@ -109,7 +109,7 @@ func updateRows() []row {
 		ignored[*tg.UpdatePtsChanged]("handled by ingest: moves pts only (Telegram reset the common box)"),
 		ignored[*tg.UpdateMessageID]("handled by ingest: pairs a sent message's random_id with its id; the new-message update is the event"),
 		ignored[*tg.UpdateStoryID]("handled by ingest: pairs a posted story's random_id with its id"),
-		ignored[*tg.UpdateLoginToken]("handled by ingest: QR login only (ingest/auth)"),
+		ignored[*tg.UpdateLoginToken]("handled by ingest/auth: the QR login's own client only"),
 
 		// Not yet mapped (issue 12).
 		ignored[*tg.UpdateMessageReactions]("not yet mapped: see issue 12 reactions"),
