@@ -71,7 +71,10 @@ type EngineConfig struct {
 	BackfillOnJoin bool
 	// QueueSize bounds the updates waiting for the Run loop. Default 1024.
 	QueueSize int
-	// Clock is the time source for timers. Default clock.System.
+	// Clock is the time source for timers. Default clock.System. gotd's
+	// clock.Clock is tgnats' one clock: packages that only read the time
+	// (state, publisher, egress, sim) take its Now method as a
+	// func() time.Time, so one fake (gotd/neo's Time) drives them all.
 	Clock clock.Clock
 	// Metrics may be nil.
 	Metrics *Metrics
