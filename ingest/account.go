@@ -2,14 +2,11 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +18,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	"github.com/tgnats/tgnats/ingest/internal/tgclient"
 	"github.com/tgnats/tgnats/internal/logbridge"
 )
 
@@ -31,7 +29,11 @@ var (
 	ErrLogin = errors.New("ingest: login refused")
 	// ErrSessionVersion means the stored session was written by an
 	// incompatible version; logging in again silently would hide that.
-	ErrSessionVersion = errors.New("ingest: unsupported session format")
+	ErrSessionVersion = tgclient.ErrSessionVersion
+	// ErrSessionUnreadable means the stored session cannot be read (a wrong
+	// or missing encryption key, a damaged store): tgnats never replaces it
+	// with a new login silently. Logins (ingest/auth) refuse it too.
+	ErrSessionUnreadable = tgclient.ErrSessionUnreadable
 )
 
 // StopError is what Run returns when the account cannot go on without a
@@ -163,7 +165,7 @@ func NewAccount(cfg AccountConfig) (*Account, error) {
 		}
 	}
 	log := cfg.Logger.With("component", "ingest", "account", cfg.Account)
-	return &Account{cfg: cfg, log: log, dial: reportingDial(log)}, nil
+	return &Account{cfg: cfg, log: log, dial: tgclient.ReportingDial(log)}, nil
 }
 
 // Ready reports whether the account is logged in and caught up.
@@ -209,7 +211,7 @@ func (a *Account) Run(ctx context.Context) error {
 func (a *Account) runOnce(ctx context.Context) error {
 	var eng *Engine
 	opts := telegram.Options{
-		SessionStorage: versionedSession{Storage: a.cfg.Store, onStore: func() {
+		SessionStorage: tgclient.Session{Storage: a.cfg.Store, OnStore: func() {
 			// Updates pushed while the connection was down are lost to
 			// it: Telegram expects a getDifference after each reconnect.
 			if e := a.engine.Load(); e != nil && e == eng {
@@ -224,7 +226,7 @@ func (a *Account) runOnce(ctx context.Context) error {
 		// The supervisor above owns reconnection policy; gotd retries
 		// within one run.
 	}
-	if err := setDC(&opts, a.cfg.DC, a.cfg.DCAddr, a.cfg.PublicKeys); err != nil {
+	if err := tgclient.SetDC(&opts, a.cfg.DC, a.cfg.DCAddr, a.cfg.PublicKeys); err != nil {
 		return err
 	}
 	opts.Resolver = dcs.Plain(dcs.PlainOptions{Dial: a.dial})
@@ -289,107 +291,5 @@ func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User,
 	return u, nil
 }
 
-// slowDial is how long a connection attempt to Telegram may go unanswered
-// before reportingDial says so.
-const slowDial = 3 * time.Second
-
-// reportingDial dials Telegram and says so at warn level, with the
-// address, when it cannot: at once when an attempt fails (once per distinct
-// error until a connection succeeds, as gotd retries quickly), and when an
-// attempt has gone unanswered for slowDial (a firewall dropping packets).
-func reportingDial(log *slog.Logger) dcs.DialFunc {
-	var (
-		d    net.Dialer
-		mu   sync.Mutex
-		last string // error of the last failed attempt; "" after a success
-	)
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		slow := time.AfterFunc(slowDial, func() {
-			log.Warn("no answer from Telegram yet; still trying", "address", addr, "waited", slowDial)
-		})
-		c, err := d.DialContext(ctx, network, addr)
-		slow.Stop()
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			if ctx.Err() == nil && err.Error() != last {
-				log.Warn("cannot reach Telegram; retrying", "address", addr, "error", err)
-			}
-			last = err.Error()
-			return nil, err
-		}
-		if last != "" {
-			log.Info("Telegram reachable again", "address", addr)
-			last = ""
-		}
-		return c, nil
-	}
-}
-
-// setDC points opts at a non-production DC (a test server, the simulator)
-// when addr is set.
-func setDC(opts *telegram.Options, dc int, addr string, keys []telegram.PublicKey) error {
-	if addr == "" {
-		return nil
-	}
-	host, portStr, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("ingest: dc address %q: %w", addr, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return fmt.Errorf("ingest: dc address port %q: %w", portStr, err)
-	}
-	if dc == 0 {
-		dc = 2
-	}
-	opts.DC = dc
-	opts.DCList = dcs.List{Options: []tg.DCOption{{ID: dc, IPAddress: host, Port: port, Static: true}}}
-	opts.PublicKeys = keys
-	return nil
-}
-
 // SetSelf sets the account's own user id. Call it before Run.
 func (e *Engine) SetSelf(id int64) { e.cfg.Self = id }
-
-// versionedSession refuses a session blob of an unknown format version
-// instead of letting gotd treat it as absent (which would log in again and
-// silently replace it).
-//
-// gotd stores the session each time a connection is (re)established, so
-// StoreSession is also where a reconnect becomes visible: onStore runs then.
-type versionedSession struct {
-	session.Storage
-	onStore func()
-}
-
-func (s versionedSession) StoreSession(ctx context.Context, data []byte) error {
-	if err := s.Storage.StoreSession(ctx, data); err != nil {
-		return err
-	}
-	if s.onStore != nil {
-		s.onStore()
-	}
-	return nil
-}
-
-// sessionFormat is the gotd session format this build reads.
-const sessionFormat = 1
-
-func (s versionedSession) LoadSession(ctx context.Context) ([]byte, error) {
-	data, err := s.Storage.LoadSession(ctx)
-	if err != nil && !errors.Is(err, session.ErrNotFound) && ctx.Err() == nil {
-		return nil, fmt.Errorf("%w: %w", ErrSessionUnreadable, err)
-	}
-	if err != nil || len(data) == 0 {
-		return data, err
-	}
-	var v struct{ Version int }
-	if err := json.Unmarshal(data, &v); err != nil {
-		return nil, fmt.Errorf("%w: stored session is not readable: %v", ErrSessionVersion, err)
-	}
-	if v.Version != sessionFormat {
-		return nil, fmt.Errorf("%w: stored session has format %d, this build reads %d", ErrSessionVersion, v.Version, sessionFormat)
-	}
-	return data, nil
-}

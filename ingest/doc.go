@@ -29,17 +29,14 @@
 // # Accounts and logins
 //
 // Account logs a bot in by its token by itself. A user account is logged
-// in by a person, once, with Login (phone, code, 2FA password through a
-// Prompter, on gotd's auth.Flow) or LoginQR (a QR code scanned on a device
-// already logged in, then the password if the account has one); the
-// session lands in the store. Account.Run never logs a user in: without a
-// session it stops with ErrLogin naming the command to run. A stored
-// session that cannot be read (wrong encryption key) stops with
-// ErrSessionUnreadable and is never replaced by a new login. Logins refuse
-// to sign up (ErrSignUpRequired) and turn Telegram's answers into errors a
-// person can act on (ErrCodeInvalid, ErrCodeExpired, ErrPasswordInvalid,
-// FloodWaitError). Logout revokes the session with auth.logOut, then
-// deletes it. Nothing secret (phone, code, password, auth key) is logged.
+// in by a person, once, with package ingest/auth (phone, code and 2FA
+// password, or a QR code); the session lands in the store. Account.Run
+// never logs a user in: without a session it stops with ErrLogin naming
+// the command to run. A stored session that cannot be read (wrong
+// encryption key) stops it with ErrSessionUnreadable and is never replaced
+// by a new login. What both share, the session format check, the DC
+// override and the dialer reporting an unreachable Telegram, is in
+// ingest/internal/tgclient.
 //
 // # Event ids
 //
@@ -87,6 +84,12 @@
 // difference passes, until a push of it arrives. The timeout never holds a
 // gap's recovery back. Other channels are not polled: pushes and the idle
 // getDifference (IdleTimeout) report channels with news.
+//
+// Updates that mapping ignores on purpose (its table gives the reason per
+// constructor) publish nothing but move their position like any other; they
+// are counted in tgnats_updates_ignored_total{type}. An update of a
+// constructor the table lacks is logged at warn with its TL name and
+// counted in tgnats_mapping_errors_total{type}.
 //
 // Updates without pts or qts (updateBotCallbackQuery, a button press) are
 // mapped where they arrive in the push order and committed with the batch

@@ -71,7 +71,10 @@ type EngineConfig struct {
 	BackfillOnJoin bool
 	// QueueSize bounds the updates waiting for the Run loop. Default 1024.
 	QueueSize int
-	// Clock is the time source for timers. Default clock.System.
+	// Clock is the time source for timers. Default clock.System. gotd's
+	// clock.Clock is tgnats' one clock: packages that only read the time
+	// (state, publisher, egress, sim) take its Now method as a
+	// func() time.Time, so one fake (gotd/neo's Time) drives them all.
 	Clock clock.Clock
 	// Metrics may be nil.
 	Metrics *Metrics
@@ -575,7 +578,6 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 	switch u := u.(type) {
 	case *tg.UpdateChannelTooLong:
 		e.channelTooLongUpdate(u, tr.common)
-		return
 	case *tg.UpdateChannel:
 		// Joined, left, kicked or changed: a channel Telegram refused
 		// before may be readable again; one without a position was just
@@ -724,7 +726,17 @@ func (e *Engine) channelTooLongUpdate(u *tg.UpdateChannelTooLong, inDifference b
 // emit maps an update and adds its events to the batch.
 func (e *Engine) emit(u tg.UpdateClass, ent tg.Entities, date int) {
 	evs, err := mapping.Update(e.cfg.Account, u, ent, date, batchResolver{store: e.cfg.Store, b: &e.b})
-	if err != nil {
+	var ignored *mapping.IgnoredError
+	switch {
+	case errors.As(err, &ignored):
+		// On purpose (mapping's table gives the reason): counted only.
+		e.cfg.Metrics.ignored(e.cfg.Account, ignored.Type)
+		return
+	case errors.Is(err, mapping.ErrUnclassified):
+		e.cfg.Metrics.mappingError(e.cfg.Account, u)
+		e.log.Warn("update of a constructor this version does not classify: no event", "type", typeName(u))
+		return
+	case err != nil:
 		e.cfg.Metrics.mappingError(e.cfg.Account, u)
 		e.log.Warn("update could not be mapped", "type", fmt.Sprintf("%T", u), "error", err)
 		return

@@ -98,6 +98,17 @@ func (f *fakeTelegram) deleteMessages(ids ...int) *tg.UpdateDeleteMessages {
 	return u
 }
 
+// readHistory records that the account read a private chat up to maxID
+// and returns the push: an update of the common box that maps to no event.
+func (f *fakeTelegram) readHistory(user int64, maxID int) *tg.UpdateReadHistoryInbox {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pts++
+	u := &tg.UpdateReadHistoryInbox{Peer: &tg.PeerUser{UserID: user}, MaxID: maxID, Pts: f.pts, PtsCount: 1}
+	f.common = append(f.common, u)
+	return u
+}
+
 func (f *fakeTelegram) channelMessage(channel int64, text string) *tg.UpdateNewChannelMessage {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -21,6 +21,7 @@ type Metrics struct {
 	unsupportedC *prometheus.CounterVec
 	mapErrors    *prometheus.CounterVec
 	skipped      *prometheus.CounterVec
+	ignoredC     *prometheus.CounterVec
 	refused      *prometheus.CounterVec
 	capped       *prometheus.CounterVec
 	retries      *prometheus.CounterVec
@@ -44,6 +45,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		unsupportedC: counter("unsupported_content_total", "Message content mapped as unsupported, by TL constructor.", "constructor"),
 		mapErrors:    counter("mapping_errors_total", "Updates that could not be mapped or encoded, by type.", "type"),
 		skipped:      counter("updates_skipped_total", "Updates skipped without moving any position, by reason.", "reason"),
+		ignoredC:     counter("updates_ignored_total", "Updates that map to no event on purpose, by TL constructor; the reasons are in mapping's update table (mapping/table.go).", "type"),
 		refused:      counter("channel_difference_refused_total", "Channel differences Telegram refused for good (kicked, private, invalid): the channel's buffered gap is dropped until it shows up again."),
 		capped:       counter("difference_rounds_capped_total", "Difference rounds stopped at the iteration cap, by box.", "box"),
 		retries:      counter("channel_difference_retries_total", "Channel differences that failed transiently and were scheduled again with backoff, by reason.", "reason"),
@@ -51,7 +53,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Reconnects:   counter("reconnects_total", "Connections to Telegram re-established after a failure."),
 	}
 	if reg != nil {
-		reg.MustRegister(m.updates, m.events, m.duplicates, m.gaps, m.differences, m.lost, m.unsupportedC, m.mapErrors, m.skipped, m.refused, m.capped, m.retries, m.wakeups, m.Reconnects)
+		reg.MustRegister(m.updates, m.events, m.duplicates, m.gaps, m.differences, m.lost, m.unsupportedC, m.mapErrors, m.skipped, m.ignoredC, m.refused, m.capped, m.retries, m.wakeups, m.Reconnects)
 	}
 	return m
 }
@@ -106,6 +108,9 @@ func (m *Metrics) unsupported(account string, ev *schema.Event) {
 }
 
 func (m *Metrics) skip(account, reason string) { m.skipped.WithLabelValues(account, reason).Inc() }
+
+// ignored counts an update mapped to no event on purpose; typ is its TL name.
+func (m *Metrics) ignored(account, typ string) { m.ignoredC.WithLabelValues(account, typ).Inc() }
 
 func (m *Metrics) channelRefused(account string) { m.refused.WithLabelValues(account).Inc() }
 

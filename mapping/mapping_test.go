@@ -49,8 +49,8 @@ func TestUpdateErrorsAndSkips(t *testing.T) {
 		update  tg.UpdateClass
 		wantErr error
 	}{
-		{name: "not a message update", update: &tg.UpdateUserTyping{UserID: 1, Action: &tg.SendMessageTypingAction{}}},
-		{name: "read receipt", update: &tg.UpdateReadHistoryInbox{Peer: &tg.PeerUser{UserID: 1}, MaxID: 5}},
+		{name: "not a message update", update: &tg.UpdateUserTyping{UserID: 1, Action: &tg.SendMessageTypingAction{}}, wantErr: mapping.ErrIgnored},
+		{name: "read receipt", update: &tg.UpdateReadHistoryInbox{Peer: &tg.PeerUser{UserID: 1}, MaxID: 5}, wantErr: mapping.ErrIgnored},
 		{name: "message empty", update: &tg.UpdateNewMessage{Message: &tg.MessageEmpty{ID: 5}}},
 		{name: "edit of message empty", update: &tg.UpdateEditChannelMessage{Message: &tg.MessageEmpty{ID: 5}}},
 		{name: "nothing deleted", update: &tg.UpdateDeleteMessages{}},
@@ -63,7 +63,7 @@ func TestUpdateErrorsAndSkips(t *testing.T) {
 		{name: "channel deletion without channel", update: &tg.UpdateDeleteChannelMessages{Messages: []int{1}}, wantErr: mapping.ErrMalformed},
 		{name: "callback query without peer", update: &tg.UpdateBotCallbackQuery{QueryID: 1, UserID: alice, MsgID: 1}, wantErr: mapping.ErrMalformed},
 		{name: "callback query without user", update: &tg.UpdateBotCallbackQuery{QueryID: 1, Peer: &tg.PeerUser{UserID: alice}, MsgID: 1}, wantErr: mapping.ErrMalformed},
-		{name: "inline callback query", update: &tg.UpdateInlineBotCallbackQuery{QueryID: 1, UserID: alice, MsgID: &tg.InputBotInlineMessageID{DCID: 2, ID: 3, AccessHash: 4}}},
+		{name: "inline callback query", update: &tg.UpdateInlineBotCallbackQuery{QueryID: 1, UserID: alice, MsgID: &tg.InputBotInlineMessageID{DCID: 2, ID: 3, AccessHash: 4}}, wantErr: mapping.ErrIgnored},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

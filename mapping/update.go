@@ -21,7 +21,29 @@ var (
 	// has (the message itself, its peer_id). It is permanent: retrying the
 	// same input yields the same error.
 	ErrMalformed = errors.New("mapping: malformed update")
+	// ErrIgnored reports an update whose constructor maps to no event on
+	// purpose; the error is an *IgnoredError giving the reason.
+	ErrIgnored = errors.New("mapping: update ignored on purpose")
+	// ErrUnclassified reports an update whose constructor is not in the
+	// table (table.go): a gotd upgrade brought a constructor this version
+	// has not classified yet.
+	ErrUnclassified = errors.New("mapping: update constructor not classified")
 )
+
+// IgnoredError is what Update returns for an update ignored on purpose. It
+// wraps ErrIgnored.
+type IgnoredError struct {
+	// Type is the TL name of the update, e.g. "updateUserTyping".
+	Type string
+	// Reason is the table's reason, e.g. "ephemeral: typing".
+	Reason string
+}
+
+func (e *IgnoredError) Error() string {
+	return "mapping: " + e.Type + " ignored: " + e.Reason
+}
+
+func (e *IgnoredError) Unwrap() error { return ErrIgnored }
 
 // Resolver answers which chat a private/basic-group message id belongs to
 // (the Pebble message-id index). Those deletions do not name their chat.
@@ -29,55 +51,53 @@ type Resolver interface {
 	MessagePeer(msgID int) (schema.PeerRef, bool)
 }
 
-// Update maps one update to zero or more events. date is the date of the
-// containing Updates or difference, used as the time of deletions, which
-// carry none. ent holds the users, chats and channels delivered with the
-// update (its maps may be empty or nil); r may be nil, in which case every
+// Update maps one update to zero or more events, by the row of its
+// constructor in the table of table.go. date is the date of the containing
+// Updates or difference, used as the time of deletions, which carry none.
+// ent holds the users, chats and channels delivered with the update (its
+// maps may be empty or nil); r may be nil, in which case every
 // private/basic-group deletion has an unknown chat.
 //
-// Updates that are not message or callback events return (nil, nil), as do
-// new or edited messages of type messageEmpty. A nil update or message, a
-// message without a valid peer_id and a callback query without a valid peer
-// or user return an error wrapping ErrMalformed.
+// An update whose constructor is ignored on purpose returns an
+// *IgnoredError (errors.Is ErrIgnored); one whose constructor is not in the
+// table returns an error wrapping ErrUnclassified. New or edited messages of
+// type messageEmpty and deletions of no message return (nil, nil). A nil
+// update or message, a message without a valid peer_id and a callback query
+// without a valid peer or user return an error wrapping ErrMalformed.
 func Update(account string, u tg.UpdateClass, ent tg.Entities, date int, r Resolver) ([]schema.Event, error) {
 	if absent(u) {
 		return nil, fmt.Errorf("%w: nil update", ErrMalformed)
 	}
-	switch u := u.(type) {
-	case *tg.UpdateNewMessage:
-		return one(account, u.Message, ent, schema.ActionCreated)
-	case *tg.UpdateNewChannelMessage:
-		return one(account, u.Message, ent, schema.ActionCreated)
-	case *tg.UpdateEditMessage:
-		return one(account, u.Message, ent, schema.ActionEdited)
-	case *tg.UpdateEditChannelMessage:
-		return one(account, u.Message, ent, schema.ActionEdited)
-	case *tg.UpdateDeleteMessages:
-		evs := make([]schema.Event, 0, len(u.Messages))
-		for _, id := range u.Messages {
-			peer := schema.PeerRef{Kind: schema.PeerUnknown}
-			if r != nil {
-				if p, ok := r.MessagePeer(id); ok && p.Kind.Valid() {
-					peer = p
-				}
+	return updateTable.update(input{account: account, ent: ent, date: date, r: r}, u)
+}
+
+// deleteMessages maps a private or basic-group deletion: one event per
+// message, in the chat the Resolver knows for it, else chat "unknown".
+func deleteMessages(in input, u *tg.UpdateDeleteMessages) ([]schema.Event, error) {
+	evs := make([]schema.Event, 0, len(u.Messages))
+	for _, id := range u.Messages {
+		peer := schema.PeerRef{Kind: schema.PeerUnknown}
+		if in.r != nil {
+			if p, ok := in.r.MessagePeer(id); ok && p.Kind.Valid() {
+				peer = p
 			}
-			evs = append(evs, deleted(account, peer, id, ent, date))
 		}
-		return evs, nil
-	case *tg.UpdateDeleteChannelMessages:
-		if u.ChannelID <= 0 {
-			return nil, fmt.Errorf("%w: %w: channel id %d", ErrMalformed, ErrInvalidPeer, u.ChannelID)
-		}
-		peer := schema.PeerRef{Kind: schema.PeerChannel, ID: u.ChannelID}
-		evs := make([]schema.Event, 0, len(u.Messages))
-		for _, id := range u.Messages {
-			evs = append(evs, deleted(account, peer, id, ent, date))
-		}
-		return evs, nil
-	case *tg.UpdateBotCallbackQuery:
-		return callbackQuery(account, u, ent, date)
+		evs = append(evs, deleted(in.account, peer, id, in.ent, in.date))
 	}
-	return nil, nil
+	return evs, nil
+}
+
+// deleteChannelMessages maps a channel deletion: one event per message.
+func deleteChannelMessages(in input, u *tg.UpdateDeleteChannelMessages) ([]schema.Event, error) {
+	if u.ChannelID <= 0 {
+		return nil, fmt.Errorf("%w: %w: channel id %d", ErrMalformed, ErrInvalidPeer, u.ChannelID)
+	}
+	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: u.ChannelID}
+	evs := make([]schema.Event, 0, len(u.Messages))
+	for _, id := range u.Messages {
+		evs = append(evs, deleted(in.account, peer, id, in.ent, in.date))
+	}
+	return evs, nil
 }
 
 func one(account string, m tg.MessageClass, ent tg.Entities, action string) ([]schema.Event, error) {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/neo"
+
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -285,7 +287,7 @@ func TestIndexEviction(t *testing.T) {
 }
 
 func TestResults(t *testing.T) {
-	clk := &clock{now: time.Unix(1700000000, 0)}
+	clk := neo.NewTime(time.Unix(1700000000, 0))
 	s := openT(t, t.TempDir(), Options{Now: clk.Now})
 	if _, err := s.Result("missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Result(missing) error = %v, want ErrNotFound", err)
@@ -296,14 +298,14 @@ func TestResults(t *testing.T) {
 	if err := s.PutResult("short", []byte("x"), time.Second); err != nil {
 		t.Fatal(err)
 	}
-	clk.Advance(59 * time.Second)
+	clk.Travel(59 * time.Second)
 	if v, err := s.Result("k"); err != nil || string(v) != `{"ok":true}` {
 		t.Errorf("Result(k) = %q, %v", v, err)
 	}
 	if _, err := s.Result("short"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired Result error = %v, want ErrNotFound", err)
 	}
-	clk.Advance(time.Second)
+	clk.Travel(time.Second)
 	if _, err := s.Result("k"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Result at expiry error = %v, want ErrNotFound", err)
 	}

@@ -33,7 +33,8 @@ type Options struct {
 	// with it a crash can lose committed events.
 	NoSync bool
 	// Now is the clock used for result expiry and outbox record times.
-	// Nil means time.Now.
+	// Nil means time.Now. A clock.Clock's Now (gotd/neo's Time in tests)
+	// fits; see ingest.EngineConfig.Clock.
 	Now func() time.Time
 	// FS is the file system Pebble writes through. Nil means the OS's;
 	// tests inject faults (a full disk) with it.

@@ -6,10 +6,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gotd/neo"
 )
 
 func TestOutbox(t *testing.T) {
-	clk := &clock{now: time.Unix(1700000000, 0)}
+	clk := neo.NewTime(time.Unix(1700000000, 0))
 	s := openT(t, t.TempDir(), Options{Now: clk.Now})
 	if depth, oldest := s.OutboxStats(); depth != 0 || !oldest.IsZero() {
 		t.Fatalf("empty OutboxStats() = %d, %v", depth, oldest)
@@ -28,7 +30,7 @@ func TestOutbox(t *testing.T) {
 			t.Fatalf("Commit %d did not signal OutboxNotify", i)
 		}
 		all = append(all, c.Events[0])
-		clk.Advance(time.Second)
+		clk.Travel(time.Second)
 	}
 	for i, r := range all {
 		if r.Seq != uint64(i+1) || !r.Created.Equal(time.Unix(1700000000+int64(i), 0)) {

@@ -17,7 +17,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/tgnats/tgnats/config"
-	"github.com/tgnats/tgnats/ingest"
+	"github.com/tgnats/tgnats/ingest/auth"
 	"github.com/tgnats/tgnats/internal/connector"
 	"github.com/tgnats/tgnats/state"
 )
@@ -139,19 +139,19 @@ func loginCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 // loginFailure says what went wrong in a person's words and what to do.
 func loginFailure(err error, again, logout string) error {
-	var flood *ingest.FloodWaitError
+	var flood *auth.FloodWaitError
 	switch {
 	case errors.As(err, &flood):
 		return fmt.Errorf("Telegram refuses new login codes for this account for %s (FLOOD_WAIT, too many attempts): wait, then run `%s`", flood.Wait, again)
-	case errors.Is(err, ingest.ErrCodeInvalid):
+	case errors.Is(err, auth.ErrCodeInvalid):
 		return fmt.Errorf("the login code is wrong: run `%s` again and type the code Telegram sent to your Telegram app", again)
-	case errors.Is(err, ingest.ErrCodeExpired):
+	case errors.Is(err, auth.ErrCodeExpired):
 		return fmt.Errorf("the login code has expired: run `%s` again and use the new code", again)
-	case errors.Is(err, ingest.ErrPasswordInvalid):
+	case errors.Is(err, auth.ErrPasswordInvalid):
 		return fmt.Errorf("the 2FA password is wrong: run `%s` again with the password set in Telegram under Privacy and Security > Two-Step Verification", again)
-	case errors.Is(err, ingest.ErrSignUpRequired):
+	case errors.Is(err, auth.ErrSignUpRequired):
 		return errors.New("this phone number has no Telegram account, and tgnats does not sign up: create the account in an official Telegram app first, then log in here")
-	case errors.Is(err, ingest.ErrAlreadyLoggedIn):
+	case errors.Is(err, auth.ErrAlreadyLoggedIn):
 		return fmt.Errorf("already logged in: to log in again, run `%s` first", logout)
 	case errors.Is(err, state.ErrWrongKey):
 		return errors.New("the stored session cannot be decrypted: state.encryption_key is missing or is not the key it was written with; set that key (tgnats never logs in again over an unreadable session)")
@@ -215,7 +215,7 @@ func rekeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// terminal is the person at the keyboard: it implements ingest.QRPrompter.
+// terminal is the person at the keyboard: it implements auth.QRPrompter.
 type terminal struct {
 	in      *bufio.Reader
 	inFile  *os.File // stdin when it is a terminal: secrets are read without echo
@@ -247,7 +247,7 @@ func newTerminal(stdin io.Reader, stdout io.Writer) *terminal {
 	return t
 }
 
-var _ ingest.QRPrompter = (*terminal)(nil)
+var _ auth.QRPrompter = (*terminal)(nil)
 
 func (t *terminal) Phone(ctx context.Context) (string, error) {
 	if t.phone != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/ingest"
+	"github.com/tgnats/tgnats/ingest/auth"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -36,14 +37,14 @@ var ErrNotUserAccount = errors.New("connector: not a user account")
 // Login logs the user account in interactively (phone, code, 2FA password)
 // or, with qr, by a QR code scanned on another device, and stores the
 // session in the account's store.
-func Login(ctx context.Context, opts LoginOptions, p ingest.QRPrompter, qr bool) (*tg.User, error) {
+func Login(ctx context.Context, opts LoginOptions, p auth.QRPrompter, qr bool) (*tg.User, error) {
 	var self *tg.User
-	err := withLogin(ctx, opts, func(cfg ingest.LoginConfig) error {
+	err := withLogin(ctx, opts, func(cfg auth.Config) error {
 		var err error
 		if qr {
-			self, err = ingest.LoginQR(ctx, cfg, p)
+			self, err = auth.LoginQR(ctx, cfg, p)
 		} else {
-			self, err = ingest.Login(ctx, cfg, p)
+			self, err = auth.Login(ctx, cfg, p)
 		}
 		return err
 	})
@@ -52,10 +53,10 @@ func Login(ctx context.Context, opts LoginOptions, p ingest.QRPrompter, qr bool)
 
 // Logout revokes the user account's session on Telegram and deletes it locally.
 func Logout(ctx context.Context, opts LoginOptions) error {
-	return withLogin(ctx, opts, func(cfg ingest.LoginConfig) error { return ingest.Logout(ctx, cfg) })
+	return withLogin(ctx, opts, func(cfg auth.Config) error { return auth.Logout(ctx, cfg) })
 }
 
-func withLogin(ctx context.Context, opts LoginOptions, f func(ingest.LoginConfig) error) error {
+func withLogin(ctx context.Context, opts LoginOptions, f func(auth.Config) error) error {
 	cfg := opts.Config
 	if cfg == nil {
 		return errors.New("connector: config is required")
@@ -83,7 +84,7 @@ func withLogin(ctx context.Context, opts LoginOptions, f func(ingest.LoginConfig
 		return err
 	}
 	defer store.Close()
-	return f(ingest.LoginConfig{
+	return f(auth.Config{
 		Account:    ac.Name,
 		AppID:      ac.AppID,
 		AppHash:    ac.AppHash.Value(),

@@ -76,7 +76,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the metrics; nil registers none.
 	Registerer prometheus.Registerer
-	// Now is the clock for ages and log throttling. Default time.Now.
+	// Now is the clock for ages and log throttling. Default time.Now. A
+	// clock.Clock's Now fits; see ingest.EngineConfig.Clock.
 	Now func() time.Time
 }
 

@@ -1,4 +1,4 @@
-package ingest
+package tgclient_test
 
 import (
 	"context"
@@ -10,9 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
+	"github.com/tgnats/tgnats/ingest"
+	"github.com/tgnats/tgnats/ingest/auth"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/state"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // closedAddr is a loopback address nothing listens on.
 func closedAddr(t *testing.T) string {
@@ -33,7 +41,8 @@ func (noPrompt) Phone(context.Context) (string, error)    { return "", errors.Ne
 func (noPrompt) Code(context.Context) (string, error)     { return "", errors.New("not asked") }
 func (noPrompt) Password(context.Context) (string, error) { return "", errors.New("not asked") }
 
-// While Telegram cannot be reached, `run` (Account.Run) and `login` say so
+// While Telegram cannot be reached, the clients that dial with
+// ReportingDial, `run` (ingest.Account.Run) and `login` (auth.Login), say so
 // at warn level with the address within a few seconds; cancelled (Ctrl-C),
 // Run returns nil and Login returns the context's error, not a nil user
 // without an error.
@@ -43,7 +52,7 @@ func TestUnreachableDC(t *testing.T) {
 		run  func(ctx context.Context, addr string, st *state.Store, log *slog.Logger) error
 	}{
 		{"run", func(ctx context.Context, addr string, st *state.Store, log *slog.Logger) error {
-			a, err := NewAccount(AccountConfig{Account: "main", AppID: 1, AppHash: "x", BotToken: "1:x", DCAddr: addr, Store: st, Logger: log})
+			a, err := ingest.NewAccount(ingest.AccountConfig{Account: "main", AppID: 1, AppHash: "x", BotToken: "1:x", DCAddr: addr, Store: st, Logger: log})
 			if err != nil {
 				return err
 			}
@@ -53,7 +62,7 @@ func TestUnreachableDC(t *testing.T) {
 			return ctx.Err()
 		}},
 		{"login", func(ctx context.Context, addr string, st *state.Store, log *slog.Logger) error {
-			u, err := Login(ctx, LoginConfig{Account: "main", AppID: 1, AppHash: "x", DCAddr: addr, Store: st, Logger: log}, noPrompt{})
+			u, err := auth.Login(ctx, auth.Config{Account: "main", AppID: 1, AppHash: "x", DCAddr: addr, Store: st, Logger: log}, noPrompt{})
 			if err == nil && u == nil {
 				return errors.New("Login returned neither a user nor an error")
 			}

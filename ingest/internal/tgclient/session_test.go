@@ -1,4 +1,4 @@
-package ingest
+package tgclient
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func TestVersionedSessionRefusesUnknownFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := versionedSession{Storage: &blob{data: tt.stored}}
+			s := Session{Storage: &blob{data: tt.stored}}
 			got, err := s.LoadSession(context.Background())
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("LoadSession error = %v, want %v", err, tt.wantErr)
@@ -49,7 +49,7 @@ func TestVersionedSessionRefusesUnknownFormats(t *testing.T) {
 
 func TestVersionedSessionReportsEachStore(t *testing.T) {
 	stores := 0
-	s := versionedSession{Storage: &blob{}, onStore: func() { stores++ }}
+	s := Session{Storage: &blob{}, OnStore: func() { stores++ }}
 	for i := 0; i < 2; i++ {
 		if err := s.StoreSession(context.Background(), []byte(`{"Version":1}`)); err != nil {
 			t.Fatal(err)

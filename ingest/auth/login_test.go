@@ -1,4 +1,4 @@
-package ingest
+package auth
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gotd/td/telegram/auth"
+	tgauth "github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/tgerr"
 )
 
@@ -20,8 +20,8 @@ func TestLoginError(t *testing.T) {
 		{name: "wrong code", err: wrap(tgerr.New(400, "PHONE_CODE_INVALID")), wantErr: ErrCodeInvalid},
 		{name: "expired code", err: wrap(tgerr.New(400, "PHONE_CODE_EXPIRED")), wantErr: ErrCodeExpired},
 		{name: "unregistered phone", err: wrap(tgerr.New(400, "PHONE_NUMBER_UNOCCUPIED")), wantErr: ErrSignUpRequired},
-		{name: "sign-up required", err: wrap(&auth.SignUpRequired{}), wantErr: ErrSignUpRequired},
-		{name: "wrong password", err: wrap(auth.ErrPasswordInvalid), wantErr: ErrPasswordInvalid},
+		{name: "sign-up required", err: wrap(&tgauth.SignUpRequired{}), wantErr: ErrSignUpRequired},
+		{name: "wrong password", err: wrap(tgauth.ErrPasswordInvalid), wantErr: ErrPasswordInvalid},
 		{name: "invalid phone", err: wrap(tgerr.New(400, "PHONE_NUMBER_INVALID")), wantErr: ErrPhoneInvalid},
 	}
 	for _, tt := range tests {
