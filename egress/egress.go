@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/tgnats/tgnats/internal/provision"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -61,22 +62,20 @@ func New(cfg Config) (*Egress, error) {
 	}, nil
 }
 
-// StreamName returns the commands stream's name, TG_<ACCOUNT>_COMMANDS.
-func StreamName(account string) string {
-	return "TG_" + strings.ToUpper(strings.ReplaceAll(account, "-", "_")) + "_COMMANDS"
-}
+// StreamName returns the commands stream's name, schema.CommandStreamName.
+func StreamName(account string) string { return schema.CommandStreamName(account) }
 
-// ServiceName returns the micro service's name, tgnats-<account>.
-func ServiceName(account string) string { return "tgnats-" + account }
+// ServiceName returns the micro service's name, schema.ServiceName.
+func ServiceName(account string) string { return schema.ServiceName(account) }
 
-// RPCSubject returns the subject of an rpc action.
+// RPCSubject returns the subject of an rpc action, schema.RPCSubject.
 func RPCSubject(prefix, account, action string) string {
-	return prefix + "." + account + ".rpc." + action
+	return schema.RPCSubject(prefix, account, action)
 }
 
-// CommandSubject returns the subject of a stream command.
+// CommandSubject returns the subject of a stream command, schema.CommandSubject.
 func CommandSubject(prefix, account, action string) string {
-	return prefix + "." + account + ".commands." + action
+	return schema.CommandSubject(prefix, account, action)
 }
 
 // Run creates or updates the commands stream and its durable consumer,
@@ -97,14 +96,7 @@ func (e *Egress) Run(ctx context.Context) error {
 		e.mu.Unlock()
 	}()
 
-	stream, err := e.cfg.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamName(e.cfg.Account),
-		Description: "tgnats commands of account " + e.cfg.Account,
-		Subjects:    []string{CommandSubject(e.cfg.Prefix, e.cfg.Account, ">")},
-		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
-		Duplicates:  2 * time.Minute,
-	})
+	stream, err := provision.EnsureCommandStream(ctx, e.cfg.JS, e.cfg.Prefix, e.cfg.Account)
 	if err != nil {
 		return fmt.Errorf("egress: commands stream: %w", err)
 	}

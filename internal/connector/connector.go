@@ -30,6 +30,7 @@ import (
 	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/ingest"
 	"github.com/tgnats/tgnats/internal/natsembed"
+	"github.com/tgnats/tgnats/internal/provision"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
@@ -350,7 +351,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg *config.Confi
 	delay := 250 * time.Millisecond
 	for {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err := publisher.EnsureStream(sctx, js, publisher.StreamConfig{
+		_, err := provision.EnsureEventStream(sctx, js, provision.EventStream{
 			Prefix:          cfg.NATS.SubjectPrefix,
 			Account:         account,
 			Replicas:        cfg.NATS.Stream.Replicas,
