@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tgnats/tgnats/schema"
 )
 
 // Sentinel errors; callers branch on them with errors.Is.
@@ -167,7 +169,7 @@ func Default() *Config {
 		HTTP:    HTTP{Listen: "127.0.0.1:9464"},
 		NATS: NATS{
 			Listen:        "127.0.0.1:4222",
-			SubjectPrefix: "tg",
+			SubjectPrefix: schema.DefaultPrefix,
 			ContentMode:   "binary",
 			Stream:        Stream{Replicas: 1, DuplicateWindow: 2 * time.Hour},
 		},
@@ -175,7 +177,7 @@ func Default() *Config {
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
 		Outbox:   Outbox{Window: 256, DrainTimeout: 10 * time.Second},
 		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second, MaxPending: 20000},
-		Lease:    Lease{Enabled: true, TTL: 15 * time.Second, Bucket: "TGNATS_LEASES", CheckpointBucket: "TGNATS_CHECKPOINTS", CheckpointInterval: 5 * time.Second},
+		Lease:    Lease{Enabled: true, TTL: 15 * time.Second, Bucket: schema.DefaultLeaseBucket, CheckpointBucket: schema.DefaultCheckpointBucket, CheckpointInterval: 5 * time.Second},
 	}
 }
 

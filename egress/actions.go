@@ -13,7 +13,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
-	"github.com/tgnats/tgnats/mapping"
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
 )
@@ -292,14 +292,14 @@ func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedi
 // inputMedia builds the media: a reference to a known file, or an upload.
 func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput) (tg.InputMediaClass, error) {
 	if m.FileRef != "" {
-		ref, err := mapping.ParseFileRef(m.FileRef)
+		ref, err := tgconv.ParseFileRef(m.FileRef)
 		if err != nil {
 			return nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: not a file_ref from an event")
 		}
 		switch {
-		case ref.Kind == mapping.FilePhoto && m.Type == "photo":
+		case ref.Kind == tgconv.FilePhoto && m.Type == "photo":
 			return &tg.InputMediaPhoto{ID: &tg.InputPhoto{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference}}, nil
-		case ref.Kind == mapping.FileDocument && m.Type != "photo":
+		case ref.Kind == tgconv.FileDocument && m.Type != "photo":
 			return &tg.InputMediaDocument{ID: &tg.InputDocument{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference}}, nil
 		}
 		return nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: refers to a %s, not a %s", ref.Kind, m.Type)

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/tgnats/tgnats/internal/provision"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -63,22 +64,20 @@ func New(cfg Config) (*Egress, error) {
 	}, nil
 }
 
-// StreamName returns the commands stream's name, TG_<ACCOUNT>_COMMANDS.
-func StreamName(account string) string {
-	return "TG_" + strings.ToUpper(strings.ReplaceAll(account, "-", "_")) + "_COMMANDS"
-}
+// StreamName returns the commands stream's name, schema.CommandStreamName.
+func StreamName(account string) string { return schema.CommandStreamName(account) }
 
-// ServiceName returns the micro service's name, tgnats-<account>.
-func ServiceName(account string) string { return "tgnats-" + account }
+// ServiceName returns the micro service's name, schema.ServiceName.
+func ServiceName(account string) string { return schema.ServiceName(account) }
 
-// RPCSubject returns the rpc subject of a command name.
+// RPCSubject returns the subject of a command name, schema.RPCSubject.
 func RPCSubject(prefix, account, name string) string {
-	return prefix + "." + account + ".rpc." + name
+	return schema.RPCSubject(prefix, account, name)
 }
 
-// CommandSubject returns the subject of a stream command.
+// CommandSubject returns the subject of a stream command, schema.CommandSubject.
 func CommandSubject(prefix, account, name string) string {
-	return prefix + "." + account + ".commands." + name
+	return schema.CommandSubject(prefix, account, name)
 }
 
 // Serving reports whether Run has registered the rpc endpoints and consumes
@@ -103,14 +102,7 @@ func (e *Egress) Run(ctx context.Context) error {
 		e.mu.Unlock()
 	}()
 
-	stream, err := e.cfg.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamName(e.cfg.Account),
-		Description: "tgnats commands of account " + e.cfg.Account,
-		Subjects:    []string{CommandSubject(e.cfg.Prefix, e.cfg.Account, ">")},
-		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
-		Duplicates:  2 * time.Minute,
-	})
+	stream, err := provision.EnsureCommandStream(ctx, e.cfg.JS, e.cfg.Prefix, e.cfg.Account)
 	if err != nil {
 		return fmt.Errorf("egress: commands stream: %w", err)
 	}

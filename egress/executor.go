@@ -54,11 +54,11 @@ func idempotencyKey(h nats.Header) (key, traceParent string) {
 			continue
 		}
 		switch strings.ToLower(k) {
-		case "ce-id":
+		case schema.HeaderCEID:
 			key = v[0]
 		case strings.ToLower(schema.HeaderMsgID):
 			msgID = v[0]
-		case "ce-traceparent", "traceparent":
+		case schema.HeaderCETraceParent, schema.HeaderTraceParent:
 			if schema.ValidTraceParent(v[0]) {
 				traceParent = v[0]
 			}

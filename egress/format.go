@@ -8,6 +8,7 @@ import (
 	"github.com/gotd/td/telegram/message/html"
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -36,48 +37,8 @@ func format(text, parseMode string, in []schema.Entity, userHash func(int64) int
 	}
 	out := make([]tg.MessageEntityClass, 0, len(in))
 	for _, e := range in {
-		o, l := e.Offset, e.Length
-		var t tg.MessageEntityClass
-		switch e.Type {
-		case "bold":
-			t = &tg.MessageEntityBold{Offset: o, Length: l}
-		case "italic":
-			t = &tg.MessageEntityItalic{Offset: o, Length: l}
-		case "underline":
-			t = &tg.MessageEntityUnderline{Offset: o, Length: l}
-		case "strikethrough":
-			t = &tg.MessageEntityStrike{Offset: o, Length: l}
-		case "spoiler":
-			t = &tg.MessageEntitySpoiler{Offset: o, Length: l}
-		case "code":
-			t = &tg.MessageEntityCode{Offset: o, Length: l}
-		case "pre":
-			t = &tg.MessageEntityPre{Offset: o, Length: l, Language: e.Language}
-		case "text_url":
-			t = &tg.MessageEntityTextURL{Offset: o, Length: l, URL: e.URL}
-		case "url":
-			t = &tg.MessageEntityURL{Offset: o, Length: l}
-		case "mention":
-			t = &tg.MessageEntityMention{Offset: o, Length: l}
-		case "hashtag":
-			t = &tg.MessageEntityHashtag{Offset: o, Length: l}
-		case "cashtag":
-			t = &tg.MessageEntityCashtag{Offset: o, Length: l}
-		case "bot_command":
-			t = &tg.MessageEntityBotCommand{Offset: o, Length: l}
-		case "email":
-			t = &tg.MessageEntityEmail{Offset: o, Length: l}
-		case "phone_number":
-			t = &tg.MessageEntityPhone{Offset: o, Length: l}
-		case "bank_card":
-			t = &tg.MessageEntityBankCard{Offset: o, Length: l}
-		case "blockquote":
-			t = &tg.MessageEntityBlockquote{Offset: o, Length: l}
-		case "custom_emoji":
-			t = &tg.MessageEntityCustomEmoji{Offset: o, Length: l, DocumentID: e.EmojiID}
-		case "mention_name":
-			t = &tg.InputMessageEntityMentionName{Offset: o, Length: l, UserID: &tg.InputUser{UserID: e.UserID, AccessHash: userHash(e.UserID)}}
-		default:
+		t, ok := tgconv.InputEntityTL(e, userHash)
+		if !ok {
 			return "", nil, schema.NewCommandError(schema.CodeInvalidArgument, "entities: unknown type %q", e.Type)
 		}
 		out = append(out, t)

@@ -3,7 +3,7 @@ package egress
 import (
 	"github.com/gotd/td/tg"
 
-	"github.com/tgnats/tgnats/mapping"
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -29,7 +29,7 @@ func expandShortSent(s *tg.UpdateShortSentMessage, req sentMessage, peer state.P
 		Out:       true,
 		Silent:    req.silent,
 		ID:        s.ID,
-		PeerID:    mapping.TLPeer(peer.Ref()),
+		PeerID:    tgconv.PeerTL(peer.Ref()),
 		Date:      s.Date,
 		Message:   req.text,
 		Entities:  req.entities,

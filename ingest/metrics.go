@@ -99,7 +99,7 @@ func (m *Metrics) unsupported(account string, ev *schema.Event) {
 	if !ok {
 		return
 	}
-	if msg.Media != nil && msg.Media.Type == "unsupported" {
+	if msg.Media != nil && msg.Media.Type == schema.Unsupported {
 		m.unsupportedC.WithLabelValues(account, msg.Media.Constructor).Inc()
 	}
 	if msg.Action != nil && msg.Action.Type == "unsupported" {

@@ -35,7 +35,7 @@ const (
 // something happened.
 func serviceAction(a tg.MessageActionClass) *schema.ServiceAction {
 	if absent(a) {
-		return &schema.ServiceAction{Type: Unsupported}
+		return &schema.ServiceAction{Type: schema.Unsupported}
 	}
 	switch a := a.(type) {
 	case *tg.MessageActionChatCreate:
@@ -77,7 +77,7 @@ func serviceAction(a tg.MessageActionClass) *schema.ServiceAction {
 	case *tg.MessageActionInviteToGroupCall:
 		return &schema.ServiceAction{Type: ActionInviteToGroupCall, UserIDs: ids(a.Users)}
 	default:
-		return &schema.ServiceAction{Type: Unsupported, Constructor: a.TypeName()}
+		return &schema.ServiceAction{Type: schema.Unsupported, Constructor: a.TypeName()}
 	}
 }
 

@@ -88,7 +88,7 @@ func media(m tg.MessageMediaClass) *schema.Media {
 		geo(out, m.Geo)
 		return out
 	default: // messageMediaUnsupported, game, invoice, story, giveaway, later layers
-		return &schema.Media{Type: Unsupported, Constructor: m.TypeName()}
+		return &schema.Media{Type: schema.Unsupported, Constructor: m.TypeName()}
 	}
 }
 

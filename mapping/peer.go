@@ -2,61 +2,27 @@ package mapping
 
 import (
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
 // PeerOf converts a tg.PeerClass to a schema.PeerRef. It returns an error
 // wrapping ErrInvalidPeer for nil, an unknown constructor or a non-positive id.
 func PeerOf(p tg.PeerClass) (schema.PeerRef, error) {
-	var ref schema.PeerRef
-	switch p := p.(type) {
-	case *tg.PeerUser:
-		if p != nil {
-			ref = schema.PeerRef{Kind: schema.PeerUser, ID: p.UserID}
-		}
-	case *tg.PeerChat:
-		if p != nil {
-			ref = schema.PeerRef{Kind: schema.PeerChat, ID: p.ChatID}
-		}
-	case *tg.PeerChannel:
-		if p != nil {
-			ref = schema.PeerRef{Kind: schema.PeerChannel, ID: p.ChannelID}
-		}
-	case nil:
-		return schema.PeerRef{}, fmt.Errorf("%w: nil", ErrInvalidPeer)
-	default:
-		return schema.PeerRef{}, fmt.Errorf("%w: constructor %s", ErrInvalidPeer, p.TypeName())
-	}
-	if ref.Kind == "" {
-		return schema.PeerRef{}, fmt.Errorf("%w: nil %T", ErrInvalidPeer, p)
-	}
-	if ref.ID <= 0 {
-		return schema.PeerRef{}, fmt.Errorf("%w: %s id %d", ErrInvalidPeer, ref.Kind, ref.ID)
+	ref, err := tgconv.Peer(p)
+	if err != nil {
+		return schema.PeerRef{}, fmt.Errorf("%w: %w", ErrInvalidPeer, err)
 	}
 	return ref, nil
 }
 
-// TLPeer is the inverse of PeerOf: the Telegram peer of ref, nil for kinds
-// without one (unknown).
-func TLPeer(ref schema.PeerRef) tg.PeerClass { return peerTL(ref) }
-
-func peerTL(ref schema.PeerRef) tg.PeerClass {
-	switch ref.Kind {
-	case schema.PeerUser:
-		return &tg.PeerUser{UserID: ref.ID}
-	case schema.PeerChat:
-		return &tg.PeerChat{ChatID: ref.ID}
-	case schema.PeerChannel:
-		return &tg.PeerChannel{ChannelID: ref.ID}
-	}
-	return nil
-}
+// peerTL is the inverse of PeerOf (see tgconv.PeerTL).
+func peerTL(ref schema.PeerRef) tg.PeerClass { return tgconv.PeerTL(ref) }
 
 // chatOf describes the chat ref, with title/username/broadcast from ent
 // when ent knows it. For private chats the title is the user's full name.
@@ -144,12 +110,5 @@ func channelUsername(c *tg.Channel) string {
 	return ""
 }
 
-// absent reports whether v is nil or a typed nil pointer, as TL interface
-// fields of hand-built or malformed structs may be.
-func absent(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Pointer && rv.IsNil()
-}
+// absent reports whether v is nil or a typed nil pointer (see tgconv.Absent).
+func absent(v any) bool { return tgconv.Absent(v) }

@@ -22,14 +22,14 @@ func UnsupportedParts(ev *schema.Event) []Part {
 	}
 	var parts []Part
 	for _, e := range m.Entities {
-		if e.Type == Unsupported {
+		if e.Type == schema.Unsupported {
 			parts = append(parts, Part{What: "entity", Constructor: e.Constructor})
 		}
 	}
-	if m.Media != nil && m.Media.Type == Unsupported {
+	if m.Media != nil && m.Media.Type == schema.Unsupported {
 		parts = append(parts, Part{What: "media", Constructor: m.Media.Constructor})
 	}
-	if m.Action != nil && m.Action.Type == Unsupported {
+	if m.Action != nil && m.Action.Type == schema.Unsupported {
 		parts = append(parts, Part{What: "action", Constructor: m.Action.Constructor})
 	}
 	return parts

@@ -76,10 +76,10 @@ func newNATSMessage(msg *nats.Msg) *natsMessage {
 		h[lk] = vs[0]
 	}
 	m := &natsMessage{header: h, data: msg.Data}
-	if sv, ok := h[headerPrefix+"specversion"]; ok {
+	if sv, ok := h[HeaderCESpecVersion]; ok {
 		// A fresh table per message keeps the package free of shared
 		// state; it is a handful of small maps.
-		m.version = spec.WithPrefix(headerPrefix).Version(sv)
+		m.version = spec.WithPrefix(HeaderCEPrefix).Version(sv)
 	}
 	return m
 }
@@ -101,7 +101,7 @@ func (m *natsMessage) GetAttribute(k spec.Kind) (spec.Attribute, any) {
 
 // GetExtension implements binding.MessageMetadataReader.
 func (m *natsMessage) GetExtension(name string) any {
-	if v, ok := m.header[headerPrefix+strings.ToLower(name)]; ok {
+	if v, ok := m.header[HeaderCEPrefix+strings.ToLower(name)]; ok {
 		return v
 	}
 	return nil
@@ -120,7 +120,7 @@ func (m *natsMessage) ReadEncoding() binding.Encoding {
 	if f := m.structuredFormat(); f != nil && f.MediaType() == event.ApplicationCloudEventsJSON {
 		return binding.EncodingStructured
 	}
-	if _, ok := m.header[headerPrefix+"specversion"]; ok {
+	if _, ok := m.header[HeaderCESpecVersion]; ok {
 		return binding.EncodingBinary
 	}
 	return binding.EncodingUnknown
@@ -138,7 +138,7 @@ func (m *natsMessage) ReadStructured(ctx context.Context, w binding.StructuredWr
 // ReadBinary implements binding.MessageReader. The caller (binding.DirectWrite)
 // calls w.Start and w.End around it.
 func (m *natsMessage) ReadBinary(ctx context.Context, w binding.BinaryWriter) error {
-	sv, ok := m.header[headerPrefix+"specversion"]
+	sv, ok := m.header[HeaderCESpecVersion]
 	if !ok {
 		return binding.ErrNotBinary
 	}
@@ -156,7 +156,7 @@ func (m *natsMessage) ReadBinary(ctx context.Context, w binding.BinaryWriter) er
 	slices.Sort(names)
 	hasContentType := false
 	for _, k := range names {
-		if !strings.HasPrefix(k, headerPrefix) || k == headerPrefix+"specversion" {
+		if !strings.HasPrefix(k, HeaderCEPrefix) || k == HeaderCESpecVersion {
 			continue
 		}
 		v := m.header[k]
@@ -169,7 +169,7 @@ func (m *natsMessage) ReadBinary(ctx context.Context, w binding.BinaryWriter) er
 			}
 			continue
 		}
-		name := strings.TrimPrefix(k, headerPrefix)
+		name := strings.TrimPrefix(k, HeaderCEPrefix)
 		if err := w.SetExtension(name, v); err != nil {
 			return fmt.Errorf("header %s: %w", k, err)
 		}

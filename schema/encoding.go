@@ -24,22 +24,12 @@ var (
 	ErrNotCloudEvent = errors.New("schema: not a cloudevent")
 )
 
-// Header names used by the encoder besides the ce-* attributes.
+// Content types of tgnats messages.
 const (
-	HeaderMsgID       = "Nats-Msg-Id"
-	HeaderContentType = "Content-Type"
-	HeaderTraceParent = "traceparent"
-
 	// ContentTypeJSON is the datacontenttype of every tgnats event.
 	ContentTypeJSON = "application/json"
 	// ContentTypeCloudEventsJSON is the Content-Type of a structured-mode message.
 	ContentTypeCloudEventsJSON = "application/cloudevents+json"
-
-	// DefaultPrefix is the first token of every subject when none is configured.
-	DefaultPrefix = "tg"
-
-	// headerPrefix is the prefix of binary-mode attribute headers.
-	headerPrefix = "ce-"
 )
 
 // Mode is the CloudEvents content mode used on the wire.
@@ -133,17 +123,17 @@ func (e Encoder) Encode(ev *Event) (*nats.Msg, error) {
 	switch e.Mode {
 	case ModeBinary:
 		h := msg.Header
-		h.Set("ce-specversion", event.CloudEventsVersionV1)
-		h.Set("ce-id", ev.ID)
-		h.Set("ce-source", ev.Source())
-		h.Set("ce-type", ev.Type())
-		h.Set("ce-time", ev.Time.UTC().Format(time.RFC3339Nano))
-		h.Set("ce-subject", ev.CESubject())
-		h.Set("ce-datacontenttype", ContentTypeJSON)
-		h.Set("ce-dataschema", DataSchema(ev.Kind, ev.Action))
-		h.Set("ce-partitionkey", ev.Peer.PartitionKey())
+		h.Set(HeaderCESpecVersion, event.CloudEventsVersionV1)
+		h.Set(HeaderCEID, ev.ID)
+		h.Set(HeaderCESource, ev.Source())
+		h.Set(HeaderCEType, ev.Type())
+		h.Set(HeaderCETime, ev.Time.UTC().Format(time.RFC3339Nano))
+		h.Set(HeaderCESubject, ev.CESubject())
+		h.Set(HeaderCEDataContentType, ContentTypeJSON)
+		h.Set(HeaderCEDataSchema, DataSchema(ev.Kind, ev.Action))
+		h.Set(HeaderCEPartitionKey, ev.Peer.PartitionKey())
 		if ev.TraceParent != "" {
-			h.Set("ce-traceparent", ev.TraceParent)
+			h.Set(HeaderCETraceParent, ev.TraceParent)
 		}
 		msg.Data = data
 	case ModeStructured:

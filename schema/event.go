@@ -152,7 +152,7 @@ func (e *Event) CESubject() string {
 // Subject returns the NATS subject the event is published on:
 // <prefix>.<account>.events.<kind>.<action>.<peer_kind>.<peer_id>.
 func (e *Event) Subject(prefix string) string {
-	return fmt.Sprintf("%s.%s.events.%s.%s.%s.%d", prefix, e.Account, e.Kind, e.Action, e.Peer.Kind, e.Peer.ID)
+	return EventSubject(prefix, e.Account, fmt.Sprintf("%s.%s.%s.%d", e.Kind, e.Action, e.Peer.Kind, e.Peer.ID))
 }
 
 // Chat describes the chat of a message event.

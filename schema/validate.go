@@ -19,14 +19,6 @@ func UTF16Len(s string) int {
 	return n
 }
 
-// entityTypes are the entity types a command may carry.
-var entityTypes = map[string]bool{
-	"bold": true, "italic": true, "underline": true, "strikethrough": true, "spoiler": true,
-	"code": true, "pre": true, "text_url": true, "url": true, "mention": true, "hashtag": true,
-	"cashtag": true, "bot_command": true, "email": true, "phone_number": true,
-	"mention_name": true, "custom_emoji": true, "blockquote": true, "bank_card": true,
-}
-
 func checkPeer(field string, p PeerInput) error {
 	if p.IsZero() {
 		return invalid("%s: required", field)
@@ -72,7 +64,7 @@ func checkText(field, text string, limit int, parseMode string, entities []Entit
 	n := UTF16Len(text)
 	for i, e := range entities {
 		switch {
-		case !entityTypes[e.Type]:
+		case !KnownEntityType(e.Type):
 			return invalid("entities[%d].type: unknown type %q", i, e.Type)
 		case e.Offset < 0 || e.Length <= 0 || e.Offset > n || e.Length > n-e.Offset: // no overflow
 			return invalid("entities[%d]: offset %d length %d is outside the %d UTF-16 units of %s", i, e.Offset, e.Length, n, field)

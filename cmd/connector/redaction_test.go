@@ -15,7 +15,6 @@ import (
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/connector"
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/schema"
@@ -168,7 +167,7 @@ func waitStream(t *testing.T, url, account string, n uint64) {
 	waitFor(t, fmt.Sprintf("%d events of %s", n, account), func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		st, err := js.Stream(ctx, publisher.StreamName(account))
+		st, err := js.Stream(ctx, schema.EventStreamName(account))
 		if err != nil {
 			return false
 		}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/connector"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
 )
@@ -147,9 +146,9 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		OnHTTP: func(addr string) {
 			addr = dialable(addr)
 			fmt.Fprintf(stdout, "\ntgnats simulator is running: simulated Telegram → NATS at %s\n", url)
-			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s 'tg.%s.events.>'\n", url, acc.Name)
-			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, publisher.StreamName(acc.Name))
-			fmt.Fprintf(stdout, "Drive the simulator (see README, Simulator control):\n  nats req --server %s tgsim.%s.control.ledger '{}'\n", url, acc.Name)
+			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s '%s'\n", url, schema.EventSubject(schema.DefaultPrefix, acc.Name, ">"))
+			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, schema.EventStreamName(acc.Name))
+			fmt.Fprintf(stdout, "Drive the simulator (see README, Simulator control):\n  nats req --server %s %s '{}'\n", url, schema.ControlSubject(schema.DefaultControlPrefix, acc.Name, "ledger"))
 			fmt.Fprintf(stdout, "Metrics: http://%s/metrics   Health: http://%s/readyz\n", addr, addr)
 			fmt.Fprintf(stdout, "Data dir: %s (run again on it to continue the same world). Ctrl-C stops.\n\n", cfg.DataDir)
 		},

@@ -30,6 +30,7 @@ import (
 	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/ingest"
 	"github.com/tgnats/tgnats/internal/natsembed"
+	"github.com/tgnats/tgnats/internal/provision"
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
@@ -69,13 +70,59 @@ type account struct {
 // stops ingest, drains the outbox to JetStream within outbox.drain_timeout
 // and closes everything. It returns an error when start-up fails or when
 // every account has stopped on an error.
+//
+// The steps, in order: check the configuration and the data dir, start
+// NATS, open each account's state store with its ingest, egress and
+// publisher, serve HTTP, provision the event streams and run the
+// publishers, run ingest and commands, wait, shut down.
 func Run(ctx context.Context, opts Options) error {
+	p, err := newProcess(opts)
+	if err != nil {
+		return err
+	}
+	stopNATS, err := p.startNATS()
+	if err != nil {
+		return err
+	}
+	defer stopNATS()
+	defer p.closeStores()
+	if err := p.openAccounts(); err != nil {
+		return err
+	}
+	stopHTTP, err := p.serveHTTP()
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+	pubs := p.startPublishers(ctx)
+	defer pubs.stop()
+	ing := p.startIngest(ctx)
+	defer ing.stop()
+	runErr := ing.wait(ctx, p.accounts)
+	p.shutdown(ctx, ing, pubs)
+	return runErr
+}
+
+// process is one run of the connector: what Run's steps share.
+type process struct {
+	cfg      *config.Config
+	opts     Options
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	accounts []*account
+}
+
+// newProcess checks the configuration, fills in the logger and registry,
+// and prepares the data dir.
+func newProcess(opts Options) (*process, error) {
 	cfg := opts.Config
 	if cfg == nil {
-		return errors.New("connector: config is required")
+		return nil, errors.New("connector: config is required")
 	}
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("invalid configuration: %w", err)
+		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	log := opts.Logger
 	if log == nil {
@@ -88,12 +135,30 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	if err := prepareDataDir(cfg.DataDir, cfg.State.AllowInsecureDir); err != nil {
-		return err
+		return nil, err
 	}
 	if cfg.State.EncryptionKey == "" {
 		log.Warn("state.encryption_key is not set: Telegram sessions are stored unencrypted under the data dir; set a key (see `connector rekey`)")
 	}
+	return &process{cfg: cfg, opts: opts, log: log, reg: reg}, nil
+}
 
+// startNATS starts the embedded server when no URL is configured, connects
+// and sets p.nc and p.js. The returned stop closes the connection, then
+// shuts the embedded server down; on error startNATS has already done so.
+func (p *process) startNATS() (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	cfg, log := p.cfg, p.log
 	// NATS: external, or embedded under the data dir.
 	url := cfg.NATS.URL
 	if url == "" {
@@ -103,141 +168,171 @@ func Run(ctx context.Context, opts Options) error {
 			Logger:   log.With("component", "nats-server"),
 		})
 		if err != nil {
-			return fmt.Errorf("start embedded NATS: %w", err)
+			return nil, fmt.Errorf("start embedded NATS: %w", err)
 		}
-		defer srv.Shutdown() // after the client is gone
+		stops = append(stops, srv.Shutdown) // after the client is gone
 		url = srv.ClientURL()
 		log.Info("embedded NATS server started", "url", url, "store", filepath.Join(cfg.DataDir, "nats"))
 	}
 	nc, err := connectNATS(url, cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer nc.Close()
-	if opts.OnNATS != nil {
-		opts.OnNATS(url)
+	stops = append(stops, nc.Close)
+	if p.opts.OnNATS != nil {
+		p.opts.OnNATS(url)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
+		return nil, fmt.Errorf("jetstream: %w", err)
 	}
+	p.nc, p.js = nc, js
+	return stop, nil
+}
 
-	mode, err := schema.ParseMode(cfg.NATS.ContentMode)
+// openAccounts opens each account's state store and builds its ingest,
+// egress and publisher, in configuration order. The stores opened before
+// an error stay in p.accounts for closeStores.
+func (p *process) openAccounts() error {
+	mode, err := schema.ParseMode(p.cfg.NATS.ContentMode)
 	if err != nil {
 		return err
 	}
-	encoder := schema.Encoder{Prefix: cfg.NATS.SubjectPrefix, Mode: mode}
-	metrics := ingest.NewMetrics(reg)
-
-	var accounts []*account
-	defer func() {
-		for _, a := range accounts {
-			if err := a.store.Close(); err != nil {
-				log.Error("close state store", "account", a.name, "error", err)
-			}
-		}
-	}()
-	for i := range cfg.Accounts {
-		ac := &cfg.Accounts[i]
-		a, err := newAccount(ac, cfg, opts, nc, js, encoder, metrics, reg, log)
+	encoder := schema.Encoder{Prefix: p.cfg.NATS.SubjectPrefix, Mode: mode}
+	metrics := ingest.NewMetrics(p.reg)
+	for i := range p.cfg.Accounts {
+		ac := &p.cfg.Accounts[i]
+		a, err := newAccount(ac, p.cfg, p.opts, p.nc, p.js, encoder, metrics, p.reg, p.log)
 		if err != nil {
 			return fmt.Errorf("account %q: %w", ac.Name, err)
 		}
-		accounts = append(accounts, a)
+		p.accounts = append(p.accounts, a)
 	}
+	return nil
+}
 
-	ready := readiness(nc.IsConnected, accounts, time.Now)
-	if err := registerAccountMetrics(reg, accounts); err != nil {
-		return err
+// closeStores closes the state store of every opened account.
+func (p *process) closeStores() {
+	for _, a := range p.accounts {
+		if err := a.store.Close(); err != nil {
+			p.log.Error("close state store", "account", a.name, "error", err)
+		}
 	}
-	stopHTTP, err := serveHTTP(cfg.HTTP.Listen, reg, ready, opts.OnHTTP, log)
-	if err != nil {
-		return err
-	}
-	defer stopHTTP()
+}
 
-	// Publishers run until the very end; ingest stops first on shutdown.
-	pubCtx, stopPub := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopPub()
-	var pubWG sync.WaitGroup
-	for _, a := range accounts {
-		pubWG.Add(1)
+// serveHTTP registers the account metrics and serves /metrics, /healthz
+// and /readyz.
+func (p *process) serveHTTP() (stop func(), err error) {
+	ready := readiness(p.nc.IsConnected, p.accounts, time.Now)
+	if err := registerAccountMetrics(p.reg, p.accounts); err != nil {
+		return nil, err
+	}
+	return serveHTTP(p.cfg.HTTP.Listen, p.reg, ready, p.opts.OnHTTP, p.log)
+}
+
+// group is goroutines that stop together.
+type group struct {
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// startPublishers provisions each account's event stream and then runs its
+// publisher. Publishers run until the very end, on a context of their own:
+// ingest stops first on shutdown.
+func (p *process) startPublishers(ctx context.Context) *group {
+	pubCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	g := &group{stop: stop}
+	for _, a := range p.accounts {
+		g.wg.Add(1)
 		go func() {
-			defer pubWG.Done()
-			ensureStream(pubCtx, js, cfg, a.name, log)
+			defer g.wg.Done()
+			ensureStream(pubCtx, p.js, p.cfg, a.name, p.log)
 			if pubCtx.Err() != nil {
 				return
 			}
 			if err := a.pub.Run(pubCtx); err != nil {
-				log.Error("publisher stopped", "account", a.name, "error", err)
+				p.log.Error("publisher stopped", "account", a.name, "error", err)
 			}
 		}()
 	}
+	return g
+}
 
-	ingCtx, stopIngest := context.WithCancel(ctx)
-	defer stopIngest()
-	// With replicas, an account serves only while it holds its lease.
-	rep := newReplicas(cfg, js, reg, log)
-	var ingWG sync.WaitGroup
-	failed := make(chan struct{}, len(accounts))
-	for _, a := range accounts {
-		ingWG.Add(1)
+// ingestGroup is the running ingest and commands of every account.
+type ingestGroup struct {
+	group
+	failed chan struct{} // one element per account stopped on an error
+}
+
+// startIngest runs each account's ingest and commands; with replicas, an
+// account serves only while it holds its lease.
+func (p *process) startIngest(ctx context.Context) *ingestGroup {
+	ingCtx, stop := context.WithCancel(ctx)
+	g := &ingestGroup{group: group{stop: stop}, failed: make(chan struct{}, len(p.accounts))}
+	rep := newReplicas(p.cfg, p.js, p.reg, p.log)
+	for _, a := range p.accounts {
+		g.wg.Add(1)
 		go func() {
-			defer ingWG.Done()
+			defer g.wg.Done()
 			var err error
 			if rep != nil {
-				err = rep.run(ingCtx, a, a.serve(log))
+				err = rep.run(ingCtx, a, a.serve(p.log))
 			} else {
-				err = a.serve(log)(ingCtx)
+				err = a.serve(p.log)(ingCtx)
 			}
 			if err != nil {
 				a.err = err
 				a.failed.Store(true)
-				log.Error("account stopped", "account", a.name, "error", err)
-				failed <- struct{}{}
+				p.log.Error("account stopped", "account", a.name, "error", err)
+				g.failed <- struct{}{}
 			}
 		}()
 	}
+	return g
+}
 
-	var runErr error
+// wait returns when ctx is done (nil) or every account has stopped on an
+// error (their errors joined).
+func (g *ingestGroup) wait(ctx context.Context, accounts []*account) error {
 	nfailed := 0
-wait:
 	for {
 		select {
 		case <-ctx.Done():
-			break wait
-		case <-failed:
+			return nil
+		case <-g.failed:
 			nfailed++
 			if nfailed == len(accounts) {
 				var errs []error
 				for _, a := range accounts {
 					errs = append(errs, fmt.Errorf("account %q: %w", a.name, a.err))
 				}
-				runErr = errors.Join(errs...)
-				break wait
+				return errors.Join(errs...)
 			}
 		}
 	}
+}
 
-	log.Info("shutting down")
+// shutdown stops ingest, then the publishers, drains every outbox within
+// outbox.drain_timeout and drains the NATS connection.
+func (p *process) shutdown(ctx context.Context, ing *ingestGroup, pubs *group) {
+	p.log.Info("shutting down")
 	// One drain deadline for the whole stop: the last checkpoint of a
 	// leased account waits for the same outbox within it.
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Outbox.DrainTimeout)
-	stopIngest()
-	ingWG.Wait()
-	stopPub()
-	pubWG.Wait()
-	for _, a := range accounts {
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.Outbox.DrainTimeout)
+	ing.stop()
+	ing.wg.Wait()
+	pubs.stop()
+	pubs.wg.Wait()
+	for _, a := range p.accounts {
 		if err := a.pub.Drain(drainCtx); err != nil {
 			depth, _ := a.store.OutboxStats()
-			log.Warn("outbox not fully drained before the deadline; the rest is published on next start",
+			p.log.Warn("outbox not fully drained before the deadline; the rest is published on next start",
 				"account", a.name, "left", depth, "error", err)
 		}
 	}
 	cancel()
-	_ = nc.Drain()
-	log.Info("stopped")
-	return runErr
+	_ = p.nc.Drain()
+	p.log.Info("stopped")
 }
 
 // serve returns the account's ingest and commands, run until ctx is done.
@@ -350,7 +445,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg *config.Confi
 	delay := 250 * time.Millisecond
 	for {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, err := publisher.EnsureStream(sctx, js, publisher.StreamConfig{
+		_, err := provision.EnsureEventStream(sctx, js, provision.EventStream{
 			Prefix:          cfg.NATS.SubjectPrefix,
 			Account:         account,
 			Replicas:        cfg.NATS.Stream.Replicas,

@@ -14,7 +14,8 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/lease"
-	"github.com/tgnats/tgnats/internal/publisher"
+	"github.com/tgnats/tgnats/internal/provision"
+	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -56,7 +57,7 @@ func (r *replicas) run(ctx context.Context, a *account, serve func(context.Conte
 	log := r.log.With("account", a.name)
 	var leases, checkpoints jetstream.KeyValue
 	err := retry(ctx, log, "lease bucket", func(ctx context.Context) (err error) {
-		leases, err = lease.EnsureBucket(ctx, r.js, lease.BucketConfig{Name: r.cfg.Bucket, TTL: r.cfg.TTL, Replicas: r.replicas})
+		leases, err = provision.EnsureLeaseBucket(ctx, r.js, provision.LeaseBucket{Name: r.cfg.Bucket, TTL: r.cfg.TTL, Replicas: r.replicas})
 		return err
 	})
 	if err != nil {
@@ -64,13 +65,7 @@ func (r *replicas) run(ctx context.Context, a *account, serve func(context.Conte
 	}
 	if r.cfg.CheckpointBucket != "" {
 		err := retry(ctx, log, "checkpoint bucket", func(ctx context.Context) (err error) {
-			checkpoints, err = r.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-				Bucket:      r.cfg.CheckpointBucket,
-				Description: "tgnats account checkpoints (sealed when state.encryption_key is set)",
-				History:     1,
-				Storage:     jetstream.FileStorage,
-				Replicas:    r.replicas,
-			})
+			checkpoints, err = provision.EnsureCheckpointBucket(ctx, r.js, r.cfg.CheckpointBucket, r.replicas)
 			return err
 		})
 		if err != nil {
@@ -239,7 +234,7 @@ func (c *checkpointer) final(ctx context.Context) {
 // streamLast returns a function reading the last sequence of account's
 // events stream (0 while there is no stream).
 func streamLast(js jetstream.StreamManager, account string) func(context.Context) (uint64, error) {
-	name := publisher.StreamName(account)
+	name := schema.EventStreamName(account)
 	return func(ctx context.Context) (uint64, error) {
 		st, err := js.Stream(ctx, name)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {

@@ -16,8 +16,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // ingestRound is how many actions BenchmarkIngest produces before it
@@ -53,7 +53,7 @@ func BenchmarkIngest(b *testing.B) {
 	js := benchJS(b, nsrv.ClientURL())
 	ctx := context.Background()
 	sc := sim.Scenario{Seed: 1}
-	stream := publisher.StreamName(acc.Name)
+	stream := schema.EventStreamName(acc.Name)
 	if err := ensureRawStream(ctx, js); err != nil {
 		b.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func BenchmarkCatchUp(b *testing.B) {
 	js := benchJS(b, nsrv.ClientURL())
 	ctx := context.Background()
 	sc := sim.Scenario{Seed: 2}
-	stream := publisher.StreamName(acc.Name)
+	stream := schema.EventStreamName(acc.Name)
 
 	c := w.startConnector(b, cfg)
 	from := len(w.sim.Ledger(acc.Name))

@@ -16,7 +16,6 @@ import (
 
 	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -42,7 +41,7 @@ type eventLog struct {
 func followEvents(t testing.TB, js jetstream.JetStream, account string) *eventLog {
 	t.Helper()
 	ctx := context.Background()
-	name := publisher.StreamName(account)
+	name := schema.EventStreamName(account)
 	eventually(t, 30*time.Second, "events stream "+name, func() bool {
 		_, err := js.Stream(ctx, name)
 		return err == nil

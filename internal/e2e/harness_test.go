@@ -25,7 +25,6 @@ import (
 	"github.com/tgnats/tgnats/internal/connector"
 	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/simtest"
 	"github.com/tgnats/tgnats/schema"
@@ -269,7 +268,7 @@ func eachStreamMsg(t *testing.T, natsURL, account string, want int, f func(jetst
 	js := natstest.Connect(t, natsURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	name := publisher.StreamName(account)
+	name := schema.EventStreamName(account)
 	var total uint64
 	eventually(t, 2*time.Minute, fmt.Sprintf("%d events in %s", want, name), func() bool {
 		st, err := js.Stream(ctx, name)

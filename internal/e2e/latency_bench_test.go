@@ -11,7 +11,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
 )
@@ -32,7 +31,7 @@ func BenchmarkLatency(b *testing.B) {
 	w.startConnector(b, cfg)
 	js := benchJS(b, nsrv.ClientURL())
 	ctx := context.Background()
-	stream := publisher.StreamName(acc.Name)
+	stream := schema.EventStreamName(acc.Name)
 
 	uid := w.sim.CreateUser("Lat", "Ency", "latency_user")
 	peer := schema.PeerRef{Kind: schema.PeerUser, ID: uid}

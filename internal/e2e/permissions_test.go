@@ -14,15 +14,15 @@ import (
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // connectorPermissions is the minimal NATS permission set of a connector
 // serving account, as README "Security" documents it.
 func connectorPermissions(prefix, account string, l config.Lease) *server.Permissions {
-	events, commands := publisher.StreamName(account), egress.StreamName(account)
+	events, commands := schema.EventStreamName(account), egress.StreamName(account)
 	streamAPI := func(stream string) []string {
 		return []string{"$JS.API.STREAM.CREATE." + stream, "$JS.API.STREAM.UPDATE." + stream, "$JS.API.STREAM.INFO." + stream}
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
 )
@@ -125,7 +124,7 @@ func streamCount(t *testing.T, natsURL, account string) int {
 	js := natstest.Connect(t, natsURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := js.Stream(ctx, publisher.StreamName(account))
+	st, err := js.Stream(ctx, schema.EventStreamName(account))
 	if err != nil {
 		return 0
 	}

@@ -13,9 +13,9 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // TestHandOverUnderBacklog stops the lease holder gracefully while its
@@ -73,7 +73,7 @@ func TestHandOverUnderBacklog(t *testing.T) {
 
 	// JetStream refuses every new event: the holder's outbox backs up.
 	js := natstest.Connect(t, url)
-	stream, err := js.Stream(t.Context(), publisher.StreamName(w.acc.Name))
+	stream, err := js.Stream(t.Context(), schema.EventStreamName(w.acc.Name))
 	if err != nil {
 		t.Fatal(err)
 	}

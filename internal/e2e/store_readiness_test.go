@@ -11,8 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // TestReadinessFollowsPublishing: while JetStream refuses every event,
@@ -32,7 +32,7 @@ func TestReadinessFollowsPublishing(t *testing.T) {
 	from := len(w.sim.Ledger(w.acc.Name))
 
 	js := natstest.Connect(t, url)
-	stream, err := js.Stream(t.Context(), publisher.StreamName(w.acc.Name))
+	stream, err := js.Stream(t.Context(), schema.EventStreamName(w.acc.Name))
 	if err != nil {
 		t.Fatal(err)
 	}

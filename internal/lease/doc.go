@@ -33,7 +33,7 @@
 //
 //   - A holder that is partitioned from NATS stops serving after TTL minus
 //     Margin even though no one may have taken over: safety over availability.
-//   - The bucket's TTL is fixed when the bucket is created; EnsureBucket
+//   - The bucket's TTL is fixed when the bucket is created; provision.EnsureLeaseBucket
 //     updates it when it differs.
 //   - Nothing here stops a process that ignores the cancelled context: the
 //     lead function must return promptly.

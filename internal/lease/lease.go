@@ -34,7 +34,7 @@ var _ KV = jetstream.KeyValue(nil)
 
 // Config configures a Leader.
 type Config struct {
-	// KV is the lease bucket; its TTL must be Config.TTL (see EnsureBucket).
+	// KV is the lease bucket; its TTL must be Config.TTL (see provision.EnsureLeaseBucket).
 	KV KV
 	// Key is the leased name, the account.
 	Key string
@@ -316,27 +316,4 @@ func (m *Metrics) lost(key string) {
 		m.held.WithLabelValues(key).Set(0)
 		m.losses.WithLabelValues(key).Inc()
 	}
-}
-
-// BucketConfig describes the lease bucket.
-type BucketConfig struct {
-	Name     string
-	TTL      time.Duration
-	Replicas int
-}
-
-// EnsureBucket creates the lease bucket, or updates its TTL and replicas.
-func EnsureBucket(ctx context.Context, js jetstream.KeyValueManager, cfg BucketConfig) (jetstream.KeyValue, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.Name,
-		Description: "tgnats account leases",
-		History:     1,
-		TTL:         cfg.TTL,
-		Storage:     jetstream.FileStorage,
-		Replicas:    max(cfg.Replicas, 1),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("lease bucket %s: %w", cfg.Name, err)
-	}
-	return kv, nil
 }

@@ -17,7 +17,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tgnats/tgnats/internal/natstest"
+	"github.com/tgnats/tgnats/internal/provision"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/schema"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -30,7 +32,7 @@ func bucket(t *testing.T) jetstream.KeyValue {
 	js := natstest.JetStream(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	kv, err := EnsureBucket(ctx, js, BucketConfig{Name: "TGNATS_LEASES", TTL: ttl})
+	kv, err := provision.EnsureLeaseBucket(ctx, js, provision.LeaseBucket{Name: schema.DefaultLeaseBucket, TTL: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}

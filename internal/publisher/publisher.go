@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -511,17 +512,14 @@ func (l *loop) backoff() time.Duration {
 	return min(d, l.p.cfg.MaxBackoff)
 }
 
-// partitionKeyHeader is the CloudEvents partitionkey extension in binary mode.
-const partitionKeyHeader = "ce-partitionkey"
-
 // partitionKey returns the chat a record belongs to: its ce-partitionkey
 // header, or else the last two tokens of its subject.
 func partitionKey(rec *state.OutboxRecord) string {
-	if v := rec.Header[partitionKeyHeader]; len(v) > 0 && v[0] != "" {
+	if v := rec.Header[schema.HeaderCEPartitionKey]; len(v) > 0 && v[0] != "" {
 		return v[0]
 	}
 	for k, v := range rec.Header {
-		if strings.EqualFold(k, partitionKeyHeader) && len(v) > 0 && v[0] != "" {
+		if strings.EqualFold(k, schema.HeaderCEPartitionKey) && len(v) > 0 && v[0] != "" {
 			return v[0]
 		}
 	}

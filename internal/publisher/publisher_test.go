@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
+	"github.com/tgnats/tgnats/internal/provision"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -55,7 +56,7 @@ func connect(t testing.TB, url string) (*nats.Conn, jetstream.JetStream, jetstre
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := EnsureStream(ctx, js, StreamConfig{Prefix: "tg", Account: "acc"})
+	st, err := provision.EnsureEventStream(ctx, js, provision.EventStream{Prefix: "tg", Account: "acc"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -188,43 +188,6 @@ func (s *Sim) checkRandom(a *account, ids ...int64) error {
 	return nil
 }
 
-func fromTGEntities(es []tg.MessageEntityClass) []schema.Entity {
-	var out []schema.Entity
-	for _, e := range es {
-		se := schema.Entity{Offset: e.GetOffset(), Length: e.GetLength()}
-		switch e := e.(type) {
-		case *tg.MessageEntityBold:
-			se.Type = "bold"
-		case *tg.MessageEntityItalic:
-			se.Type = "italic"
-		case *tg.MessageEntityCode:
-			se.Type = "code"
-		case *tg.MessageEntityPre:
-			se.Type, se.Language = "pre", e.Language
-		case *tg.MessageEntityURL:
-			se.Type = "url"
-		case *tg.MessageEntityTextURL:
-			se.Type, se.URL = "text_url", e.URL
-		case *tg.MessageEntityMention:
-			se.Type = "mention"
-		case *tg.MessageEntityMentionName:
-			se.Type, se.UserID = "mention_name", e.UserID
-		case *tg.InputMessageEntityMentionName:
-			se.Type = "mention_name"
-			if u, ok := e.UserID.(*tg.InputUser); ok {
-				se.UserID = u.UserID
-			}
-		case *tg.MessageEntityHashtag:
-			se.Type = "hashtag"
-		default:
-			se.Type = "unsupported"
-			se.Constructor = e.TypeName()
-		}
-		out = append(out, se)
-	}
-	return out
-}
-
 // updatesResult renders the pushes a call made to its own account as the
 // call's tg.Updates, preceded by updateMessageID for each sent message.
 func (s *Sim) updatesResult(a *account, own []push, rids []int64, ids []int) *tg.Updates {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -112,55 +113,37 @@ func (w *world) tgChat(p schema.PeerRef) tg.ChatClass {
 	return nil
 }
 
-func tgPeer(p schema.PeerRef) tg.PeerClass {
-	switch p.Kind {
-	case schema.PeerChat:
-		return &tg.PeerChat{ChatID: p.ID}
-	case schema.PeerChannel:
-		return &tg.PeerChannel{ChannelID: p.ID}
-	}
-	return &tg.PeerUser{UserID: p.ID}
-}
+// tgPeer is the Telegram peer of p (see tgconv.PeerTL).
+func tgPeer(p schema.PeerRef) tg.PeerClass { return tgconv.PeerTL(p) }
 
+// tgEntities renders entities as Telegram delivers them (see
+// tgconv.EntityTL); a type tgconv does not know, such as unsupported,
+// becomes messageEntityUnknown.
 func tgEntities(es []schema.Entity) []tg.MessageEntityClass {
 	var out []tg.MessageEntityClass
 	for _, e := range es {
-		switch e.Type {
-		case "bold":
-			out = append(out, &tg.MessageEntityBold{Offset: e.Offset, Length: e.Length})
-		case "italic":
-			out = append(out, &tg.MessageEntityItalic{Offset: e.Offset, Length: e.Length})
-		case "code":
-			out = append(out, &tg.MessageEntityCode{Offset: e.Offset, Length: e.Length})
-		case "pre":
-			out = append(out, &tg.MessageEntityPre{Offset: e.Offset, Length: e.Length, Language: e.Language})
-		case "url":
-			out = append(out, &tg.MessageEntityURL{Offset: e.Offset, Length: e.Length})
-		case "text_url":
-			out = append(out, &tg.MessageEntityTextURL{Offset: e.Offset, Length: e.Length, URL: e.URL})
-		case "mention":
-			out = append(out, &tg.MessageEntityMention{Offset: e.Offset, Length: e.Length})
-		case "mention_name":
-			out = append(out, &tg.MessageEntityMentionName{Offset: e.Offset, Length: e.Length, UserID: e.UserID})
-		case "hashtag":
-			out = append(out, &tg.MessageEntityHashtag{Offset: e.Offset, Length: e.Length})
-		default:
-			out = append(out, &tg.MessageEntityUnknown{Offset: e.Offset, Length: e.Length})
+		t, ok := tgconv.EntityTL(e)
+		if !ok {
+			t = &tg.MessageEntityUnknown{Offset: e.Offset, Length: e.Length}
 		}
+		out = append(out, t)
 	}
 	return out
 }
+
+// fromTGEntities converts the entities of a request (see tgconv.Entities).
+func fromTGEntities(es []tg.MessageEntityClass) []schema.Entity { return tgconv.Entities(es) }
 
 func tgFwd(f *forward) tg.MessageFwdHeader {
 	if f == nil {
 		return tg.MessageFwdHeader{}
 	}
 	if f.Channel != 0 {
-		h := tg.MessageFwdHeader{FromID: &tg.PeerChannel{ChannelID: f.Channel}, Date: f.Date}
+		h := tg.MessageFwdHeader{FromID: tgPeer(schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}), Date: f.Date}
 		h.SetChannelPost(f.Post)
 		return h
 	}
-	return tg.MessageFwdHeader{FromID: &tg.PeerUser{UserID: f.From}, Date: f.Date}
+	return tg.MessageFwdHeader{FromID: tgPeer(schema.PeerRef{Kind: schema.PeerUser, ID: f.From}), Date: f.Date}
 }
 
 func tgReply(id int) tg.MessageReplyHeaderClass {
@@ -220,7 +203,7 @@ func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 	}
 	var from tg.PeerClass
 	if m.From != 0 {
-		from = &tg.PeerUser{UserID: m.From}
+		from = tgPeer(schema.PeerRef{Kind: schema.PeerUser, ID: m.From})
 	}
 	if m.Service != "" {
 		return &tg.MessageService{

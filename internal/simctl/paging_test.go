@@ -26,7 +26,7 @@ func TestLedgerPages(t *testing.T) {
 	total := len(f.sim.Ledger(f.acc))
 	read, pages, from := 0, 0, 0
 	for {
-		m, err := f.nc.Request(Subject(DefaultPrefix, f.acc, "ledger"), []byte(`{"from":`+strconv.Itoa(from)+`,"limit":10000}`), 10*time.Second)
+		m, err := f.nc.Request(schema.ControlSubject(schema.DefaultControlPrefix, f.acc, "ledger"), []byte(`{"from":`+strconv.Itoa(from)+`,"limit":10000}`), 10*time.Second)
 		if err != nil {
 			t.Fatalf("ledger page from %d: %v", from, err)
 		}

@@ -38,9 +38,6 @@ type Simulator interface {
 
 var _ Simulator = (*sim.Sim)(nil)
 
-// DefaultPrefix is the first token of control subjects.
-const DefaultPrefix = "tgsim"
-
 // Error codes of failed requests.
 const (
 	CodeInvalidArgument = "INVALID_ARGUMENT"
@@ -57,10 +54,10 @@ type Config struct {
 	NC *nats.Conn
 	// Account is the simulated account the surface acts for. Required.
 	Account string
-	// Prefix is the first subject token, default DefaultPrefix.
+	// Prefix is the first subject token, default schema.DefaultControlPrefix.
 	Prefix string
 	// EventPrefix is the connector's subject prefix (nats.subject_prefix),
-	// used for the subjects reported with ledger entries; default "tg".
+	// used for the subjects reported with ledger entries; default schema.DefaultPrefix.
 	EventPrefix string
 	// Logger receives the surface's logs; discarded by default.
 	Logger *slog.Logger
@@ -68,10 +65,10 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Prefix == "" {
-		c.Prefix = DefaultPrefix
+		c.Prefix = schema.DefaultControlPrefix
 	}
 	if c.EventPrefix == "" {
-		c.EventPrefix = "tg"
+		c.EventPrefix = schema.DefaultPrefix
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -108,15 +105,10 @@ func New(cfg Config) (*Server, error) {
 	return &Server{cfg: cfg, log: cfg.Logger.With("component", "simctl", "account", cfg.Account)}, nil
 }
 
-// Subject returns the subject of verb for account under prefix.
-func Subject(prefix, account, verb string) string {
-	return prefix + "." + account + ".control." + verb
-}
-
 // Run serves requests until ctx is done. Generated traffic is the
 // simulator's and goes on (it stops when the simulator closes).
 func (s *Server) Run(ctx context.Context) error {
-	base := Subject(s.cfg.Prefix, s.cfg.Account, "")
+	base := schema.ControlSubject(s.cfg.Prefix, s.cfg.Account, "")
 	sub, err := s.cfg.NC.Subscribe(base+">", func(m *nats.Msg) {
 		s.serve(ctx, strings.TrimPrefix(m.Subject, base), m)
 	})

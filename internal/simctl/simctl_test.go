@@ -53,7 +53,7 @@ func newFixtureWith(t *testing.T, wrap func(*sim.Sim) Simulator) *fixture {
 	// Run subscribes asynchronously: wait until a request is answered.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := nc.Request(Subject(DefaultPrefix, acc, "actions"), nil, 100*time.Millisecond); err == nil {
+		if _, err := nc.Request(schema.ControlSubject(schema.DefaultControlPrefix, acc, "actions"), nil, 100*time.Millisecond); err == nil {
 			return f
 		}
 		if time.Now().After(deadline) {
@@ -71,7 +71,7 @@ type answer struct {
 // call sends body to verb and returns the decoded answer.
 func (f *fixture) call(t *testing.T, verb, body string) answer {
 	t.Helper()
-	m, err := f.nc.Request(Subject(DefaultPrefix, f.acc, verb), []byte(body), 5*time.Second)
+	m, err := f.nc.Request(schema.ControlSubject(schema.DefaultControlPrefix, f.acc, verb), []byte(body), 5*time.Second)
 	if err != nil {
 		t.Fatalf("%s: %v", verb, err)
 	}

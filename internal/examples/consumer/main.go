@@ -13,7 +13,6 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -45,12 +44,13 @@ func consume(ctx context.Context, url, account, durable string, max int, out io.
 	if err != nil {
 		return err
 	}
-	// The stream is TG_<ACCOUNT>_EVENTS; the consumer survives restarts
-	// and resumes after the last event it acknowledged.
-	stream := "TG_" + strings.ToUpper(strings.ReplaceAll(account, "-", "_")) + "_EVENTS"
+	// The stream is TG_<ACCOUNT>_EVENTS, the subjects tg.<account>.events.…;
+	// the consumer survives restarts and resumes after the last event it
+	// acknowledged.
+	stream := schema.EventStreamName(account)
 	cons, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
 		Durable:       durable,
-		FilterSubject: "tg." + account + ".events.message.>",
+		FilterSubject: schema.EventSubject(schema.DefaultPrefix, account, "message.>"),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 	})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tgnats/tgnats/internal/natstest"
-	"github.com/tgnats/tgnats/internal/publisher"
+	"github.com/tgnats/tgnats/internal/provision"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -42,7 +42,7 @@ func TestConsume(t *testing.T) {
 	js := natstest.JetStream(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := publisher.EnsureStream(ctx, js, publisher.StreamConfig{Prefix: "tg", Account: "main"}); err != nil {
+	if _, err := provision.EnsureEventStream(ctx, js, provision.EventStream{Prefix: "tg", Account: "main"}); err != nil {
 		t.Fatal(err)
 	}
 	chat := schema.Chat{Kind: schema.PeerChannel, ID: 500, Title: "Gophers"}
@@ -78,7 +78,7 @@ func TestConsume(t *testing.T) {
 	if out.String() != want {
 		t.Fatalf("printed\n%s\nwant\n%s", out.String(), want)
 	}
-	cons, err := js.Consumer(ctx, publisher.StreamName("main"), "test")
+	cons, err := js.Consumer(ctx, schema.EventStreamName("main"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package publisher
+package provision
 
 import (
 	"context"
@@ -7,26 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/internal/natstest"
 )
 
-func TestEnsureStream(t *testing.T) {
-	s := startServer(t, t.TempDir(), -1)
-	defer s.Shutdown()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestEnsureEventStream(t *testing.T) {
+	js := natstest.JetStream(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	st, err := EnsureStream(ctx, js, StreamConfig{Prefix: "tgx", Account: "my-bot", MaxAge: 48 * time.Hour, DuplicateWindow: time.Hour})
+	st, err := EnsureEventStream(ctx, js, EventStream{Prefix: "tgx", Account: "my-bot", MaxAge: 48 * time.Hour, DuplicateWindow: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +33,7 @@ func TestEnsureStream(t *testing.T) {
 	}
 
 	// Starting again with other settings updates the stream in place.
-	st, err = EnsureStream(ctx, js, StreamConfig{Prefix: "tgx", Account: "my-bot"})
+	st, err = EnsureEventStream(ctx, js, EventStream{Prefix: "tgx", Account: "my-bot"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,24 +42,24 @@ func TestEnsureStream(t *testing.T) {
 	}
 }
 
-func TestEnsureStreamInvalid(t *testing.T) {
+func TestEnsureEventStreamInvalid(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     StreamConfig
+		cfg     EventStream
 		wantErr error
 		wantMsg string
 	}{
-		{name: "no prefix", cfg: StreamConfig{Account: "a"}, wantErr: ErrInvalidConfig, wantMsg: `stream prefix: must be one subject token, got ""`},
-		{name: "dotted account", cfg: StreamConfig{Prefix: "tg", Account: "a.b"}, wantErr: ErrInvalidConfig, wantMsg: `stream account: must be one subject token, got "a.b"`},
-		{name: "replicas", cfg: StreamConfig{Prefix: "tg", Account: "a", Replicas: 7}, wantErr: ErrInvalidConfig, wantMsg: "stream replicas: must be 1 to 5, got 7"},
-		{name: "window over max age", cfg: StreamConfig{Prefix: "tg", Account: "a", MaxAge: time.Hour}, wantErr: ErrInvalidConfig, wantMsg: "stream duplicate window 2h0m0s: longer than max age 1h0m0s"},
+		{name: "no prefix", cfg: EventStream{Account: "a"}, wantErr: ErrInvalidConfig, wantMsg: `stream prefix: must be one subject token, got ""`},
+		{name: "dotted account", cfg: EventStream{Prefix: "tg", Account: "a.b"}, wantErr: ErrInvalidConfig, wantMsg: `stream account: must be one subject token, got "a.b"`},
+		{name: "replicas", cfg: EventStream{Prefix: "tg", Account: "a", Replicas: 7}, wantErr: ErrInvalidConfig, wantMsg: "stream replicas: must be 1 to 5, got 7"},
+		{name: "window over max age", cfg: EventStream{Prefix: "tg", Account: "a", MaxAge: time.Hour}, wantErr: ErrInvalidConfig, wantMsg: "stream duplicate window 2h0m0s: longer than max age 1h0m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Validation fails before the stream manager is used.
-			_, err := EnsureStream(context.Background(), nil, tt.cfg)
+			_, err := EnsureEventStream(context.Background(), nil, tt.cfg)
 			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("EnsureStream: %v, want %v", err, tt.wantErr)
+				t.Fatalf("EnsureEventStream: %v, want %v", err, tt.wantErr)
 			}
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q does not contain %q", err, tt.wantMsg)

@@ -1,4 +1,4 @@
-package publisher
+package provision
 
 import (
 	"context"
@@ -8,10 +8,15 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/schema"
 )
 
-// StreamConfig describes an account's event stream (DESIGN.md §2).
-type StreamConfig struct {
+// ErrInvalidConfig reports an EventStream that EnsureEventStream rejects.
+var ErrInvalidConfig = errors.New("provision: invalid stream config")
+
+// EventStream describes an account's event stream (DESIGN.md §2).
+type EventStream struct {
 	// Prefix is the subject prefix, e.g. "tg".
 	Prefix string
 	// Account is the configured short name of the account.
@@ -25,7 +30,7 @@ type StreamConfig struct {
 	DuplicateWindow time.Duration
 }
 
-func (c *StreamConfig) setDefaults() {
+func (c *EventStream) setDefaults() {
 	if c.Replicas == 0 {
 		c.Replicas = 1
 	}
@@ -35,7 +40,7 @@ func (c *StreamConfig) setDefaults() {
 }
 
 // Validate reports every problem of c, each wrapping ErrInvalidConfig.
-func (c *StreamConfig) Validate() error {
+func (c *EventStream) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, a...)...))
@@ -58,25 +63,19 @@ func (c *StreamConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// StreamName returns the event stream's name, TG_<ACCOUNT>_EVENTS, with the
-// account upper-cased and '-' replaced by '_'.
-func StreamName(account string) string {
-	return "TG_" + strings.ToUpper(strings.ReplaceAll(account, "-", "_")) + "_EVENTS"
-}
-
-// EnsureStream creates the account's event stream, or updates it to cfg:
+// EnsureEventStream creates the account's event stream, or updates it to cfg:
 // file storage, subjects "<prefix>.<account>.events.>", fast batch
 // publishing allowed (allow_batched).
-func EnsureStream(ctx context.Context, js jetstream.StreamManager, cfg StreamConfig) (jetstream.Stream, error) {
+func EnsureEventStream(ctx context.Context, js jetstream.StreamManager, cfg EventStream) (jetstream.Stream, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	name := StreamName(cfg.Account)
+	name := schema.EventStreamName(cfg.Account)
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        name,
 		Description: "tgnats events of account " + cfg.Account,
-		Subjects:    []string{cfg.Prefix + "." + cfg.Account + ".events.>"},
+		Subjects:    []string{schema.EventSubject(cfg.Prefix, cfg.Account, ">")},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.MaxAge,
@@ -85,7 +84,7 @@ func EnsureStream(ctx context.Context, js jetstream.StreamManager, cfg StreamCon
 		AllowBatchPublish: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("publisher: ensure stream %s: %w", name, err)
+		return nil, fmt.Errorf("provision: ensure stream %s: %w", name, err)
 	}
 	return st, nil
 }
