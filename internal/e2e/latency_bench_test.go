@@ -13,6 +13,7 @@ import (
 
 	"github.com/tgnats/tgnats/internal/publisher"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -81,7 +82,7 @@ func BenchmarkLatency(b *testing.B) {
 		sent[id] = t
 	}
 	elapsed := time.Since(start)
-	eventually(b, 2*time.Minute, "every event consumed", func() bool {
+	testutil.Eventually(b, 2*time.Minute, "every event consumed", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for id := range sent {

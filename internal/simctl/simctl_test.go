@@ -13,6 +13,7 @@ import (
 
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -176,13 +177,9 @@ func TestWorldAndTraffic(t *testing.T) {
 
 	// Generated traffic grows the ledger until stopped.
 	f.ok(t, "traffic", `{"rate":200,"seed":3}`, nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for len(f.sim.Ledger(f.acc)) < led.Total+20 {
-		if time.Now().After(deadline) {
-			t.Fatalf("traffic produced %d entries in 10s", len(f.sim.Ledger(f.acc))-led.Total)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the ledger, not synchronising
-	}
+	testutil.Eventually(t, 10*time.Second, "traffic to produce 20 ledger entries", func() bool {
+		return len(f.sim.Ledger(f.acc)) >= led.Total+20
+	})
 	f.ok(t, "traffic", `{"rate":0}`, nil)
 	n := len(f.sim.Ledger(f.acc))
 	f.ok(t, "actions", ``, nil) // a round trip after the stop
