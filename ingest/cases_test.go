@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -159,7 +160,12 @@ func TestEngineShortPushesCarryTheNamesOfAFullContainer(t *testing.T) {
 // A channel whose difference Telegram refuses (kicked, private) drops its
 // buffered gap, is counted, leaves the engine idle, and comes back with a
 // later update of the channel (a rejoin).
-func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
+func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) { synctest.Test(t, testEngineRefusedChannelDropsItsGapAndRevives) }
+
+// testEngineRefusedChannelDropsItsGapAndRevives runs in a synctest bubble: the engine's timers
+// run on the fake clock, so after each step of it synctest.Wait lets the
+// engine finish what the step started before anything is measured.
+func testEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
 	h := newHarness(t, ft, store)
@@ -188,7 +194,7 @@ func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
 	before := h.eng.wakeups.Load()
 	for range 100 {
 		h.clock.Travel(10 * time.Millisecond)
-		time.Sleep(time.Millisecond)
+		synctest.Wait()
 	}
 	if n := h.eng.wakeups.Load() - before; n > 10 {
 		t.Fatalf("the engine woke %d times in an idle second of a refused channel", n)
@@ -288,7 +294,12 @@ func TestEngineBuffersQtsLikePts(t *testing.T) {
 // updateChannelTooLong) is fetched again when the timeout passes, and
 // again, until a push of it shows it is pushed again. The timeout never
 // holds a gap's recovery back.
-func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
+func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) { synctest.Test(t, testEngineHonoursTheChannelDifferenceTimeout) }
+
+// testEngineHonoursTheChannelDifferenceTimeout runs in a synctest bubble: the engine's timers
+// run on the fake clock, so after each step of it synctest.Wait lets the
+// engine finish what the step started before anything is measured.
+func testEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 	ft := newFakeTelegram()
 	ft.chanTimeout = 30
 	store := newMemStore()
@@ -333,7 +344,7 @@ func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 	calls = ft.count("getChannelDifference")
 	for range 130 {
 		h.clock.Travel(time.Second)
-		time.Sleep(time.Millisecond)
+		synctest.Wait()
 	}
 	if n := ft.count("getChannelDifference"); n != calls {
 		t.Fatalf("%d getChannelDifference calls in 130s after pushes resumed, want none", n-calls)

@@ -122,16 +122,12 @@ func TestSimulateOneTrafficGenerator(t *testing.T) {
 	call := func(verb, body string) json.RawMessage {
 		t.Helper()
 		var m *nats.Msg
-		var err error
-		for range 50 { // the control surface subscribes shortly after the banner
-			if m, err = nc.Request("tgsim.main.control."+verb, []byte(body), 5*time.Second); err == nil {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", verb, err)
-		}
+		// The control surface subscribes shortly after the banner.
+		testutil.Eventually(t, 30*time.Second, "an answer to "+verb, func() bool {
+			var err error
+			m, err = nc.Request("tgsim.main.control."+verb, []byte(body), 5*time.Second)
+			return err == nil
+		})
 		var a struct {
 			OK     bool            `json:"ok"`
 			Result json.RawMessage `json:"result"`

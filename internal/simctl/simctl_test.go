@@ -52,15 +52,11 @@ func newFixtureWith(t *testing.T, wrap func(*sim.Sim) Simulator) *fixture {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	f := &fixture{sim: s, nc: nc, acc: acc}
 	// Run subscribes asynchronously: wait until a request is answered.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := nc.Request(Subject(DefaultPrefix, acc, "actions"), nil, 100*time.Millisecond); err == nil {
-			return f
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("control surface never answered")
-		}
-	}
+	testutil.Eventually(t, 5*time.Second, "the control surface to answer", func() bool {
+		_, err := nc.Request(Subject(DefaultPrefix, acc, "actions"), nil, 100*time.Millisecond)
+		return err == nil
+	})
+	return f
 }
 
 type answer struct {
