@@ -160,11 +160,13 @@ func TestEngineShortPushesCarryTheNamesOfAFullContainer(t *testing.T) {
 // A channel whose difference Telegram refuses (kicked, private) drops its
 // buffered gap, is counted, leaves the engine idle, and comes back with a
 // later update of the channel (a rejoin).
-func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) { synctest.Test(t, testEngineRefusedChannelDropsItsGapAndRevives) }
+func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
+	synctest.Test(t, testEngineRefusedChannelDropsItsGapAndRevives)
+}
 
-// testEngineRefusedChannelDropsItsGapAndRevives runs in a synctest bubble: the engine's timers
-// run on the fake clock, so after each step of it synctest.Wait lets the
-// engine finish what the step started before anything is measured.
+// testEngineRefusedChannelDropsItsGapAndRevives runs in a synctest bubble: after each
+// step of the fake clock, synctest.Wait lets the engine finish what the
+// step started before anything is measured.
 func testEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
@@ -294,11 +296,13 @@ func TestEngineBuffersQtsLikePts(t *testing.T) {
 // updateChannelTooLong) is fetched again when the timeout passes, and
 // again, until a push of it shows it is pushed again. The timeout never
 // holds a gap's recovery back.
-func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) { synctest.Test(t, testEngineHonoursTheChannelDifferenceTimeout) }
+func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
+	synctest.Test(t, testEngineHonoursTheChannelDifferenceTimeout)
+}
 
-// testEngineHonoursTheChannelDifferenceTimeout runs in a synctest bubble: the engine's timers
-// run on the fake clock, so after each step of it synctest.Wait lets the
-// engine finish what the step started before anything is measured.
+// testEngineHonoursTheChannelDifferenceTimeout runs in a synctest bubble: after each
+// step of the fake clock, synctest.Wait lets the engine finish what the
+// step started before anything is measured.
 func testEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 	ft := newFakeTelegram()
 	ft.chanTimeout = 30
