@@ -15,12 +15,17 @@ type fakeUpdatesWorld struct {
 	lastChannel int64 // id of the newest channel
 }
 
-func (w *fakeUpdatesWorld) Incoming(_ *testing.T, texts ...string) {
+func (w *fakeUpdatesWorld) Incoming(_ *testing.T, texts ...string) []int {
+	var ids []int
 	for _, text := range texts {
 		w.lastID++
 		w.newMessage(w.lastID, 7, text)
+		ids = append(ids, w.lastID)
 	}
+	return ids
 }
+
+func (w *fakeUpdatesWorld) Delete(_ *testing.T, ids ...int) { w.deleteMessages(ids...) }
 
 func (w *fakeUpdatesWorld) NewChannel(*testing.T) *tg.InputChannel {
 	w.lastChannel++

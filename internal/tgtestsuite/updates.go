@@ -23,8 +23,10 @@ type UpdatesAPI interface {
 type UpdatesWorld interface {
 	UpdatesAPI
 	// Incoming has a user send texts, in order, to the account in a
-	// private chat.
-	Incoming(t *testing.T, texts ...string)
+	// private chat (a new one on each call) and returns the messages' ids.
+	Incoming(t *testing.T, texts ...string) []int
+	// Delete deletes messages of the chat of the last Incoming for everyone.
+	Delete(t *testing.T, ids ...int)
 	// NewChannel returns a new, empty broadcast channel the account follows.
 	NewChannel(t *testing.T) *tg.InputChannel
 	// Post posts texts, in order, in channel.
@@ -35,6 +37,7 @@ type UpdatesWorld interface {
 // state they find, so w may be shared with other tests (not in parallel).
 func RunUpdates(t *testing.T, w UpdatesWorld) {
 	t.Run("DifferenceAfterIncoming", func(t *testing.T) { testDifference(t, w) })
+	t.Run("DifferenceAfterDelete", func(t *testing.T) { testDeleteDifference(t, w) })
 	t.Run("ChannelDifference", func(t *testing.T) { testChannelDifference(t, w) })
 	t.Run("UnknownChannel", func(t *testing.T) { testUnknownChannel(t, w) })
 }
@@ -76,30 +79,7 @@ func testDifference(t *testing.T, w UpdatesWorld) {
 	want := texts("incoming", n)
 	w.Incoming(t, want...)
 
-	var got []string
-	pts, date := st.Pts, st.Date
-	for range n + 1 {
-		d, err := w.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: pts, Date: date, Qts: st.Qts})
-		if err != nil {
-			t.Fatalf("getDifference(pts %d): %v", pts, err)
-		}
-		var next tg.UpdatesState
-		switch d := d.(type) {
-		case *tg.UpdatesDifference:
-			got, next = append(got, messageTexts(d.NewMessages)...), d.State
-		case *tg.UpdatesDifferenceSlice:
-			got, next = append(got, messageTexts(d.NewMessages)...), d.IntermediateState
-		default:
-			t.Fatalf("getDifference(pts %d) = %T, want a difference or a slice", pts, d)
-		}
-		if next.Pts <= pts {
-			t.Fatalf("getDifference(pts %d) did not advance: state %+v", pts, next)
-		}
-		pts, date = next.Pts, next.Date
-		if _, last := d.(*tg.UpdatesDifference); last {
-			break
-		}
-	}
+	got, _, pts, date := difference(ctx, t, w, st)
 	if !slices.Equal(got, want) {
 		t.Fatalf("difference messages = %q, want %q", got, want)
 	}
@@ -115,6 +95,69 @@ func testDifference(t *testing.T, w UpdatesWorld) {
 	}
 	if now, err := w.UpdatesGetState(ctx); err != nil || now.Pts != pts {
 		t.Errorf("getState after the difference = %+v %v, want pts %d", now, err, pts)
+	}
+}
+
+// difference follows getDifference from st, slice by slice, and returns
+// the texts of the new messages, the other updates (without the
+// updateChannelTooLong of channels with news) and the final pts and date.
+func difference(ctx context.Context, t *testing.T, w UpdatesAPI, st *tg.UpdatesState) (msgs []string, other []tg.UpdateClass, pts, date int) {
+	t.Helper()
+	pts, date = st.Pts, st.Date
+	for range 100 {
+		d, err := w.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: pts, Date: date, Qts: st.Qts})
+		if err != nil {
+			t.Fatalf("getDifference(pts %d): %v", pts, err)
+		}
+		var next tg.UpdatesState
+		switch d := d.(type) {
+		case *tg.UpdatesDifference:
+			msgs, other, next = append(msgs, messageTexts(d.NewMessages)...), append(other, d.OtherUpdates...), d.State
+		case *tg.UpdatesDifferenceSlice:
+			msgs, other, next = append(msgs, messageTexts(d.NewMessages)...), append(other, d.OtherUpdates...), d.IntermediateState
+		default:
+			t.Fatalf("getDifference(pts %d) = %T, want a difference or a slice", pts, d)
+		}
+		if next.Pts <= pts {
+			t.Fatalf("getDifference(pts %d) did not advance: state %+v", pts, next)
+		}
+		pts, date = next.Pts, next.Date
+		if _, last := d.(*tg.UpdatesDifference); last {
+			other = slices.DeleteFunc(other, func(u tg.UpdateClass) bool {
+				_, news := u.(*tg.UpdateChannelTooLong)
+				return news
+			})
+			return msgs, other, pts, date
+		}
+	}
+	t.Fatal("getDifference never ended its slices")
+	return nil, nil, 0, 0
+}
+
+// Deleted messages come back from getDifference as created, followed by
+// one updateDeleteMessages whose pts advanced by its pts_count, one per id.
+func testDeleteDifference(t *testing.T, w UpdatesWorld) {
+	ctx := testCtx(t)
+	st, err := w.UpdatesGetState(ctx)
+	if err != nil {
+		t.Fatalf("getState: %v", err)
+	}
+	want := texts("doomed", 3)
+	ids := w.Incoming(t, want...)
+	w.Delete(t, ids[0], ids[2])
+	got, other, pts, _ := difference(ctx, t, w, st)
+	if !slices.Equal(got, want) {
+		t.Errorf("difference messages = %q, want %q (deleted ones as created)", got, want)
+	}
+	if len(other) != 1 {
+		t.Fatalf("other updates = %v, want one updateDeleteMessages", other)
+	}
+	del, ok := other[0].(*tg.UpdateDeleteMessages)
+	if !ok || !slices.Equal(del.Messages, []int{ids[0], ids[2]}) || del.PtsCount != 2 || del.Pts != st.Pts+5 {
+		t.Errorf("other update = %v, want updateDeleteMessages of %v with pts %d, pts_count 2", other[0], []int{ids[0], ids[2]}, st.Pts+5)
+	}
+	if pts != st.Pts+5 {
+		t.Errorf("pts after 3 messages and a deletion of 2 = %d, want %d", pts, st.Pts+5)
 	}
 }
 
