@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // handed returns the updates egress handed to ingest so far.
@@ -53,7 +55,7 @@ func TestSendMediaShortSentIsExpanded(t *testing.T) {
 // events. They must follow Telegram's clock, not the local one.
 func TestAffectedUpdatesCarryTelegramDate(t *testing.T) {
 	local := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC) // this host's clock, far from Telegram's
-	clock := &fakeClock{now: local}
+	clock := testutil.NewClock(local)
 	h := newHarness(t, clock.Now)
 	cfg := h.config()
 	cfg.Now = clock.Now

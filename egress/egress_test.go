@@ -461,7 +461,7 @@ func TestAllowList(t *testing.T) {
 }
 
 func TestFloodWait(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	h := newHarness(t, clock.Now)
 	h.api.failNext("messages.sendMessage", tgerr.New(420, "FLOOD_WAIT_60"))
 	cfg := h.config()

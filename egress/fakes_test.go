@@ -212,21 +212,3 @@ func (f *fakeAPI) ContactsResolveUsername(_ context.Context, username string) (*
 	}
 	return nil, tgerr.New(400, "USERNAME_NOT_OCCUPIED")
 }
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}

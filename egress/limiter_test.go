@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // TestAbortedWaitsGiveBackTheirSlots: waits given up because the
@@ -13,7 +15,7 @@ import (
 // one, the next real wait lay 50 slots out, after the command's deadline,
 // and the command failed with FLOOD_WAIT.
 func TestAbortedWaitsGiveBackTheirSlots(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	cfg := Config{RateGlobal: 100, BurstGlobal: 100, RatePerChat: 1, BurstPerChat: 1, Now: clock.Now}
 	l := newLimiter(&cfg, newMetrics(nil, "main"))
 	if err := l.wait(context.Background(), "chat", clock.Now().Add(time.Second)); err != nil {

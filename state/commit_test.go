@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -285,7 +286,7 @@ func TestIndexEviction(t *testing.T) {
 }
 
 func TestResults(t *testing.T) {
-	clk := &clock{now: time.Unix(1700000000, 0)}
+	clk := testutil.NewClock(time.Unix(1700000000, 0))
 	s := openT(t, t.TempDir(), Options{Now: clk.Now})
 	if _, err := s.Result("missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Result(missing) error = %v, want ErrNotFound", err)

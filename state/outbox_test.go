@@ -6,10 +6,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 func TestOutbox(t *testing.T) {
-	clk := &clock{now: time.Unix(1700000000, 0)}
+	clk := testutil.NewClock(time.Unix(1700000000, 0))
 	s := openT(t, t.TempDir(), Options{Now: clk.Now})
 	if depth, oldest := s.OutboxStats(); depth != 0 || !oldest.IsZero() {
 		t.Fatalf("empty OutboxStats() = %d, %v", depth, oldest)

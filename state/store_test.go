@@ -8,35 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 	"go.uber.org/goleak"
 
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// clock is an injectable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func openT(t *testing.T, dir string, opts Options) *Store {
 	t.Helper()
@@ -203,7 +185,7 @@ func discardLogger() *slog.Logger {
 func TestReopenKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	clk := &clock{now: time.Unix(1700000000, 0)}
+	clk := testutil.NewClock(time.Unix(1700000000, 0))
 	s := openT(t, dir, Options{Now: clk.Now})
 
 	st := UpdateState{Pts: 10, Qts: 2, Seq: 3, Date: 1700000000, MaxMessageID: 42}

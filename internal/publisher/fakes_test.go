@@ -264,24 +264,6 @@ func (s *logSink) count(level slog.Level, msg string) int {
 	return n
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // runPublisher runs p until the test ends and checks Run's result.
 func runPublisher(t *testing.T, p *Publisher) {
 	t.Helper()

@@ -315,7 +315,7 @@ func testOutageLosesNothing(t *testing.T, noBatch bool) {
 }
 
 func TestOutageWarningsThrottled(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	f := newFakeJS(func(string, int) outcome { return failAsync })
 	ob := newMemOutbox()
 	ob.add(events(2, 3)...)
@@ -332,7 +332,7 @@ func TestOutageWarningsThrottled(t *testing.T) {
 	if got := logs.count(slog.LevelWarn, warn); got != 1 {
 		t.Fatalf("%d warnings within 30s of failures, want 1", got)
 	}
-	clock.Add(31 * time.Second)
+	clock.Advance(31 * time.Second)
 	before := f.totalAttempts()
 	testutil.Eventually(t, 5*time.Second, "more failures", func() bool { return f.totalAttempts() > before+5 })
 	if got := logs.count(slog.LevelWarn, warn); got != 2 {
@@ -410,13 +410,13 @@ func TestMetrics(t *testing.T) {
 	ob := newMemOutbox()
 	reg := prometheus.NewRegistry()
 	ob.add(events(2, 2)...)
-	clock := &fakeClock{now: time.Now()}
+	clock := testutil.NewClock(time.Now())
 	p, err := New(Config{Account: "acc", Outbox: ob, JS: f, Registerer: reg, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runPublisher(t, p)
-	clock.Add(90 * time.Second)
+	clock.Advance(90 * time.Second)
 	testutil.Eventually(t, 5*time.Second, "sent", func() bool { return len(f.heldIDs()) == 2 })
 	if got := metricValue(t, reg, "tgnats_outbox_depth"); got != 4 {
 		t.Errorf("outbox depth metric %v, want 4", got)

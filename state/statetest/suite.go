@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
 )
@@ -55,13 +56,8 @@ func Run(t *testing.T, open Opener) {
 	}
 }
 
-// clock is a settable clock for one case.
-type clock struct{ now time.Time }
-
-func (c *clock) Now() time.Time { return c.now }
-
-func openAt(t *testing.T, open Opener) (Store, *clock) {
-	c := &clock{now: time.Unix(1700000000, 0)}
+func openAt(t *testing.T, open Opener) (Store, *testutil.Clock) {
+	c := testutil.NewClock(time.Unix(1700000000, 0))
 	return open(t, c.Now), c
 }
 
@@ -156,16 +152,16 @@ func testCommitIsWhole(t *testing.T, open Opener) {
 	if c.Events[0].Seq == 0 || c.Events[1].Seq <= c.Events[0].Seq {
 		t.Errorf("seqs written back: %v, want increasing from 1", seqs(c.Events))
 	}
-	if !c.Events[0].Created.Equal(clk.now) || !c.Events[1].Created.Equal(given) {
+	if !c.Events[0].Created.Equal(clk.Now()) || !c.Events[1].Created.Equal(given) {
 		t.Errorf("created written back: %v, %v; want the clock's %v, then the given %v",
-			c.Events[0].Created, c.Events[1].Created, clk.now, given)
+			c.Events[0].Created, c.Events[1].Created, clk.Now(), given)
 	}
 	recs := readAll(t, s)
 	if !slices.Equal(msgIDs(recs), []string{"a", "b"}) || !slices.Equal(seqs(recs), seqs(c.Events)) {
 		t.Fatalf("outbox = %v %v, want a b with seqs %v", msgIDs(recs), seqs(recs), seqs(c.Events))
 	}
 	if r := recs[0]; r.Subject != c.Events[0].Subject || string(r.Data) != string(c.Events[0].Data) ||
-		r.Header["Nats-Msg-Id"][0] != "a" || !r.Created.Equal(clk.now) {
+		r.Header["Nats-Msg-Id"][0] != "a" || !r.Created.Equal(clk.Now()) {
 		t.Errorf("record read back = %+v, want %+v", r, c.Events[0])
 	}
 	if !recs[1].Created.Equal(given) {
@@ -183,8 +179,8 @@ func testCommitIsWhole(t *testing.T, open Opener) {
 	if p, err := s.Peer(alice.Ref()); err != nil || p != alice {
 		t.Errorf("Peer = %+v %v, want %+v", p, err, alice)
 	}
-	if d, oldest := s.OutboxStats(); d != 2 || !oldest.Equal(clk.now) {
-		t.Errorf("OutboxStats = %d %v, want 2 %v", d, oldest, clk.now)
+	if d, oldest := s.OutboxStats(); d != 2 || !oldest.Equal(clk.Now()) {
+		t.Errorf("OutboxStats = %d %v, want 2 %v", d, oldest, clk.Now())
 	}
 }
 
@@ -281,7 +277,7 @@ func testAck(t *testing.T, open Opener) {
 	var evs []state.OutboxRecord
 	for i := range 4 {
 		r := record(string(rune('a' + i)))
-		r.Created = clk.now.Add(time.Duration(i) * time.Second)
+		r.Created = clk.Now().Add(time.Duration(i) * time.Second)
 		evs = append(evs, r)
 	}
 	commit(t, s, &state.Commit{Events: evs})
@@ -423,7 +419,7 @@ func testResults(t *testing.T, open Opener) {
 	if v, _ := s.Result("k"); string(v) != `{"ok":false}` {
 		t.Errorf("Result after a second put = %q, want the second value", v)
 	}
-	clk.now = clk.now.Add(time.Minute)
+	clk.Advance(time.Minute)
 	if _, err := s.Result("k"); !errors.Is(err, state.ErrNotFound) {
 		t.Errorf("Result after its ttl: %v, want ErrNotFound", err)
 	}

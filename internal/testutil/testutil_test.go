@@ -44,3 +44,12 @@ func TestEventuallyFailsNamingWhat(t *testing.T) {
 		t.Fatalf("failure message %q does not name what was awaited", rec.msg)
 	}
 }
+
+func TestClockAdvances(t *testing.T) {
+	start := time.Unix(1700000000, 0)
+	c := NewClock(start)
+	c.Advance(time.Minute)
+	if got := c.Now(); !got.Equal(start.Add(time.Minute)) {
+		t.Fatalf("Now after Advance(1m) = %v, want %v", got, start.Add(time.Minute))
+	}
+}
