@@ -1,6 +1,8 @@
 package egress
 
 import (
+	"github.com/gotd/neo"
+
 	"testing"
 	"time"
 
@@ -53,7 +55,7 @@ func TestSendMediaShortSentIsExpanded(t *testing.T) {
 // events. They must follow Telegram's clock, not the local one.
 func TestAffectedUpdatesCarryTelegramDate(t *testing.T) {
 	local := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC) // this host's clock, far from Telegram's
-	clock := &fakeClock{now: local}
+	clock := neo.NewTime(local)
 	h := newHarness(t, clock.Now)
 	cfg := h.config()
 	cfg.Now = clock.Now
@@ -61,7 +63,7 @@ func TestAffectedUpdatesCarryTelegramDate(t *testing.T) {
 	if res := h.rpc("message.send", `{"peer":7,"text":"hi"}`, "date-send"); !res.OK {
 		t.Fatalf("send %+v", res)
 	}
-	clock.Advance(3 * time.Second)
+	clock.Travel(3 * time.Second)
 	if res := h.rpc("message.delete", `{"peer":7,"message_ids":[3]}`, "date-delete"); !res.OK {
 		t.Fatalf("delete %+v", res)
 	}

@@ -1,6 +1,8 @@
 package egress
 
 import (
+	"github.com/gotd/neo"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tgnats/tgnats/internal/natstest"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
 )
@@ -106,23 +109,24 @@ func header(key string) nats.Header {
 // rpc sends a request, retrying while the service is not up yet.
 func (h *harness) rpc(action, body, key string) schema.CommandResult {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		msg := &nats.Msg{Subject: RPCSubject("tg", "main", action), Data: []byte(body), Header: header(key)}
-		reply, err := h.nc.RequestMsg(msg, 10*time.Second)
-		if errors.Is(err, nats.ErrNoResponders) && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond) // polling for the service to come up
-			continue
+	msg := &nats.Msg{Subject: RPCSubject("tg", "main", action), Data: []byte(body), Header: header(key)}
+	var reply *nats.Msg
+	testutil.Eventually(h.t, 10*time.Second, "the service to answer "+action, func() bool {
+		var err error
+		reply, err = h.nc.RequestMsg(msg, 10*time.Second)
+		if errors.Is(err, nats.ErrNoResponders) {
+			return false
 		}
 		if err != nil {
 			h.t.Fatalf("rpc %s: %v", action, err)
 		}
-		var res schema.CommandResult
-		if err := json.Unmarshal(reply.Data, &res); err != nil {
-			h.t.Fatalf("rpc %s: reply %q: %v", action, reply.Data, err)
-		}
-		return res
+		return true
+	})
+	var res schema.CommandResult
+	if err := json.Unmarshal(reply.Data, &res); err != nil {
+		h.t.Fatalf("rpc %s: reply %q: %v", action, reply.Data, err)
 	}
+	return res
 }
 
 func (h *harness) publish(action, body, key string) {
@@ -130,52 +134,39 @@ func (h *harness) publish(action, body, key string) {
 	msg := &nats.Msg{Subject: CommandSubject("tg", "main", action), Data: []byte(body), Header: header(key)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testutil.Eventually(h.t, 10*time.Second, "the command stream to take "+action, func() bool {
 		_, err := h.js.PublishMsg(ctx, msg)
-		if err == nil {
-			return
-		}
-		if !errors.Is(err, jetstream.ErrNoStreamResponse) || time.Now().After(deadline) {
+		if err != nil && !errors.Is(err, jetstream.ErrNoStreamResponse) {
 			h.t.Fatalf("publish %s: %v", action, err)
 		}
-		time.Sleep(10 * time.Millisecond) // polling for the stream to exist
-	}
+		return err == nil
+	})
 }
 
 // result waits for the command.completed/failed event of key in the outbox.
 func (h *harness) result(key string) (schema.CommandResult, state.OutboxRecord) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var (
+		res schema.CommandResult
+		rec state.OutboxRecord
+	)
+	testutil.Eventually(h.t, 10*time.Second, "the result event of "+key, func() bool {
 		recs, err := h.store.OutboxRead(0, 1000)
 		if err != nil {
 			h.t.Fatal(err)
 		}
 		for _, r := range recs {
 			if strings.HasPrefix(r.MsgID, "main:command:"+key+":") {
-				var res schema.CommandResult
 				if err := json.Unmarshal(r.Data, &res); err != nil {
 					h.t.Fatal(err)
 				}
-				return res, r
+				rec = r
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond) // polling the outbox
-	}
-	h.t.Fatalf("no result event for %s", key)
-	return schema.CommandResult{}, state.OutboxRecord{}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling
-	}
+		return false
+	})
+	return res, rec
 }
 
 var commandCases = []struct {
@@ -293,7 +284,7 @@ func TestIdempotency(t *testing.T) {
 	}
 	// A stream command with the same key is the same command.
 	h.publish(schema.CommandMessageSend, body, "k-1")
-	waitFor(t, "stream drained", func() bool {
+	testutil.Eventually(t, 10*time.Second, "stream drained", func() bool {
 		s, err := h.js.Stream(context.Background(), StreamName("main"))
 		if err != nil {
 			return false
@@ -409,7 +400,7 @@ func TestInvalidStreamCommandIsNotRedelivered(t *testing.T) {
 	if res.OK || res.Error.Code != schema.CodeInvalidArgument || !strings.Contains(rec.Subject, ".command.failed.") {
 		t.Fatalf("result = %+v on %s", res, rec.Subject)
 	}
-	waitFor(t, "stream drained", func() bool {
+	testutil.Eventually(t, 10*time.Second, "stream drained", func() bool {
 		s, err := h.js.Stream(context.Background(), StreamName("main"))
 		if err != nil {
 			return false
@@ -472,7 +463,7 @@ func TestAllowList(t *testing.T) {
 }
 
 func TestFloodWait(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := neo.NewTime(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	h := newHarness(t, clock.Now)
 	h.api.failNext("messages.sendMessage", tgerr.New(420, "FLOOD_WAIT_60"))
 	cfg := h.config()
@@ -507,7 +498,7 @@ func TestFloodWait(t *testing.T) {
 	if res := h.rpc(schema.CommandMessageSend, `{"peer":-1000000000100,"text":"x"}`, "f3"); !res.OK {
 		t.Fatalf("other chat: %+v", res.Error)
 	}
-	clock.Advance(61 * time.Second)
+	clock.Travel(61 * time.Second)
 	if res := h.rpc(schema.CommandMessageSend, `{"peer":7,"text":"x"}`, "f4"); !res.OK {
 		t.Fatalf("after the pause: %+v", res.Error)
 	}

@@ -16,6 +16,7 @@ type fakeAPI struct {
 	mu      sync.Mutex
 	calls   []fakeCall
 	nextID  int
+	pts     int // of the account's common box, advanced by each new message
 	randoms map[int64]bool
 	fail    map[string][]error
 	users   map[string]tg.UserClass // resolvable usernames
@@ -77,8 +78,9 @@ func (f *fakeAPI) callsOf(method string) []fakeCall {
 	return out
 }
 
-// newMessages answers a send: an UpdateMessageID and an UpdateNewMessage per random id.
-func (f *fakeAPI) newMessages(peer tg.InputPeerClass, rids []int64) (tg.UpdatesClass, error) {
+// newMessages answers a send: an UpdateMessageID and an UpdateNewMessage
+// (with text, pts advanced by one) per random id.
+func (f *fakeAPI) newMessages(peer tg.InputPeerClass, rids []int64, text string) (tg.UpdatesClass, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range rids {
@@ -90,8 +92,10 @@ func (f *fakeAPI) newMessages(peer tg.InputPeerClass, rids []int64) (tg.UpdatesC
 	for _, r := range rids {
 		f.randoms[r] = true
 		f.nextID++
+		f.pts++
 		u.Updates = append(u.Updates, &tg.UpdateMessageID{ID: f.nextID, RandomID: r})
-		u.Updates = append(u.Updates, &tg.UpdateNewMessage{Message: &tg.Message{ID: f.nextID, Date: 1700000000, Out: true, PeerID: peerOf(peer)}})
+		u.Updates = append(u.Updates, &tg.UpdateNewMessage{Message: &tg.Message{ID: f.nextID, Date: 1700000000, Out: true, PeerID: peerOf(peer), Message: text},
+			Pts: f.pts, PtsCount: 1})
 	}
 	return u, nil
 }
@@ -112,14 +116,14 @@ func (f *fakeAPI) MessagesSendMessage(_ context.Context, req *tg.MessagesSendMes
 	if err := f.record("messages.sendMessage", req); err != nil {
 		return nil, err
 	}
-	return f.newMessages(req.Peer, []int64{req.RandomID})
+	return f.newMessages(req.Peer, []int64{req.RandomID}, req.Message)
 }
 
 func (f *fakeAPI) MessagesSendMedia(_ context.Context, req *tg.MessagesSendMediaRequest) (tg.UpdatesClass, error) {
 	if err := f.record("messages.sendMedia", req); err != nil {
 		return nil, err
 	}
-	u, err := f.newMessages(req.Peer, []int64{req.RandomID})
+	u, err := f.newMessages(req.Peer, []int64{req.RandomID}, req.Message)
 	if err != nil || !f.shortMedia {
 		return u, err
 	}
@@ -158,7 +162,7 @@ func (f *fakeAPI) MessagesForwardMessages(_ context.Context, req *tg.MessagesFor
 	if err := f.record("messages.forwardMessages", req); err != nil {
 		return nil, err
 	}
-	return f.newMessages(req.ToPeer, req.RandomID)
+	return f.newMessages(req.ToPeer, req.RandomID, "")
 }
 
 func (f *fakeAPI) MessagesUpdatePinnedMessage(_ context.Context, req *tg.MessagesUpdatePinnedMessageRequest) (tg.UpdatesClass, error) {
@@ -207,22 +211,4 @@ func (f *fakeAPI) ContactsResolveUsername(_ context.Context, username string) (*
 		return &tg.ContactsResolvedPeer{Peer: &tg.PeerUser{UserID: u.(*tg.User).ID}, Users: []tg.UserClass{u}}, nil
 	}
 	return nil, tgerr.New(400, "USERNAME_NOT_OCCUPIED")
-}
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

@@ -1,6 +1,8 @@
 package egress
 
 import (
+	"github.com/gotd/neo"
+
 	"context"
 	"errors"
 	"testing"
@@ -13,7 +15,7 @@ import (
 // one, the next real wait lay 50 slots out, after the command's deadline,
 // and the command failed with FLOOD_WAIT.
 func TestAbortedWaitsGiveBackTheirSlots(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := neo.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	cfg := Config{RateGlobal: 100, BurstGlobal: 100, RatePerChat: 1, BurstPerChat: 1, Now: clock.Now}
 	l := newLimiter(&cfg, newMetrics(nil, "main"))
 	if err := l.wait(context.Background(), "chat", clock.Now().Add(time.Second)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gotd/td/tg"
@@ -33,9 +34,7 @@ func channelRef(id int64) schema.PeerRef { return schema.PeerRef{Kind: schema.Pe
 // body returns the JSON body of the outbox record with id, as a map.
 func (m *memStore) body(t *testing.T, id string) map[string]any {
 	t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range m.outbox {
+	for _, r := range m.Records() {
 		if r.MsgID == id {
 			var v map[string]any
 			if err := json.Unmarshal(r.Data, &v); err != nil {
@@ -162,6 +161,13 @@ func TestEngineShortPushesCarryTheNamesOfAFullContainer(t *testing.T) {
 // buffered gap, is counted, leaves the engine idle, and comes back with a
 // later update of the channel (a rejoin).
 func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
+	synctest.Test(t, testEngineRefusedChannelDropsItsGapAndRevives)
+}
+
+// testEngineRefusedChannelDropsItsGapAndRevives runs in a synctest bubble: after each
+// step of the fake clock, synctest.Wait lets the engine finish what the
+// step started before anything is measured.
+func testEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
 	h := newHarness(t, ft, store)
@@ -190,7 +196,7 @@ func TestEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
 	before := h.eng.wakeups.Load()
 	for range 100 {
 		h.clock.Travel(10 * time.Millisecond)
-		time.Sleep(time.Millisecond)
+		synctest.Wait()
 	}
 	if n := h.eng.wakeups.Load() - before; n > 10 {
 		t.Fatalf("the engine woke %d times in an idle second of a refused channel", n)
@@ -291,6 +297,13 @@ func TestEngineBuffersQtsLikePts(t *testing.T) {
 // again, until a push of it shows it is pushed again. The timeout never
 // holds a gap's recovery back.
 func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
+	synctest.Test(t, testEngineHonoursTheChannelDifferenceTimeout)
+}
+
+// testEngineHonoursTheChannelDifferenceTimeout runs in a synctest bubble: after each
+// step of the fake clock, synctest.Wait lets the engine finish what the
+// step started before anything is measured.
+func testEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 	ft := newFakeTelegram()
 	ft.chanTimeout = 30
 	store := newMemStore()
@@ -335,7 +348,7 @@ func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 	calls = ft.count("getChannelDifference")
 	for range 130 {
 		h.clock.Travel(time.Second)
-		time.Sleep(time.Millisecond)
+		synctest.Wait()
 	}
 	if n := ft.count("getChannelDifference"); n != calls {
 		t.Fatalf("%d getChannelDifference calls in 130s after pushes resumed, want none", n-calls)
@@ -343,12 +356,16 @@ func TestEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 }
 
 // storedChannels gives store n channels that the engine followed before.
-func storedChannels(ft *fakeTelegram, store *memStore, n int) {
-	store.st, store.has = state.UpdateState{Pts: ft.pts, Date: ft.date, Seq: 1}, true
+func storedChannels(t *testing.T, ft *fakeTelegram, store *memStore, n int) {
+	t.Helper()
+	c := &state.Commit{State: &state.UpdateState{Pts: ft.pts, Date: ft.date, Seq: 1}}
 	for i := range n {
 		id := int64(1000 + i)
 		ft.channel(id)
-		store.channels[id] = state.ChannelState{ID: id, Pts: 1, AccessHash: id}
+		c.Channels = append(c.Channels, state.ChannelState{ID: id, Pts: 1, AccessHash: id})
+	}
+	if err := store.Commit(c); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -357,7 +374,7 @@ func storedChannels(ft *fakeTelegram, store *memStore, n int) {
 func TestEngineStartAndResyncAskOnlyChannelsWithNews(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
-	storedChannels(ft, store, 500)
+	storedChannels(t, ft, store, 500)
 	ft.channelMessage(1003, "news while down")
 	ft.channelMessage(1250, "news while down")
 
@@ -395,7 +412,7 @@ func TestEngineChannelTransientErrorBacksOffAlone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ft := newFakeTelegram()
 			store := newMemStore()
-			storedChannels(ft, store, 2)
+			storedChannels(t, ft, store, 2)
 			h := newHarness(t, ft, store)
 			ft.setChannel(1000, func(c *fakeChannel) { c.err = tc.err })
 			ft.channelMessage(1000, "sick channel")
@@ -504,7 +521,7 @@ func TestEngineNewChannelMetInADifferencePublishesTheDowntime(t *testing.T) {
 		ft.channelMessage(ch, fmt.Sprint("history ", i))
 	}
 	ft.date += 3600
-	storedChannels(ft, store, 0) // the state's date is an hour after the history
+	storedChannels(t, ft, store, 0) // the state's date is an hour after the history
 	ft.channelMessage(ch, "while down 1")
 	ft.channelMessage(ch, "while down 2")
 	h := newHarness(t, ft, store)
@@ -537,7 +554,7 @@ func TestEngineBackfillOnJoinReadsHistory(t *testing.T) {
 func TestEngineChannelDifferenceLoopIsCapped(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
-	storedChannels(ft, store, 1)
+	storedChannels(t, ft, store, 1)
 	h := newHarness(t, ft, store)
 	ft.setChannel(1000, func(c *fakeChannel) { c.noPts = true })
 	h.push(wrap(&tg.UpdateChannelTooLong{ChannelID: 1000}))
@@ -609,7 +626,7 @@ func TestEngineRefusedDifferenceContinuesFromTheCurrentState(t *testing.T) {
 func TestEngineChannelDifferenceTooLongBackfillsFromHistory(t *testing.T) {
 	ft := newFakeTelegram()
 	store := newMemStore()
-	storedChannels(ft, store, 1)
+	storedChannels(t, ft, store, 1)
 	ft.setChannel(1000, func(c *fakeChannel) { c.tooLong = 2 })
 	for i := range 5 {
 		ft.channelMessage(1000, fmt.Sprint("while down ", i))
@@ -712,7 +729,7 @@ func TestEngineNewChannelAtACrashLosesNothingDatedJustBeforeTheState(t *testing.
 	const ch = 900
 	first := ft.channelMessage(ch, "pushed, not yet handled at the crash")
 	ft.date += 5
-	storedChannels(ft, store, 0) // the state's date is 5s after it
+	storedChannels(t, ft, store, 0) // the state's date is 5s after it
 	h := newHarness(t, ft, store)
 	second := ft.channelMessage(ch, "after the restart")
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{second}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "new"}}})

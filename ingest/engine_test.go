@@ -12,6 +12,7 @@ import (
 	"github.com/gotd/td/tg"
 	"go.uber.org/goleak"
 
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -87,13 +88,7 @@ func (h *harness) push(u tg.UpdatesClass) {
 
 func (h *harness) eventually(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out waiting for: %s", what)
-		}
-		time.Sleep(time.Millisecond) // polling, not synchronisation
-	}
+	testutil.Eventually(h.t, 10*time.Second, what, cond)
 }
 
 // travelUntil moves the fake clock forward in steps until cond holds.
@@ -220,9 +215,7 @@ func TestEngineResumesFromTheLastDurablePosition(t *testing.T) {
 	h.eventually("u1 committed", func() bool { return store.state().Pts == u1.Pts })
 
 	// The store fails: the engine must stop without advancing anything.
-	store.mu.Lock()
-	store.failWith = errors.New("disk full")
-	store.mu.Unlock()
+	store.FailCommits(errors.New("disk full"))
 	u2 := ft.newMessage(2, 7, "two")
 	h.push(wrap(u2))
 	select {
@@ -239,9 +232,7 @@ func TestEngineResumesFromTheLastDurablePosition(t *testing.T) {
 	}
 
 	// Restart: the difference brings u2, exactly once.
-	store.mu.Lock()
-	store.failWith = nil
-	store.mu.Unlock()
+	store.FailCommits(nil)
 	ft.newMessage(3, 7, "three")
 	h.start()
 	h.eventually("caught up", func() bool { return store.state().Pts == ft.pts })

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -10,8 +9,8 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
-	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
+	"github.com/tgnats/tgnats/state/statetest"
 )
 
 // fakeTelegram is a minimal Telegram for engine tests: it records every
@@ -262,102 +261,33 @@ func (f *fakeTelegram) MessagesGetMessages(_ context.Context, ids []tg.InputMess
 	return &tg.MessagesMessages{Messages: out}, nil
 }
 
-// memStore is the in-memory twin of state.Store for the engine.
-type memStore struct {
-	mu       sync.Mutex
-	st       state.UpdateState
-	has      bool
-	channels map[int64]state.ChannelState
-	outbox   []state.OutboxRecord
-	index    map[int]schema.PeerRef
-	peers    map[schema.PeerRef]state.Peer
-	failWith error
-	commits  int
-}
+// memStore is the shared in-memory twin of state.Store, with the views
+// the engine tests read.
+type memStore struct{ *statetest.MemStore }
 
-func newMemStore() *memStore {
-	return &memStore{channels: map[int64]state.ChannelState{}, index: map[int]schema.PeerRef{}, peers: map[schema.PeerRef]state.Peer{}}
-}
-
-func (m *memStore) UpdateState() (state.UpdateState, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.st, m.has, nil
-}
-
-func (m *memStore) Channels() ([]state.ChannelState, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []state.ChannelState
-	for _, c := range m.channels {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
-}
-
-func (m *memStore) Commit(c *state.Commit) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.failWith != nil {
-		return m.failWith
-	}
-	m.commits++
-	for _, r := range c.Events {
-		r.Seq = uint64(len(m.outbox) + 1)
-		m.outbox = append(m.outbox, r)
-	}
-	if c.State != nil {
-		m.st, m.has = *c.State, true
-	}
-	for _, ch := range c.Channels {
-		m.channels[ch.ID] = ch
-	}
-	for _, e := range c.Index {
-		m.index[e.MessageID] = e.Peer
-	}
-	for _, p := range c.Peers {
-		m.peers[schema.PeerRef{Kind: p.Kind, ID: p.ID}] = p
-	}
-	return nil
-}
-
-func (m *memStore) MessagePeer(id int) (schema.PeerRef, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.index[id]
-	return p, ok
-}
-
-func (m *memStore) Peer(ref schema.PeerRef) (state.Peer, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.peers[ref]
-	if !ok {
-		return state.Peer{}, errors.New("not found")
-	}
-	return p, nil
-}
+func newMemStore() *memStore { return &memStore{statetest.NewMemStore(nil)} }
 
 // ids returns the msg ids in the outbox, in order.
 func (m *memStore) ids() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]string, 0, len(m.outbox))
-	for _, r := range m.outbox {
+	recs := m.Records()
+	out := make([]string, 0, len(recs))
+	for _, r := range recs {
 		out = append(out, r.MsgID)
 	}
 	return out
 }
 
 func (m *memStore) state() state.UpdateState {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.st
+	st, _, _ := m.UpdateState()
+	return st
 }
 
 func (m *memStore) channel(id int64) state.ChannelState {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.channels[id]
+	chs, _ := m.Channels()
+	for _, c := range chs {
+		if c.ID == id {
+			return c
+		}
+	}
+	return state.ChannelState{}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/vfs"
+
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // fullFS fails every write with ENOSPC while full is set, as a full disk does.
@@ -81,13 +83,7 @@ func TestDiskFullPausesWrites(t *testing.T) {
 	go func() {
 		done <- s.Commit(&Commit{Events: []OutboxRecord{event("tg.a.events.x", "during", "{}")}, State: &UpdateState{Pts: 2}})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !s.DiskFull() {
-		if time.Now().After(deadline) {
-			t.Fatal("DiskFull never reported the full disk")
-		}
-		time.Sleep(5 * time.Millisecond) // polling
-	}
+	testutil.Eventually(t, 10*time.Second, "DiskFull to report the full disk", s.DiskFull)
 	select {
 	case err := <-done:
 		t.Fatalf("Commit returned %v on a full disk, want it to wait for space", err)

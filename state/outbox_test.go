@@ -1,13 +1,13 @@
 package state
 
 import (
+	"github.com/gotd/neo"
+
 	"errors"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/gotd/neo"
 )
 
 func TestOutbox(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/simtest"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -323,7 +324,7 @@ func TestLoginQR(t *testing.T) {
 			// Another device, logged in as the account, scans the code on
 			// screen (again if it was replaced just then).
 			var err error
-			waitFor(t, "a QR code accepted", func() bool {
+			testutil.Eventually(t, 60*time.Second, "a QR code accepted", func() bool {
 				tokens := w.sim.LoginTokens()
 				if len(tokens) == 0 {
 					return false

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // TestReadmeControlExamples pastes the README's simulator control examples,
@@ -95,14 +96,14 @@ func startSimulate(t *testing.T, args ...string) (string, string) {
 		}
 	})
 	banner := regexp.MustCompile(`NATS at (nats://\S+)`)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if m := banner.FindStringSubmatch(out.String()); m != nil && strings.Contains(out.String(), "Ctrl-C stops") {
-			return m[1], out.String()
+	var url string
+	testutil.Eventually(t, 90*time.Second, "the banner", func() bool {
+		m := banner.FindStringSubmatch(out.String())
+		if m == nil || !strings.Contains(out.String(), "Ctrl-C stops") {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner; stderr:\n%s", errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the output
-	}
+		url = m[1]
+		return true
+	})
+	return url, out.String()
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -73,7 +74,7 @@ func TestLogsRedactSecrets(t *testing.T) {
 	if strings.HasPrefix(natsURL, "http") {
 		natsURL, httpURL = httpURL, natsURL
 	}
-	waitFor(t, "connector ready", func() bool {
+	testutil.Eventually(t, 60*time.Second, "connector ready", func() bool {
 		resp, err := http.Get(httpURL + "/readyz")
 		if err != nil {
 			return false
@@ -100,7 +101,7 @@ func TestLogsRedactSecrets(t *testing.T) {
 	msg := nats.NewMsg("tg." + simBob.Name + ".rpc.message.send")
 	msg.Data = fmt.Appendf(nil, `{"peer": "@dora", "text": %q}`, texts[2])
 	var reply *nats.Msg
-	waitFor(t, "rpc service answering", func() bool {
+	testutil.Eventually(t, 60*time.Second, "rpc service answering", func() bool {
 		reply, err = nc.RequestMsg(msg, 5*time.Second)
 		return err == nil
 	})
@@ -149,22 +150,11 @@ func TestLogsRedactSecrets(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 60s waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling, not synchronisation
-	}
-}
-
 // waitStream waits until the account's events stream holds n messages.
 func waitStream(t *testing.T, url, account string, n uint64) {
 	t.Helper()
 	js := natstest.Connect(t, url)
-	waitFor(t, fmt.Sprintf("%d events of %s", n, account), func() bool {
+	testutil.Eventually(t, 60*time.Second, fmt.Sprintf("%d events of %s", n, account), func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		st, err := js.Stream(ctx, schema.EventStreamName(account))

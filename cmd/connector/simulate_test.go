@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // TestSimulateSecondInstanceSameDataDir runs a second `simulate` on the data
@@ -107,16 +108,12 @@ func TestSimulateOneTrafficGenerator(t *testing.T) {
 		}
 	}()
 	url := ""
-	deadline := time.Now().Add(90 * time.Second)
-	for url == "" {
+	testutil.Eventually(t, 90*time.Second, "the banner", func() bool {
 		if m := natsURLRE.FindStringSubmatch(out.String()); m != nil {
 			url = m[1]
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner; stderr:\n%s", errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond) // polling the output
-	}
+		return url != ""
+	})
 	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
@@ -125,16 +122,12 @@ func TestSimulateOneTrafficGenerator(t *testing.T) {
 	call := func(verb, body string) json.RawMessage {
 		t.Helper()
 		var m *nats.Msg
-		var err error
-		for range 50 { // the control surface subscribes shortly after the banner
-			if m, err = nc.Request("tgsim.main.control."+verb, []byte(body), 5*time.Second); err == nil {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", verb, err)
-		}
+		// The control surface subscribes shortly after the banner.
+		testutil.Eventually(t, 30*time.Second, "an answer to "+verb, func() bool {
+			var err error
+			m, err = nc.Request("tgsim.main.control."+verb, []byte(body), 5*time.Second)
+			return err == nil
+		})
 		var a struct {
 			OK     bool            `json:"ok"`
 			Result json.RawMessage `json:"result"`
@@ -152,12 +145,7 @@ func TestSimulateOneTrafficGenerator(t *testing.T) {
 		return p.Total
 	}
 	start := total()
-	for total() < start+20 {
-		if time.Now().After(deadline) {
-			t.Fatal("--rate 100 produced no traffic")
-		}
-		time.Sleep(20 * time.Millisecond) // polling the ledger
-	}
+	testutil.Eventually(t, 90*time.Second, "--rate 100 to produce traffic", func() bool { return total() >= start+20 })
 	call("traffic", `{"rate":0}`)
 	stopped := total()
 	time.Sleep(500 * time.Millisecond) // a measuring window: nothing may happen in it

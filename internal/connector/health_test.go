@@ -17,6 +17,7 @@ import (
 
 	"github.com/tgnats/tgnats/ingest"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -82,13 +83,7 @@ func TestReadinessDiskFullAndStalledPublishing(t *testing.T) {
 			State:  &state.UpdateState{Pts: 1},
 		})
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !store.DiskFull() {
-		if time.Now().After(deadline) {
-			t.Fatal("store never paused on the full disk")
-		}
-		time.Sleep(5 * time.Millisecond) // polling
-	}
+	testutil.Eventually(t, 10*time.Second, "the store to pause on the full disk", store.DiskFull)
 	if ok, detail := ready(); ok || !strings.Contains(detail, "account acc: disk full") || diskFull() != 1 {
 		t.Fatalf("ready = %v, %q, disk full gauge %v; want not ready, the account named, gauge 1", ok, detail, diskFull())
 	}

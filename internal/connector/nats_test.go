@@ -24,6 +24,7 @@ import (
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -108,17 +109,17 @@ func TestConnectAuth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "connected", nc.IsConnected)
+			testutil.Eventually(t, 10*time.Second, "connected", nc.IsConnected)
 			if err := nc.Flush(); err != nil {
 				t.Fatalf("round trip: %v", err)
 			}
-			waitFor(t, "connected logged", func() bool { return strings.Contains(logs.String(), "NATS connected") })
+			testutil.Eventually(t, 10*time.Second, "connected logged", func() bool { return strings.Contains(logs.String(), "NATS connected") })
 			// One line per state change: the server goes away, the
 			// connection is closed.
 			srv.Shutdown()
-			waitFor(t, "disconnected logged", func() bool { return strings.Contains(logs.String(), "NATS disconnected") })
+			testutil.Eventually(t, 10*time.Second, "disconnected logged", func() bool { return strings.Contains(logs.String(), "NATS disconnected") })
 			nc.Close()
-			waitFor(t, "closed logged", func() bool { return strings.Contains(logs.String(), "NATS connection closed") })
+			testutil.Eventually(t, 10*time.Second, "closed logged", func() bool { return strings.Contains(logs.String(), "NATS connection closed") })
 
 			// Wrong credentials: refused, and the log says so.
 			srv = natstest.Server(t, tc.server(t))
@@ -135,7 +136,7 @@ func TestConnectAuth(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer nc.Close()
-			waitFor(t, "refusal logged", func() bool { return strings.Contains(badLogs.String(), tc.wantRefuse) })
+			testutil.Eventually(t, 10*time.Second, "refusal logged", func() bool { return strings.Contains(badLogs.String(), tc.wantRefuse) })
 			if nc.IsConnected() {
 				t.Fatal("connected with wrong credentials")
 			}
@@ -145,17 +146,6 @@ func TestConnectAuth(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling, not synchronisation
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // ingestRound is how many actions BenchmarkIngest produces before it
@@ -162,9 +163,8 @@ func BenchmarkCatchUp(b *testing.B) {
 // returns when that was seen.
 func waitCommitted(b *testing.B, js jetstream.JetStream, stream, httpAddr, account string, want uint64, timeout time.Duration) time.Time {
 	b.Helper()
-	deadline := time.Now().Add(timeout)
 	sample := fmt.Sprintf("tgnats_outbox_depth{account=%q} ", account)
-	for time.Now().Before(deadline) {
+	testutil.Eventually(b, timeout, fmt.Sprintf("the engine to commit %d events", want), func() bool {
 		depth := -1.0
 		if resp, err := http.Get("http://" + httpAddr + "/metrics"); err == nil {
 			body, _ := io.ReadAll(resp.Body)
@@ -175,13 +175,9 @@ func waitCommitted(b *testing.B, js jetstream.JetStream, stream, httpAddr, accou
 				}
 			}
 		}
-		if depth >= 0 && streamMsgs(b, js, stream)+uint64(depth) >= want {
-			return time.Now()
-		}
-		time.Sleep(10 * time.Millisecond) // polling, not synchronisation
-	}
-	b.Fatalf("the engine did not commit %d events in %s", want, timeout)
-	return time.Time{}
+		return depth >= 0 && streamMsgs(b, js, stream)+uint64(depth) >= want
+	})
+	return time.Now()
 }
 
 func benchJS(b *testing.B, url string) jetstream.JetStream {

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -68,7 +69,7 @@ func TestKeylessStreamCommandsRunOnce(t *testing.T) {
 	publishAsync(t, env, n, func(i int) string {
 		return fmt.Sprintf(`{"peer": %s, "text": "keyless %d"}`, peerJSON(env.super), i)
 	}, func(int) string { return "" })
-	eventually(t, time.Minute, fmt.Sprintf("%d sends served", n), func() bool {
+	testutil.Eventually(t, time.Minute, fmt.Sprintf("%d sends served", n), func() bool {
 		_, got := servedTexts(env, "keyless ")
 		return got >= n
 	})
@@ -100,14 +101,14 @@ func TestBusyChatDoesNotBlockOthers(t *testing.T) {
 		return fmt.Sprintf(`{"peer": %s, "text": "backlog %d"}`, peerJSON(env.super), i)
 	}, func(int) string { return "" })
 	// The backlog's first sends are being served: it is queued, not waiting to be published.
-	eventually(t, 30*time.Second, "backlog started", func() bool {
+	testutil.Eventually(t, 30*time.Second, "backlog started", func() bool {
 		_, got := servedTexts(env, "backlog ")
 		return got >= 2
 	})
 	key := env.cl.key("other-chat")
 	start := time.Now()
 	env.cl.publish(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "to the other chat"}`, peerJSON(env.group)), sent{key: key})
-	eventually(t, 30*time.Second, "the other chat's command completed", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the other chat's command completed", func() bool {
 		return len(env.cl.events.get(env.w.acc.Name+":"+schema.KindCommand+":"+key+":"+schema.ActionCompleted)) > 0
 	})
 	took := time.Since(start)
@@ -136,13 +137,13 @@ func TestQueuedCommandsSurviveStop(t *testing.T) {
 	publishAsync(t, env, n, func(i int) string {
 		return fmt.Sprintf(`{"peer": %s, "text": "survive %d"}`, peerJSON(env.super), i)
 	}, func(i int) string { return keys[i] })
-	eventually(t, 30*time.Second, "first sends served", func() bool {
+	testutil.Eventually(t, 30*time.Second, "first sends served", func() bool {
 		_, got := servedTexts(env, "survive ")
 		return got >= 3
 	})
 	env.restart(t)
 	base := env.w.acc.Name + ":" + schema.KindCommand + ":"
-	eventually(t, time.Minute, fmt.Sprintf("a result event for each of the %d commands", n), func() bool {
+	testutil.Eventually(t, time.Minute, fmt.Sprintf("a result event for each of the %d commands", n), func() bool {
 		for _, k := range keys {
 			if len(env.cl.events.get(base+k+":"+schema.ActionCompleted))+len(env.cl.events.get(base+k+":"+schema.ActionFailed)) == 0 {
 				return false

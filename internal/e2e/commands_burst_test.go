@@ -11,6 +11,7 @@ import (
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -102,7 +103,7 @@ func burst(t *testing.T, env *commandEnv, label string, chats []schema.PeerRef, 
 		t.Fatal("commands not acknowledged by the stream")
 	}
 	last := -1
-	eventually(t, 2*time.Minute, fmt.Sprintf("%d sends served", n), func() bool {
+	testutil.Eventually(t, 2*time.Minute, fmt.Sprintf("%d sends served", n), func() bool {
 		got := len(sends(env, label))
 		for s := last + 1; s <= got && progress != nil; s++ {
 			progress(s)
@@ -120,7 +121,7 @@ func checkBurst(t *testing.T, env *commandEnv, keys []string) {
 	t.Helper()
 	acc := env.w.acc.Name
 	base := acc + ":" + schema.KindCommand + ":"
-	eventually(t, time.Minute, "a command.completed event for every command", func() bool {
+	testutil.Eventually(t, time.Minute, "a command.completed event for every command", func() bool {
 		for _, k := range keys {
 			if len(env.cl.events.get(base+k+":"+schema.ActionCompleted)) == 0 {
 				return false

@@ -9,6 +9,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -68,7 +69,7 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	w.sim.HoldReplies(tg.MessagesSendMessageRequestTypeID, 1)
 	key := "crash-after-call-1"
 	cl.publish(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": %q}`, peerJSON(chat), text), sent{key: key, traceParent: newTraceParent()})
-	eventually(t, 30*time.Second, "the simulator performing the send", func() bool { return len(served()) > 0 })
+	testutil.Eventually(t, 30*time.Second, "the simulator performing the send", func() bool { return len(served()) > 0 })
 	p.kill(t)
 
 	p = startProcess(t, bin, cfgFile)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/internal/natstest"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -42,7 +43,7 @@ func followEvents(t testing.TB, js jetstream.JetStream, account string) *eventLo
 	t.Helper()
 	ctx := context.Background()
 	name := schema.EventStreamName(account)
-	eventually(t, 30*time.Second, "events stream "+name, func() bool {
+	testutil.Eventually(t, 30*time.Second, "events stream "+name, func() bool {
 		_, err := js.Stream(ctx, name)
 		return err == nil
 	})
@@ -75,7 +76,7 @@ func (l *eventLog) get(id string) []loggedEvent {
 // wait returns event id once it was seen.
 func (l *eventLog) wait(t testing.TB, id string) loggedEvent {
 	t.Helper()
-	eventually(t, 30*time.Second, "event "+id, func() bool { return len(l.get(id)) > 0 })
+	testutil.Eventually(t, 30*time.Second, "event "+id, func() bool { return len(l.get(id)) > 0 })
 	return l.get(id)[0]
 }
 
@@ -84,7 +85,7 @@ func (l *eventLog) wait(t testing.TB, id string) loggedEvent {
 func (l *eventLog) waitFor(t testing.TB, what string, match func(loggedEvent) bool) loggedEvent {
 	t.Helper()
 	var found loggedEvent
-	eventually(t, 30*time.Second, what, func() bool {
+	testutil.Eventually(t, 30*time.Second, what, func() bool {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		for _, evs := range l.byID {
@@ -171,7 +172,7 @@ func (c *commandClient) result(t testing.TB, key string) (schema.CommandResult, 
 	t.Helper()
 	base := c.account + ":" + schema.KindCommand + ":" + key + ":"
 	var ev loggedEvent
-	eventually(t, 30*time.Second, "result event of command "+key, func() bool {
+	testutil.Eventually(t, 30*time.Second, "result event of command "+key, func() bool {
 		for _, a := range []string{schema.ActionCompleted, schema.ActionFailed} {
 			if evs := c.events.get(base + a); len(evs) > 0 {
 				ev = evs[0]
@@ -204,7 +205,7 @@ func (c *commandClient) consumerIdle(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	var info *jetstream.ConsumerInfo
-	eventually(t, 30*time.Second, "commands consumer idle", func() bool {
+	testutil.Eventually(t, 30*time.Second, "commands consumer idle", func() bool {
 		cons, err := c.js.Consumer(ctx, egress.StreamName(c.account), egress.ConsumerName)
 		if err != nil {
 			return false

@@ -17,6 +17,7 @@ import (
 	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -556,10 +557,10 @@ func globalFloodWait(t *testing.T, env *commandEnv) {
 		}
 		answered <- err
 	}()
-	eventually(t, 10*time.Second, "the FLOOD_WAIT answer", func() bool { return len(env.w.sim.Floods()) > before })
+	testutil.Eventually(t, 10*time.Second, "the FLOOD_WAIT answer", func() bool { return len(env.w.sim.Floods()) > before })
 	f := env.w.sim.Floods()[before]
 	pausedAll := fmt.Sprintf(`tgnats_command_paused{account=%q,scope="global"}`, acc)
-	eventually(t, time.Second, pausedAll+" = 1 during the wait", func() bool { return metricValue(t, env.conn.http, pausedAll) == 1 })
+	testutil.Eventually(t, time.Second, pausedAll+" = 1 during the wait", func() bool { return metricValue(t, env.conn.http, pausedAll) == 1 })
 	out := call{env: env, via: entryPoints[0]}.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "after the wait"}`, peerJSON(env.user)), 1)
 	if err := <-answered; err != nil {
 		t.Fatalf("callback answer: %v", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -79,7 +80,7 @@ func TestNATSOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The events are durable in the outbox while NATS is away.
-	eventually(t, 60*time.Second, "events waiting in the outbox", func() bool {
+	testutil.Eventually(t, 60*time.Second, "events waiting in the outbox", func() bool {
 		return outboxDepth(t, c.http, acc.Name) > 0
 	})
 	nsrv = startNATS(t, natsDir, addr)
@@ -134,7 +135,7 @@ func TestTooLongDowntime(t *testing.T) {
 	}
 	got := readStream(t, nsrv.ClientURL(), w.acc.Name, len(mustHave))
 	assertSubset(t, got, want, mustHave)
-	eventually(t, 30*time.Second, "unrecoverable updates reported", func() bool {
+	testutil.Eventually(t, 30*time.Second, "unrecoverable updates reported", func() bool {
 		return metricValue(t, c.http, `tgnats_updates_unrecoverable_total{account="e2e",box="common"}`) > 0
 	})
 	c.stop(t)
@@ -186,7 +187,7 @@ func (w *world) commandRoundTrip(t *testing.T, natsURL string) {
 	msg.Data = []byte(body)
 	msg.Header.Set("Nats-Msg-Id", "round-trip-1")
 	var reply *nats.Msg
-	eventually(t, 30*time.Second, "rpc service answering", func() bool {
+	testutil.Eventually(t, 30*time.Second, "rpc service answering", func() bool {
 		reply, err = nc.RequestMsg(msg, 5*time.Second)
 		return err == nil
 	})

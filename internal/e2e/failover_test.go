@@ -15,6 +15,7 @@ import (
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // failoverTTL is the lease TTL of the failover test: short, so the test is.
@@ -88,7 +89,7 @@ func TestFailover(t *testing.T) {
 	defer stopDriving()
 
 	// The standby waits: it holds no lease and is not ready.
-	eventually(t, 30*time.Second, "b standing by", func() bool {
+	testutil.Eventually(t, 30*time.Second, "b standing by", func() bool {
 		return strings.Contains(b.out.String(), "lease held by another node")
 	})
 	if b.leading(t) {
@@ -96,7 +97,7 @@ func TestFailover(t *testing.T) {
 	}
 	// The leader checkpoints as JetStream acknowledges its events; the
 	// checkpoint is sealed: the session is not in it in clear.
-	eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
 		return checkpointedEvents.MatchString(a.out.String())
 	})
 	cp := checkpoint(t, url, w.acc.Name)
@@ -107,7 +108,7 @@ func TestFailover(t *testing.T) {
 	// SIGKILL the leader mid-traffic: b takes over from the checkpoint.
 	killed := time.Now()
 	a.p.kill(t)
-	eventually(t, failoverTTL+15*time.Second, "b ready after the leader was killed", func() bool { return ready(b.http) })
+	testutil.Eventually(t, failoverTTL+15*time.Second, "b ready after the leader was killed", func() bool { return ready(b.http) })
 	took := time.Since(killed)
 	t.Logf("standby served %s after SIGKILL (lease TTL %s)", took.Round(time.Millisecond), failoverTTL)
 	if took > failoverTTL+5*time.Second {
@@ -120,12 +121,12 @@ func TestFailover(t *testing.T) {
 	// a comes back (its data dir now behind) as the standby; a graceful
 	// stop of b hands the lease over at once.
 	a.start(t, bin)
-	eventually(t, 30*time.Second, "a standing by", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a standing by", func() bool {
 		return strings.Contains(a.out.String(), "lease held by another node")
 	})
 	termed := time.Now()
 	b.p.term(t)
-	eventually(t, failoverTTL+15*time.Second, "a ready after b stopped", func() bool { return ready(a.http) })
+	testutil.Eventually(t, failoverTTL+15*time.Second, "a ready after b stopped", func() bool { return ready(a.http) })
 	took = time.Since(termed)
 	t.Logf("standby served %s after SIGTERM", took.Round(time.Millisecond))
 	if took > failoverTTL+3*time.Second {
@@ -180,7 +181,7 @@ func checkpoint(t *testing.T, url, account string) []byte {
 	t.Helper()
 	js := natstest.Connect(t, url)
 	var v []byte
-	eventually(t, 30*time.Second, "a checkpoint in NATS KV", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a checkpoint in NATS KV", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		kv, err := js.KeyValue(ctx, "TGNATS_CHECKPOINTS")

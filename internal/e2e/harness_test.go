@@ -27,6 +27,7 @@ import (
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/simtest"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -175,7 +176,7 @@ func (r *running) stop(t testing.TB) {
 
 func waitReady(t testing.TB, addr string) {
 	t.Helper()
-	eventually(t, 60*time.Second, "connector ready", func() bool {
+	testutil.Eventually(t, 60*time.Second, "connector ready", func() bool {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
 			return false
@@ -183,17 +184,6 @@ func waitReady(t testing.TB, addr string) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-}
-
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for: %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling, not synchronisation
-	}
 }
 
 type testWriter struct{ t testing.TB }
@@ -270,7 +260,7 @@ func eachStreamMsg(t *testing.T, natsURL, account string, want int, f func(jetst
 	defer cancel()
 	name := schema.EventStreamName(account)
 	var total uint64
-	eventually(t, 2*time.Minute, fmt.Sprintf("%d events in %s", want, name), func() bool {
+	testutil.Eventually(t, 2*time.Minute, fmt.Sprintf("%d events in %s", want, name), func() bool {
 		st, err := js.Stream(ctx, name)
 		if err != nil {
 			return false

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -80,7 +81,7 @@ func BenchmarkLatency(b *testing.B) {
 		sent[id] = t
 	}
 	elapsed := time.Since(start)
-	eventually(b, 2*time.Minute, "every event consumed", func() bool {
+	testutil.Eventually(b, 2*time.Minute, "every event consumed", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for id := range sent {

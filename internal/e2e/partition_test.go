@@ -13,6 +13,7 @@ import (
 
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // tcpProxy forwards connections to target until Cut closes them all and
@@ -122,16 +123,16 @@ func TestFailoverPartition(t *testing.T) {
 	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 8}, 40); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
 		return checkpointedEvents.MatchString(aLogs.String())
 	})
-	eventually(t, 30*time.Second, "b standing by", func() bool {
+	testutil.Eventually(t, 30*time.Second, "b standing by", func() bool {
 		return strings.Contains(bLogs.String(), "lease held by another node")
 	})
 
 	cut := time.Now()
 	proxy.Cut()
-	eventually(t, failoverTTL+15*time.Second, "b ready", func() bool { return ready(b.http) })
+	testutil.Eventually(t, failoverTTL+15*time.Second, "b ready", func() bool { return ready(b.http) })
 	t.Logf("standby served %s after the leader was cut off NATS", time.Since(cut).Round(time.Millisecond))
 	if !strings.Contains(aLogs.String(), "lease lost; stopping the account at once") {
 		t.Fatal("the cut-off leader did not report losing its lease")

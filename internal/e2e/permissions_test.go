@@ -17,6 +17,7 @@ import (
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // connectorPermissions is the minimal NATS permission set of a connector
@@ -89,7 +90,7 @@ func TestMinimalPermissions(t *testing.T) {
 	url, admin := permissionsNATS(t, connectorPermissions("tg", w.acc.Name, def.Lease))
 	c, logs := w.startRestricted(t, url)
 	w.commandRoundTrip(t, admin)
-	eventually(t, 30*time.Second, "a checkpoint written", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a checkpoint written", func() bool {
 		return strings.Contains(logs.String(), "checkpoint written")
 	})
 	if strings.Contains(logs.String(), "Permissions Violation") {
@@ -112,7 +113,7 @@ func TestMissingPermission(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf(`Permissions Violation for Publish to \"tg.%s.events.`, w.acc.Name)
-	eventually(t, 60*time.Second, "the refused permission in the log", func() bool {
+	testutil.Eventually(t, 60*time.Second, "the refused permission in the log", func() bool {
 		return strings.Contains(logs.String(), want)
 	})
 	t.Logf("the log says: %s", grepLines(logs.String(), "Permissions Violation")[0])

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -55,7 +56,7 @@ func TestScenarioKickedChannelRejoin(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.send(t, sim.Outgoing{Chat: ch, From: u, Text: "before"})
-	eventually(t, 30*time.Second, "the first channel message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 30*time.Second, "the first channel message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 
 	// A gap in the channel, then the account is kicked before the gap
 	// timeout: the difference that would fill it is refused.
@@ -65,7 +66,7 @@ func TestScenarioKickedChannelRejoin(t *testing.T) {
 	sc.sim.Withhold(false)
 	sc.send(t, sim.Outgoing{Chat: ch, From: u, Text: "after the gap"})
 	sc.inject(t, sim.Fault{Kind: sim.FaultLeave, Channel: ch.ID})
-	eventually(t, 30*time.Second, "a refused getChannelDifference", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a refused getChannelDifference", func() bool {
 		return sc.calls("updates.getChannelDifference") > diffs
 	})
 
@@ -111,7 +112,7 @@ func TestScenarioMessageEmptyChannelUpdate(t *testing.T) {
 	for pts, _ := sc.sim.ChannelPts(ch.ID); pts+1 < st.Pts+1; pts, _ = sc.sim.ChannelPts(ch.ID) {
 		sc.send(t, sim.Outgoing{Chat: ch, From: u, Text: fmt.Sprintf("channel %d", pts)})
 	}
-	eventually(t, 30*time.Second, "the messages so far", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 30*time.Second, "the messages so far", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 	sc.inject(t, sim.Fault{Kind: sim.FaultChannelEmpty, Channel: ch.ID})
 	sc.send(t, sim.Outgoing{Chat: private, From: u, Text: "private after messageEmpty"})
 	sc.send(t, sim.Outgoing{Chat: ch, From: u, Text: "channel after messageEmpty"})
@@ -132,7 +133,7 @@ func TestScenarioStaleContainerSeq(t *testing.T) {
 	for i := range 3 {
 		sc.send(t, sim.Outgoing{Chat: group, From: u, Text: fmt.Sprintf("combined %d", i)})
 	}
-	eventually(t, 30*time.Second, "the combined container's events", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 30*time.Second, "the combined container's events", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 	diffs := sc.calls("updates.getDifference")
 	sc.inject(t, sim.Fault{Kind: sim.FaultReplay})
 	sc.inject(t, sim.Fault{Kind: sim.FaultReplay})
@@ -150,7 +151,7 @@ func TestScenarioReorderedQts(t *testing.T) {
 	u := sc.sim.CreateUser("Quinn", "Qts", "")
 	private := schema.PeerRef{Kind: schema.PeerUser, ID: u}
 	sc.send(t, sim.Outgoing{Chat: private, From: u, Text: "before the qts updates"})
-	eventually(t, 30*time.Second, "the first message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 30*time.Second, "the first message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 
 	diffs := sc.calls("updates.getDifference")
 	for range 3 {
@@ -178,25 +179,20 @@ func TestScenarioChannelDifferenceTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.send(t, sim.Outgoing{Chat: ch, From: u, Text: "pushed"})
-	eventually(t, 30*time.Second, "the pushed message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 30*time.Second, "the pushed message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 
 	// Telegram stops pushing the channel and asks to be polled every second.
 	sc.inject(t, sim.Fault{Kind: sim.FaultQuiet, Channel: ch.ID, Seconds: 1})
 	diffs := sc.calls("updates.getChannelDifference")
 	sc.inject(t, sim.Fault{Kind: sim.FaultChannelTooLong, Channel: ch.ID})
-	eventually(t, 30*time.Second, "a getChannelDifference (timeout 1s)", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a getChannelDifference (timeout 1s)", func() bool {
 		return sc.calls("updates.getChannelDifference") > diffs
 	})
 	sc.send(t, sim.Outgoing{Chat: ch, From: u, Text: "only a poll finds me"})
 	want := sc.want()
-	deadline := time.Now().Add(10 * time.Second)
-	for streamCount(t, sc.url, sc.acc.Name) < len(want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the quiet channel's message was not fetched within 10s of a 1s channel difference timeout (getChannelDifference calls: %d)",
-				sc.calls("updates.getChannelDifference")-diffs)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the stream
-	}
+	testutil.Eventually(t, 10*time.Second, "the quiet channel's message fetched after a 1s channel difference timeout", func() bool {
+		return streamCount(t, sc.url, sc.acc.Name) >= len(want)
+	})
 	sc.checkLedger(t)
 }
 
@@ -217,17 +213,17 @@ func TestScenarioStartupCallCount(t *testing.T) {
 	for _, ch := range chats {
 		sc.send(t, sim.Outgoing{Chat: ch, Text: "hello"})
 	}
-	eventually(t, 2*time.Minute, "a post of every channel", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 2*time.Minute, "a post of every channel", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 	// A later private message moves the account's date past the posts, so
 	// getDifference names only channels with news.
 	u := sc.sim.CreateUser("Dana", "Date", "")
 	private := schema.PeerRef{Kind: schema.PeerUser, ID: u}
-	eventually(t, 5*time.Second, "the clock to pass the posts' second", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the clock to pass the posts' second", func() bool {
 		st, _ := sc.sim.State(sc.acc.Name)
 		return time.Now().Unix() > int64(st.Date)
 	})
 	sc.send(t, sim.Outgoing{Chat: private, From: u, Text: "date"})
-	eventually(t, 30*time.Second, "the private message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 30*time.Second, "the private message", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 	sc.c.stop(t)
 
 	// While it is down, three channels get news.
@@ -236,7 +232,7 @@ func TestScenarioStartupCallCount(t *testing.T) {
 	}
 	before := sc.sim.Calls(sc.acc.Name)
 	sc.c = sc.cfgC()
-	eventually(t, 60*time.Second, "the news", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 60*time.Second, "the news", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 	start := diffCalls(before, sc.sim.Calls(sc.acc.Name))
 	t.Logf("start-up with %d channels, 3 with news: %v", channels, start)
 	if n := start["updates.getChannelDifference"]; n > 3+3 {
@@ -247,7 +243,7 @@ func TestScenarioStartupCallCount(t *testing.T) {
 	before = sc.sim.Calls(sc.acc.Name)
 	sc.sim.DropConnections()
 	sc.send(t, sim.Outgoing{Chat: private, From: u, Text: "after the reconnect"})
-	eventually(t, 60*time.Second, "the message after the reconnect", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 60*time.Second, "the message after the reconnect", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 	re := diffCalls(before, sc.sim.Calls(sc.acc.Name))
 	t.Logf("reconnect: %v", re)
 	if n := re["updates.getChannelDifference"]; n > 3 {
@@ -322,7 +318,7 @@ func TestScenarioTwoEditsOneSecond(t *testing.T) {
 	want := sc.want()
 	evs := readEvents(t, sc.url, sc.acc.Name, len(want)-1)
 	// Let the stream settle: the second edit may still be on its way.
-	eventually(t, 10*time.Second, "both edits in the stream", func() bool {
+	testutil.Eventually(t, 10*time.Second, "both edits in the stream", func() bool {
 		evs = readEvents(t, sc.url, sc.acc.Name, 0)
 		n := 0
 		for _, ev := range evs {
@@ -360,7 +356,7 @@ func TestScenarioChannelFloodWaitAlone(t *testing.T) {
 	}
 	sc.send(t, sim.Outgoing{Chat: slow, From: u, Text: "slow 1"})
 	sc.send(t, sim.Outgoing{Chat: fast, From: u, Text: "fast 1"})
-	eventually(t, 30*time.Second, "the first messages", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
+	testutil.Eventually(t, 30*time.Second, "the first messages", func() bool { return streamCount(t, sc.url, sc.acc.Name) >= len(sc.want()) })
 
 	// A gap in the slow channel whose difference answers FLOOD_WAIT_8.
 	sc.inject(t, sim.Fault{Kind: sim.FaultCallError, Method: "updates.getChannelDifference", Code: 420, Seconds: 8})
@@ -369,20 +365,15 @@ func TestScenarioChannelFloodWaitAlone(t *testing.T) {
 	sc.send(t, sim.Outgoing{Chat: slow, From: u, Text: "slow 2 (withheld)"})
 	sc.sim.Withhold(false)
 	sc.send(t, sim.Outgoing{Chat: slow, From: u, Text: "slow 3"})
-	eventually(t, 30*time.Second, "the flooded getChannelDifference", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the flooded getChannelDifference", func() bool {
 		return sc.calls("updates.getChannelDifference") > diffs
 	})
 	// The other channel and private chats flow while it waits.
 	before := streamCount(t, sc.url, sc.acc.Name)
 	sc.send(t, sim.Outgoing{Chat: fast, From: u, Text: "fast 2"})
 	sc.send(t, sim.Outgoing{Chat: schema.PeerRef{Kind: schema.PeerUser, ID: u}, From: u, Text: "private"})
-	deadline := time.Now().Add(4 * time.Second)
-	for streamCount(t, sc.url, sc.acc.Name) < before+2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("other chats stalled while one channel waits out FLOOD_WAIT_8: %d of 2 events after 4s",
-				streamCount(t, sc.url, sc.acc.Name)-before)
-		}
-		time.Sleep(50 * time.Millisecond) // polling the stream
-	}
+	testutil.Eventually(t, 4*time.Second, "the 2 events of other chats while one channel waits out FLOOD_WAIT_8", func() bool {
+		return streamCount(t, sc.url, sc.acc.Name) >= before+2
+	})
 	sc.checkLedger(t)
 }

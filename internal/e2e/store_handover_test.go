@@ -16,6 +16,7 @@ import (
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
 	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // TestHandOverUnderBacklog stops the lease holder gracefully while its
@@ -60,14 +61,14 @@ func TestHandOverUnderBacklog(t *testing.T) {
 	leading := func(addr string) bool {
 		return metricValue(t, addr, `tgnats_lease_held{account="e2e"}`) == 1
 	}
-	eventually(t, 30*time.Second, "b standing by", func() bool {
+	testutil.Eventually(t, 30*time.Second, "b standing by", func() bool {
 		return strings.Contains(bLog.String(), "lease held by another node")
 	})
 	from := len(w.sim.Ledger(w.acc.Name))
 
 	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 100, Seed: 5})
 	defer stopDriving()
-	eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
+	testutil.Eventually(t, 30*time.Second, "a checkpoint past some events", func() bool {
 		return checkpointedEvents.MatchString(aLog.String())
 	})
 
@@ -86,12 +87,12 @@ func TestHandOverUnderBacklog(t *testing.T) {
 	if _, err := js.UpdateStream(t.Context(), blocked); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "a backlog in a's outbox", func() bool { return outboxDepth(t, a.http, w.acc.Name) > 20 })
+	testutil.Eventually(t, 30*time.Second, "a backlog in a's outbox", func() bool { return outboxDepth(t, a.http, w.acc.Name) > 20 })
 
 	// SIGTERM (the context of an in-process connector) the holder.
 	stopped := time.Now()
 	a.cancel()
-	eventually(t, 3*ttl, "b holding the lease", func() bool { return leading(b.http) })
+	testutil.Eventually(t, 3*ttl, "b holding the lease", func() bool { return leading(b.http) })
 	took := time.Since(stopped)
 	bound := ttl/4 + drain + time.Second // retry + drain deadline + stopping ingest (slack)
 	t.Logf("standby holds the lease %s after the stop (ttl %s, drain %s)", took.Round(time.Millisecond), ttl, drain)

@@ -13,6 +13,7 @@ import (
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // TestReadinessFollowsPublishing: while JetStream refuses every event,
@@ -49,7 +50,7 @@ func TestReadinessFollowsPublishing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	driving := make(chan error, 1)
 	go func() { driving <- w.sim.Drive(ctx, sim.Scenario{Rate: 20, Seed: 3}) }()
-	eventually(t, 30*time.Second, "/readyz 503 naming the stalled publishing", func() bool {
+	testutil.Eventually(t, 30*time.Second, "/readyz 503 naming the stalled publishing", func() bool {
 		code, body := readyz(r.http)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "account e2e: publishing stalled")
 	})
@@ -61,7 +62,7 @@ func TestReadinessFollowsPublishing(t *testing.T) {
 	if _, err := js.UpdateStream(t.Context(), info.Config); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "/readyz 200 once JetStream takes writes", func() bool {
+	testutil.Eventually(t, 30*time.Second, "/readyz 200 once JetStream takes writes", func() bool {
 		code, _ := readyz(r.http)
 		return code == http.StatusOK
 	})

@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // TestBatchFailureInTheMiddleKeepsChatOrder: the stream refuses a message
@@ -34,14 +36,14 @@ func TestBatchFailureInTheMiddleKeepsChatOrder(t *testing.T) {
 	}
 	runPublisher(t, p)
 
-	eventually(t, 10*time.Second, "the stream to refuse a message", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the stream to refuse a message", func() bool {
 		return metricValue(t, reg, "tgnats_publish_errors_total") >= 2
 	})
 	if d := ob.depth(); d != chats*n-50 {
 		t.Fatalf("outbox depth %d while the stream is full, want %d", d, chats*n-50)
 	}
 	updateStream(t, js, st, func(c *jetstream.StreamConfig) { c.MaxMsgs = -1 })
-	eventually(t, 20*time.Second, "outbox drained", p.Idle)
+	testutil.Eventually(t, 20*time.Second, "outbox drained", p.Idle)
 	checkRawStream(t, streamMsgs(t, st), chats, n)
 	if got := metricValue(t, reg, "tgnats_events_published_total"); got != chats*n {
 		t.Errorf("published %v, want %d", got, chats*n)
@@ -67,14 +69,14 @@ func TestBatchServerRestartMidBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	runPublisher(t, p)
-	eventually(t, 10*time.Second, "publishing under way", func() bool {
+	testutil.Eventually(t, 10*time.Second, "publishing under way", func() bool {
 		return metricValue(t, reg, "tgnats_events_published_total") >= 200
 	})
 	s.Shutdown()
 	s.WaitForShutdown()
 	s = startServer(t, dir, port)
 	defer s.Shutdown()
-	eventually(t, 30*time.Second, "outbox drained", p.Idle)
+	testutil.Eventually(t, 30*time.Second, "outbox drained", p.Idle)
 	checkRawStream(t, streamMsgs(t, st), chats, n)
 }
 
@@ -97,7 +99,7 @@ func TestBatchFallbackWithoutAllowBatched(t *testing.T) {
 		t.Fatal(err)
 	}
 	runPublisher(t, p)
-	eventually(t, 20*time.Second, "outbox drained", p.Idle)
+	testutil.Eventually(t, 20*time.Second, "outbox drained", p.Idle)
 	checkRawStream(t, streamMsgs(t, st), chats, n)
 	if got := logs.count(slog.LevelInfo, "server or stream without fast batch publishing; publishing one event per chat at a time"); got != 1 {
 		t.Errorf("%d fallback log lines, want 1", got)

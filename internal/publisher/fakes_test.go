@@ -13,74 +13,24 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/state"
+	"github.com/tgnats/tgnats/state/statetest"
 )
 
-// memOutbox is an in-memory Outbox.
-type memOutbox struct {
-	mu     sync.Mutex
-	seq    uint64
-	recs   []state.OutboxRecord // in Seq order
-	notify chan struct{}
-	onAck  func(seqs []uint64, recs []state.OutboxRecord) // called before deleting
-}
+// memOutbox is the shared in-memory state store, seen as an Outbox.
+type memOutbox struct{ *statetest.MemStore }
 
-var _ Outbox = (*memOutbox)(nil)
+var _ Outbox = memOutbox{}
 
-func newMemOutbox() *memOutbox { return &memOutbox{notify: make(chan struct{}, 1)} }
+func newMemOutbox() memOutbox { return memOutbox{statetest.NewMemStore(nil)} }
 
-func (o *memOutbox) add(recs ...state.OutboxRecord) {
-	o.mu.Lock()
-	for _, r := range recs {
-		o.seq++
-		r.Seq = o.seq
-		if r.Created.IsZero() {
-			r.Created = time.Now()
-		}
-		o.recs = append(o.recs, r)
-	}
-	o.mu.Unlock()
-	select {
-	case o.notify <- struct{}{}:
-	default:
+// add commits recs to the outbox, as the engine does.
+func (o memOutbox) add(recs ...state.OutboxRecord) {
+	if err := o.Commit(&state.Commit{Events: recs}); err != nil {
+		panic(err)
 	}
 }
 
-func (o *memOutbox) OutboxRead(after uint64, limit int) ([]state.OutboxRecord, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	i, _ := slices.BinarySearchFunc(o.recs, after+1, func(r state.OutboxRecord, s uint64) int { return int(r.Seq) - int(s) })
-	end := min(i+limit, len(o.recs))
-	return slices.Clone(o.recs[i:end]), nil
-}
-
-func (o *memOutbox) OutboxAck(seqs ...uint64) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.onAck != nil {
-		var acked []state.OutboxRecord
-		for _, r := range o.recs {
-			if slices.Contains(seqs, r.Seq) {
-				acked = append(acked, r)
-			}
-		}
-		o.onAck(seqs, acked)
-	}
-	o.recs = slices.DeleteFunc(o.recs, func(r state.OutboxRecord) bool { return slices.Contains(seqs, r.Seq) })
-	return nil
-}
-
-func (o *memOutbox) OutboxNotify() <-chan struct{} { return o.notify }
-
-func (o *memOutbox) OutboxStats() (int, time.Time) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.recs) == 0 {
-		return 0, time.Time{}
-	}
-	return len(o.recs), o.recs[0].Created
-}
-
-func (o *memOutbox) depth() int { d, _ := o.OutboxStats(); return d }
+func (o memOutbox) depth() int { d, _ := o.OutboxStats(); return d }
 
 // event returns the record of the n-th event (from 0) of a private chat.
 func event(chat int64, n int) state.OutboxRecord {
@@ -312,38 +262,6 @@ func (s *logSink) count(level slog.Level, msg string) int {
 		}
 	}
 	return n
-}
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		<-tick.C
-	}
 }
 
 // runPublisher runs p until the test ends and checks Run's result.

@@ -1,6 +1,8 @@
 package publisher
 
 import (
+	"github.com/gotd/neo"
+
 	"bytes"
 	"context"
 	"errors"
@@ -21,6 +23,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tgnats/tgnats/internal/provision"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/state"
 )
 
@@ -142,7 +145,7 @@ func TestPublishesEverythingOnceInOrder(t *testing.T) {
 	}
 	runPublisher(t, p)
 	ob.add(all[len(all)/2:]...) // arrives while running: picked up on notify
-	eventually(t, 20*time.Second, "outbox drained", p.Idle)
+	testutil.Eventually(t, 20*time.Second, "outbox drained", p.Idle)
 
 	checkRawStream(t, streamMsgs(t, st), chats, n)
 }
@@ -150,13 +153,13 @@ func TestPublishesEverythingOnceInOrder(t *testing.T) {
 func TestDeletesOnlyAfterAck(t *testing.T) {
 	f := newFakeJS(func(string, int) outcome { return hold })
 	ob := newMemOutbox()
-	ob.onAck = func(_ []uint64, recs []state.OutboxRecord) {
+	ob.OnAck(func(_ []uint64, recs []state.OutboxRecord) {
 		for _, r := range recs {
 			if !f.wasAcked(r.MsgID) {
 				t.Errorf("record %d (%s) deleted before its ack", r.Seq, r.MsgID)
 			}
 		}
-	}
+	})
 	ob.add(events(3, 2)...)
 	p, err := New(Config{Account: "acc", Outbox: ob, JS: f})
 	if err != nil {
@@ -165,7 +168,7 @@ func TestDeletesOnlyAfterAck(t *testing.T) {
 	runPublisher(t, p)
 
 	// One publish per chat goes out; none is acked, nothing is deleted.
-	eventually(t, 5*time.Second, "first event of each chat sent", func() bool { return len(f.heldIDs()) == 3 })
+	testutil.Eventually(t, 5*time.Second, "first event of each chat sent", func() bool { return len(f.heldIDs()) == 3 })
 	if d := ob.depth(); d != 6 {
 		t.Fatalf("outbox depth %d before any ack, want 6", d)
 	}
@@ -175,7 +178,7 @@ func TestDeletesOnlyAfterAck(t *testing.T) {
 
 	// Ack chat 1's first event: it is deleted and chat 1's second event goes out.
 	f.release(event(1, 0).MsgID)
-	eventually(t, 5*time.Second, "chat 1 event 1 sent", func() bool {
+	testutil.Eventually(t, 5*time.Second, "chat 1 event 1 sent", func() bool {
 		for _, id := range f.heldIDs() {
 			if id == event(1, 1).MsgID {
 				return true
@@ -189,9 +192,9 @@ func TestDeletesOnlyAfterAck(t *testing.T) {
 
 	for len(f.heldIDs()) > 0 {
 		f.release(f.heldIDs()...)
-		eventually(t, 5*time.Second, "next events sent or outbox empty", func() bool { return len(f.heldIDs()) > 0 || ob.depth() == 0 })
+		testutil.Eventually(t, 5*time.Second, "next events sent or outbox empty", func() bool { return len(f.heldIDs()) > 0 || ob.depth() == 0 })
 	}
-	eventually(t, 5*time.Second, "idle", p.Idle)
+	testutil.Eventually(t, 5*time.Second, "idle", p.Idle)
 	checkFakeStream(t, f.storedMsgs(), 3, 2)
 }
 
@@ -222,13 +225,13 @@ func TestPerChatOrderUnderFailures(t *testing.T) {
 	f.async = true // acks and errors arrive later, newest first
 	f.ackTimeout = 20 * time.Millisecond
 	ob := newMemOutbox()
-	ob.onAck = func(_ []uint64, recs []state.OutboxRecord) {
+	ob.OnAck(func(_ []uint64, recs []state.OutboxRecord) {
 		for _, r := range recs {
 			if !f.wasAcked(r.MsgID) {
 				t.Errorf("record %d (%s) deleted before its ack", r.Seq, r.MsgID)
 			}
 		}
-	}
+	})
 	const chats, n = 8, 40
 	ob.add(events(chats, n)...)
 	p, err := New(Config{Account: "acc", Outbox: ob, JS: f, Window: 32,
@@ -237,7 +240,7 @@ func TestPerChatOrderUnderFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	runPublisher(t, p)
-	eventually(t, 30*time.Second, "outbox drained", func() bool {
+	testutil.Eventually(t, 30*time.Second, "outbox drained", func() bool {
 		f.resolveAll()
 		return p.Idle()
 	})
@@ -281,12 +284,12 @@ func testOutageLosesNothing(t *testing.T, noBatch bool) {
 	runPublisher(t, p)
 
 	ob.add(all[:40]...)
-	eventually(t, 10*time.Second, "first batch published", p.Idle)
+	testutil.Eventually(t, 10*time.Second, "first batch published", p.Idle)
 
 	s.Shutdown()
 	s.WaitForShutdown()
 	ob.add(all[40:80]...)
-	eventually(t, 10*time.Second, "outage noticed", func() bool { return metricValue(t, reg, "tgnats_publish_errors_total") > 0 })
+	testutil.Eventually(t, 10*time.Second, "outage noticed", func() bool { return metricValue(t, reg, "tgnats_publish_errors_total") > 0 })
 	if d := ob.depth(); d != 40 {
 		t.Errorf("outbox depth %d during outage, want all 40 events kept", d)
 	}
@@ -294,12 +297,12 @@ func testOutageLosesNothing(t *testing.T, noBatch bool) {
 	s = startServer(t, dir, port)
 	defer s.Shutdown()
 	ob.add(all[80:]...)
-	eventually(t, 20*time.Second, "outbox drained after restart", p.Idle)
+	testutil.Eventually(t, 20*time.Second, "outbox drained after restart", p.Idle)
 
 	// A replay of an already published event (say after a crash between
 	// ack and delete) is acked as a duplicate and not stored again.
 	ob.add(all[0])
-	eventually(t, 10*time.Second, "replay acked", p.Idle)
+	testutil.Eventually(t, 10*time.Second, "replay acked", p.Idle)
 
 	checkRawStream(t, streamMsgs(t, st), chats, n)
 	// Fast batches do not report duplicates one by one.
@@ -315,7 +318,7 @@ func testOutageLosesNothing(t *testing.T, noBatch bool) {
 }
 
 func TestOutageWarningsThrottled(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := neo.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	f := newFakeJS(func(string, int) outcome { return failAsync })
 	ob := newMemOutbox()
 	ob.add(events(2, 3)...)
@@ -328,19 +331,19 @@ func TestOutageWarningsThrottled(t *testing.T) {
 	runPublisher(t, p)
 	const warn = "publishing to JetStream fails; events wait in the outbox"
 
-	eventually(t, 5*time.Second, "many failures", func() bool { return f.totalAttempts() > 20 })
+	testutil.Eventually(t, 5*time.Second, "many failures", func() bool { return f.totalAttempts() > 20 })
 	if got := logs.count(slog.LevelWarn, warn); got != 1 {
 		t.Fatalf("%d warnings within 30s of failures, want 1", got)
 	}
-	clock.Add(31 * time.Second)
+	clock.Travel(31 * time.Second)
 	before := f.totalAttempts()
-	eventually(t, 5*time.Second, "more failures", func() bool { return f.totalAttempts() > before+5 })
+	testutil.Eventually(t, 5*time.Second, "more failures", func() bool { return f.totalAttempts() > before+5 })
 	if got := logs.count(slog.LevelWarn, warn); got != 2 {
 		t.Fatalf("%d warnings after 31s more of failures, want 2", got)
 	}
 
 	f.setDecide(func(string, int) outcome { return ack })
-	eventually(t, 5*time.Second, "drained", p.Idle)
+	testutil.Eventually(t, 5*time.Second, "drained", p.Idle)
 	if got := logs.count(slog.LevelInfo, "publishing to JetStream recovered"); got != 1 {
 		t.Errorf("%d recovery lines, want 1", got)
 	}
@@ -399,7 +402,7 @@ func TestRunTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	runPublisher(t, p)
-	eventually(t, 5*time.Second, "Run started", p.running.Load)
+	testutil.Eventually(t, 5*time.Second, "Run started", p.running.Load)
 	if err := p.Drain(context.Background()); !errors.Is(err, ErrRunning) {
 		t.Errorf("Drain during Run: %v, want ErrRunning", err)
 	}
@@ -410,14 +413,14 @@ func TestMetrics(t *testing.T) {
 	ob := newMemOutbox()
 	reg := prometheus.NewRegistry()
 	ob.add(events(2, 2)...)
-	clock := &fakeClock{now: time.Now()}
+	clock := neo.NewTime(time.Now())
 	p, err := New(Config{Account: "acc", Outbox: ob, JS: f, Registerer: reg, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runPublisher(t, p)
-	clock.Add(90 * time.Second)
-	eventually(t, 5*time.Second, "sent", func() bool { return len(f.heldIDs()) == 2 })
+	clock.Travel(90 * time.Second)
+	testutil.Eventually(t, 5*time.Second, "sent", func() bool { return len(f.heldIDs()) == 2 })
 	if got := metricValue(t, reg, "tgnats_outbox_depth"); got != 4 {
 		t.Errorf("outbox depth metric %v, want 4", got)
 	}
@@ -426,9 +429,9 @@ func TestMetrics(t *testing.T) {
 	}
 	for len(f.heldIDs()) > 0 {
 		f.release(f.heldIDs()...)
-		eventually(t, 5*time.Second, "next sent", func() bool { return len(f.heldIDs()) > 0 || ob.depth() == 0 })
+		testutil.Eventually(t, 5*time.Second, "next sent", func() bool { return len(f.heldIDs()) > 0 || ob.depth() == 0 })
 	}
-	eventually(t, 5*time.Second, "idle", p.Idle)
+	testutil.Eventually(t, 5*time.Second, "idle", p.Idle)
 	if got := metricValue(t, reg, "tgnats_events_published_total"); got != 4 {
 		t.Errorf("published metric %v, want 4", got)
 	}
@@ -550,7 +553,7 @@ func TestRejectedForGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	runPublisher(t, p)
-	eventually(t, 20*time.Second, "outbox drained", p.Idle)
+	testutil.Eventually(t, 20*time.Second, "outbox drained", p.Idle)
 	var got []string
 	for _, m := range streamMsgs(t, st) {
 		got = append(got, m.Header.Get("ce-id"))

@@ -4,9 +4,12 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
+
+	"github.com/tgnats/tgnats/internal/testutil"
 )
 
 // runWithSession runs a client on storage until the returned stop is called,
@@ -44,7 +47,7 @@ func TestKeyOverlaps(t *testing.T) {
 	first := &session.StorageMemory{}
 	stopFirst := runWithSession(t, first)
 	var data []byte
-	waitUntil(t, func() bool {
+	testutil.Eventually(t, 15*time.Second, "the first session stored", func() bool {
 		var err error
 		data, err = first.LoadSession(testCtx(t))
 		return err == nil
@@ -57,7 +60,7 @@ func TestKeyOverlaps(t *testing.T) {
 
 	// One after the other: no overlap.
 	stopFirst()
-	waitUntil(t, func() bool {
+	testutil.Eventually(t, 15*time.Second, "the first client gone", func() bool {
 		shared.net.Lock()
 		defer shared.net.Unlock()
 		return len(shared.conns) <= 2 // the shared clients of TestMain
@@ -70,7 +73,7 @@ func TestKeyOverlaps(t *testing.T) {
 	// At the same time: recorded.
 	runWithSession(t, first)
 	var got []KeyOverlap
-	waitUntil(t, func() bool {
+	testutil.Eventually(t, 15*time.Second, "the overlap recorded", func() bool {
 		got = shared.KeyOverlaps()[before:]
 		return len(got) > 0
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -329,7 +330,7 @@ func TestFaults(t *testing.T) {
 		shared.DropConnections()
 		// gotd reconnects on its own with the same auth key, which stays
 		// logged in; its first request makes the new session the push target.
-		waitUntil(t, func() bool { return len(shared.sessionsOf("main")) == 1 })
+		testutil.Eventually(t, 15*time.Second, "one session of main", func() bool { return len(shared.sessionsOf("main")) == 1 })
 		mark := mainRec.mark()
 		id := send(t)
 		mainRec.waitFor(t, mark, func(ups []tg.UpdatesClass) bool {
@@ -347,21 +348,6 @@ func TestFaults(t *testing.T) {
 			t.Errorf("MaxConcurrentSessions = %d, want 1", n)
 		}
 	})
-}
-
-// waitUntil polls cond until it holds or the deadline passes.
-func waitUntil(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.After(15 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatal("condition not reached before the deadline")
-		case <-tick.C:
-		}
-	}
 }
 
 func TestLogin(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -51,15 +52,11 @@ func newFixtureWith(t *testing.T, wrap func(*sim.Sim) Simulator) *fixture {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	f := &fixture{sim: s, nc: nc, acc: acc}
 	// Run subscribes asynchronously: wait until a request is answered.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := nc.Request(schema.ControlSubject(schema.DefaultControlPrefix, acc, "actions"), nil, 100*time.Millisecond); err == nil {
-			return f
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("control surface never answered")
-		}
-	}
+	testutil.Eventually(t, 5*time.Second, "the control surface to answer", func() bool {
+		_, err := nc.Request(schema.ControlSubject(schema.DefaultControlPrefix, acc, "actions"), nil, 100*time.Millisecond)
+		return err == nil
+	})
+	return f
 }
 
 type answer struct {
@@ -176,13 +173,9 @@ func TestWorldAndTraffic(t *testing.T) {
 
 	// Generated traffic grows the ledger until stopped.
 	f.ok(t, "traffic", `{"rate":200,"seed":3}`, nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for len(f.sim.Ledger(f.acc)) < led.Total+20 {
-		if time.Now().After(deadline) {
-			t.Fatalf("traffic produced %d entries in 10s", len(f.sim.Ledger(f.acc))-led.Total)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the ledger, not synchronising
-	}
+	testutil.Eventually(t, 10*time.Second, "traffic to produce 20 ledger entries", func() bool {
+		return len(f.sim.Ledger(f.acc)) >= led.Total+20
+	})
 	f.ok(t, "traffic", `{"rate":0}`, nil)
 	n := len(f.sim.Ledger(f.acc))
 	f.ok(t, "actions", ``, nil) // a round trip after the stop

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/provision"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -83,19 +84,13 @@ func TestConsume(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Acks are asynchronous: the server may take a moment to count them.
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	testutil.Eventually(t, 10*time.Second, "no pending and no ack-pending messages after consuming everything", func() bool {
 		info, err := cons.Info(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.NumPending == 0 && info.NumAckPending == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pending %d, ack pending %d after consuming everything", info.NumPending, info.NumAckPending)
-		}
-		time.Sleep(20 * time.Millisecond) // polling the consumer's state
-	}
+		return info.NumPending == 0 && info.NumAckPending == 0
+	})
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
