@@ -127,7 +127,7 @@ func TestSnapshotRestart(t *testing.T) {
 		if a != b {
 			t.Fatalf("%s: state after the restart %+v, want %+v", acc, b, a)
 		}
-		if !reflect.DeepEqual(s3.Actions(acc), s1.Actions(acc)) {
+		if !reflect.DeepEqual(s3.ServedCalls(acc), s1.ServedCalls(acc)) {
 			t.Fatalf("%s: actions differ after the restart", acc)
 		}
 	}

@@ -200,7 +200,7 @@ func TestFaults(t *testing.T) {
 	f.ok(t, "gap.withhold", `{"on":false}`, nil)
 	f.ok(t, "gap.too_long", ``, nil)
 	var acts struct {
-		Actions []sim.Action `json:"actions"`
+		Actions []sim.Call `json:"actions"`
 	}
 	f.ok(t, "actions", `{}`, &acts)
 	if acts.Actions == nil {
