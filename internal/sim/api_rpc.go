@@ -72,7 +72,7 @@ func callerOf(a *account, req *tgtest.Request) *caller {
 	return &caller{account: a.Name, authKey: req.Session.AuthKey.ID}
 }
 
-// details renders call arguments for Action.Detail: "key=value" pairs,
+// details renders call arguments for Call.Detail: "key=value" pairs,
 // bare keys for true booleans; zero values are left out.
 type details []string
 

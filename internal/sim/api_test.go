@@ -100,11 +100,11 @@ func lastLedger(account string) LedgerEntry {
 
 func lastCall(t *testing.T, account string) Call {
 	t.Helper()
-	acts := shared.ServedCalls(account)
-	if len(acts) == 0 {
-		t.Fatal("no actions recorded")
+	calls := shared.ServedCalls(account)
+	if len(calls) == 0 {
+		t.Fatal("no calls recorded")
 	}
-	return acts[len(acts)-1]
+	return calls[len(calls)-1]
 }
 
 func TestSendMessagePrivate(t *testing.T) {

@@ -22,6 +22,8 @@ var errInternal = tgerr.New(500, "INTERNAL")
 
 // route is one served method.
 type route struct {
+	// request is the TL type id of the handler's request type.
+	request uint32
 	// world, for methods of a logged-in account, runs with the world
 	// locked and returns the result to send (HoldReplies may keep it back).
 	world func(s *Sim, a *account, req *tgtest.Request) (bin.Encoder, error)
@@ -34,6 +36,7 @@ type route struct {
 type tlRequest[T any] interface {
 	*T
 	bin.Decoder
+	TypeID() uint32
 }
 
 // decodeRequest is the shared decode step of every route.
@@ -47,7 +50,7 @@ func decodeRequest[T any, P tlRequest[T]](req *tgtest.Request) (P, error) {
 
 // worldRoute makes a route of a handler of an authorized method.
 func worldRoute[T any, P tlRequest[T]](h func(s *Sim, a *account, req *tgtest.Request, r P) (bin.Encoder, error)) route {
-	return route{world: func(s *Sim, a *account, req *tgtest.Request) (bin.Encoder, error) {
+	return route{request: P(new(T)).TypeID(), world: func(s *Sim, a *account, req *tgtest.Request) (bin.Encoder, error) {
 		r, err := decodeRequest[T, P](req)
 		if err != nil {
 			return nil, err
@@ -58,7 +61,7 @@ func worldRoute[T any, P tlRequest[T]](h func(s *Sim, a *account, req *tgtest.Re
 
 // openRoute makes a route of a handler that answers by itself.
 func openRoute[T any, P tlRequest[T]](h func(s *Sim, srv *tgtest.Server, req *tgtest.Request, r P) error) route {
-	return route{open: func(s *Sim, srv *tgtest.Server, req *tgtest.Request) error {
+	return route{request: P(new(T)).TypeID(), open: func(s *Sim, srv *tgtest.Server, req *tgtest.Request) error {
 		r, err := decodeRequest[T, P](req)
 		if err != nil {
 			return err

@@ -165,12 +165,7 @@ func TestAuthKeysSurviveRestart(t *testing.T) {
 		var wg sync.WaitGroup
 		defer wg.Wait()
 		defer cancel()
-		wg.Go(func() {
-			if err := s.Run(ctx); err != nil {
-				t.Errorf("run: %v", err)
-			}
-		})
-		<-s.Ready()
+		serveSim(ctx, t, &wg, s)
 		if !login && !s.LoggedIn("main") {
 			t.Error("the restarted simulator forgot the login of main")
 		}
