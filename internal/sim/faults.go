@@ -18,8 +18,11 @@ import (
 // must survive, injected through one entry point, Inject (the control
 // surface's `fault` verb and Scenario.Faults call it too). Faults that
 // change the world (a channel left or joined, qts updates, a channel with
-// history) are journaled ops like any other change; push and call faults
-// are transient and do not survive a restart.
+// history) are journaled ops (fault_world.go); push and call faults are
+// transient, held in one faultState under one mutex (faultstate.go), and
+// do not survive a restart. Adding a fault: its kind here (constant,
+// FaultKinds, Validate, inject), its state or op, and the place it acts;
+// the control surface's fault verb serves every kind as is.
 
 // Fault kinds.
 const (
