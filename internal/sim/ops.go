@@ -24,7 +24,6 @@ import (
 const (
 	opUser      = "user"
 	opChat      = "chat"
-	opChannel   = "channel"
 	opSend      = "send"
 	opEdit      = "edit"
 	opDelete    = "delete"
