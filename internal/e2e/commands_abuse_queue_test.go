@@ -47,7 +47,7 @@ func publishAsync(t *testing.T, env *commandEnv, n int, body func(i int) string,
 func servedTexts(env *commandEnv, prefix string) (map[string]int, int) {
 	counts := map[string]int{}
 	n := 0
-	for _, a := range env.w.sim.Actions(env.w.acc.Name) {
+	for _, a := range env.w.sim.ServedCalls(env.w.acc.Name) {
 		if a.Method == "messages.sendMessage" && strings.HasPrefix(a.Text, prefix) {
 			counts[a.Text]++
 			n++

@@ -30,7 +30,7 @@ func TestCommandIntegerRanges(t *testing.T) {
 		{"reaction", schema.CommandReactionSend, fmt.Sprintf(`{"peer": %s, "message_id": %d, "reaction": "👍"}`, super, wrap+victim), "message_id"},
 		{"entity overflow", schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "ab", "entities": [{"type": "bold", "offset": 9223372036854775807, "length": 2}]}`, super), "entities[0].offset"},
 	}
-	before := len(env.w.sim.Actions(env.w.acc.Name))
+	before := len(env.w.sim.ServedCalls(env.w.acc.Name))
 	for _, c := range cases {
 		t.Run(c.name+" rpc", func(t *testing.T) {
 			res := env.cl.rpc(t, c.action, c.body, sent{key: env.cl.key("range-rpc")})
@@ -41,7 +41,7 @@ func TestCommandIntegerRanges(t *testing.T) {
 			checkRangeRefused(t, res, c.field)
 		})
 	}
-	if acts := env.w.sim.Actions(env.w.acc.Name)[before:]; len(acts) != 0 {
+	if acts := env.w.sim.ServedCalls(env.w.acc.Name)[before:]; len(acts) != 0 {
 		t.Errorf("the simulator served %d calls for refused commands, want none; first: %s %v %q", len(acts), acts[0].Method, acts[0].MessageIDs, acts[0].Text)
 	}
 	if m := env.message(t, env.super, victim); m.Text != "a message that must stay untouched" {

@@ -72,9 +72,9 @@ func TestCommandBursts(t *testing.T) {
 }
 
 // sends returns the simulator's served sends of a burst, in order.
-func sends(env *commandEnv, label string) []sim.Action {
-	var out []sim.Action
-	for _, a := range env.w.sim.Actions(env.w.acc.Name) {
+func sends(env *commandEnv, label string) []sim.Call {
+	var out []sim.Call
+	for _, a := range env.w.sim.ServedCalls(env.w.acc.Name) {
 		if a.Method == "messages.sendMessage" && strings.HasPrefix(a.Text, "burst "+label+" ") {
 			out = append(out, a)
 		}

@@ -57,9 +57,9 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	cl.events.wait(t, schema.EventID(w.acc.Name, chat, hello, schema.KindMessage, schema.ActionCreated, 0))
 
 	const text = "exactly once, crash or not"
-	served := func() []sim.Action {
-		var out []sim.Action
-		for _, a := range w.sim.Actions(w.acc.Name) {
+	served := func() []sim.Call {
+		var out []sim.Call
+		for _, a := range w.sim.ServedCalls(w.acc.Name) {
 			if a.Method == "messages.sendMessage" && a.Text == text {
 				out = append(out, a)
 			}

@@ -140,9 +140,9 @@ func (env *commandEnv) message(t testing.TB, chat schema.PeerRef, id int) sim.Me
 }
 
 // lastAction returns the last call the simulator served.
-func (env *commandEnv) lastAction(t testing.TB) sim.Action {
+func (env *commandEnv) lastAction(t testing.TB) sim.Call {
 	t.Helper()
-	acts := env.w.sim.Actions(env.w.acc.Name)
+	acts := env.w.sim.ServedCalls(env.w.acc.Name)
 	if len(acts) == 0 {
 		t.Fatal("simulator served no call")
 	}
@@ -404,7 +404,7 @@ func TestCommands(t *testing.T) {
 				t.Fatalf("first %+v, after restart %+v: want the stored result", first, again)
 			}
 			n := 0
-			for _, a := range env.w.sim.Actions(acc.Name) {
+			for _, a := range env.w.sim.ServedCalls(acc.Name) {
 				if a.Text == "only once via "+via.name {
 					n++
 				}
@@ -566,7 +566,7 @@ func globalFloodWait(t *testing.T, env *commandEnv) {
 		t.Fatalf("callback answer: %v", err)
 	}
 	var served time.Time
-	for _, a := range env.w.sim.Actions(acc) {
+	for _, a := range env.w.sim.ServedCalls(acc) {
 		if a.Method == "messages.sendMessage" && len(a.MessageIDs) == 1 && a.MessageIDs[0] == out.MessageID {
 			served = a.Served
 		}

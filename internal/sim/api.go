@@ -78,12 +78,12 @@ func (s *Sim) Message(peer schema.PeerRef, account string, id int) (MessageView,
 	return v, true
 }
 
-// Actions returns the API calls of account the simulator served
+// ServedCalls returns the API calls of account the simulator served
 // successfully, in order. Calls refused with an error are not recorded.
-func (s *Sim) Actions(account string) []Action {
+func (s *Sim) ServedCalls(account string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := slices.Clone(s.w.actions[account])
+	out := slices.Clone(s.w.calls[account])
 	for i := range out {
 		out[i].MessageIDs = slices.Clone(out[i].MessageIDs)
 	}
@@ -101,7 +101,7 @@ func (s *Sim) PressButton(ctx context.Context, account string, chat schema.PeerR
 	if account == "" {
 		account = s.cfg.Accounts[0].Name
 	}
-	id, err := s.change(&op{Kind: opPress, Account: account, Chat: chat, IDs: []int{msgID}, From: from, Data: data})
+	id, err := s.change(&op{Body: &pressOp{Account: account, Chat: chat, IDs: []int{msgID}, From: from, Data: data}})
 	if err != nil {
 		return 0, fmt.Errorf("press button: %w", err)
 	}
@@ -126,7 +126,7 @@ func (s *Sim) SetWriteForbidden(chat schema.PeerRef, account string, forbidden b
 	if account == "" {
 		account = s.cfg.Accounts[0].Name
 	}
-	if _, err := s.change(&op{Kind: opForbid, Chat: chat, Account: account, Flag: forbidden}); err != nil {
+	if _, err := s.change(&op{Body: &forbidOp{Chat: chat, Account: account, Forbidden: forbidden}}); err != nil {
 		return fmt.Errorf("set write forbidden: %w", err)
 	}
 	return nil
@@ -135,7 +135,7 @@ func (s *Sim) SetWriteForbidden(chat schema.PeerRef, account string, forbidden b
 // SetChatUsername gives a channel or supergroup a public username that
 // contacts.resolveUsername finds ("" removes it).
 func (s *Sim) SetChatUsername(chat schema.PeerRef, username string) error {
-	if _, err := s.change(&op{Kind: opUsername, Chat: chat, Username: username}); err != nil {
+	if _, err := s.change(&op{Body: &usernameOp{Chat: chat, Username: username}}); err != nil {
 		return fmt.Errorf("set chat username: %w", err)
 	}
 	return nil

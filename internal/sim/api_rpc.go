@@ -68,29 +68,11 @@ var botReactions = []string{
 	"🎅", "🎄", "☃", "💅", "🤪", "🗿", "🆒", "💘", "🙉", "🦄", "😘", "💊", "🙊", "😎", "👾", "🤷‍♂", "🤷", "🤷‍♀", "😡",
 }
 
-func (s *Sim) registerAPI(d *tgtest.Dispatcher) {
-	s.handle(d, tg.MessagesSendMessageRequestTypeID, s.onSendMessage)
-	s.handle(d, tg.MessagesSendMediaRequestTypeID, s.onSendMedia)
-	s.handle(d, tg.UploadSaveFilePartRequestTypeID, s.onSaveFilePart)
-	s.handle(d, tg.UploadSaveBigFilePartRequestTypeID, s.onSaveBigFilePart)
-	s.handle(d, tg.MessagesEditMessageRequestTypeID, s.onEditMessage)
-	s.handle(d, tg.MessagesDeleteMessagesRequestTypeID, s.onDeleteMessages)
-	s.handle(d, tg.ChannelsDeleteMessagesRequestTypeID, s.onChannelsDeleteMessages)
-	s.handle(d, tg.MessagesForwardMessagesRequestTypeID, s.onForwardMessages)
-	s.handle(d, tg.MessagesUpdatePinnedMessageRequestTypeID, s.onUpdatePinnedMessage)
-	s.handle(d, tg.MessagesSendReactionRequestTypeID, s.onSendReaction)
-	s.handle(d, tg.MessagesSetTypingRequestTypeID, s.onSetTyping)
-	s.handle(d, tg.MessagesReadHistoryRequestTypeID, s.onReadHistory)
-	s.handle(d, tg.ChannelsReadHistoryRequestTypeID, s.onChannelsReadHistory)
-	s.handle(d, tg.MessagesSetBotCallbackAnswerRequestTypeID, s.onSetBotCallbackAnswer)
-	s.handle(d, tg.ContactsResolveUsernameRequestTypeID, s.onResolveUsername)
-}
-
 func callerOf(a *account, req *tgtest.Request) *caller {
 	return &caller{account: a.Name, authKey: req.Session.AuthKey.ID}
 }
 
-// details renders call arguments for Action.Detail: "key=value" pairs,
+// details renders call arguments for Call.Detail: "key=value" pairs,
 // bare keys for true booleans; zero values are left out.
 type details []string
 
@@ -225,11 +207,7 @@ func (s *Sim) sendTarget(a *account, in tg.InputPeerClass, text string, limit in
 	return peer, nil
 }
 
-func (s *Sim) onSendMessage(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesSendMessageRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onSendMessage(a *account, req *tgtest.Request, r *tg.MessagesSendMessageRequest) (bin.Encoder, error) {
 	peer, err := s.sendTarget(a, r.Peer, r.Message, maxTextLen, errMessageTooLong, true, r.ScheduleDate)
 	if err != nil {
 		return nil, err
@@ -248,15 +226,15 @@ func (s *Sim) onSendMessage(a *account, req *tgtest.Request) (bin.Encoder, error
 	d.add("no_webpage", r.NoWebpage)
 	d.add("markup", markupDetail(r.ReplyMarkup))
 	o := &op{
-		Kind: opAPISend, Account: a.Name, RandomID: r.RandomID,
-		Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: fromTGEntities(r.Entities), ReplyTo: reply},
-		Act: &Action{Account: a.Name, Method: "messages.sendMessage", Peer: peer, Text: r.Message, RandomID: r.RandomID, Detail: d.String()},
+		Body: &apiSendOp{Account: a.Name, RandomID: r.RandomID,
+			Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: fromTGEntities(r.Entities), ReplyTo: reply}},
+		Call: &Call{Account: a.Name, Method: "messages.sendMessage", Peer: peer, Text: r.Message, RandomID: r.RandomID, Detail: d.String()},
 	}
 	id, own, err := s.changeLocked(o, callerOf(a, req))
 	if err != nil {
 		return nil, err
 	}
-	if peer.Kind == schema.PeerUser && s.shortSentReplies() {
+	if peer.Kind == schema.PeerUser && s.f.shortSentReplies() {
 		return shortSent(own, int(id), r.Entities), nil
 	}
 	return s.updatesResult(a, own, []int64{r.RandomID}, []int{int(id)}), nil
@@ -336,11 +314,7 @@ func (s *Sim) inputMedia(a *account, in tg.InputMediaClass) (*mediaInfo, *upload
 	return nil, nil, errMediaInvalid
 }
 
-func (s *Sim) onSendMedia(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesSendMediaRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onSendMedia(a *account, req *tgtest.Request, r *tg.MessagesSendMediaRequest) (bin.Encoder, error) {
 	peer, err := s.sendTarget(a, r.Peer, r.Message, maxCaptionLen, errCaptionTooLong, false, r.ScheduleDate)
 	if err != nil {
 		return nil, err
@@ -371,15 +345,15 @@ func (s *Sim) onSendMedia(a *account, req *tgtest.Request) (bin.Encoder, error) 
 		d.add("media_id", info.ID)
 	}
 	o := &op{
-		Kind: opAPISend, Account: a.Name, RandomID: r.RandomID, Media: info, Upload: upload,
-		Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: fromTGEntities(r.Entities), ReplyTo: reply, Media: info.Kind},
-		Act: &Action{Account: a.Name, Method: "messages.sendMedia", Peer: peer, Text: r.Message, RandomID: r.RandomID, Detail: d.String()},
+		Body: &apiSendOp{Account: a.Name, RandomID: r.RandomID, Media: info, Upload: upload,
+			Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: fromTGEntities(r.Entities), ReplyTo: reply, Media: info.Kind}},
+		Call: &Call{Account: a.Name, Method: "messages.sendMedia", Peer: peer, Text: r.Message, RandomID: r.RandomID, Detail: d.String()},
 	}
 	id, own, err := s.changeLocked(o, callerOf(a, req))
 	if err != nil {
 		return nil, err
 	}
-	if peer.Kind == schema.PeerUser && s.shortSentReplies() {
+	if peer.Kind == schema.PeerUser && s.f.shortSentReplies() {
 		u := shortSent(own, int(id), r.Entities)
 		for _, p := range own {
 			if p.Channel == 0 && p.Event.Msg.ID == int(id) {
@@ -406,38 +380,26 @@ func (s *Sim) savePart(a *account, req *tgtest.Request, method string, fileID in
 	d.add("part", strconv.Itoa(part))
 	d.add("total", total)
 	d.add("bytes", len(data))
-	o := &op{Kind: opUpload, Account: a.Name, FileID: fileID, Part: part, Data: data,
-		Act: &Action{Account: a.Name, Method: method, Detail: d.String()}}
+	o := &op{Body: &uploadOp{Account: a.Name, FileID: fileID, Part: part, Data: data},
+		Call: &Call{Account: a.Name, Method: method, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
 	return &tg.BoolTrue{}, nil
 }
 
-func (s *Sim) onSaveFilePart(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.UploadSaveFilePartRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onSaveFilePart(a *account, req *tgtest.Request, r *tg.UploadSaveFilePartRequest) (bin.Encoder, error) {
 	return s.savePart(a, req, "upload.saveFilePart", r.FileID, r.FilePart, 0, r.Bytes)
 }
 
-func (s *Sim) onSaveBigFilePart(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.UploadSaveBigFilePartRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onSaveBigFilePart(a *account, req *tgtest.Request, r *tg.UploadSaveBigFilePartRequest) (bin.Encoder, error) {
 	if r.FileTotalParts <= 0 || r.FileTotalParts > maxParts {
 		return nil, errFilePartsInvalid
 	}
 	return s.savePart(a, req, "upload.saveBigFilePart", r.FileID, r.FilePart, r.FileTotalParts, r.Bytes)
 }
 
-func (s *Sim) onEditMessage(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesEditMessageRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onEditMessage(a *account, req *tgtest.Request, r *tg.MessagesEditMessageRequest) (bin.Encoder, error) {
 	peer, err := s.inputPeer(a, r.Peer)
 	if err != nil {
 		return nil, err
@@ -476,8 +438,8 @@ func (s *Sim) onEditMessage(a *account, req *tgtest.Request) (bin.Encoder, error
 	var d details
 	d.add("no_webpage", r.NoWebpage)
 	d.add("markup", markupDetail(r.ReplyMarkup))
-	o := &op{Kind: opEdit, Chat: peer, Account: a.Name, IDs: []int{r.ID}, Text: text, Entities: ents, SetEntities: hasEnts,
-		Act: &Action{Account: a.Name, Method: "messages.editMessage", Peer: peer, MessageIDs: []int{r.ID}, Text: text, Detail: d.String()}}
+	o := &op{Body: &editOp{Chat: peer, Account: a.Name, IDs: []int{r.ID}, Text: text, Entities: ents, SetEntities: hasEnts},
+		Call: &Call{Account: a.Name, Method: "messages.editMessage", Peer: peer, MessageIDs: []int{r.ID}, Text: text, Detail: d.String()}}
 	_, own, err := s.changeLocked(o, callerOf(a, req))
 	if err != nil {
 		return nil, err
@@ -495,11 +457,7 @@ func affected(own []push, pts int) *tg.MessagesAffectedMessages {
 	return res
 }
 
-func (s *Sim) onDeleteMessages(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesDeleteMessagesRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onDeleteMessages(a *account, req *tgtest.Request, r *tg.MessagesDeleteMessagesRequest) (bin.Encoder, error) {
 	if len(r.ID) > maxForward {
 		return nil, errMessageIDInvalid
 	}
@@ -523,8 +481,8 @@ func (s *Sim) onDeleteMessages(a *account, req *tgtest.Request) (bin.Encoder, er
 	for _, chat := range chats {
 		var d details
 		d.add("revoke", r.Revoke)
-		o := &op{Kind: opDelete, Chat: chat, Account: a.Name, IDs: byChat[chat],
-			Act: &Action{Account: a.Name, Method: "messages.deleteMessages", Peer: chat, MessageIDs: byChat[chat], Detail: d.String()}}
+		o := &op{Body: &deleteOp{Chat: chat, Account: a.Name, IDs: byChat[chat]},
+			Call: &Call{Account: a.Name, Method: "messages.deleteMessages", Peer: chat, MessageIDs: byChat[chat], Detail: d.String()}}
 		_, p, err := s.changeLocked(o, callerOf(a, req))
 		if err != nil {
 			return nil, err
@@ -534,11 +492,7 @@ func (s *Sim) onDeleteMessages(a *account, req *tgtest.Request) (bin.Encoder, er
 	return affected(own, a.Box.Pts), nil
 }
 
-func (s *Sim) onChannelsDeleteMessages(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.ChannelsDeleteMessagesRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onChannelsDeleteMessages(a *account, req *tgtest.Request, r *tg.ChannelsDeleteMessagesRequest) (bin.Encoder, error) {
 	ch, err := s.inputChannel(r.Channel)
 	if err != nil {
 		return nil, err
@@ -561,8 +515,8 @@ func (s *Sim) onChannelsDeleteMessages(a *account, req *tgtest.Request) (bin.Enc
 	if len(ids) == 0 {
 		return &tg.MessagesAffectedMessages{Pts: ch.Box.Pts}, nil
 	}
-	o := &op{Kind: opDelete, Chat: peer, Account: a.Name, IDs: ids,
-		Act: &Action{Account: a.Name, Method: "channels.deleteMessages", Peer: peer, MessageIDs: ids}}
+	o := &op{Body: &deleteOp{Chat: peer, Account: a.Name, IDs: ids},
+		Call: &Call{Account: a.Name, Method: "channels.deleteMessages", Peer: peer, MessageIDs: ids}}
 	_, own, err := s.changeLocked(o, callerOf(a, req))
 	if err != nil {
 		return nil, err
@@ -570,11 +524,7 @@ func (s *Sim) onChannelsDeleteMessages(a *account, req *tgtest.Request) (bin.Enc
 	return affected(own, ch.Box.Pts), nil
 }
 
-func (s *Sim) onForwardMessages(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesForwardMessagesRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onForwardMessages(a *account, req *tgtest.Request, r *tg.MessagesForwardMessagesRequest) (bin.Encoder, error) {
 	from, err := s.inputPeer(a, r.FromPeer)
 	if err != nil {
 		return nil, err
@@ -607,20 +557,16 @@ func (s *Sim) onForwardMessages(a *account, req *tgtest.Request) (bin.Encoder, e
 	d.add("silent", r.Silent)
 	d.add("drop_author", r.DropAuthor)
 	d.add("top_msg_id", r.TopMsgID)
-	o := &op{Kind: opAPIForward, Account: a.Name, Chat: from, To: &to, IDs: slices.Clone(r.ID), RandomIDs: slices.Clone(r.RandomID), Flag: r.DropAuthor,
-		Act: &Action{Account: a.Name, Method: "messages.forwardMessages", Peer: to, Detail: d.String()}}
+	o := &op{Body: &apiForwardOp{Account: a.Name, Chat: from, To: &to, IDs: slices.Clone(r.ID), RandomIDs: slices.Clone(r.RandomID), DropAuthor: r.DropAuthor},
+		Call: &Call{Account: a.Name, Method: "messages.forwardMessages", Peer: to, Detail: d.String()}}
 	_, own, err := s.changeLocked(o, callerOf(a, req))
 	if err != nil {
 		return nil, err
 	}
-	return s.updatesResult(a, own, r.RandomID, o.Act.MessageIDs), nil
+	return s.updatesResult(a, own, r.RandomID, o.Call.MessageIDs), nil
 }
 
-func (s *Sim) onUpdatePinnedMessage(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesUpdatePinnedMessageRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onUpdatePinnedMessage(a *account, req *tgtest.Request, r *tg.MessagesUpdatePinnedMessageRequest) (bin.Encoder, error) {
 	peer, err := s.inputPeer(a, r.Peer)
 	if err != nil {
 		return nil, err
@@ -636,8 +582,8 @@ func (s *Sim) onUpdatePinnedMessage(a *account, req *tgtest.Request) (bin.Encode
 	d.add("silent", r.Silent)
 	d.add("unpin", r.Unpin)
 	d.add("pm_oneside", r.PmOneside)
-	o := &op{Kind: opPin, Chat: peer, Account: a.Name, IDs: []int{r.ID}, Flag: r.Unpin,
-		Act: &Action{Account: a.Name, Method: method, Peer: peer, MessageIDs: []int{r.ID}, Detail: d.String()}}
+	o := &op{Body: &pinOp{Chat: peer, Account: a.Name, IDs: []int{r.ID}, Unpin: r.Unpin},
+		Call: &Call{Account: a.Name, Method: method, Peer: peer, MessageIDs: []int{r.ID}, Detail: d.String()}}
 	_, own, err := s.changeLocked(o, callerOf(a, req))
 	if err != nil {
 		return nil, err
@@ -645,11 +591,7 @@ func (s *Sim) onUpdatePinnedMessage(a *account, req *tgtest.Request) (bin.Encode
 	return s.updatesResult(a, own, nil, nil), nil
 }
 
-func (s *Sim) onSendReaction(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesSendReactionRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onSendReaction(a *account, req *tgtest.Request, r *tg.MessagesSendReactionRequest) (bin.Encoder, error) {
 	peer, err := s.inputPeer(a, r.Peer)
 	if err != nil {
 		return nil, err
@@ -671,8 +613,8 @@ func (s *Sim) onSendReaction(a *account, req *tgtest.Request) (bin.Encoder, erro
 	var d details
 	d.add("reaction", emoji)
 	d.add("big", r.Big)
-	o := &op{Kind: opReact, Chat: peer, Account: a.Name, IDs: []int{r.MsgID}, From: a.UserID, Text: emoji,
-		Act: &Action{Account: a.Name, Method: "messages.sendReaction", Peer: peer, MessageIDs: []int{r.MsgID}, Text: emoji, Detail: d.String()}}
+	o := &op{Body: &reactOp{Chat: peer, Account: a.Name, IDs: []int{r.MsgID}, From: a.UserID, Emoji: emoji},
+		Call: &Call{Account: a.Name, Method: "messages.sendReaction", Peer: peer, MessageIDs: []int{r.MsgID}, Text: emoji, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
@@ -709,11 +651,7 @@ func sendActionName(a tg.SendMessageActionClass) (string, bool) {
 	return "", false
 }
 
-func (s *Sim) onSetTyping(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesSetTypingRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onSetTyping(a *account, req *tgtest.Request, r *tg.MessagesSetTypingRequest) (bin.Encoder, error) {
 	peer, err := s.writablePeer(a, r.Peer)
 	if err != nil {
 		return nil, err
@@ -725,7 +663,7 @@ func (s *Sim) onSetTyping(a *account, req *tgtest.Request) (bin.Encoder, error) 
 	var d details
 	d.add("action", name)
 	d.add("top_msg_id", r.TopMsgID)
-	o := &op{Kind: opRecord, Account: a.Name, Act: &Action{Account: a.Name, Method: "messages.setTyping", Peer: peer, Detail: d.String()}}
+	o := &op{Body: &recordOp{Account: a.Name}, Call: &Call{Account: a.Name, Method: "messages.setTyping", Peer: peer, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
@@ -733,11 +671,7 @@ func (s *Sim) onSetTyping(a *account, req *tgtest.Request) (bin.Encoder, error) 
 }
 
 // onReadHistory records the read mark; it moves no pts (pts_count 0).
-func (s *Sim) onReadHistory(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesReadHistoryRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onReadHistory(a *account, req *tgtest.Request, r *tg.MessagesReadHistoryRequest) (bin.Encoder, error) {
 	peer, err := s.inputPeer(a, r.Peer)
 	if err != nil {
 		return nil, err
@@ -747,18 +681,14 @@ func (s *Sim) onReadHistory(a *account, req *tgtest.Request) (bin.Encoder, error
 	}
 	var d details
 	d.add("max_id", r.MaxID)
-	o := &op{Kind: opRecord, Account: a.Name, Act: &Action{Account: a.Name, Method: "messages.readHistory", Peer: peer, Detail: d.String()}}
+	o := &op{Body: &recordOp{Account: a.Name}, Call: &Call{Account: a.Name, Method: "messages.readHistory", Peer: peer, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
 	return &tg.MessagesAffectedMessages{Pts: a.Box.Pts}, nil
 }
 
-func (s *Sim) onChannelsReadHistory(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.ChannelsReadHistoryRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onChannelsReadHistory(a *account, req *tgtest.Request, r *tg.ChannelsReadHistoryRequest) (bin.Encoder, error) {
 	ch, err := s.inputChannel(r.Channel)
 	if err != nil {
 		return nil, err
@@ -766,18 +696,14 @@ func (s *Sim) onChannelsReadHistory(a *account, req *tgtest.Request) (bin.Encode
 	var d details
 	d.add("max_id", r.MaxID)
 	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID}
-	o := &op{Kind: opRecord, Account: a.Name, Act: &Action{Account: a.Name, Method: "channels.readHistory", Peer: peer, Detail: d.String()}}
+	o := &op{Body: &recordOp{Account: a.Name}, Call: &Call{Account: a.Name, Method: "channels.readHistory", Peer: peer, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
 	return &tg.BoolTrue{}, nil
 }
 
-func (s *Sim) onSetBotCallbackAnswer(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesSetBotCallbackAnswerRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onSetBotCallbackAnswer(a *account, req *tgtest.Request, r *tg.MessagesSetBotCallbackAnswerRequest) (bin.Encoder, error) {
 	q, ok := s.w.queries[r.QueryID]
 	if !ok || q.Account != a.Name || q.Answered {
 		return nil, errQueryIDInvalid
@@ -790,19 +716,15 @@ func (s *Sim) onSetBotCallbackAnswer(a *account, req *tgtest.Request) (bin.Encod
 	d.add("alert", r.Alert)
 	d.add("url", r.URL)
 	d.add("cache_time", r.CacheTime)
-	o := &op{Kind: opAnswer, Account: a.Name, QueryID: r.QueryID,
-		Act: &Action{Account: a.Name, Method: "messages.setBotCallbackAnswer", Peer: q.Chat, MessageIDs: []int{q.MsgID}, Text: r.Message, Detail: d.String()}}
+	o := &op{Body: &answerOp{Account: a.Name, QueryID: r.QueryID},
+		Call: &Call{Account: a.Name, Method: "messages.setBotCallbackAnswer", Peer: q.Chat, MessageIDs: []int{q.MsgID}, Text: r.Message, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
 	return &tg.BoolTrue{}, nil
 }
 
-func (s *Sim) onResolveUsername(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.ContactsResolveUsernameRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onResolveUsername(a *account, req *tgtest.Request, r *tg.ContactsResolveUsernameRequest) (bin.Encoder, error) {
 	if !usernameRE.MatchString(r.Username) {
 		return nil, errUsernameInvalid
 	}
@@ -810,7 +732,7 @@ func (s *Sim) onResolveUsername(a *account, req *tgtest.Request) (bin.Encoder, e
 	if !ok {
 		return nil, errUsernameNotFound
 	}
-	o := &op{Kind: opRecord, Account: a.Name, Act: &Action{Account: a.Name, Method: "contacts.resolveUsername", Peer: peer, Text: r.Username}}
+	o := &op{Body: &recordOp{Account: a.Name}, Call: &Call{Account: a.Name, Method: "contacts.resolveUsername", Peer: peer, Text: r.Username}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}

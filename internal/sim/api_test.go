@@ -98,13 +98,13 @@ func lastLedger(account string) LedgerEntry {
 	return l[len(l)-1]
 }
 
-func lastAction(t *testing.T, account string) Action {
+func lastCall(t *testing.T, account string) Call {
 	t.Helper()
-	acts := shared.Actions(account)
-	if len(acts) == 0 {
-		t.Fatal("no actions recorded")
+	calls := shared.ServedCalls(account)
+	if len(calls) == 0 {
+		t.Fatal("no calls recorded")
 	}
-	return acts[len(acts)-1]
+	return calls[len(calls)-1]
 }
 
 func TestSendMessagePrivate(t *testing.T) {
@@ -148,7 +148,7 @@ func TestSendMessagePrivate(t *testing.T) {
 	if v, ok := shared.Message(private, "main", id); !ok || !v.Out || v.From != 1000 || v.Text != "hello from the bot" {
 		t.Errorf("message view %+v %v", v, ok)
 	}
-	if a := lastAction(t, "main"); a.Method != "messages.sendMessage" || a.RandomID != rid || !slices.Equal(a.MessageIDs, []int{id}) || a.Peer != private {
+	if a := lastCall(t, "main"); a.Method != "messages.sendMessage" || a.RandomID != rid || !slices.Equal(a.MessageIDs, []int{id}) || a.Peer != private {
 		t.Errorf("action %+v", a)
 	}
 	assertNoEcho(t, mark, id)
@@ -470,7 +470,7 @@ func TestForwardPinReact(t *testing.T) {
 	if v, _ := shared.Message(super, "", fid); v.Reactions["👍"] != 1 {
 		t.Errorf("reactions %v", v.Reactions)
 	}
-	if a := lastAction(t, "main"); a.Method != "messages.sendReaction" || a.Text != "👍" {
+	if a := lastCall(t, "main"); a.Method != "messages.sendReaction" || a.Text != "👍" {
 		t.Errorf("action %+v", a)
 	}
 	wantRPCError(t, react("🦖"), "REACTION_INVALID")
@@ -497,7 +497,7 @@ func TestTypingReadAndResolve(t *testing.T) {
 	if _, err := mainAPI.MessagesSetTyping(ctx, &tg.MessagesSetTypingRequest{Peer: inputUser(u), Action: &tg.SendMessageTypingAction{}}); err != nil {
 		t.Fatal(err)
 	}
-	if a := lastAction(t, "main"); a.Method != "messages.setTyping" || a.Detail != "action=typing" || a.Peer.ID != u {
+	if a := lastCall(t, "main"); a.Method != "messages.setTyping" || a.Detail != "action=typing" || a.Peer.ID != u {
 		t.Errorf("typing action %+v", a)
 	}
 	aff, err := mainAPI.MessagesReadHistory(ctx, &tg.MessagesReadHistoryRequest{Peer: inputUser(u), MaxID: 5})
@@ -510,7 +510,7 @@ func TestTypingReadAndResolve(t *testing.T) {
 	if _, err := mainAPI.ChannelsReadHistory(ctx, &tg.ChannelsReadHistoryRequest{Channel: inputChannelOf(super), MaxID: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if a := lastAction(t, "main"); a.Method != "channels.readHistory" || a.Detail != "max_id=1" {
+	if a := lastCall(t, "main"); a.Method != "channels.readHistory" || a.Detail != "max_id=1" {
 		t.Errorf("read action %+v", a)
 	}
 
@@ -585,7 +585,7 @@ func TestCallbackQuery(t *testing.T) {
 	if err := answer(qid); err != nil {
 		t.Fatal(err)
 	}
-	if a := lastAction(t, "main"); a.Method != "messages.setBotCallbackAnswer" || a.Text != "done" || !strings.Contains(a.Detail, "alert") || a.Peer != private {
+	if a := lastCall(t, "main"); a.Method != "messages.setBotCallbackAnswer" || a.Text != "done" || !strings.Contains(a.Detail, "alert") || a.Peer != private {
 		t.Errorf("answer action %+v", a)
 	}
 	wantRPCError(t, answer(qid), "QUERY_ID_INVALID")
@@ -639,7 +639,7 @@ func TestSendMedia(t *testing.T) {
 	if v.Media != "voice" || v.MediaMime != "audio/ogg" || v.MediaSize != int64(len("OggS-part-one")+len("part-two")) || v.FileName != "note.ogg" {
 		t.Errorf("uploaded voice %+v", v)
 	}
-	if a := lastAction(t, "main"); a.Method != "messages.sendMedia" || !strings.Contains(a.Detail, "mime=audio/ogg") {
+	if a := lastCall(t, "main"); a.Method != "messages.sendMedia" || !strings.Contains(a.Detail, "mime=audio/ogg") {
 		t.Errorf("media action %+v", a)
 	}
 
@@ -703,14 +703,14 @@ func TestAPIChangesSurviveRestart(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	want, wantView := s1.Actions("main"), func() MessageView { v, _ := s1.Message(private, "main", id); return v }()
+	want, wantView := s1.ServedCalls("main"), func() MessageView { v, _ := s1.Message(private, "main", id); return v }()
 
 	s2, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if got := s2.Actions("main"); !slices.EqualFunc(got, want, func(a, b Action) bool {
+	if got := s2.ServedCalls("main"); !slices.EqualFunc(got, want, func(a, b Call) bool {
 		return a.Seq == b.Seq && a.Method == b.Method && a.RandomID == b.RandomID && slices.Equal(a.MessageIDs, b.MessageIDs) && a.Time.Equal(b.Time)
 	}) {
 		t.Errorf("actions after restart %+v, want %+v", got, want)

@@ -16,8 +16,8 @@ import (
 // every op they are validated by their callers (the RPC handlers), applied,
 // then journaled, so a restart with Dir keeps them.
 
-// Action is one API call the simulator served, as recorded for tests.
-type Action struct {
+// Call is one API call the simulator served, as recorded for tests.
+type Call struct {
 	Seq     uint64 `json:"seq"`
 	Account string `json:"account"`
 	// Method is the TL name, e.g. "messages.sendMessage".
@@ -160,81 +160,34 @@ func (w *world) lookup(a *account, chat schema.PeerRef, id int) (*message, bool)
 	return m, true
 }
 
-// applyAPI applies the ops of the API surface. o.Act, when set, is
-// recorded once the op succeeded.
-func (w *world) applyAPI(o *op) (int64, error) {
-	date := int(o.Now)
-	if o.Act != nil {
-		w.api = o.Act.Account
-		defer func() { w.api = "" }()
-	}
-	var (
-		res int64
-		err error
-	)
-	switch o.Kind {
-	case opAPISend:
-		res, err = w.apiSend(o, date)
-	case opAPIForward:
-		res, err = w.apiForward(o, date)
-	case opEdit:
-		var ents *[]schema.Entity
-		if o.SetEntities {
-			ents = &o.Entities
-		}
-		err = w.edit(o.Chat, o.Account, o.IDs[0], o.Text, ents, date, false)
-	case opDelete:
-		err = w.delete(o.Chat, o.Account, o.IDs, date)
-	case opPin:
-		err = w.pin(o.Chat, o.Account, o.IDs[0], o.Flag, date)
-	case opReact:
-		err = w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Text)
-	case opUpload:
-		k := uploadKey{o.Account, o.FileID}
-		if w.uploads[k] == nil {
-			w.uploads[k] = map[int][]byte{}
-		}
-		w.uploads[k][o.Part] = o.Data
-	case opPress:
-		res, err = w.press(o, date)
-	case opAnswer:
-		q, ok := w.queries[o.QueryID]
-		if !ok || q.Account != o.Account || q.Answered {
-			return 0, fmt.Errorf("%w: callback query %d", ErrNotFound, o.QueryID)
-		}
-		q.Answered = true
-	case opRecord:
-	case opForbid:
-		w.forbidden[forbidKey{o.Chat, o.Account}] = o.Flag
-	case opUsername:
-		if o.Chat.Kind != schema.PeerChannel {
-			return 0, fmt.Errorf("%w: only channels have usernames", ErrInvalid)
-		}
-		ch, ok := w.channels[o.Chat.ID]
-		if !ok {
-			return 0, fmt.Errorf("%w: channel %d", ErrNotFound, o.Chat.ID)
-		}
-		ch.Username = o.Username
-	default:
-		return 0, fmt.Errorf("%w: unknown op %q", ErrInvalid, o.Kind)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if o.Act != nil {
-		w.actionSeq++
-		act := *o.Act
-		act.Seq = w.actionSeq
-		act.Time = time.Unix(o.Now, 0).UTC()
-		act.MessageIDs = slices.Clone(act.MessageIDs)
-		w.actions[act.Account] = append(w.actions[act.Account], act)
-	}
-	return res, nil
+// recordCall records call, made at now, once its op succeeded.
+func (w *world) recordCall(call *Call, now int64) {
+	w.callSeq++
+	c := *call
+	c.Seq = w.callSeq
+	c.Time = time.Unix(now, 0).UTC()
+	c.MessageIDs = slices.Clone(c.MessageIDs)
+	w.calls[c.Account] = append(w.calls[c.Account], c)
 }
 
-// apiSend sends o.Out with o.Media (an existing media id, or new media
-// from o.Upload) and remembers its random id.
-func (w *world) apiSend(o *op, date int) (int64, error) {
+// apiSendOp is a send of messages.sendMessage or sendMedia: Out with Media
+// (an existing media id, or new media from Upload), remembering RandomID.
+type apiSendOp struct {
+	Account  string     `json:"account,omitempty"`
+	RandomID int64      `json:"random_id,omitempty"`
+	Media    *mediaInfo `json:"media,omitempty"`
+	Upload   *uploadRef `json:"upload,omitempty"`
+	Out      *Outgoing  `json:"out,omitempty"`
+}
+
+func (*apiSendOp) kind() string { return opAPISend }
+func (o *apiSendOp) check() error {
+	if o.Out == nil {
+		return corrupt(opAPISend, "no message")
+	}
+	return nil
+}
+func (o *apiSendOp) apply(w *world, date int, call *Call) (int64, error) {
 	var x *sendExtra
 	if o.Media != nil {
 		info := *o.Media
@@ -253,8 +206,8 @@ func (w *world) apiSend(o *op, date int) (int64, error) {
 		return 0, err
 	}
 	w.noteRandom(o.Account, o.RandomID, id)
-	if o.Act != nil {
-		o.Act.MessageIDs = []int{id}
+	if call != nil {
+		call.MessageIDs = []int{id}
 	}
 	return int64(id), nil
 }
@@ -266,14 +219,28 @@ func (w *world) noteRandom(account string, rid int64, id int) {
 	w.randoms[account][rid] = id
 }
 
-// apiForward copies messages o.IDs of o.Chat to *o.To, one new message per id.
-func (w *world) apiForward(o *op, date int) (int64, error) {
+// apiForwardOp is messages.forwardMessages: messages IDs of Chat copied to
+// To, one new message per id, with a forward header unless DropAuthor.
+type apiForwardOp struct {
+	Account    string          `json:"account,omitempty"`
+	Chat       schema.PeerRef  `json:"chat"`
+	To         *schema.PeerRef `json:"to,omitempty"`
+	IDs        []int           `json:"ids,omitempty"`
+	RandomIDs  []int64         `json:"random_ids,omitempty"`
+	DropAuthor bool            `json:"flag,omitempty"`
+}
+
+func (*apiForwardOp) kind() string { return opAPIForward }
+func (o *apiForwardOp) check() error {
+	if o.To == nil || len(o.IDs) == 0 || len(o.IDs) != len(o.RandomIDs) {
+		return corrupt(opAPIForward, "without destination, message ids or their random ids")
+	}
+	return nil
+}
+func (o *apiForwardOp) apply(w *world, date int, call *Call) (int64, error) {
 	a, err := w.account(o.Account)
 	if err != nil {
 		return 0, err
-	}
-	if o.To == nil || len(o.IDs) != len(o.RandomIDs) {
-		return 0, fmt.Errorf("%w: forward without destination or random ids", ErrInvalid)
 	}
 	var srcs []*message
 	for _, id := range o.IDs {
@@ -290,7 +257,7 @@ func (w *world) apiForward(o *op, date int) (int64, error) {
 		if m.Media != "" {
 			x.media = w.media[m.MediaID]
 		}
-		if !o.Flag { // Flag: drop_author
+		if !o.DropAuthor {
 			switch {
 			case m.Fwd != nil:
 				x.fwd = m.Fwd
@@ -307,10 +274,135 @@ func (w *world) apiForward(o *op, date int) (int64, error) {
 		w.noteRandom(a.Name, o.RandomIDs[i], id)
 		ids = append(ids, id)
 	}
-	if o.Act != nil {
-		o.Act.MessageIDs = ids
+	if call != nil {
+		call.MessageIDs = ids
 	}
 	return int64(ids[0]), nil
+}
+
+// pinOp is messages.updatePinnedMessage: pin, or unpin with Unpin.
+type pinOp struct {
+	Chat    schema.PeerRef `json:"chat"`
+	Account string         `json:"account,omitempty"`
+	IDs     []int          `json:"ids,omitempty"` // the one message
+	Unpin   bool           `json:"flag,omitempty"`
+}
+
+func (*pinOp) kind() string   { return opPin }
+func (o *pinOp) check() error { return firstID(opPin, o.IDs) }
+func (o *pinOp) apply(w *world, date int, _ *Call) (int64, error) {
+	return 0, w.pin(o.Chat, o.Account, o.IDs[0], o.Unpin, date)
+}
+
+// reactOp is messages.sendReaction: user From's reaction Emoji ("" removes it).
+type reactOp struct {
+	Chat    schema.PeerRef `json:"chat"`
+	Account string         `json:"account,omitempty"`
+	IDs     []int          `json:"ids,omitempty"` // the one message
+	From    int64          `json:"from,omitempty"`
+	Emoji   string         `json:"text,omitempty"`
+}
+
+func (*reactOp) kind() string   { return opReact }
+func (o *reactOp) check() error { return firstID(opReact, o.IDs) }
+func (o *reactOp) apply(w *world, _ int, _ *Call) (int64, error) {
+	return 0, w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Emoji)
+}
+
+// uploadOp is upload.saveFilePart or saveBigFilePart: part Part of file FileID.
+type uploadOp struct {
+	Account string `json:"account,omitempty"`
+	FileID  int64  `json:"file_id,omitempty"`
+	Part    int    `json:"part,omitempty"`
+	Data    []byte `json:"data,omitempty"`
+}
+
+func (*uploadOp) kind() string { return opUpload }
+func (*uploadOp) check() error { return nil }
+func (o *uploadOp) apply(w *world, _ int, _ *Call) (int64, error) {
+	k := uploadKey{o.Account, o.FileID}
+	if w.uploads[k] == nil {
+		w.uploads[k] = map[int][]byte{}
+	}
+	w.uploads[k][o.Part] = o.Data
+	return 0, nil
+}
+
+// pressOp is Sim.PressButton: user From presses a button with Data under
+// message IDs[0] of Chat.
+type pressOp struct {
+	Account string         `json:"account,omitempty"`
+	Chat    schema.PeerRef `json:"chat"`
+	IDs     []int          `json:"ids,omitempty"` // the one message
+	From    int64          `json:"from,omitempty"`
+	Data    []byte         `json:"data,omitempty"`
+}
+
+func (*pressOp) kind() string   { return opPress }
+func (o *pressOp) check() error { return firstID(opPress, o.IDs) }
+func (o *pressOp) apply(w *world, date int, _ *Call) (int64, error) {
+	return w.press(o, date)
+}
+
+// answerOp is messages.setBotCallbackAnswer for query QueryID.
+type answerOp struct {
+	Account string `json:"account,omitempty"`
+	QueryID int64  `json:"query_id,omitempty"`
+}
+
+func (*answerOp) kind() string { return opAnswer }
+func (*answerOp) check() error { return nil }
+func (o *answerOp) apply(w *world, _ int, _ *Call) (int64, error) {
+	q, ok := w.queries[o.QueryID]
+	if !ok || q.Account != o.Account || q.Answered {
+		return 0, fmt.Errorf("%w: callback query %d", ErrNotFound, o.QueryID)
+	}
+	q.Answered = true
+	return 0, nil
+}
+
+// recordOp is a served call that changes nothing but the call record
+// (typing, read marks, username resolution).
+type recordOp struct {
+	Account string `json:"account,omitempty"`
+}
+
+func (*recordOp) kind() string                            { return opRecord }
+func (*recordOp) check() error                            { return nil }
+func (*recordOp) apply(*world, int, *Call) (int64, error) { return 0, nil }
+
+// forbidOp is Sim.SetWriteForbidden.
+type forbidOp struct {
+	Chat      schema.PeerRef `json:"chat"`
+	Account   string         `json:"account,omitempty"`
+	Forbidden bool           `json:"flag,omitempty"`
+}
+
+func (*forbidOp) kind() string { return opForbid }
+func (*forbidOp) check() error { return nil }
+func (o *forbidOp) apply(w *world, _ int, _ *Call) (int64, error) {
+	w.forbidden[forbidKey{o.Chat, o.Account}] = o.Forbidden
+	return 0, nil
+}
+
+// usernameOp is Sim.SetChatUsername.
+type usernameOp struct {
+	Chat     schema.PeerRef `json:"chat"`
+	Username string         `json:"username,omitempty"`
+}
+
+func (*usernameOp) kind() string { return opUsername }
+func (*usernameOp) check() error { return nil }
+func (o *usernameOp) apply(w *world, _ int, _ *Call) (int64, error) {
+	if o.Chat.Kind != schema.PeerChannel {
+		return 0, fmt.Errorf("%w: only channels have usernames", ErrInvalid)
+	}
+	ch, ok := w.channels[o.Chat.ID]
+	if !ok {
+		return 0, fmt.Errorf("%w: channel %d", ErrNotFound, o.Chat.ID)
+	}
+	ch.Username = o.Username
+	return 0, nil
 }
 
 // pin pins or unpins a message for every member: one updatePinnedMessages
@@ -393,7 +485,7 @@ func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, e
 }
 
 // press registers a callback query and queues its push.
-func (w *world) press(o *op, date int) (int64, error) {
+func (w *world) press(o *pressOp, date int) (int64, error) {
 	a, err := w.account(o.Account)
 	if err != nil {
 		return 0, err

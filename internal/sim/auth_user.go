@@ -144,17 +144,9 @@ var userAuthMethods = []uint32{
 	tg.AuthImportLoginTokenRequestTypeID,
 }
 
-func (s *Sim) registerUserAuth(d *tgtest.Dispatcher) {
-	d.HandleFunc(tg.AuthSendCodeRequestTypeID, s.onSendCode)
-	d.HandleFunc(tg.AuthSignInRequestTypeID, s.onSignIn)
-	d.HandleFunc(tg.AccountGetPasswordRequestTypeID, s.onGetPassword)
-	d.HandleFunc(tg.AuthCheckPasswordRequestTypeID, s.onCheckPassword)
-	d.HandleFunc(tg.AuthExportLoginTokenRequestTypeID, s.onExportLoginToken)
-	d.HandleFunc(tg.AuthImportLoginTokenRequestTypeID, func(srv *tgtest.Server, req *tgtest.Request) error {
-		return errLoginTokenBad
-	})
-	d.HandleFunc(tg.AuthAcceptLoginTokenRequestTypeID, s.onAcceptLoginToken)
-	d.HandleFunc(tg.AuthLogOutRequestTypeID, s.onLogOut)
+// onImportLoginToken refuses auth.importLoginToken: the simulator has one DC.
+func (s *Sim) onImportLoginToken(_ *tgtest.Server, _ *tgtest.Request, _ *tg.AuthImportLoginTokenRequest) error {
+	return errLoginTokenBad
 }
 
 // userByPhone returns the user account with phone, or nil.
@@ -183,11 +175,7 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-func (s *Sim) onSendCode(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AuthSendCodeRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onSendCode(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthSendCodeRequest) error {
 	phone := normalizePhone(r.PhoneNumber)
 	if len(phone) < 5 {
 		return errPhoneInvalid
@@ -234,11 +222,7 @@ func (s *Sim) ExpireLoginCode(phone string) {
 	}
 }
 
-func (s *Sim) onSignIn(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AuthSignInRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onSignIn(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthSignInRequest) error {
 	phone := normalizePhone(r.PhoneNumber)
 	s.users.mu.Lock()
 	c, ok := s.users.codes[phone]
@@ -356,11 +340,7 @@ func (s *Sim) passwordAccount(sess tgtest.Session) *Account {
 	return s.accountNamed(name)
 }
 
-func (s *Sim) onGetPassword(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AccountGetPasswordRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onGetPassword(srv *tgtest.Server, req *tgtest.Request, r *tg.AccountGetPasswordRequest) error {
 	a := s.passwordAccount(req.Session)
 	if a == nil {
 		return errUnregistered
@@ -401,11 +381,7 @@ func srpChallenge(account string, v *big.Int) *srpSession {
 	return &srpSession{id: n.Int64() + 1, b: b, gb: pad256(gb), acc: account}
 }
 
-func (s *Sim) onCheckPassword(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AuthCheckPasswordRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onCheckPassword(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthCheckPasswordRequest) error {
 	in, ok := r.Password.(*tg.InputCheckPasswordSRP)
 	if !ok {
 		return errPasswordInvalid
@@ -457,11 +433,7 @@ func srpVerify(aBytes, m1 []byte, sess *srpSession, salt1, salt2 []byte, v *big.
 	return subtle.ConstantTimeCompare(want, m1) == 1
 }
 
-func (s *Sim) onExportLoginToken(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AuthExportLoginTokenRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onExportLoginToken(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthExportLoginTokenRequest) error {
 	key := req.Session.AuthKey.ID
 	s.users.mu.Lock()
 	if name, ok := s.users.accepted[key]; ok {
@@ -545,11 +517,7 @@ func (s *Sim) acceptToken(ctx context.Context, account string, token []byte) err
 	return nil
 }
 
-func (s *Sim) onAcceptLoginToken(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AuthAcceptLoginTokenRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onAcceptLoginToken(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthAcceptLoginTokenRequest) error {
 	name, ok := s.authorize(req.Session)
 	if !ok {
 		return errUnregistered
@@ -565,11 +533,7 @@ func (s *Sim) onAcceptLoginToken(srv *tgtest.Server, req *tgtest.Request) error 
 		IP: "127.0.0.1", Country: "NL", Region: "sim"})
 }
 
-func (s *Sim) onLogOut(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AuthLogOutRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onLogOut(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthLogOutRequest) error {
 	key := req.Session.AuthKey.ID
 	s.net.Lock()
 	name, ok := s.authKeys[key]

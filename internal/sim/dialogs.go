@@ -99,11 +99,7 @@ func (w *world) chatIDs() []int64 {
 	return ids
 }
 
-func (s *Sim) onGetDialogs(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesGetDialogsRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetDialogs(a *account, req *tgtest.Request, r *tg.MessagesGetDialogsRequest) (bin.Encoder, error) {
 	if a.BotToken != "" {
 		return nil, errBotMethodInvalid // as on Telegram: bots have no dialog list
 	}

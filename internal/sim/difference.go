@@ -29,11 +29,7 @@ func take(evs []event, limit int) []event {
 }
 
 // onGetDifference answers updates.getDifference for a's common box.
-func (s *Sim) onGetDifference(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.UpdatesGetDifferenceRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetDifferenceRequest) (bin.Encoder, error) {
 	if r.Pts < 0 {
 		return nil, errTimestampInvalid
 	}
@@ -97,11 +93,7 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request) (bin.Encoder, err
 }
 
 // onGetChannelDifference answers updates.getChannelDifference.
-func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.UpdatesGetChannelDifferenceRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetChannelDifferenceRequest) (bin.Encoder, error) {
 	ch, err := s.inputChannel(r.Channel)
 	if err != nil {
 		return nil, err
@@ -113,7 +105,7 @@ func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request) (bin.Encod
 		return nil, errTimestampInvalid
 	}
 	timeout := 30
-	if q := s.f.quiet[ch.ID]; q > 0 {
+	if q := s.f.quietTimeout(ch.ID); q > 0 {
 		timeout = q
 	}
 	b := ch.Box

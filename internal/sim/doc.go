@@ -22,8 +22,9 @@
 //     edit dates, so each edit is a distinct version.
 //
 // Faults exercise a client's gap handling, all through one entry point,
-// Inject (faults.go; Withhold, DuplicateNext, ReorderNext, PushTooLong and
-// FloodWait are shortcuts): qts updates, updatesCombined, lost and replayed
+// Inject (faults.go; Withhold, DuplicateNext, ReorderNext, PushTooLong,
+// FloodWait, HoldReplies and ShortSentReplies are shortcuts), their state
+// under one mutex (faultstate.go): qts updates, updatesCombined, lost and replayed
 // containers (seq gaps, stale seq), a channel left (CHANNEL_PRIVATE) and
 // rejoined, a channel with a long history joined late, pushed
 // updateChannelTooLong, messageEmpty channel updates, quiet channels with
@@ -37,7 +38,13 @@
 // them (a client that dies before it learns the outcome), ShortSentReplies
 // answers private text sends with updateShortSentMessage as Telegram does,
 // Floods lists the FLOOD_WAIT answers given (with the call's peer), and
-// Action.Served is each served call's wall-clock time, for rate checks.
+// Call.Served is each served call's wall-clock time, for rate checks.
+//
+// The served methods are one table (routes.go): a row binds a TL method to
+// a handler of its typed request; decoding, authorization, the world lock
+// and HoldReplies are shared, and a panicking handler answers 500 INTERNAL
+// (logged) instead of stopping the simulator. Methods without a row answer
+// as gotd's tgtest does for unimplemented ones.
 //
 // Bots act through the RPCs of the egress contract (messages.sendMessage,
 // sendMedia, editMessage, deleteMessages, forwardMessages,
@@ -49,7 +56,7 @@
 // tg.Updates carrying updateMessageID and the pts-carrying updates of the
 // account's own box; those are pushed to the account's other sessions but
 // not to the calling one, and carry seq 0. A reused random_id answers
-// RANDOM_ID_DUPLICATE. Actions lists the calls served, Message the state
+// RANDOM_ID_DUPLICATE. ServedCalls lists the calls served, Message the state
 // of a message, PressButton produces callback queries to answer, and
 // SetWriteForbidden a chat the bot may not write in (bots administer every
 // chat by default).
@@ -71,11 +78,14 @@
 // pin service message; reactions are not pushed to other sessions;
 // messages.readHistory moves no pts (pts_count 0); reply markup and
 // scheduled sends are not stored (bots get SCHEDULE_BOT_NOT_ALLOWED).
-// Failed calls are not in Actions. With Dir, auth keys persist
+// Failed calls are not in ServedCalls. With Dir, auth keys persist
 // (auth_keys.json, restored into gotd's tgtest server by reflection on
 // its unexported session map): after a restart clients keep their key and
 // login. The journal is snapshotted (snapshot.go); a torn last journal
-// line is dropped, any other bad line fails New with ErrCorrupt. Pushes
+// line is dropped, any other bad line (also an op no version writes, such
+// as an edit without its message id) fails New with ErrCorrupt; each op
+// kind has its own payload type (ops.go), in the journal format of every
+// earlier version. Pushes
 // go to the latest session of every connected auth key of the account; a
 // push that cannot be delivered is dropped, as on Telegram. updates.getDifference
 // reports every channel changed at or after the request's date as

@@ -18,8 +18,11 @@ import (
 // must survive, injected through one entry point, Inject (the control
 // surface's `fault` verb and Scenario.Faults call it too). Faults that
 // change the world (a channel left or joined, qts updates, a channel with
-// history) are journaled ops like any other change; push and call faults
-// are transient and do not survive a restart.
+// history) are journaled ops (fault_world.go); push and call faults are
+// transient, held in one faultState under one mutex (faultstate.go), and
+// do not survive a restart. Adding a fault: its kind here (constant,
+// FaultKinds, Validate, inject), its state or op, and the place it acts;
+// the control surface's fault verb serves every kind as is.
 
 // Fault kinds.
 const (
@@ -71,12 +74,20 @@ const (
 	FaultChannelEmpty = "channel.empty"
 	// FaultDropConnections closes every client connection.
 	FaultDropConnections = "drop_connections"
+	// FaultHoldReply makes the next Times calls (default 1) of Method (a TL
+	// name) take effect without their reply ever being sent, as for a
+	// client that dies before it learns the outcome.
+	FaultHoldReply = "call.hold_reply"
+	// FaultShortSent, while On, answers private text and media sends with
+	// updateShortSentMessage, as Telegram does, instead of updates.
+	FaultShortSent = "call.short_sent"
 )
 
 // FaultKinds lists the kinds Inject accepts, sorted.
 func FaultKinds() []string {
 	k := []string{FaultWithhold, FaultTooLong, FaultDuplicate, FaultReorder, FaultQts, FaultCombine, FaultReplay,
-		FaultLeave, FaultJoin, FaultHistory, FaultChannelTooLong, FaultChannelEmpty, FaultQuiet, FaultCallError, FaultDropConnections}
+		FaultLeave, FaultJoin, FaultHistory, FaultChannelTooLong, FaultChannelEmpty, FaultQuiet, FaultCallError, FaultDropConnections,
+		FaultHoldReply, FaultShortSent}
 	slices.Sort(k)
 	return k
 }
@@ -126,6 +137,12 @@ func (f *Fault) Validate() error {
 		if f.N <= 0 {
 			return fmt.Errorf("%w: n is required", ErrInvalid)
 		}
+	case FaultHoldReply:
+		if id, err := methodID(f.Method); err != nil {
+			return err
+		} else if id == AnyMethod {
+			return fmt.Errorf("%w: method is required (e.g. messages.sendMessage)", ErrInvalid)
+		}
 	case FaultCallError:
 		if _, err := methodID(f.Method); err != nil {
 			return err
@@ -164,54 +181,63 @@ func (s *Sim) Inject(ctx context.Context, f Fault) (int64, error) {
 	if err := f.Validate(); err != nil {
 		return 0, err
 	}
+	method, _ := methodID(f.Method)
+	if (f.Kind == FaultCallError || f.Kind == FaultHoldReply) && f.Times == 0 {
+		f.Times = 1
+	}
+	return s.inject(f, method)
+}
+
+// inject applies a valid fault, method being f.Method resolved: every
+// fault goes through here, the shortcuts' too. Times <= 0 clears the rule
+// of FaultCallError and FaultHoldReply.
+func (s *Sim) inject(f Fault, method uint32) (int64, error) {
+	channel := schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}
 	switch f.Kind {
 	case FaultWithhold:
-		s.Withhold(f.On)
+		s.setWithhold(f.On)
 	case FaultDuplicate:
-		s.DuplicateNext(f.N)
+		s.setDuplicate(f.N)
 	case FaultReorder:
-		s.ReorderNext(f.N)
+		s.setReorder(f.N)
 	case FaultDropConnections:
 		s.DropConnections()
 	case FaultCallError:
-		id, _ := methodID(f.Method)
-		times := f.Times
-		if times == 0 {
-			times = 1
-		}
 		typ := f.Error
 		if typ == "" {
 			typ = "FLOOD_WAIT_" + strconv.Itoa(f.Seconds)
 		}
-		s.failCalls(id, tgerr.New(f.Code, typ), times)
+		s.f.setRule(method, tgerr.New(f.Code, typ), f.Times)
+	case FaultHoldReply:
+		s.f.setHold(method, f.Times)
+	case FaultShortSent:
+		s.f.setShortSent(f.On)
 	case FaultQuiet:
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if _, ok := s.w.channels[f.Channel]; !ok {
 			return 0, fmt.Errorf("%w: channel %d", ErrNotFound, f.Channel)
 		}
-		if f.Seconds == 0 {
-			delete(s.f.quiet, f.Channel)
-		} else {
-			s.f.quiet[f.Channel] = f.Seconds
-		}
+		s.f.setQuiet(f.Channel, f.Seconds)
 	case FaultLeave, FaultJoin:
-		_, err := s.change(&op{Kind: opMember, Account: f.Account, Chat: schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}, Flag: f.Kind == FaultJoin})
+		_, err := s.change(&op{Body: &memberOp{Account: f.Account, Chat: channel, Join: f.Kind == FaultJoin}})
 		return 0, err
 	case FaultChannelEmpty:
-		_, err := s.change(&op{Kind: opEmpty, Chat: schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}})
+		_, err := s.change(&op{Body: &emptyOp{Chat: channel}})
 		return 0, err
 	case FaultQts:
-		_, err := s.change(&op{Kind: opQts, Account: f.Account, From: f.User, Count: f.N})
+		_, err := s.change(&op{Body: &qtsOp{Account: f.Account, From: f.User, Count: f.N}})
 		return 0, err
 	case FaultHistory:
 		title := f.Title
 		if title == "" {
 			title = "History"
 		}
-		return s.change(&op{Kind: opHistory, Title: title, Count: f.N})
-	default:
+		return s.change(&op{Body: &historyOp{Title: title, Count: f.N}})
+	case FaultTooLong, FaultCombine, FaultReplay, FaultChannelTooLong:
 		return 0, s.injectPush(f)
+	default:
+		return 0, fmt.Errorf("%w: fault kind %q", ErrInvalid, f.Kind)
 	}
 	return 0, nil
 }
@@ -229,9 +255,9 @@ func (s *Sim) injectPush(f Fault) error {
 		s.metrics.fault("too_long")
 		s.enqueueLocked(push{Account: a.Name, TooLong: true})
 	case FaultCombine:
-		s.f.combine[a.Name] = &combining{left: f.N, drop: f.Drop}
+		s.f.setCombine(a.Name, f.N, f.Drop)
 	case FaultReplay:
-		q, ok := s.f.lastSeq[a.Name]
+		q, ok := s.f.lastContainer(a.Name)
 		if !ok {
 			return fmt.Errorf("%w: no container with a seq pushed to %s yet", ErrNotFound, a.Name)
 		}
@@ -253,225 +279,58 @@ func (s *Sim) injectPush(f Fault) error {
 	return nil
 }
 
-// callRule is a FaultCallError (or FloodWait) rule.
-type callRule struct {
-	err   *tgerr.Error
-	times int
-}
-
 // AnyMethod, as FloodWait's method, matches every call whose own method
 // has no rule.
 const AnyMethod uint32 = 0
 
+// The shortcuts below are Inject with the fault's fields as arguments.
+
+// Withhold makes the simulator record changes without pushing them while
+// on; a client only learns about them through getDifference (FaultWithhold).
+func (s *Sim) Withhold(on bool) {
+	_, _ = s.inject(Fault{Kind: FaultWithhold, On: on}, AnyMethod)
+}
+
+// DuplicateNext pushes each of the next n pushes twice (FaultDuplicate).
+func (s *Sim) DuplicateNext(n int) {
+	_, _ = s.inject(Fault{Kind: FaultDuplicate, N: n}, AnyMethod)
+}
+
+// ReorderNext holds back the next n pushes (of all accounts) and sends them
+// in reverse order once the n-th is produced (FaultReorder).
+func (s *Sim) ReorderNext(n int) {
+	_, _ = s.inject(Fault{Kind: FaultReorder, N: n}, AnyMethod)
+}
+
+// PushTooLong pushes updatesTooLong to account, which must then call
+// getDifference (FaultTooLong). An unknown account gets nothing.
+func (s *Sim) PushTooLong(account string) {
+	if account == "" {
+		return // not the default account, unlike Fault.Account
+	}
+	_, _ = s.inject(Fault{Kind: FaultTooLong, Account: account}, AnyMethod)
+}
+
 // FloodWait makes the next times calls of the TL method with id method
-// (AnyMethod: of any method) answer 420 FLOOD_WAIT_<seconds>.
+// (AnyMethod: of any method) answer 420 FLOOD_WAIT_<seconds>
+// (FaultCallError); times <= 0 clears the rule.
 func (s *Sim) FloodWait(method uint32, seconds, times int) {
-	s.failCalls(method, tgerr.New(420, "FLOOD_WAIT_"+strconv.Itoa(seconds)), times)
+	_, _ = s.inject(Fault{Kind: FaultCallError, Code: 420, Seconds: seconds, Times: times}, method)
 }
 
-func (s *Sim) failCalls(method uint32, err *tgerr.Error, times int) {
-	s.net.Lock()
-	defer s.net.Unlock()
-	if times <= 0 {
-		delete(s.rules, method)
-		return
-	}
-	s.rules[method] = callRule{err: err, times: times}
+// HoldReplies makes the next n calls of the TL method with id method take
+// effect (world, ledger, ServedCalls, pushes to other sessions) without
+// their reply ever being sent: the caller waits until it gives up or dies
+// (FaultHoldReply). n <= 0 clears the rule.
+func (s *Sim) HoldReplies(method uint32, n int) {
+	_, _ = s.inject(Fault{Kind: FaultHoldReply, Times: n}, method)
 }
 
-// takeRule returns the error the next call of method is to answer.
-func (s *Sim) takeRule(method uint32) (*tgerr.Error, bool) {
-	s.net.Lock()
-	defer s.net.Unlock()
-	r, ok := s.rules[method]
-	if !ok {
-		method = AnyMethod
-		if r, ok = s.rules[method]; !ok {
-			return nil, false
-		}
-	}
-	r.times--
-	if r.times <= 0 {
-		delete(s.rules, method)
-	} else {
-		s.rules[method] = r
-	}
-	return r.err, true
-}
-
-// combining collects the pushes of a FaultCombine.
-type combining struct {
-	left int
-	drop bool
-	buf  []push
-}
-
-// combineLocked takes p into account's pending updatesCombined; it reports
-// false when p is not to be combined. s.mu must be held.
-func (s *Sim) combineLocked(p push) bool {
-	c := s.f.combine[p.Account]
-	if c == nil || p.TooLong || p.Callback != nil || p.HasExclude || p.Qts != nil || p.Channel != 0 {
-		return false
-	}
-	c.buf = append(c.buf, p)
-	c.left--
-	if c.left > 0 {
-		return true
-	}
-	delete(s.f.combine, p.Account)
-	u := s.w.buildCombined(c.buf)
-	if c.drop {
-		s.metrics.fault("container_lost")
-		return true
-	}
-	s.metrics.fault("combined")
-	q := queued{account: p.Account, updates: u}
-	s.noteSeqLocked(q)
-	s.pushers[p.Account].add(q)
-	return true
-}
-
-// noteSeqLocked remembers q when it carries a seq, for FaultReplay.
-func (s *Sim) noteSeqLocked(q queued) {
-	switch u := q.updates.(type) {
-	case *tg.Updates:
-		if u.Seq != 0 {
-			s.f.lastSeq[q.account] = q
-		}
-	case *tg.UpdatesCombined:
-		if u.Seq != 0 {
-			s.f.lastSeq[q.account] = q
-		}
-	}
-}
-
-// buildCombined renders pushes of one account's common box as one
-// updatesCombined: seq_start is the first seq, seq the last.
-func (w *world) buildCombined(ps []push) *tg.UpdatesCombined {
-	a := w.byName[ps[0].Account]
-	r := newRefs()
-	u := &tg.UpdatesCombined{}
-	for i := range ps {
-		ev := &ps[i].Event
-		w.eventRefs(r, 0, ev)
-		u.Updates = append(u.Updates, w.tgEventUpdate(a, 0, ev))
-		u.Date = max(u.Date, ev.Date)
-		if !ev.NoSeq {
-			if u.SeqStart == 0 {
-				u.SeqStart = ev.Seq
-			}
-			u.Seq = ev.Seq
-		}
-	}
-	u.Users, u.Chats = w.tgUsers(a, r), w.tgChats(r)
-	return u
-}
-
-// qtsEvent is one qts update of an account: updateBotStopped of User.
-type qtsEvent struct {
-	Qts     int
-	Date    int
-	User    int64
-	Stopped bool
-}
-
-func (q *qtsEvent) update() *tg.UpdateBotStopped {
-	return &tg.UpdateBotStopped{UserID: q.User, Date: q.Date, Stopped: q.Stopped, Qts: q.Qts}
-}
-
-// applyFault applies the journaled ops of the fault surface.
-func (w *world) applyFault(o *op) (int64, error) {
-	date := int(o.Now)
-	switch o.Kind {
-	case opMember:
-		a, err := w.account(o.Account)
-		if err != nil {
-			return 0, err
-		}
-		ch, ok := w.channels[o.Chat.ID]
-		if !ok || o.Chat.Kind != schema.PeerChannel {
-			return 0, fmt.Errorf("%w: channel %s", ErrNotFound, o.Chat)
-		}
-		if o.Flag == ch.member(a.Name) {
-			return 0, nil // already in (or out)
-		}
-		if o.Flag {
-			delete(ch.Kicked, a.Name)
-			delete(ch.Outside, a.Name)
-		} else {
-			if ch.Kicked == nil {
-				ch.Kicked = map[string]bool{}
-			}
-			ch.Kicked[a.Name] = true
-		}
-		if w.live {
-			w.pushes = append(w.pushes, push{Account: a.Name, ChannelUpdate: ch.ID})
-		}
-		return ch.ID, nil
-	case opQts:
-		a, err := w.account(o.Account)
-		if err != nil {
-			return 0, err
-		}
-		user := o.From
-		if user == 0 {
-			for _, id := range w.userOrder {
-				if !w.isAccountUser(id) {
-					user = id
-					break
-				}
-			}
-		}
-		if _, ok := w.users[user]; !ok || user == 0 {
-			return 0, fmt.Errorf("%w: user %d for a qts update", ErrNotFound, user)
-		}
-		for i := range o.Count {
-			a.Qts++
-			q := qtsEvent{Qts: a.Qts, Date: date, User: user, Stopped: i%2 == 0}
-			a.QtsEvents = append(a.QtsEvents, q)
-			a.Box.Date = max(a.Box.Date, date)
-			if w.live {
-				w.pushes = append(w.pushes, push{Account: a.Name, Qts: &q})
-			}
-		}
-		return int64(a.Qts), nil
-	case opEmpty:
-		ch, ok := w.channels[o.Chat.ID]
-		if !ok || o.Chat.Kind != schema.PeerChannel {
-			return 0, fmt.Errorf("%w: channel %s", ErrNotFound, o.Chat)
-		}
-		b := ch.Box
-		b.Pts++
-		b.Date = max(b.Date, date)
-		ev := event{Pts: b.Pts, PtsCount: 1, Date: date, Kind: evEmpty, Msg: message{ID: b.NextID + 1}, NoSeq: true}
-		b.Events = append(b.Events, ev)
-		w.touchChannel(ch, date)
-		for _, a := range w.accounts {
-			w.channelPush(ch, a, ev)
-		}
-		return 0, nil
-	case opHistory:
-		id, err := w.createChat(schema.PeerChannel, o.Title, date, true, nil)
-		if err != nil {
-			return 0, err
-		}
-		ch := w.channels[id]
-		ch.Outside = map[string]bool{}
-		for _, a := range w.accounts {
-			ch.Outside[a.Name] = true
-		}
-		for i := range o.Count {
-			if _, err := w.sendChannel(&Outgoing{Chat: schema.PeerRef{Kind: schema.PeerChannel, ID: id}, Text: "history " + strconv.Itoa(i+1)}, nil, date); err != nil {
-				return 0, err
-			}
-		}
-		return id, nil
-	}
-	return 0, fmt.Errorf("%w: unknown op %q", ErrInvalid, o.Kind)
-}
-
-// qtsAfter returns a's qts updates after qts.
-func (a *account) qtsAfter(qts int) []qtsEvent {
-	i, _ := slices.BinarySearchFunc(a.QtsEvents, qts+1, func(e qtsEvent, q int) int { return e.Qts - q })
-	return a.QtsEvents[i:]
+// ShortSentReplies makes messages.sendMessage and messages.sendMedia to a
+// private chat answer updateShortSentMessage (id, pts, date, entities, out,
+// and the media of a media send), as Telegram does, instead of an updates
+// container: the client must build the message from its request. Off by
+// default (FaultShortSent).
+func (s *Sim) ShortSentReplies(on bool) {
+	_, _ = s.inject(Fault{Kind: FaultShortSent, On: on}, AnyMethod)
 }

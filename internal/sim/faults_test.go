@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
@@ -34,6 +35,8 @@ func TestFaultValidate(t *testing.T) {
 		{"error required", Fault{Kind: FaultCallError, Method: "updates.getDifference", Code: 400}},
 		{"bad error type", Fault{Kind: FaultCallError, Code: 400, Error: "lower case"}},
 		{"seconds", Fault{Kind: FaultQuiet, Channel: 1, Seconds: -1}},
+		{"hold without method", Fault{Kind: FaultHoldReply}},
+		{"hold of any method", Fault{Kind: FaultHoldReply, Method: "*"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := shared.Inject(context.Background(), tc.f); !errors.Is(err, ErrInvalid) {
@@ -230,5 +233,43 @@ func TestFaultHistoryQuietEmptyAndCallError(t *testing.T) {
 	}
 	if _, err := mainAPI.UpdatesGetState(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFaultCallReplies injects the faults of call results through Inject:
+// a held reply (the call takes effect, its caller never hears of it) and
+// short sent replies.
+func TestFaultCallReplies(t *testing.T) {
+	ctx := testCtx(t)
+	u := newTestUser(t)
+	// The test client resends an unanswered call every 100 ms, a few
+	// times: hold more replies than it makes attempts.
+	inject(t, Fault{Kind: FaultHoldReply, Method: "messages.setTyping", Times: 100})
+	held, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := mainAPI.MessagesSetTyping(held, &tg.MessagesSetTypingRequest{Peer: inputUser(u), Action: &tg.SendMessageTypingAction{}})
+	if _, rpcErr := tgerr.As(err); err == nil || rpcErr {
+		t.Fatalf("held setTyping = %v, want no answer", err)
+	}
+	shared.HoldReplies(tg.MessagesSetTypingRequestTypeID, 0)
+	if c := lastCall(t, "main"); c.Method != "messages.setTyping" || c.Peer.ID != u {
+		t.Fatalf("last served call %+v, want the held setTyping", c)
+	}
+	if _, err := mainAPI.MessagesSetTyping(ctx, &tg.MessagesSetTypingRequest{Peer: inputUser(u), Action: &tg.SendMessageTypingAction{}}); err != nil {
+		t.Fatalf("setTyping after the held one: %v", err)
+	}
+
+	inject(t, Fault{Kind: FaultShortSent, On: true})
+	t.Cleanup(func() { shared.ShortSentReplies(false) })
+	res, err := mainAPI.MessagesSendMessage(ctx, &tg.MessagesSendMessageRequest{Peer: inputUser(u), Message: "short", RandomID: nextRandom()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.(*tg.UpdateShortSentMessage); !ok {
+		t.Fatalf("send with short sent replies answered %T", res)
+	}
+	inject(t, Fault{Kind: FaultShortSent})
+	if res, _ := sendText(t, inputUser(u), "long"); len(res.Updates) == 0 {
+		t.Fatal("send after short sent replies off answered no updates")
 	}
 }

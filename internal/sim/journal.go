@@ -89,8 +89,11 @@ func readOps(r io.Reader) ([]op, int64, error) {
 		if err := json.Unmarshal(bytes.TrimSpace(line), &o); err != nil {
 			return nil, 0, fmt.Errorf("%w: journal line %d (byte %d): %w", ErrCorrupt, n, good, err)
 		}
-		if o.Kind == "" {
+		if o.Body == nil {
 			return nil, 0, fmt.Errorf("%w: journal line %d (byte %d): no op", ErrCorrupt, n, good)
+		}
+		if err := o.Body.check(); err != nil {
+			return nil, 0, fmt.Errorf("journal line %d (byte %d): %w", n, good, err)
 		}
 		ops = append(ops, o)
 		good += int64(len(line))

@@ -35,7 +35,7 @@ func FuzzReadOps(f *testing.F) {
 			t.Fatalf("%d ops from %d lines", len(ops), bytes.Count(data[:good], []byte("\n")))
 		}
 		for _, o := range ops {
-			if o.Kind == "" {
+			if o.Body == nil {
 				t.Fatal("an op without a kind was accepted")
 			}
 		}

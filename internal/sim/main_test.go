@@ -91,6 +91,17 @@ func (r runMain) Run() int {
 	return r.m.Run()
 }
 
+// serveSim runs s in wg until ctx is done and waits until it listens.
+func serveSim(ctx context.Context, t *testing.T, wg *sync.WaitGroup, s *Sim) {
+	t.Helper()
+	wg.Go(func() {
+		if err := s.Run(ctx); err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	<-s.Ready()
+}
+
 // startClient runs a gotd client logged in with token until ctx is done.
 func startClient(ctx context.Context, wg *sync.WaitGroup, ep Endpoint, token string, rec *recorder) (*tg.Client, error) {
 	opts, err := ep.ClientOptions(telegram.Options{

@@ -9,17 +9,6 @@ import (
 	"github.com/gotd/td/tgtest"
 )
 
-// faults are the push faults; guarded by Sim.mu.
-type faults struct {
-	withhold    bool
-	dupLeft     int
-	reorderLeft int
-	reorderBuf  []queued
-	combine     map[string]*combining // account → pending updatesCombined
-	lastSeq     map[string]queued     // account → last container with a seq
-	quiet       map[int64]int         // channel → difference timeout; pushes withheld
-}
-
 type queued struct {
 	account string
 	updates tg.UpdatesClass
@@ -90,82 +79,4 @@ func (s *Sim) runPusher(ctx context.Context, account string, p *pusher) {
 			}
 		}
 	}
-}
-
-// enqueueLocked applies the push faults and queues p. s.mu must be held.
-func (s *Sim) enqueueLocked(p push) {
-	if p.Channel != 0 && s.f.quiet[p.Channel] > 0 {
-		s.metrics.fault("quiet_channel")
-		return
-	}
-	if s.combineLocked(p) {
-		return
-	}
-	u := queued{account: p.Account, updates: s.w.buildPush(p), exclude: p.Exclude, hasEx: p.HasExclude}
-	s.noteSeqLocked(u)
-	if !p.TooLong && p.Callback == nil && p.ChannelUpdate == 0 {
-		if s.f.withhold {
-			s.metrics.fault("withheld")
-			return
-		}
-		if s.f.reorderLeft > 0 {
-			s.metrics.fault("reordered")
-			s.f.reorderBuf = append(s.f.reorderBuf, u)
-			s.f.reorderLeft--
-			if s.f.reorderLeft == 0 {
-				buf := s.f.reorderBuf
-				s.f.reorderBuf = nil
-				for _, q := range slices.Backward(buf) {
-					s.pushers[q.account].add(q)
-				}
-			}
-			return
-		}
-		if s.f.dupLeft > 0 {
-			s.f.dupLeft--
-			s.metrics.fault("duplicated")
-			s.pushers[p.Account].add(u)
-		}
-	}
-	s.pushers[p.Account].add(u)
-}
-
-// Withhold makes the simulator record changes without pushing them while
-// on; a client only learns about them through getDifference.
-func (s *Sim) Withhold(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.f.withhold = on
-}
-
-// DuplicateNext pushes each of the next n pushes twice.
-func (s *Sim) DuplicateNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.f.dupLeft = max(n, 0)
-}
-
-// ReorderNext holds back the next n pushes (of all accounts) and sends them
-// in reverse order once the n-th is produced.
-func (s *Sim) ReorderNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.f.reorderLeft = max(n, 0)
-	if n <= 0 {
-		for _, q := range s.f.reorderBuf {
-			s.pushers[q.account].add(q)
-		}
-		s.f.reorderBuf = nil
-	}
-}
-
-// PushTooLong pushes updatesTooLong to account, which must then call getDifference.
-func (s *Sim) PushTooLong(account string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.w.byName[account]; !ok {
-		return
-	}
-	s.metrics.fault("too_long")
-	s.enqueueLocked(push{Account: account, TooLong: true})
 }

@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/gotd/td/bin"
@@ -51,7 +49,7 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 		return nil
 	}
 	s.countCall(req.Session, id)
-	if e, ok := s.takeRule(id); ok {
+	if e, ok := s.f.takeRule(id); ok {
 		if e.Code == 420 {
 			s.metrics.fault("flood_wait")
 			s.noteFlood(id, e.Argument, req)
@@ -82,61 +80,11 @@ func (s *Sim) authorize(sess tgtest.Session) (string, bool) {
 	return acc, true
 }
 
-// rpc is a handler of an authorized method: it runs with the world locked
-// and returns the result to send.
-type rpc func(a *account, req *tgtest.Request) (bin.Encoder, error)
-
-func (s *Sim) handle(d *tgtest.Dispatcher, id uint32, h rpc) {
-	d.HandleFunc(id, func(srv *tgtest.Server, req *tgtest.Request) error {
-		name, ok := s.authorize(req.Session)
-		if !ok {
-			return errUnregistered
-		}
-		s.mu.Lock()
-		res, err := h(s.w.byName[name], req)
-		s.mu.Unlock()
-		if err != nil {
-			var rpcErr *tgerr.Error
-			if errors.As(err, &rpcErr) {
-				return rpcErr
-			}
-			s.log.Warn("rpc failed", "method", fmt.Sprintf("%#x", id), "err", err)
-			return errInternalSimulation
-		}
-		if s.takeHold(id) {
-			return nil // HoldReplies: done, but the caller never hears of it
-		}
-		return srv.SendResult(req, res)
-	})
+func (s *Sim) onGetNearestDC(srv *tgtest.Server, req *tgtest.Request, _ *tg.HelpGetNearestDCRequest) error {
+	return srv.SendResult(req, &tg.NearestDC{Country: "NL", ThisDC: dcID, NearestDC: dcID})
 }
 
-func (s *Sim) register(d *tgtest.Dispatcher) {
-	d.HandleFunc(tg.AuthImportBotAuthorizationRequestTypeID, s.onImportBotAuthorization)
-	d.HandleFunc(tg.HelpGetNearestDCRequestTypeID, func(srv *tgtest.Server, req *tgtest.Request) error {
-		var r tg.HelpGetNearestDCRequest
-		if err := r.Decode(req.Buf); err != nil {
-			return err
-		}
-		return srv.SendResult(req, &tg.NearestDC{Country: "NL", ThisDC: dcID, NearestDC: dcID})
-	})
-	d.HandleFunc(tg.UsersGetUsersRequestTypeID, s.onGetUsers)
-	s.handle(d, tg.UpdatesGetStateRequestTypeID, s.onGetState)
-	s.handle(d, tg.UpdatesGetDifferenceRequestTypeID, s.onGetDifference)
-	s.handle(d, tg.UpdatesGetChannelDifferenceRequestTypeID, s.onGetChannelDifference)
-	s.handle(d, tg.MessagesGetHistoryRequestTypeID, s.onGetHistory)
-	s.handle(d, tg.MessagesGetMessagesRequestTypeID, s.onGetMessages)
-	s.handle(d, tg.ChannelsGetChannelsRequestTypeID, s.onGetChannels)
-	s.handle(d, tg.MessagesGetChatsRequestTypeID, s.onGetChats)
-	s.handle(d, tg.MessagesGetDialogsRequestTypeID, s.onGetDialogs)
-	s.registerAPI(d)
-	s.registerUserAuth(d)
-}
-
-func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.AuthImportBotAuthorizationRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthImportBotAuthorizationRequest) error {
 	s.mu.Lock()
 	var acc *account
 	for _, a := range s.w.accounts {
@@ -153,11 +101,7 @@ func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request) 
 
 // onGetUsers is registered directly (not through handle) because gotd
 // calls it on every connect: it must answer 401 for unknown keys.
-func (s *Sim) onGetUsers(srv *tgtest.Server, req *tgtest.Request) error {
-	var r tg.UsersGetUsersRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return err
-	}
+func (s *Sim) onGetUsers(srv *tgtest.Server, req *tgtest.Request, r *tg.UsersGetUsersRequest) error {
 	name, ok := s.authorize(req.Session)
 	if !ok {
 		return errUnregistered
@@ -183,11 +127,7 @@ func (s *Sim) onGetUsers(srv *tgtest.Server, req *tgtest.Request) error {
 	return srv.SendVector(req, users...)
 }
 
-func (s *Sim) onGetState(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.UpdatesGetStateRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetState(a *account, req *tgtest.Request, r *tg.UpdatesGetStateRequest) (bin.Encoder, error) {
 	return &tg.UpdatesState{Pts: a.Box.Pts, Qts: a.Qts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
 }
 
@@ -203,11 +143,7 @@ func (s *Sim) inputChannel(in tg.InputChannelClass) (*channel, error) {
 	return ch, nil
 }
 
-func (s *Sim) onGetChannels(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.ChannelsGetChannelsRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetChannels(a *account, req *tgtest.Request, r *tg.ChannelsGetChannelsRequest) (bin.Encoder, error) {
 	res := &tg.MessagesChats{}
 	for _, in := range r.ID {
 		ch, err := s.inputChannel(in)
@@ -219,11 +155,7 @@ func (s *Sim) onGetChannels(a *account, req *tgtest.Request) (bin.Encoder, error
 	return res, nil
 }
 
-func (s *Sim) onGetChats(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesGetChatsRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetChats(a *account, req *tgtest.Request, r *tg.MessagesGetChatsRequest) (bin.Encoder, error) {
 	res := &tg.MessagesChats{}
 	for _, id := range r.ID {
 		c := s.w.tgChat(schema.PeerRef{Kind: schema.PeerChat, ID: id})
@@ -266,11 +198,7 @@ func (s *Sim) inputPeer(a *account, in tg.InputPeerClass) (schema.PeerRef, error
 // onGetMessages answers messages.getMessages for the account's private and
 // basic-group messages by id; an unknown or deleted id is messageEmpty, as on
 // Telegram.
-func (s *Sim) onGetMessages(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesGetMessagesRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetMessages(a *account, req *tgtest.Request, r *tg.MessagesGetMessagesRequest) (bin.Encoder, error) {
 	if len(r.ID) > 200 {
 		return nil, tgerr.New(400, "LIMIT_INVALID")
 	}
@@ -292,11 +220,7 @@ func (s *Sim) onGetMessages(a *account, req *tgtest.Request) (bin.Encoder, error
 	return &tg.MessagesMessages{Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
 }
 
-func (s *Sim) onGetHistory(a *account, req *tgtest.Request) (bin.Encoder, error) {
-	var r tg.MessagesGetHistoryRequest
-	if err := r.Decode(req.Buf); err != nil {
-		return nil, err
-	}
+func (s *Sim) onGetHistory(a *account, req *tgtest.Request, r *tg.MessagesGetHistoryRequest) (bin.Encoder, error) {
 	peer, err := s.inputPeer(a, r.Peer)
 	if err != nil {
 		return nil, err

@@ -95,7 +95,7 @@ func (s *Sim) ensureScenario(sc Scenario) error {
 	if built {
 		return nil
 	}
-	_, err := s.change(&op{Kind: opScenario, Scenario: &sc})
+	_, err := s.change(&op{Body: &scenarioOp{Scenario: &sc}})
 	return err
 }
 

@@ -46,8 +46,7 @@ type Sim struct {
 	mu      sync.Mutex
 	w       *world
 	j       *journal
-	f       faults
-	rf      replyFaults // replies.go
+	f       *faultState // faultstate.go; locked after mu
 	gen     generator   // traffic.go
 	closed  bool
 	pushers map[string]*pusher
@@ -61,10 +60,10 @@ type Sim struct {
 	keys     map[[8]byte][256]byte                 // auth key id → key, for persistence (sessions.go)
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
-	rules    map[uint32]callRule // faults.go
-	users    *userAuth           // user logins (auth_user.go)
-	overlaps []keyOverlap        // see authkeys.go
+	users    *userAuth    // user logins (auth_user.go)
+	overlaps []keyOverlap // see authkeys.go
 
+	routes   map[uint32]route // routes.go
 	dispatch *tgtest.Dispatcher
 	running  atomic.Bool
 	ready    chan struct{}
@@ -88,14 +87,12 @@ func New(cfg Config) (*Sim, error) {
 		keys:     map[[8]byte][256]byte{},
 		sessions: map[string]map[[8]byte]tgtest.Session{},
 		maxLive:  map[string]int{},
-		rules:    map[uint32]callRule{},
+		f:        newFaultState(),
 		users:    newUserAuth(),
 		ready:    make(chan struct{}),
 		metrics:  newMetrics(),
+		routes:   routes(),
 	}
-	s.f.combine = map[string]*combining{}
-	s.f.lastSeq = map[string]queued{}
-	s.f.quiet = map[int64]int{}
 	for _, a := range cfg.Accounts {
 		s.pushers[a.Name] = newPusher()
 	}
@@ -132,7 +129,7 @@ func New(cfg Config) (*Sim, error) {
 	s.j = j
 	for i := range ops {
 		if _, err := s.w.apply(&ops[i]); err != nil {
-			s.log.Warn("journal op not replayed", "index", i, "op", ops[i].Kind, "err", err)
+			s.log.Warn("journal op not replayed", "index", i, "op", ops[i].kind(), "err", err)
 		}
 	}
 	if len(ops) > 0 {
@@ -316,8 +313,8 @@ func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 		return 0, nil, ErrClosed
 	}
 	o.Now = s.cfg.Now().Unix()
-	if o.Act != nil && o.Act.Served.IsZero() {
-		o.Act.Served = time.Now()
+	if o.Call != nil && o.Call.Served.IsZero() {
+		o.Call.Served = time.Now()
 	}
 	s.w.live = true
 	s.w.pushes = s.w.pushes[:0]
@@ -328,7 +325,7 @@ func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 	}
 	if err := s.j.append(o); err != nil {
 		// The world is now ahead of the journal: a restart loses this op.
-		s.log.Error("journal append failed", "op", o.Kind, "err", err)
+		s.log.Error("journal append failed", "op", o.kind(), "err", err)
 		return res, nil, err
 	}
 	if s.j != nil && s.j.ops >= s.cfg.SnapshotEvery {
@@ -350,7 +347,7 @@ func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 
 // CreateUser adds a user to the world and returns its id.
 func (s *Sim) CreateUser(first, last, username string) int64 {
-	id, err := s.change(&op{Kind: opUser, First: first, Last: last, Username: username})
+	id, err := s.change(&op{Body: &userOp{First: first, Last: last, Username: username}})
 	if err != nil {
 		s.log.Error("create user", "err", err)
 	}
@@ -360,7 +357,7 @@ func (s *Sim) CreateUser(first, last, username string) int64 {
 // CreateChat creates a basic group (schema.PeerChat) or a supergroup
 // (schema.PeerChannel) with the given users; every account is a member.
 func (s *Sim) CreateChat(kind schema.PeerKind, title string, members ...int64) (schema.PeerRef, error) {
-	id, err := s.change(&op{Kind: opChat, PeerKind: kind, Title: title, Members: members})
+	id, err := s.change(&op{Body: &chatOp{PeerKind: kind, Title: title, Members: members}})
 	if err != nil {
 		return schema.PeerRef{}, fmt.Errorf("create chat: %w", err)
 	}
@@ -369,7 +366,7 @@ func (s *Sim) CreateChat(kind schema.PeerKind, title string, members ...int64) (
 
 // CreateBroadcast creates a broadcast channel; every account is a member.
 func (s *Sim) CreateBroadcast(title string) (schema.PeerRef, error) {
-	id, err := s.change(&op{Kind: opBroadcast, Title: title})
+	id, err := s.change(&op{Body: &broadcastOp{Title: title}})
 	if err != nil {
 		return schema.PeerRef{}, fmt.Errorf("create broadcast: %w", err)
 	}
@@ -382,7 +379,7 @@ func (s *Sim) SendMessage(ctx context.Context, m Outgoing) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	id, err := s.change(&op{Kind: opSend, Out: &m})
+	id, err := s.change(&op{Body: &sendOp{Out: &m}})
 	if err != nil {
 		return 0, fmt.Errorf("send message: %w", err)
 	}
@@ -395,7 +392,7 @@ func (s *Sim) EditMessage(ctx context.Context, chat schema.PeerRef, account stri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := s.change(&op{Kind: opEdit, Chat: chat, Account: account, IDs: []int{msgID}, Text: text}); err != nil {
+	if _, err := s.change(&op{Body: &editOp{Chat: chat, Account: account, IDs: []int{msgID}, Text: text}}); err != nil {
 		return fmt.Errorf("edit message: %w", err)
 	}
 	return nil
@@ -408,7 +405,7 @@ func (s *Sim) EditMessageSameSecond(ctx context.Context, chat schema.PeerRef, ac
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := s.change(&op{Kind: opEdit, Chat: chat, Account: account, IDs: []int{msgID}, Text: text, Flag: true}); err != nil {
+	if _, err := s.change(&op{Body: &editOp{Chat: chat, Account: account, IDs: []int{msgID}, Text: text, SameSecond: true}}); err != nil {
 		return fmt.Errorf("edit message: %w", err)
 	}
 	return nil
@@ -420,7 +417,7 @@ func (s *Sim) DeleteMessages(ctx context.Context, chat schema.PeerRef, account s
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := s.change(&op{Kind: opDelete, Chat: chat, Account: account, IDs: ids}); err != nil {
+	if _, err := s.change(&op{Body: &deleteOp{Chat: chat, Account: account, IDs: ids}}); err != nil {
 		return fmt.Errorf("delete messages: %w", err)
 	}
 	return nil

@@ -49,7 +49,9 @@ type worldState struct {
 	Queries   map[int64]*callbackQuery
 	NextQuery int64
 	Forbidden map[forbidKey]bool
-	Actions   map[string][]Action
+	// Actions and ActionSeq are the served calls (world.calls, callSeq),
+	// named as in every earlier snapshot: gob matches fields by name.
+	Actions   map[string][]Call
 	ActionSeq uint64
 }
 
@@ -66,7 +68,7 @@ func (w *world) state() worldState {
 		Channels: w.channels, ChanOrder: w.chanOrder, Copies: w.copies, NextUser: w.nextUser,
 		NextChat: w.nextChat, NextChan: w.nextChan, NextLogic: w.nextLogic, LedgerSeq: w.ledgerSeq,
 		Scen: w.scen, Media: w.media, Randoms: w.randoms, Uploads: w.uploads, Queries: w.queries,
-		NextQuery: w.nextQuery, Forbidden: w.forbidden, Actions: w.actions, ActionSeq: w.actionSeq,
+		NextQuery: w.nextQuery, Forbidden: w.forbidden, Actions: w.calls, ActionSeq: w.callSeq,
 	}
 	for _, a := range w.accounts {
 		st.Accounts[a.Name] = accountState{Box: a.Box, Ledger: a.Ledger, Qts: a.Qts, QtsEvents: a.QtsEvents}
@@ -89,7 +91,7 @@ func (w *world) restore(st worldState) {
 	w.copies, w.nextUser, w.nextChat, w.nextChan = orEmpty(st.Copies), st.NextUser, st.NextChat, st.NextChan
 	w.nextLogic, w.ledgerSeq, w.scen, w.media = st.NextLogic, st.LedgerSeq, st.Scen, orEmpty(st.Media)
 	w.randoms, w.uploads, w.queries, w.nextQuery = orEmpty(st.Randoms), orEmpty(st.Uploads), orEmpty(st.Queries), st.NextQuery
-	w.forbidden, w.actions, w.actionSeq = orEmpty(st.Forbidden), orEmpty(st.Actions), st.ActionSeq
+	w.forbidden, w.calls, w.callSeq = orEmpty(st.Forbidden), orEmpty(st.Actions), st.ActionSeq
 	for _, ch := range w.channels {
 		if ch.Box == nil {
 			ch.Box = newBox()

@@ -127,7 +127,7 @@ func TestSnapshotRestart(t *testing.T) {
 		if a != b {
 			t.Fatalf("%s: state after the restart %+v, want %+v", acc, b, a)
 		}
-		if !reflect.DeepEqual(s3.Actions(acc), s1.Actions(acc)) {
+		if !reflect.DeepEqual(s3.ServedCalls(acc), s1.ServedCalls(acc)) {
 			t.Fatalf("%s: actions differ after the restart", acc)
 		}
 	}
@@ -165,12 +165,7 @@ func TestAuthKeysSurviveRestart(t *testing.T) {
 		var wg sync.WaitGroup
 		defer wg.Wait()
 		defer cancel()
-		wg.Go(func() {
-			if err := s.Run(ctx); err != nil {
-				t.Errorf("run: %v", err)
-			}
-		})
-		<-s.Ready()
+		serveSim(ctx, t, &wg, s)
 		if !login && !s.LoggedIn("main") {
 			t.Error("the restarted simulator forgot the login of main")
 		}

@@ -10,73 +10,8 @@ import (
 	"github.com/tgnats/tgnats/schema"
 )
 
-// The world is the simulated Telegram's state. Every change is an op: the
-// op is applied to the world (validating everything before mutating
-// anything), then appended to the journal, so that replaying the journal
-// with the same Accounts rebuilds the same world, pts, ids and ledger.
-
-// Op kinds stored in the journal.
-const (
-	opUser      = "user"
-	opChat      = "chat"
-	opChannel   = "channel"
-	opSend      = "send"
-	opEdit      = "edit"
-	opDelete    = "delete"
-	opScenario  = "scenario"
-	opBroadcast = "broadcast"
-	// Ops of the API surface (api_world.go).
-	opAPISend    = "api_send"
-	opAPIForward = "api_forward"
-	opPin        = "pin"
-	opReact      = "react"
-	opUpload     = "upload"
-	opPress      = "press"
-	opAnswer     = "answer"
-	opRecord     = "record"
-	opForbid     = "forbid"
-	opUsername   = "username"
-	// Ops of the fault surface (faults.go).
-	opMember  = "member"  // Account leaves (Flag false) or joins (Flag true) channel Chat
-	opQts     = "qts"     // Count qts updates (updateBotStopped of user From) for Account
-	opHistory = "history" // a broadcast channel no account is in, with Count posts
-	opEmpty   = "empty"   // a messageEmpty channel update in Chat
-)
-
-// op is one change of the world, as journaled.
-type op struct {
-	Kind     string          `json:"op"`
-	Now      int64           `json:"now"`
-	First    string          `json:"first,omitempty"`
-	Last     string          `json:"last,omitempty"`
-	Username string          `json:"username,omitempty"`
-	Title    string          `json:"title,omitempty"`
-	PeerKind schema.PeerKind `json:"peer_kind,omitempty"`
-	Members  []int64         `json:"members,omitempty"`
-	Out      *Outgoing       `json:"out,omitempty"`
-	Chat     schema.PeerRef  `json:"chat"`
-	Account  string          `json:"account,omitempty"`
-	IDs      []int           `json:"ids,omitempty"`
-	Text     string          `json:"text,omitempty"`
-	Scenario *Scenario       `json:"scenario,omitempty"`
-
-	// Fields of API ops.
-	Entities    []schema.Entity `json:"entities,omitempty"`
-	SetEntities bool            `json:"set_entities,omitempty"`
-	RandomID    int64           `json:"random_id,omitempty"`
-	RandomIDs   []int64         `json:"random_ids,omitempty"`
-	To          *schema.PeerRef `json:"to,omitempty"`
-	Flag        bool            `json:"flag,omitempty"`
-	Media       *mediaInfo      `json:"media,omitempty"`
-	Upload      *uploadRef      `json:"upload,omitempty"`
-	Data        []byte          `json:"data,omitempty"`
-	FileID      int64           `json:"file_id,omitempty"`
-	Part        int             `json:"part,omitempty"`
-	From        int64           `json:"from,omitempty"`
-	QueryID     int64           `json:"query_id,omitempty"`
-	Act         *Action         `json:"act,omitempty"`
-	Count       int             `json:"count,omitempty"`
-}
+// The world is the simulated Telegram's state. Every change is an op
+// (ops.go), applied to the world and journaled.
 
 // Outgoing is a message to produce with SendMessage.
 type Outgoing struct {
@@ -336,8 +271,8 @@ type world struct {
 	queries   map[int64]*callbackQuery
 	nextQuery int64
 	forbidden map[forbidKey]bool
-	actions   map[string][]Action
-	actionSeq uint64
+	calls     map[string][]Call // served API calls by account
+	callSeq   uint64
 }
 
 // push is an update to send to an account, built into tg types when queued.
@@ -372,7 +307,7 @@ func newWorld(accounts []Account) *world {
 		uploads:   map[uploadKey]map[int][]byte{},
 		queries:   map[int64]*callbackQuery{},
 		forbidden: map[forbidKey]bool{},
-		actions:   map[string][]Action{},
+		calls:     map[string][]Call{},
 		nextUser:  100000,
 		nextChat:  200000,
 		nextChan:  1500000000,
@@ -419,40 +354,6 @@ func (w *world) record(a *account, action string, peer schema.PeerRef, id int, v
 		Seq: w.ledgerSeq, Account: a.Name, Action: action, Peer: peer, MessageID: id,
 		Version: version, Time: time.Unix(int64(date), 0).UTC(), Text: text, From: from,
 	})
-}
-
-// apply applies o to the world. It validates before it mutates: an error
-// leaves the world unchanged. The int result is a message id or a peer id.
-func (w *world) apply(o *op) (int64, error) {
-	switch o.Kind {
-	case opUser:
-		return w.createUser(o.First, o.Last, o.Username), nil
-	case opChat:
-		return w.createChat(o.PeerKind, o.Title, int(o.Now), false, o.Members)
-	case opBroadcast:
-		return w.createChat(schema.PeerChannel, o.Title, int(o.Now), true, nil)
-	case opSend:
-		id, err := w.send(o.Out, nil, int(o.Now))
-		return int64(id), err
-	case opEdit:
-		if o.Act != nil {
-			return w.applyAPI(o)
-		}
-		return 0, w.edit(o.Chat, o.Account, o.IDs[0], o.Text, nil, int(o.Now), o.Flag)
-	case opDelete:
-		if o.Act != nil {
-			return w.applyAPI(o)
-		}
-		return 0, w.delete(o.Chat, o.Account, o.IDs, int(o.Now))
-	case opScenario:
-		w.buildScenario(*o.Scenario, int(o.Now))
-		return 0, nil
-	case opMember, opQts, opHistory, opEmpty:
-		return w.applyFault(o)
-	case opAPISend, opAPIForward, opPin, opReact, opUpload, opPress, opAnswer, opRecord, opForbid, opUsername:
-		return w.applyAPI(o)
-	}
-	return 0, fmt.Errorf("%w: unknown op %q", ErrInvalid, o.Kind)
 }
 
 func (w *world) createUser(first, last, username string) int64 {

@@ -15,9 +15,11 @@
 // gap.too_long, flood_wait, fault (every kind of sim.Fault: qts updates,
 // updatesCombined, lost and replayed containers, channel leave/join,
 // channel with history, updateChannelTooLong, quiet channels, call errors
-// such as a refused getDifference), traffic (the simulator's one
-// generator), ledger (paged: from, limit, next), actions, calls (served
-// calls by TL method). Error codes: INVALID_ARGUMENT (bad JSON,
+// such as a refused getDifference, held replies, short sent replies),
+// traffic (the simulator's one
+// generator), ledger (paged: from, limit, next), actions (the calls
+// served, sim.Call; the verb keeps its first name), calls (served calls
+// counted by TL method). Error codes: INVALID_ARGUMENT (bad JSON,
 // unknown field, missing or out-of-range value), NOT_FOUND (no such chat,
 // message or user), UNKNOWN_VERB, INTERNAL (the simulator refused, e.g.
 // it is shutting down). A bad request is answered, never fatal.
@@ -28,5 +30,6 @@
 // that tests own. Changes made through it are journaled by the simulator
 // like any other, so they survive a restart on the same data dir; the
 // traffic verb's generator and the transient faults (combine, replay,
-// quiet, call errors) do not (a restart serves the --rate flag).
+// quiet, call errors, held and short sent replies) do not (a restart
+// serves the --rate flag).
 package simctl

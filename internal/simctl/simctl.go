@@ -30,7 +30,7 @@ type Simulator interface {
 	PushTooLong(account string)
 	FloodWait(method uint32, seconds, times int)
 	Ledger(account string) []sim.LedgerEntry
-	Actions(account string) []sim.Action
+	ServedCalls(account string) []sim.Call
 	Calls(account string) map[string]int
 	Traffic(sc sim.Scenario) error
 	Inject(ctx context.Context, f sim.Fault) (int64, error)

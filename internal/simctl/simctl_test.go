@@ -3,6 +3,7 @@ package simctl
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -193,7 +194,7 @@ func TestFaults(t *testing.T) {
 	f.ok(t, "gap.withhold", `{"on":false}`, nil)
 	f.ok(t, "gap.too_long", ``, nil)
 	var acts struct {
-		Actions []sim.Action `json:"actions"`
+		Actions []sim.Call `json:"actions"`
 	}
 	f.ok(t, "actions", `{}`, &acts)
 	if acts.Actions == nil {
@@ -287,4 +288,33 @@ func TestPanicIsInternal(t *testing.T) {
 		t.Fatalf("a panicking verb answered %+v, want INTERNAL", a)
 	}
 	f.ok(t, "actions", "{}", nil)
+}
+
+// injectRecorder records the faults the surface injects.
+type injectRecorder struct {
+	*sim.Sim
+	mu    sync.Mutex
+	kinds []string
+}
+
+func (r *injectRecorder) Inject(_ context.Context, f sim.Fault) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kinds = append(r.kinds, f.Kind)
+	return 0, nil
+}
+
+// TestFaultVerbServesEveryKind checks that every kind of sim.Fault is
+// reachable through the fault verb.
+func TestFaultVerbServesEveryKind(t *testing.T) {
+	rec := &injectRecorder{}
+	f := newFixtureWith(t, func(s *sim.Sim) Simulator { rec.Sim = s; return rec })
+	for _, kind := range sim.FaultKinds() {
+		f.ok(t, "fault", `{"kind":"`+kind+`","channel":1,"n":1,"method":"messages.sendMessage","code":500,"error":"X"}`, nil)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if !slices.Equal(rec.kinds, sim.FaultKinds()) {
+		t.Fatalf("injected %v, want %v", rec.kinds, sim.FaultKinds())
+	}
 }

@@ -39,8 +39,8 @@ func (s *Server) verbs() map[string]verbFunc {
 		"flood_wait":     s.floodWait,
 		"traffic":        s.traffic,
 		"ledger":         s.ledger,
-		"actions":        s.actions,
-		"calls":          s.calls,
+		"actions":        s.servedCalls,
+		"calls":          s.callCounts,
 		"fault":          s.fault,
 	}
 }
@@ -489,8 +489,8 @@ func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 	return page, nil
 }
 
-// calls answers how many calls of each TL method the account made (calls).
-func (s *Server) calls(_ context.Context, body []byte) (any, error) {
+// callCounts answers how many calls of each TL method the account made (calls).
+func (s *Server) callCounts(_ context.Context, body []byte) (any, error) {
 	var r struct{}
 	if err := decode(body, &r); err != nil {
 		return nil, err
@@ -532,16 +532,18 @@ func (s *Server) fault(ctx context.Context, body []byte) (any, error) {
 	return out, nil
 }
 
-func (s *Server) actions(_ context.Context, body []byte) (any, error) {
+// servedCalls answers the calls the simulator served the account, in
+// order (actions: the verb and its JSON field keep their first name).
+func (s *Server) servedCalls(_ context.Context, body []byte) (any, error) {
 	var r struct{}
 	if err := decode(body, &r); err != nil {
 		return nil, err
 	}
-	a := s.cfg.Sim.Actions(s.cfg.Account)
-	if a == nil {
-		a = []sim.Action{}
+	calls := s.cfg.Sim.ServedCalls(s.cfg.Account)
+	if calls == nil {
+		calls = []sim.Call{}
 	}
 	return struct {
-		Actions []sim.Action `json:"actions"`
-	}{a}, nil
+		Calls []sim.Call `json:"actions"`
+	}{calls}, nil
 }
