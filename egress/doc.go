@@ -22,8 +22,11 @@
 //     "<account>:command:<command_id>:<completed|failed>".
 //   - Steps: parse and validate (INVALID_ARGUMENT, UNKNOWN_ACTION), the
 //     allow list (NOT_ALLOWED), idempotency, peer resolution (the peer
-//     store, then contacts.resolveUsername, whose answer is stored;
-//     PEER_NOT_FOUND), rate limits, the Telegram call, error mapping.
+//     store; for a username contacts.resolveUsername; for an id without
+//     an access hash users.getUsers / channels.getChannels with hash 0,
+//     then a user account's first page of dialogs; answers are stored, an
+//     id that does not resolve is remembered for 30s; PEER_NOT_FOUND),
+//     rate limits, the Telegram call, error mapping.
 //   - Idempotency key: the ce-id header, else Nats-Msg-Id. A command with a
 //     key whose result is stored returns that result and calls nothing.
 //     Results are stored (ResultTTL, 24h by default) once Telegram was
