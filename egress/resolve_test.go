@@ -29,7 +29,7 @@ func TestResolveAsksTelegram(t *testing.T) {
 		{`{"peer":-1000000000400,"text":"hi"}`, schema.PeerRef{Kind: schema.PeerChannel, ID: 400}, 4000},
 	} {
 		for round := range 2 {
-			res := h.rpc(schema.ActionMessageSend, tc.body, "")
+			res := h.rpc(schema.CommandMessageSend, tc.body, "")
 			if !res.OK || res.Peer == nil || *res.Peer != tc.ref {
 				t.Fatalf("%s round %d: %+v %+v", tc.ref, round, res, res.Error)
 			}
@@ -75,7 +75,7 @@ func TestResolveUnknownIsRemembered(t *testing.T) {
 		return len(h.api.callsOf("users.getUsers")), len(h.api.callsOf("messages.getDialogs"))
 	}
 	for round := range 2 {
-		res := h.rpc(schema.ActionMessageSend, body, "unknown-key")
+		res := h.rpc(schema.CommandMessageSend, body, "unknown-key")
 		if res.OK || res.Error.Code != schema.CodePeerNotFound {
 			t.Fatalf("round %d: %+v", round, res)
 		}
@@ -89,14 +89,14 @@ func TestResolveUnknownIsRemembered(t *testing.T) {
 		}
 	}
 	clock.Advance(negativeTTL)
-	h.rpc(schema.ActionMessageSend, body, "unknown-key")
+	h.rpc(schema.CommandMessageSend, body, "unknown-key")
 	if u, d := lookups(); u != 2 || d != 1 {
 		t.Fatalf("after the TTL: %d users.getUsers and %d messages.getDialogs calls, want 2 and 1 (a bot has no dialogs)", u, d)
 	}
 
 	clock.Advance(negativeTTL)
 	h.api.users["#999"] = &tg.User{ID: 999, AccessHash: 9990}
-	if res := h.rpc(schema.ActionMessageSend, body, "unknown-key"); !res.OK {
+	if res := h.rpc(schema.CommandMessageSend, body, "unknown-key"); !res.OK {
 		t.Fatalf("same key once the peer is known: %+v", res.Error)
 	}
 }
@@ -110,7 +110,7 @@ func TestResolveUserAccountDialogs(t *testing.T) {
 		Users: []tg.UserClass{&tg.User{ID: 501, AccessHash: 5010, FirstName: "Friend"}},
 	}
 	h.start(h.config())
-	res := h.rpc(schema.ActionMessageSend, `{"peer":{"peer_kind":"channel","peer_id":500},"text":"hi"}`, "")
+	res := h.rpc(schema.CommandMessageSend, `{"peer":{"peer_kind":"channel","peer_id":500},"text":"hi"}`, "")
 	if !res.OK {
 		t.Fatalf("%+v", res.Error)
 	}

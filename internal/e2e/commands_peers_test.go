@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tgnats/tgnats/egress"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
 )
@@ -24,7 +27,7 @@ func TestCommandToUnseenPeers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := call{env: env, via: entryPoints[0]}.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "first words"}`, peerJSON(fresh)), 1)
+	out := call{env: env, via: entryPoints[0]}.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "first words"}`, peerJSON(fresh)), 1)
 	if m := env.message(t, fresh, out.MessageID); m.Text != "first words" || !m.Out {
 		t.Fatalf("simulator holds %+v", m)
 	}
@@ -35,7 +38,7 @@ func TestCommandToUnseenPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	user := schema.PeerRef{Kind: schema.PeerUser, ID: bob}
-	out = call{env: env, via: entryPoints[1]}.ok(t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "hello bob"}`, peerJSON(user)), 1)
+	out = call{env: env, via: entryPoints[1]}.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "hello bob"}`, peerJSON(user)), 1)
 	if m := env.message(t, user, out.MessageID); m.Text != "hello bob" {
 		t.Fatalf("simulator holds %+v", m)
 	}
@@ -49,7 +52,7 @@ func TestCommandToUnseenPeers(t *testing.T) {
 	before := env.w.sim.Calls(acc)
 	for _, p := range []schema.PeerRef{{Kind: schema.PeerUser, ID: stranger}, {Kind: schema.PeerChannel, ID: notIn}, {Kind: schema.PeerUser, ID: 987654321}} {
 		for _, via := range entryPoints {
-			res := via.run(env.cl, t, schema.ActionMessageSend, fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(p)), sent{key: env.cl.key("unseen")})
+			res := via.run(env.cl, t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "hi"}`, peerJSON(p)), sent{key: env.cl.key("unseen")})
 			if res.OK || res.Error.Code != schema.CodePeerNotFound {
 				t.Fatalf("%s via %s: %+v, want PEER_NOT_FOUND", p, via.name, res)
 			}
@@ -68,5 +71,37 @@ func TestCommandToUnseenPeers(t *testing.T) {
 	}
 	if n := after["channels.getChannels"] - before["channels.getChannels"]; n != 1 {
 		t.Errorf("%d channels.getChannels calls for one unknown channel, two commands: want 1", n)
+	}
+}
+
+// TestCommandClient: egress.Client, as a Go service uses it, sends a
+// command built with schema.PeerOf over rpc and over the stream (waiting
+// for its command.completed event), and reports a failure as the result
+// plus a *schema.CommandError.
+func TestCommandClient(t *testing.T) {
+	env := newCommandEnv(t, commandEnvOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := egress.Client{NC: env.cl.nc, Account: env.w.acc.Name}
+
+	res, err := c.Do(ctx, &schema.SendMessage{Peer: schema.PeerOf(env.super), Text: "via Do"}, egress.WithKey(env.cl.key("client-do")))
+	if err != nil || res.Result == nil {
+		t.Fatalf("Do: %+v, %v", res, err)
+	}
+	if m := env.message(t, env.super, res.Result.MessageID); m.Text != "via Do" {
+		t.Fatalf("simulator holds %+v", m)
+	}
+
+	res, err = c.Submit(ctx, &schema.SendMessage{Peer: schema.PeerOf(env.group), Text: "via Submit"})
+	if err != nil || res.Result == nil || res.Peer == nil || *res.Peer != env.group {
+		t.Fatalf("Submit: %+v, %v", res, err)
+	}
+	if m := env.message(t, env.group, res.Result.MessageID); m.Text != "via Submit" {
+		t.Fatalf("simulator holds %+v", m)
+	}
+
+	res, err = c.Submit(ctx, &schema.SendMessage{Peer: schema.PeerOf(env.outside), Text: "not allowed"}, egress.WithKey(env.cl.key("client-submit")))
+	if !errors.Is(err, schema.ErrNotAllowed) || res == nil || res.OK {
+		t.Fatalf("Submit outside the allow list: %+v, %v", res, err)
 	}
 }
