@@ -25,7 +25,7 @@ func TestResolveAsksTelegram(t *testing.T) {
 		ref  schema.PeerRef
 		hash int64
 	}{
-		{`{"peer":{"peer_kind":"user","peer_id":300},"text":"hi"}`, schema.PeerRef{Kind: schema.PeerUser, ID: 300}, 3000},
+		{`{"peer":{"kind":"user","id":300},"text":"hi"}`, schema.PeerRef{Kind: schema.PeerUser, ID: 300}, 3000},
 		{`{"peer":-1000000000400,"text":"hi"}`, schema.PeerRef{Kind: schema.PeerChannel, ID: 400}, 4000},
 	} {
 		for round := range 2 {
@@ -110,7 +110,7 @@ func TestResolveUserAccountDialogs(t *testing.T) {
 		Users: []tg.UserClass{&tg.User{ID: 501, AccessHash: 5010, FirstName: "Friend"}},
 	}
 	h.start(h.config())
-	res := h.rpc(schema.CommandMessageSend, `{"peer":{"peer_kind":"channel","peer_id":500},"text":"hi"}`, "")
+	res := h.rpc(schema.CommandMessageSend, `{"peer":{"kind":"channel","id":500},"text":"hi"}`, "")
 	if !res.OK {
 		t.Fatalf("%+v", res.Error)
 	}

@@ -27,7 +27,8 @@ func TestCommandToUnseenPeers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := call{env: env, via: entryPoints[0]}.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": "first words"}`, peerJSON(fresh)), 1)
+	// The peer in the canonical spelling, as events write chats.
+	out := call{env: env, via: entryPoints[0]}.ok(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": {"kind": %q, "id": %d}, "text": "first words"}`, fresh.Kind, fresh.ID), 1)
 	if m := env.message(t, fresh, out.MessageID); m.Text != "first words" || !m.Out {
 		t.Fatalf("simulator holds %+v", m)
 	}
