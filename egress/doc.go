@@ -91,4 +91,15 @@
 //     ```pre```, [text](url)); HTML uses gotd's parser. Uploads are sent
 //     in 512 KiB parts, not rate limited, and bounded by MaxUploadBytes.
 //   - The per-chat limiter table grows with the number of chats addressed.
+//   - Peer lookups by id cannot reach what Telegram hides: a user a bot
+//     never met, a channel the account is not in, a user account's
+//     non-contact outside its 100 most recent dialogs (PEER_NOT_FOUND).
+//     Unresolvable ids are remembered in memory (at most 4096, 30s each).
+//
+// # Client
+//
+// Client is the sending side for Go services: Do (rpc) and Submit (the
+// stream, waiting for the command.completed/failed event) take a command
+// body (schema.SendMessage, …, with peers from schema.PeerOf) and return
+// its schema.CommandResult.
 package egress
