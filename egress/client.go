@@ -70,11 +70,11 @@ func (c *Client) message(subject func(prefix, account, name string) string, body
 	msg := nats.NewMsg(subject(c.prefix(), c.Account, cmd.Name()))
 	msg.Data = data
 	if o.key != "" {
-		msg.Header.Set("ce-id", o.key)
+		msg.Header.Set(schema.HeaderCEID, o.key)
 		msg.Header.Set(schema.HeaderMsgID, o.key)
 	}
 	if o.traceParent != "" {
-		msg.Header.Set("traceparent", o.traceParent)
+		msg.Header.Set(schema.HeaderTraceParent, o.traceParent)
 	}
 	return msg, cmd.Name(), nil
 }
@@ -120,7 +120,7 @@ func (c *Client) Submit(ctx context.Context, body schema.Body, opts ...SendOptio
 		return nil, err
 	}
 	// Listen before publishing: the event may follow at once.
-	sub, err := c.NC.SubscribeSync(c.prefix() + "." + c.Account + ".events." + schema.KindCommand + ".>")
+	sub, err := c.NC.SubscribeSync(schema.EventSubject(c.prefix(), c.Account, schema.KindCommand+".>"))
 	if err != nil {
 		return nil, fmt.Errorf("egress: submit %s: %w", name, err)
 	}

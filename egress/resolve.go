@@ -11,6 +11,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
 )
@@ -108,9 +109,10 @@ func (e *Egress) resolve(ctx context.Context, c *command, p schema.PeerInput) (t
 		return target{}, err
 	}
 	peers := resolvedPeers(res)
+	want, _ := tgconv.Peer(res.Peer) // zero for a malformed answer: nothing matches
 	var found *state.Peer
 	for i := range peers {
-		if samePeer(peers[i], res.Peer) {
+		if peers[i].Ref() == want {
 			found = &peers[i]
 			break
 		}
@@ -247,18 +249,6 @@ func (e *Egress) storePeers(peers []state.Peer, what string) {
 	if err := e.cfg.Store.Commit(&state.Commit{Peers: peers}); err != nil {
 		e.log.Warn("resolved peers not stored", "peer", what, "error", err)
 	}
-}
-
-func samePeer(p state.Peer, pc tg.PeerClass) bool {
-	switch pc := pc.(type) {
-	case *tg.PeerUser:
-		return p.Kind == schema.PeerUser && p.ID == pc.UserID
-	case *tg.PeerChat:
-		return p.Kind == schema.PeerChat && p.ID == pc.ChatID
-	case *tg.PeerChannel:
-		return p.Kind == schema.PeerChannel && p.ID == pc.ChannelID
-	}
-	return false
 }
 
 func resolvedPeers(res *tg.ContactsResolvedPeer) []state.Peer {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotd/neo"
 	"github.com/gotd/td/tg"
 
 	"github.com/tgnats/tgnats/schema"
@@ -65,7 +66,7 @@ func inputHash(in tg.InputPeerClass) int64 {
 // dialogs is asked once. The failure is not stored under the key: the same
 // key succeeds once the peer is known.
 func TestResolveUnknownIsRemembered(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := neo.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	h := newHarness(t, clock.Now)
 	cfg := h.config()
 	cfg.Now = clock.Now
@@ -88,13 +89,13 @@ func TestResolveUnknownIsRemembered(t *testing.T) {
 			t.Fatalf("round %d: %d users.getUsers and %d messages.getDialogs calls, want 1 and 1", round, u, d)
 		}
 	}
-	clock.Advance(negativeTTL)
+	clock.Travel(negativeTTL)
 	h.rpc(schema.CommandMessageSend, body, "unknown-key")
 	if u, d := lookups(); u != 2 || d != 1 {
 		t.Fatalf("after the TTL: %d users.getUsers and %d messages.getDialogs calls, want 2 and 1 (a bot has no dialogs)", u, d)
 	}
 
-	clock.Advance(negativeTTL)
+	clock.Travel(negativeTTL)
 	h.api.users["#999"] = &tg.User{ID: 999, AccessHash: 9990}
 	if res := h.rpc(schema.CommandMessageSend, body, "unknown-key"); !res.OK {
 		t.Fatalf("same key once the peer is known: %+v", res.Error)
