@@ -35,6 +35,10 @@ type API interface {
 	ChannelsReadHistory(ctx context.Context, req *tg.ChannelsReadHistoryRequest) (bool, error)
 	MessagesSetBotCallbackAnswer(ctx context.Context, req *tg.MessagesSetBotCallbackAnswerRequest) (bool, error)
 	ContactsResolveUsername(ctx context.Context, username string) (*tg.ContactsResolvedPeer, error)
+	// Lookups of peers without a stored access hash (resolve.go).
+	UsersGetUsers(ctx context.Context, id []tg.InputUserClass) ([]tg.UserClass, error)
+	ChannelsGetChannels(ctx context.Context, id []tg.InputChannelClass) (tg.MessagesChatsClass, error)
+	MessagesGetDialogs(ctx context.Context, req *tg.MessagesGetDialogsRequest) (tg.MessagesDialogsClass, error)
 }
 
 var _ API = (*tg.Client)(nil)

@@ -22,8 +22,11 @@
 //     "<account>:command:<command_id>:<completed|failed>".
 //   - Steps: parse and validate (INVALID_ARGUMENT, UNKNOWN_ACTION), the
 //     allow list (NOT_ALLOWED), idempotency, peer resolution (the peer
-//     store, then contacts.resolveUsername, whose answer is stored;
-//     PEER_NOT_FOUND), rate limits, the Telegram call, error mapping.
+//     store; for a username contacts.resolveUsername; for an id without
+//     an access hash users.getUsers / channels.getChannels with hash 0,
+//     then a user account's first page of dialogs; answers are stored, an
+//     id that does not resolve is remembered for 30s; PEER_NOT_FOUND),
+//     rate limits, the Telegram call, error mapping.
 //   - Idempotency key: the ce-id header, else Nats-Msg-Id. A command with a
 //     key whose result is stored returns that result and calls nothing.
 //     Results are stored (ResultTTL, 24h by default) once Telegram was
@@ -88,4 +91,15 @@
 //     ```pre```, [text](url)); HTML uses gotd's parser. Uploads are sent
 //     in 512 KiB parts, not rate limited, and bounded by MaxUploadBytes.
 //   - The per-chat limiter table grows with the number of chats addressed.
+//   - Peer lookups by id cannot reach what Telegram hides: a user a bot
+//     never met, a channel the account is not in, a user account's
+//     non-contact outside its 100 most recent dialogs (PEER_NOT_FOUND).
+//     Unresolvable ids are remembered in memory (at most 4096, 30s each).
+//
+// # Client
+//
+// Client is the sending side for Go services: Do (rpc) and Submit (the
+// stream, waiting for the command.completed/failed event) take a command
+// body (schema.SendMessage, …, with peers from schema.PeerOf) and return
+// its schema.CommandResult.
 package egress

@@ -29,6 +29,7 @@ type Egress struct {
 	lim     *limiter
 	metrics *metrics
 	clock   *tgClock
+	peers   *lookups
 
 	mu      sync.Mutex
 	running bool
@@ -57,6 +58,7 @@ func New(cfg Config) (*Egress, error) {
 		lim:     lim,
 		metrics: m,
 		clock:   &tgClock{now: cfg.Now},
+		peers:   newLookups(),
 		first:   map[uint64]time.Time{},
 		held:    map[uint64]jetstream.Msg{},
 		lanes:   map[string]*lane{},

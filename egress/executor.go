@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gotd/td/tg"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
 
@@ -196,87 +195,6 @@ func (e *Egress) result(c *command, peer schema.PeerRef, out *schema.CommandOutp
 		r.Peer = &peer
 	}
 	return r
-}
-
-// resolve finds the access hash of a chat: the peer store first, then
-// contacts.resolveUsername for usernames (the answer is stored).
-func (e *Egress) resolve(ctx context.Context, c *command, p schema.PeerInput) (target, error) {
-	if ref, ok := p.Ref(); ok {
-		peer, err := e.cfg.Store.Peer(ref)
-		switch {
-		case err == nil:
-		case errors.Is(err, state.ErrNotFound) && ref.Kind == schema.PeerChat:
-			peer = state.Peer{Kind: ref.Kind, ID: ref.ID} // basic groups need no access hash
-		case errors.Is(err, state.ErrNotFound):
-			return target{}, schema.NewCommandError(schema.CodePeerNotFound,
-				"peer %s is unknown to this account (no access hash yet): address it by @username or wait until it appears in an event", ref)
-		default:
-			return target{}, fmt.Errorf("peer %s: %w: %w", ref, errTransient, err)
-		}
-		return target{peer: peer, input: inputPeer(peer)}, nil
-	}
-	if peer, err := e.cfg.Store.PeerByUsername(p.Username); err == nil {
-		return target{peer: peer, input: inputPeer(peer)}, nil
-	}
-	var res *tg.ContactsResolvedPeer
-	err := e.call(ctx, c, "", func(ctx context.Context) error {
-		var err error
-		res, err = e.cfg.API.ContactsResolveUsername(ctx, p.Username)
-		return err
-	})
-	if err != nil {
-		return target{}, err
-	}
-	peers := resolvedPeers(res)
-	var found *state.Peer
-	for i := range peers {
-		if samePeer(peers[i], res.Peer) {
-			found = &peers[i]
-			break
-		}
-	}
-	if found == nil {
-		return target{}, schema.NewCommandError(schema.CodePeerNotFound, "@%s did not resolve to a chat", p.Username)
-	}
-	if err := e.cfg.Store.Commit(&state.Commit{Peers: peers}); err != nil {
-		e.log.Warn("resolved peers not stored", "username", p.Username, "error", err)
-	}
-	return target{peer: *found, input: inputPeer(*found)}, nil
-}
-
-func samePeer(p state.Peer, pc tg.PeerClass) bool {
-	switch pc := pc.(type) {
-	case *tg.PeerUser:
-		return p.Kind == schema.PeerUser && p.ID == pc.UserID
-	case *tg.PeerChat:
-		return p.Kind == schema.PeerChat && p.ID == pc.ChatID
-	case *tg.PeerChannel:
-		return p.Kind == schema.PeerChannel && p.ID == pc.ChannelID
-	}
-	return false
-}
-
-func resolvedPeers(res *tg.ContactsResolvedPeer) []state.Peer {
-	if res == nil {
-		return nil
-	}
-	var out []state.Peer
-	for _, u := range res.Users {
-		if u, ok := u.(*tg.User); ok {
-			out = append(out, state.Peer{Kind: schema.PeerUser, ID: u.ID, AccessHash: u.AccessHash, FirstName: u.FirstName,
-				LastName: u.LastName, Username: u.Username, Bot: u.Bot, Min: u.Min})
-		}
-	}
-	for _, ch := range res.Chats {
-		switch ch := ch.(type) {
-		case *tg.Chat:
-			out = append(out, state.Peer{Kind: schema.PeerChat, ID: ch.ID, Title: ch.Title})
-		case *tg.Channel:
-			out = append(out, state.Peer{Kind: schema.PeerChannel, ID: ch.ID, AccessHash: ch.AccessHash, Title: ch.Title,
-				Username: ch.Username, Broadcast: ch.Broadcast, Min: ch.Min})
-		}
-	}
-	return out
 }
 
 // finish makes a final result durable: the command.completed/failed event

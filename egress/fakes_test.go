@@ -21,6 +21,10 @@ type fakeAPI struct {
 	fail    map[string][]error
 	users   map[string]tg.UserClass // resolvable usernames
 	chans   map[string]*tg.Channel
+	// users and chans are also what users.getUsers and channels.getChannels
+	// answer by id with access_hash 0 (fakes_peers_test.go); dialogs is
+	// messages.getDialogs' answer, nil for a bot (BOT_METHOD_INVALID).
+	dialogs *tg.MessagesDialogs
 	// shortMedia answers messages.sendMedia with updateShortSentMessage,
 	// as Telegram does for private chats.
 	shortMedia bool

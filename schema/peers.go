@@ -9,11 +9,13 @@ import (
 	"strings"
 )
 
-// PeerInput names a chat in a command: {"peer_kind":"channel","peer_id":123},
-// a Bot API id (777, -400, -1001234567890, as number or string) or "@username".
+// PeerInput names a chat in a command: {"kind":"channel","id":123}, as
+// events and replies name chats (the older {"peer_kind":"channel",
+// "peer_id":123} is accepted too), a Bot API id (777, -400,
+// -1001234567890, as number or string) or "@username".
 type PeerInput struct {
-	Kind     PeerKind `json:"peer_kind,omitempty"`
-	ID       int64    `json:"peer_id,omitempty" tl:"long"`
+	Kind     PeerKind `json:"kind,omitempty"`
+	ID       int64    `json:"id,omitempty" tl:"long"`
 	Username string   `json:"-"` // without "@"; set instead of Kind and ID
 }
 
@@ -64,23 +66,7 @@ func (p *PeerInput) UnmarshalJSON(b []byte) error {
 		*p = PeerInput{}
 		return nil
 	case b[0] == '{':
-		var o struct {
-			Kind PeerKind `json:"peer_kind"`
-			ID   int64    `json:"peer_id"`
-		}
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&o); err != nil {
-			return peerTypeError("want {\"peer_kind\": \"user|chat|channel\", \"peer_id\": positive id}: %v", strings.TrimPrefix(err.Error(), "json: "))
-		}
-		if o.Kind != PeerUser && o.Kind != PeerChat && o.Kind != PeerChannel {
-			return peerTypeError("peer_kind %q: want user, chat or channel", o.Kind)
-		}
-		if o.ID <= 0 {
-			return peerTypeError("peer_id %d: want a positive id (Bot API ids go as a bare number)", o.ID)
-		}
-		*p = PeerInput{Kind: o.Kind, ID: o.ID}
-		return nil
+		return p.fromObject(b)
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -107,6 +93,46 @@ func (p *PeerInput) UnmarshalJSON(b []byte) error {
 	}
 }
 
+// fromObject reads {"kind": …, "id": …}, the spelling of events and
+// replies, or the older {"peer_kind": …, "peer_id": …}; one spelling at a
+// time. Errors name the fields as written.
+func (p *PeerInput) fromObject(b []byte) error {
+	var o struct {
+		Kind     *PeerKind `json:"kind"`
+		ID       *int64    `json:"id"`
+		PeerKind *PeerKind `json:"peer_kind"`
+		PeerID   *int64    `json:"peer_id"`
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&o); err != nil {
+		return peerTypeError("want {\"kind\": \"user|chat|channel\", \"id\": positive id}: %v", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	kindField, idField, kind, id := "kind", "id", o.Kind, o.ID
+	if o.PeerKind != nil || o.PeerID != nil {
+		if o.Kind != nil || o.ID != nil {
+			return peerTypeError("both {\"kind\", \"id\"} and {\"peer_kind\", \"peer_id\"}: use one spelling")
+		}
+		kindField, idField, kind, id = "peer_kind", "peer_id", o.PeerKind, o.PeerID
+	}
+	var k PeerKind
+	if kind != nil {
+		k = *kind
+	}
+	if k != PeerUser && k != PeerChat && k != PeerChannel {
+		return peerTypeError("%s %q: want user, chat or channel", kindField, k)
+	}
+	var n int64
+	if id != nil {
+		n = *id
+	}
+	if n <= 0 {
+		return peerTypeError("%s %d: want a positive id (Bot API ids go as a bare number)", idField, n)
+	}
+	*p = PeerInput{Kind: k, ID: n}
+	return nil
+}
+
 func (p *PeerInput) fromBotAPI(id int64) error {
 	ref, err := PeerFromBotAPIID(id)
 	if err != nil {
@@ -116,13 +142,12 @@ func (p *PeerInput) fromBotAPI(id int64) error {
 	return nil
 }
 
-// MarshalJSON writes "@username" or the object form.
+// MarshalJSON writes "@username" or the object form {"kind", "id"}.
 func (p PeerInput) MarshalJSON() ([]byte, error) {
 	if p.Username != "" {
 		return json.Marshal("@" + p.Username)
 	}
-	type plain PeerInput
-	return json.Marshal(plain(p))
+	return json.Marshal(PeerRef{Kind: p.Kind, ID: p.ID})
 }
 
 // validUsername reports whether s looks like a Telegram username: 4–32

@@ -3,6 +3,7 @@ package tgnats_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func TestExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd, _ := json.Marshal(map[string]any{
-		"peer":     map[string]any{"peer_kind": ev.Chat.Kind, "peer_id": ev.Chat.ID},
+		"peer":     map[string]any{"kind": ev.Chat.Kind, "id": ev.Chat.ID},
 		"text":     "pong",
 		"reply_to": ev.MessageID,
 	})
@@ -100,20 +101,37 @@ func TestExample(t *testing.T) {
 	}
 
 	// The simulated Telegram holds the answer, sent by the bot.
+	waitText(ctx, t, ctr, chat, "pong")
+
+	// Or request-reply, waiting for the result: Command.
+	res, err := ctr.Command(ctx, "message.send", map[string]any{"peer": chat, "text": "pong again"}, "reply-again")
+	if err != nil || res.Result == nil || res.Peer == nil || *res.Peer != chat {
+		t.Fatalf("Command: %+v, %v", res, err)
+	}
+	waitText(ctx, t, ctr, chat, "pong again")
+	var ce *tgnats.CommandError
+	if _, err := ctr.Command(ctx, "message.send", map[string]any{"peer": "@nobody_here", "text": "x"}, ""); !errors.As(err, &ce) || ce.Code != "PEER_NOT_FOUND" {
+		t.Fatalf("Command to an unknown username: %v, want PEER_NOT_FOUND", err)
+	}
+}
+
+// waitText waits until the simulated Telegram holds a message text in chat.
+func waitText(ctx context.Context, t *testing.T, ctr *tgnats.Container, chat tgnats.Chat, text string) {
+	t.Helper()
 	for {
 		ledger, err := ctr.Ledger(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range ledger {
-			if e.Action == "created" && e.Peer == chat && e.Text == "pong" {
+			if e.Action == "created" && e.Peer == chat && e.Text == text {
 				return
 			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("no reply in the ledger: %+v", ledger)
-		case <-time.After(200 * time.Millisecond):
+			t.Fatalf("no %q in the ledger: %+v", text, ledger)
+		case <-time.After(200 * time.Millisecond): // polling the ledger
 		}
 	}
 }

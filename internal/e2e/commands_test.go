@@ -48,6 +48,8 @@ type commandEnvOptions struct {
 	extraChats int
 	// simNow is the simulated world's clock; nil is time.Now.
 	simNow func() time.Time
+	// allowAll leaves the allow list empty: every chat may be addressed.
+	allowAll bool
 }
 
 // newCommandEnv starts the shared world. The allow list holds every chat
@@ -91,7 +93,9 @@ func newCommandEnv(t testing.TB, opts commandEnvOptions) *commandEnv {
 	if env.cfg.Commands.Deadline == 0 {
 		env.cfg.Commands.Deadline = config.Default().Commands.Deadline
 	}
-	env.cfg.Commands.AllowPeers = allow
+	if !opts.allowAll {
+		env.cfg.Commands.AllowPeers = allow
+	}
 	env.from = len(w.sim.Ledger(w.acc.Name))
 	env.conn = w.startConnector(t, env.cfg)
 	env.cl = newCommandClient(t, env.nsrv.ClientURL(), w.acc.Name)

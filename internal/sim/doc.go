@@ -33,7 +33,10 @@
 // them into generated traffic. Calls counts every served call by TL
 // method, for tests of a client's start-up cost. User accounts list their
 // dialogs with messages.getDialogs (each channel with its pts; bots are
-// refused with BOT_METHOD_INVALID, as on Telegram). For commands:
+// refused with BOT_METHOD_INVALID, as on Telegram); users.getUsers and
+// channels.getChannels answer a bot's access_hash 0 for the users and
+// channels it has met, userEmpty / CHANNEL_INVALID otherwise (api_peers.go;
+// contacts, Telegram's exception for user accounts, are not simulated). For commands:
 // HoldReplies lets calls of a method take effect without ever answering
 // them (a client that dies before it learns the outcome), ShortSentReplies
 // answers private text sends with updateShortSentMessage as Telegram does,

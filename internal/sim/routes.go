@@ -73,7 +73,7 @@ func openRoute[T any, P tlRequest[T]](h func(s *Sim, srv *tgtest.Server, req *tg
 // routes is the table of served methods by TL type id.
 func routes() map[uint32]route {
 	return map[uint32]route{
-		// Login and connection set-up (rpc.go, auth_user.go).
+		// Login and connection set-up (rpc.go, auth_user.go; users.getUsers in api_peers.go).
 		tg.AuthImportBotAuthorizationRequestTypeID: openRoute((*Sim).onImportBotAuthorization),
 		tg.HelpGetNearestDCRequestTypeID:           openRoute((*Sim).onGetNearestDC),
 		tg.UsersGetUsersRequestTypeID:              openRoute((*Sim).onGetUsers),
@@ -86,7 +86,7 @@ func routes() map[uint32]route {
 		tg.AuthAcceptLoginTokenRequestTypeID:       openRoute((*Sim).onAcceptLoginToken),
 		tg.AuthLogOutRequestTypeID:                 openRoute((*Sim).onLogOut),
 
-		// Updates and reads (rpc.go, difference.go, dialogs.go).
+		// Updates and reads (rpc.go, difference.go, dialogs.go; channels.getChannels in api_peers.go).
 		tg.UpdatesGetStateRequestTypeID:             worldRoute((*Sim).onGetState),
 		tg.UpdatesGetDifferenceRequestTypeID:        worldRoute((*Sim).onGetDifference),
 		tg.UpdatesGetChannelDifferenceRequestTypeID: worldRoute((*Sim).onGetChannelDifference),

@@ -99,34 +99,6 @@ func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request, 
 	return srv.SendResult(req, s.bindAuthKey(req.Session, acc.Name))
 }
 
-// onGetUsers is registered directly (not through handle) because gotd
-// calls it on every connect: it must answer 401 for unknown keys.
-func (s *Sim) onGetUsers(srv *tgtest.Server, req *tgtest.Request, r *tg.UsersGetUsersRequest) error {
-	name, ok := s.authorize(req.Session)
-	if !ok {
-		return errUnregistered
-	}
-	s.mu.Lock()
-	a := s.w.byName[name]
-	var users []bin.Encoder
-	for _, in := range r.ID {
-		var id int64
-		switch u := in.(type) {
-		case *tg.InputUserSelf:
-			id = a.UserID
-		case *tg.InputUser:
-			id = u.UserID
-		case *tg.InputUserFromMessage:
-			id = u.UserID
-		}
-		if u := s.w.tgUser(a, id); u != nil {
-			users = append(users, u)
-		}
-	}
-	s.mu.Unlock()
-	return srv.SendVector(req, users...)
-}
-
 func (s *Sim) onGetState(a *account, req *tgtest.Request, r *tg.UpdatesGetStateRequest) (bin.Encoder, error) {
 	return &tg.UpdatesState{Pts: a.Box.Pts, Qts: a.Qts, Date: a.Box.Date, Seq: a.Box.Seq}, nil
 }
@@ -141,18 +113,6 @@ func (s *Sim) inputChannel(in tg.InputChannelClass) (*channel, error) {
 		return nil, errChannelInvalid
 	}
 	return ch, nil
-}
-
-func (s *Sim) onGetChannels(a *account, req *tgtest.Request, r *tg.ChannelsGetChannelsRequest) (bin.Encoder, error) {
-	res := &tg.MessagesChats{}
-	for _, in := range r.ID {
-		ch, err := s.inputChannel(in)
-		if err != nil {
-			return nil, err
-		}
-		res.Chats = append(res.Chats, s.w.tgChat(schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID}))
-	}
-	return res, nil
 }
 
 func (s *Sim) onGetChats(a *account, req *tgtest.Request, r *tg.MessagesGetChatsRequest) (bin.Encoder, error) {

@@ -10,6 +10,9 @@
 //	{"ok": true, "result": {...}}
 //	{"ok": false, "error": {"code": "INVALID_ARGUMENT", "message": "..."}}
 //
+// A chat is {"kind": "channel", "id": 123}, as in events; requests may
+// also spell it as commands used to, {"peer_kind": ..., "peer_id": ...}.
+//
 // Verbs: message.inject, message.edit, message.delete, callback.press,
 // user.create, chat.create (count: many at once), gap.withhold,
 // gap.too_long, flood_wait, fault (every kind of sim.Fault: qts updates,

@@ -189,11 +189,13 @@ func asFailure(err error) *failure {
 	}
 }
 
-// decode reads a request body strictly: unknown fields are errors.
+// decode reads a request body strictly: unknown fields are errors. A
+// "chat" may be spelled as in commands' older form (sameChatSpellings).
 func decode(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = []byte("{}")
 	}
+	data = sameChatSpellings(data)
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {

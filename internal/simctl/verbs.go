@@ -53,7 +53,8 @@ func (s *Server) handle(ctx context.Context, verb string, body []byte) (any, err
 	return f(ctx, body)
 }
 
-// Chat names a chat in requests and replies: {"kind":"channel","id":123}.
+// Chat names a chat in requests and replies: {"kind":"channel","id":123};
+// requests may also spell it {"peer_kind":"channel","peer_id":123}.
 type Chat = schema.PeerRef
 
 func checkChat(c Chat) error {
