@@ -127,9 +127,9 @@ func TestBusyChatDoesNotBlockOthers(t *testing.T) {
 // deadline, and the commands were terminated with FLOOD_WAIT). They stay
 // in the stream and run after the restart: every one served exactly once.
 func TestQueuedCommandsSurviveStop(t *testing.T) {
-	limits := config.Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 5, BurstPerChat: 1, Deadline: 5 * time.Second} // 5s: slack for a loaded machine; 40 stale slots at 5/s (8s) still exceed it
+	limits := config.Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 5, BurstPerChat: 1, Deadline: 8 * time.Second} // 8s: slack for a loaded machine; 60 stale slots at 5/s (12s) still exceed it
 	env := newCommandEnv(t, commandEnvOptions{limits: limits})
-	const n = 40
+	const n = 60
 	keys := make([]string, n)
 	for i := range keys {
 		keys[i] = env.cl.key("survive")
