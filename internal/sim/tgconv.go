@@ -270,13 +270,7 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 		r := newRefs()
 		r.users[q.From] = true
 		r.peer(q.Chat)
-		return &tg.Updates{
-			Updates: []tg.UpdateClass{&tg.UpdateBotCallbackQuery{
-				QueryID: q.ID, UserID: q.From, Peer: tgPeer(q.Chat), MsgID: q.MsgID,
-				ChatInstance: accessHash("instance", q.Chat.ID), Data: slices.Clone(q.Data),
-			}},
-			Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date,
-		}
+		return &tg.Updates{Updates: []tg.UpdateClass{botQueryUpdate(q)}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date}
 	}
 	if q := p.Qts; q != nil {
 		r := newRefs()

@@ -51,8 +51,30 @@ type LedgerEntry struct {
 	Text      string         `json:"text"`
 	// From is the sender of a created or edited message (0 for broadcast
 	// posts and deletions); the account's own user for messages it sent.
+	// For a bot query, the user who made it.
 	From int64 `json:"from,omitempty"`
+	// Kind is the event kind for changes other than messages (schema.Kind…,
+	// "" for message); Action is then that kind's action.
+	Kind string `json:"kind,omitempty"`
+	// Live marks a change Telegram delivers only live (bot queries: no pts
+	// or qts): a connector that is disconnected when it happens never gets
+	// it, so the stream may lack it but must never hold it twice.
+	Live bool `json:"live,omitempty"`
 }
+
+// EventID is the id of the event the connector publishes for e
+// (schema.EventID). A private or basic-group deletion of a message the
+// connector never saw is published on peer unknown instead: only the
+// consumer of the whole ledger can tell (see internal/e2e).
+func (e LedgerEntry) EventID() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = schema.KindMessage
+	}
+	return schema.EventID(e.Account, e.Peer, e.MessageID, kind, e.Action, e.Version)
+}
+
+func unixTime(date int) time.Time { return time.Unix(int64(date), 0).UTC() }
 
 type user struct {
 	ID         int64
@@ -282,7 +304,8 @@ type push struct {
 	Event   event
 	Short   bool // updateShortMessage / updateShortChatMessage form
 	TooLong bool // updatesTooLong
-	// Callback is an updateBotCallbackQuery (no pts, not subject to faults).
+	// Callback is an updateBotCallbackQuery or another bot query of
+	// bot_world.go (no pts, not subject to faults).
 	Callback *callbackQuery
 	// Qts is a qts update (updateBotStopped).
 	Qts *qtsEvent
@@ -352,7 +375,7 @@ func (w *world) record(a *account, action string, peer schema.PeerRef, id int, v
 	w.ledgerSeq++
 	a.Ledger = append(a.Ledger, LedgerEntry{
 		Seq: w.ledgerSeq, Account: a.Name, Action: action, Peer: peer, MessageID: id,
-		Version: version, Time: time.Unix(int64(date), 0).UTC(), Text: text, From: from,
+		Version: version, Time: unixTime(date), Text: text, From: from,
 	})
 }
 
