@@ -152,6 +152,23 @@ func goldenCases() []goldenCase {
 			QueryID: 42, UserID: alice, Peer: &tg.PeerChannel{ChannelID: gophers}, MsgID: 20,
 			ChatInstance: -17, Data: []byte{0xff, 0x00, 0x01},
 		}},
+		// A reply in a forum topic quoting part of the replied message, with
+		// a video whose thumbnails and data centre are described.
+		{name: "reply_quote_topic", ent: ent, want: 1, update: &tg.UpdateNewChannelMessage{Message: &tg.Message{
+			ID: 24, FromID: &tg.PeerUser{UserID: alice}, PeerID: &tg.PeerChannel{ChannelID: gophers}, Date: date + 9,
+			Message: "exactly this",
+			ReplyTo: &tg.MessageReplyHeader{ForumTopic: true, Quote: true, ReplyToMsgID: 20, ReplyToTopID: 3,
+				QuoteText: "https://go.dev", QuoteOffset: 4,
+				QuoteEntities: []tg.MessageEntityClass{&tg.MessageEntityURL{Offset: 0, Length: 14}}},
+			Media: &tg.MessageMediaDocument{Video: true, Document: &tg.Document{
+				ID: 1001, AccessHash: 1002, FileReference: []byte("vid"), DCID: 5, MimeType: "video/mp4", Size: 5 << 20,
+				Thumbs: []tg.PhotoSizeClass{
+					&tg.PhotoStrippedSize{Type: "i", Bytes: []byte{1, 2}},
+					&tg.PhotoSize{Type: "m", W: 320, H: 180, Size: 9000},
+				},
+				Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeVideo{W: 1280, H: 720, Duration: 31.5}},
+			}},
+		}}},
 		// Bot queries that name no chat: on Alice's private chat with the bot.
 		{name: "callback_inline", ent: ent, want: 1, at: date + 700, update: &tg.UpdateInlineBotCallbackQuery{
 			QueryID: 7001, UserID: alice, MsgID: &tg.InputBotInlineMessageID64{DCID: 2, OwnerID: alice, ID: 55, AccessHash: 66},

@@ -285,8 +285,13 @@ func TestMedia(t *testing.T) {
 					t.Errorf("file_ref %q does not parse: %v", got.FileRef, err)
 				}
 				got.FileRef = ""
+				// The data centre of the file (doc's DCID) is checked here too.
+				if got.DCID != 2 {
+					t.Errorf("dc_id = %d, want 2", got.DCID)
+				}
+				got.DCID = 0
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("media = %+v\nwant    %+v", got, tt.want)
 			}
 		})

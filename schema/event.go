@@ -208,6 +208,12 @@ type ReplyTo struct {
 	TopID     int      `json:"top_id,omitempty"`
 	Quote     bool     `json:"quote,omitempty"`
 	StoryID   int      `json:"story_id,omitempty"`
+	// QuoteText is the quoted part of the replied message, with its
+	// entities (offsets within QuoteText) and its offset in the replied
+	// message's text, in UTF-16 code units.
+	QuoteText     string   `json:"quote_text,omitempty"`
+	QuoteEntities []Entity `json:"quote_entities,omitempty"`
+	QuoteOffset   int      `json:"quote_offset,omitempty"`
 }
 
 // ForwardOrigin is where a forwarded message originally came from.
@@ -245,6 +251,11 @@ type Media struct {
 	URL         string  `json:"url,omitempty"`
 	Spoiler     bool    `json:"spoiler,omitempty"`
 	Constructor string  `json:"constructor,omitempty"` // TL name, for "unsupported"
+	// DCID is the data centre holding the file (photos and documents).
+	DCID int `json:"dc_id,omitempty"`
+	// Thumbs are the downloadable sizes of a photo (the largest is the
+	// photo itself: Width, Height, Size) or the thumbnails of a document.
+	Thumbs []Thumb `json:"thumbs,omitempty"`
 }
 
 // ServiceAction is the action of a service message (chat created, member joined, …).
