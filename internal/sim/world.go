@@ -112,6 +112,11 @@ type message struct {
 	Text     string
 	Entities []schema.Entity
 	ReplyTo  int
+	// Quote is the part of the replied message the reply quotes (its
+	// first word, at offset 0); TopID the thread root of a reply in a
+	// supergroup (see reply_detail.go).
+	Quote    string
+	TopID    int
 	Media    string
 	MediaID  int64
 	Fwd      *forward
@@ -535,6 +540,9 @@ func (w *world) sendPrivate(m *Outgoing, x *sendExtra, date int) (int, error) {
 		return 0, err
 	}
 	msg.ReplyTo = m.ReplyTo
+	if msg.ReplyTo != 0 {
+		msg.Quote = quoteOf(a.Box.Msgs[msg.ReplyTo])
+	}
 	msg.Out = from == a.UserID
 	w.addCopy(a, msg, date)
 	return msg.ID, nil
@@ -560,17 +568,19 @@ func (w *world) sendGroup(m *Outgoing, x *sendExtra, date int) (int, error) {
 		return 0, fmt.Errorf("%w: sender %d is not a member", ErrInvalid, from)
 	}
 	var replyLogical uint64
+	var quote string
 	if m.ReplyTo != 0 {
 		r, ok := a.Box.Msgs[m.ReplyTo]
 		if !ok || r.Peer != m.Chat {
 			return 0, fmt.Errorf("%w: reply to message %d", ErrNotFound, m.ReplyTo)
 		}
-		replyLogical = r.Logical
+		replyLogical, quote = r.Logical, quoteOf(r)
 	}
 	proto, err := w.newMessage(m, x, m.Chat, from, date)
 	if err != nil {
 		return 0, err
 	}
+	proto.Quote = quote
 	result := 0
 	for _, acc := range w.accounts {
 		msg := *proto
@@ -647,6 +657,12 @@ func (w *world) sendChannel(m *Outgoing, x *sendExtra, date int) (int, error) {
 		return 0, err
 	}
 	msg.ReplyTo = m.ReplyTo
+	if r := ch.Box.Msgs[m.ReplyTo]; r != nil {
+		msg.Quote = quoteOf(r)
+		if !ch.Broadcast {
+			msg.TopID = threadRoot(r)
+		}
+	}
 	msg.Post = ch.Broadcast
 	ev := ch.Box.add(msg, date, 0)
 	w.touchChannel(ch, date)
