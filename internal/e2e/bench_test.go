@@ -17,8 +17,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/sim"
-	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/internal/testutil"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // ingestRound is how many actions BenchmarkIngest produces before it
