@@ -97,6 +97,10 @@ var handlers = map[string]handler{
 	schema.CommandReadMark:       handle((*Egress).markRead),
 	schema.CommandCallbackAnswer: handle((*Egress).answerCallback),
 	schema.CommandMediaSend:      handle((*Egress).sendMedia),
+	// Answers to bot queries (bot_answers.go).
+	schema.CommandInlineAnswer:      handle((*Egress).answerInline),
+	schema.CommandPrecheckoutAnswer: handle((*Egress).answerPrecheckout),
+	schema.CommandShippingAnswer:    handle((*Egress).answerShipping),
 }
 
 // run executes a parsed command on Telegram.

@@ -34,6 +34,9 @@ type API interface {
 	MessagesReadHistory(ctx context.Context, req *tg.MessagesReadHistoryRequest) (*tg.MessagesAffectedMessages, error)
 	ChannelsReadHistory(ctx context.Context, req *tg.ChannelsReadHistoryRequest) (bool, error)
 	MessagesSetBotCallbackAnswer(ctx context.Context, req *tg.MessagesSetBotCallbackAnswerRequest) (bool, error)
+	MessagesSetInlineBotResults(ctx context.Context, req *tg.MessagesSetInlineBotResultsRequest) (bool, error)
+	MessagesSetBotPrecheckoutResults(ctx context.Context, req *tg.MessagesSetBotPrecheckoutResultsRequest) (bool, error)
+	MessagesSetBotShippingResults(ctx context.Context, req *tg.MessagesSetBotShippingResultsRequest) (bool, error)
 	ContactsResolveUsername(ctx context.Context, username string) (*tg.ContactsResolvedPeer, error)
 	// Lookups of peers without a stored access hash (resolve.go).
 	UsersGetUsers(ctx context.Context, id []tg.InputUserClass) ([]tg.UserClass, error)

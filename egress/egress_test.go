@@ -226,6 +226,28 @@ var commandCases = []struct {
 			t.Errorf("request = %+v", r)
 		}
 	}},
+	// Answers to bot queries.
+	{schema.CommandInlineAnswer, `{"query_id":"-77","results":[{"id":"a","title":"A","description":"d","text":"*bold*","parse_mode":"markdown"}],"cache_time":30,"is_personal":true,"next_offset":"1"}`, "messages.setInlineBotResults", func(t *testing.T, req any, _ schema.CommandResult) {
+		r := req.(*tg.MessagesSetInlineBotResultsRequest)
+		res, ok := r.Results[0].(*tg.InputBotInlineResult)
+		if r.QueryID != -77 || !r.Private || r.CacheTime != 30 || r.NextOffset != "1" || len(r.Results) != 1 || !ok || res.Type != "article" || res.Title != "A" {
+			t.Fatalf("request = %+v", r)
+		}
+		if msg, ok := res.SendMessage.(*tg.InputBotInlineMessageText); !ok || msg.Message != "bold" || len(msg.Entities) != 1 {
+			t.Errorf("send message = %+v", res.SendMessage)
+		}
+	}},
+	{schema.CommandPrecheckoutAnswer, `{"query_id":"78","ok":false,"error":"sold out"}`, "messages.setBotPrecheckoutResults", func(t *testing.T, req any, _ schema.CommandResult) {
+		if r := req.(*tg.MessagesSetBotPrecheckoutResultsRequest); r.QueryID != 78 || r.Success || r.Error != "sold out" {
+			t.Errorf("request = %+v", r)
+		}
+	}},
+	{schema.CommandShippingAnswer, `{"query_id":"79","options":[{"id":"dhl","title":"DHL","prices":[{"label":"Parcel","amount":499}]}]}`, "messages.setBotShippingResults", func(t *testing.T, req any, _ schema.CommandResult) {
+		r := req.(*tg.MessagesSetBotShippingResultsRequest)
+		if r.QueryID != 79 || len(r.ShippingOptions) != 1 || r.ShippingOptions[0].Prices[0].Amount != 499 {
+			t.Errorf("request = %+v", r)
+		}
+	}},
 }
 
 func TestCommandsOverRPCAndStream(t *testing.T) {

@@ -202,6 +202,18 @@ func (f *fakeAPI) MessagesSetBotCallbackAnswer(_ context.Context, req *tg.Messag
 	return true, f.record("messages.setBotCallbackAnswer", req)
 }
 
+func (f *fakeAPI) MessagesSetInlineBotResults(_ context.Context, req *tg.MessagesSetInlineBotResultsRequest) (bool, error) {
+	return true, f.record("messages.setInlineBotResults", req)
+}
+
+func (f *fakeAPI) MessagesSetBotPrecheckoutResults(_ context.Context, req *tg.MessagesSetBotPrecheckoutResultsRequest) (bool, error) {
+	return true, f.record("messages.setBotPrecheckoutResults", req)
+}
+
+func (f *fakeAPI) MessagesSetBotShippingResults(_ context.Context, req *tg.MessagesSetBotShippingResultsRequest) (bool, error) {
+	return true, f.record("messages.setBotShippingResults", req)
+}
+
 func (f *fakeAPI) ContactsResolveUsername(_ context.Context, username string) (*tg.ContactsResolvedPeer, error) {
 	if err := f.record("contacts.resolveUsername", username); err != nil {
 		return nil, err

@@ -91,8 +91,9 @@
 // constructor the table lacks is logged at warn with its TL name and
 // counted in tgnats_mapping_errors_total{type}.
 //
-// Updates without pts or qts (updateBotCallbackQuery, a button press) are
-// mapped where they arrive in the push order and committed with the batch
+// Updates without pts or qts (updateBotCallbackQuery, a button press; the
+// inline queries, chosen inline results, inline-mode button presses and
+// payment queries of bots) are mapped where they arrive in the push order and committed with the batch
 // they came in; they move no position. getDifference never returns them, so
 // a press while the account is disconnected is lost on Telegram's side.
 //
@@ -127,6 +128,7 @@
 //	updates, updatesCombined containers           process, container                  TestEngineSeqGapAcrossContainers                           TestEndToEnd, TestCrashSafety (fault mix: combine)
 //	updatesTooLong: getDifference                 process                             TestEngineUpdatesTooLongAndIdleAskForTheDifference         TestEndToEnd (updatesTooLong)
 //	updates without pts/qts (button press)        applyUpdate                         TestEngineEmitsCallbackQueriesInPlace                      TestCommands (callback flow)
+//	bot queries without pts/qts (inline, payment) applyUpdate                         TestEngineEmitsBotQueriesInPlace                           TestCommands (inline and payment flows)
 //	differenceEmpty, difference                   getDifference                       TestEngineRecoversAGapThatDoesNotFill                      TestEndToEnd, TestNATSOutage
 //	differenceSlice: commit, ask again            getDifference                       TestEngineDifferenceSlicesAndTooLong                       TestCrashSafety (long downtime)
 //	differenceTooLong: backfill, move to pts      commonTooLong                       TestEngineDifferenceSlicesAndTooLong                       TestTooLongDowntime

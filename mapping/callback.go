@@ -3,7 +3,6 @@ package mapping
 import (
 	"fmt"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/gotd/td/tg"
 
@@ -31,12 +30,7 @@ func callbackQuery(account string, u *tg.UpdateBotCallbackQuery, ent tg.Entities
 		ChatInstance:  strconv.FormatInt(u.ChatInstance, 10),
 		GameShortName: u.GameShortName,
 	}
-	if len(u.Data) > 0 {
-		body.Data = u.Data
-		if utf8.Valid(u.Data) {
-			body.DataText = string(u.Data)
-		}
-	}
+	body.Data, body.DataText = bytesAndText(u.Data)
 	return []schema.Event{{
 		ID:        schema.EventID(account, peer, u.MsgID, schema.KindCallback, schema.ActionQuery, u.QueryID),
 		Account:   account,

@@ -19,7 +19,8 @@ func replyTo(h tg.MessageReplyHeaderClass) (*schema.ReplyTo, int) {
 		if h == nil {
 			return nil, 0
 		}
-		r := &schema.ReplyTo{MessageID: h.ReplyToMsgID, TopID: h.ReplyToTopID, Quote: h.Quote}
+		r := &schema.ReplyTo{MessageID: h.ReplyToMsgID, TopID: h.ReplyToTopID, Quote: h.Quote,
+			QuoteText: h.QuoteText, QuoteEntities: entities(h.QuoteEntities), QuoteOffset: h.QuoteOffset}
 		if !absent(h.ReplyToPeerID) {
 			if p, err := PeerOf(h.ReplyToPeerID); err == nil {
 				r.Peer = &p

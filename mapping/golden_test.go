@@ -152,6 +152,46 @@ func goldenCases() []goldenCase {
 			QueryID: 42, UserID: alice, Peer: &tg.PeerChannel{ChannelID: gophers}, MsgID: 20,
 			ChatInstance: -17, Data: []byte{0xff, 0x00, 0x01},
 		}},
+		// A reply in a forum topic quoting part of the replied message, with
+		// a video whose thumbnails and data centre are described.
+		{name: "reply_quote_topic", ent: ent, want: 1, update: &tg.UpdateNewChannelMessage{Message: &tg.Message{
+			ID: 24, FromID: &tg.PeerUser{UserID: alice}, PeerID: &tg.PeerChannel{ChannelID: gophers}, Date: date + 9,
+			Message: "exactly this",
+			ReplyTo: &tg.MessageReplyHeader{ForumTopic: true, Quote: true, ReplyToMsgID: 20, ReplyToTopID: 3,
+				QuoteText: "https://go.dev", QuoteOffset: 4,
+				QuoteEntities: []tg.MessageEntityClass{&tg.MessageEntityURL{Offset: 0, Length: 14}}},
+			Media: &tg.MessageMediaDocument{Video: true, Document: &tg.Document{
+				ID: 1001, AccessHash: 1002, FileReference: []byte("vid"), DCID: 5, MimeType: "video/mp4", Size: 5 << 20,
+				Thumbs: []tg.PhotoSizeClass{
+					&tg.PhotoStrippedSize{Type: "i", Bytes: []byte{1, 2}},
+					&tg.PhotoSize{Type: "m", W: 320, H: 180, Size: 9000},
+				},
+				Attributes: []tg.DocumentAttributeClass{&tg.DocumentAttributeVideo{W: 1280, H: 720, Duration: 31.5}},
+			}},
+		}}},
+		// Bot queries that name no chat: on Alice's private chat with the bot.
+		{name: "callback_inline", ent: ent, want: 1, at: date + 700, update: &tg.UpdateInlineBotCallbackQuery{
+			QueryID: 7001, UserID: alice, MsgID: &tg.InputBotInlineMessageID64{DCID: 2, OwnerID: alice, ID: 55, AccessHash: 66},
+			ChatInstance: 123, Data: []byte("like"),
+		}},
+		{name: "inline_query", ent: ent, want: 1, at: date + 710, update: &tg.UpdateBotInlineQuery{
+			QueryID: 7002, UserID: alice, Query: "gophers", Offset: "10",
+			PeerType: &tg.InlineQueryPeerTypeMegagroup{}, Geo: &tg.GeoPoint{Lat: 52.52, Long: 13.405, AccuracyRadius: 30},
+		}},
+		{name: "inline_send", ent: ent, want: 1, at: date + 720, update: &tg.UpdateBotInlineSend{
+			UserID: alice, Query: "gophers", ID: "result-1",
+			MsgID: &tg.InputBotInlineMessageID64{DCID: 2, OwnerID: alice, ID: 55, AccessHash: 66},
+		}},
+		{name: "precheckout_query", ent: ent, want: 1, at: date + 730, update: &tg.UpdateBotPrecheckoutQuery{
+			QueryID: 7003, UserID: alice, Payload: []byte("order-17"), Currency: "EUR", TotalAmount: 1299, ShippingOptionID: "dhl",
+			Info: tg.PaymentRequestedInfo{Name: "Alice Smith", Email: "alice@example.org", ShippingAddress: tg.PostAddress{
+				StreetLine1: "Unter den Linden 1", City: "Berlin", CountryISO2: "DE", PostCode: "10117",
+			}},
+		}},
+		{name: "shipping_query", ent: ent, want: 1, at: date + 740, update: &tg.UpdateBotShippingQuery{
+			QueryID: 7004, UserID: alice, Payload: []byte{0xfe, 0x01},
+			ShippingAddress: tg.PostAddress{StreetLine1: "Unter den Linden 1", City: "Berlin", CountryISO2: "DE", PostCode: "10117"},
+		}},
 	}
 }
 

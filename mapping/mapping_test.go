@@ -63,7 +63,12 @@ func TestUpdateErrorsAndSkips(t *testing.T) {
 		{name: "channel deletion without channel", update: &tg.UpdateDeleteChannelMessages{Messages: []int{1}}, wantErr: mapping.ErrMalformed},
 		{name: "callback query without peer", update: &tg.UpdateBotCallbackQuery{QueryID: 1, UserID: alice, MsgID: 1}, wantErr: mapping.ErrMalformed},
 		{name: "callback query without user", update: &tg.UpdateBotCallbackQuery{QueryID: 1, Peer: &tg.PeerUser{UserID: alice}, MsgID: 1}, wantErr: mapping.ErrMalformed},
-		{name: "inline callback query", update: &tg.UpdateInlineBotCallbackQuery{QueryID: 1, UserID: alice, MsgID: &tg.InputBotInlineMessageID{DCID: 2, ID: 3, AccessHash: 4}}, wantErr: mapping.ErrIgnored},
+		{name: "inline callback query without user", update: &tg.UpdateInlineBotCallbackQuery{QueryID: 1, MsgID: &tg.InputBotInlineMessageID{DCID: 2, ID: 3, AccessHash: 4}}, wantErr: mapping.ErrMalformed},
+		{name: "inline callback query without message", update: &tg.UpdateInlineBotCallbackQuery{QueryID: 1, UserID: alice}, wantErr: mapping.ErrMalformed},
+		{name: "inline query without user", update: &tg.UpdateBotInlineQuery{QueryID: 1, Query: "x"}, wantErr: mapping.ErrMalformed},
+		{name: "inline send without user", update: &tg.UpdateBotInlineSend{ID: "r"}, wantErr: mapping.ErrMalformed},
+		{name: "pre-checkout query without user", update: &tg.UpdateBotPrecheckoutQuery{QueryID: 1, Currency: "EUR"}, wantErr: mapping.ErrMalformed},
+		{name: "shipping query without user", update: &tg.UpdateBotShippingQuery{QueryID: 1}, wantErr: mapping.ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,8 +285,13 @@ func TestMedia(t *testing.T) {
 					t.Errorf("file_ref %q does not parse: %v", got.FileRef, err)
 				}
 				got.FileRef = ""
+				// The data centre of the file (doc's DCID) is checked here too.
+				if got.DCID != 2 {
+					t.Errorf("dc_id = %d, want 2", got.DCID)
+				}
+				got.DCID = 0
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("media = %+v\nwant    %+v", got, tt.want)
 			}
 		})

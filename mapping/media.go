@@ -98,42 +98,21 @@ func geo(out *schema.Media, g tg.GeoPointClass) {
 	}
 }
 
-// photo fills out from the largest size of p.
+// photo fills out from the largest size of p; every downloadable size is
+// listed in Thumbs.
 func photo(out *schema.Media, p *tg.Photo) {
 	var thumb string
 	best := -1
-	for _, s := range p.Sizes {
-		var w, h, size int
-		var typ string
-		switch s := s.(type) {
-		case *tg.PhotoSize:
-			if s == nil {
-				continue
-			}
-			typ, w, h, size = s.Type, s.W, s.H, s.Size
-		case *tg.PhotoSizeProgressive:
-			if s == nil {
-				continue
-			}
-			typ, w, h = s.Type, s.W, s.H
-			if n := len(s.Sizes); n > 0 {
-				size = s.Sizes[n-1]
-			}
-		case *tg.PhotoCachedSize:
-			if s == nil {
-				continue
-			}
-			typ, w, h, size = s.Type, s.W, s.H, len(s.Bytes)
-		default: // stripped and path sizes are previews, not downloadable sizes
-			continue
-		}
-		if w*h > best {
-			best = w * h
-			thumb = typ
-			out.Width, out.Height, out.Size = w, h, int64(size)
+	out.Thumbs = thumbs(p.Sizes)
+	for _, t := range out.Thumbs {
+		if t.Width*t.Height > best {
+			best = t.Width * t.Height
+			thumb = t.Type
+			out.Width, out.Height, out.Size = t.Width, t.Height, int64(t.Size)
 		}
 	}
 	out.MimeType = "image/jpeg"
+	out.DCID = p.DCID
 	out.FileRef = FileRef{
 		Kind:          FilePhoto,
 		DC:            p.DCID,
@@ -144,11 +123,40 @@ func photo(out *schema.Media, p *tg.Photo) {
 	}.String()
 }
 
+// thumbs lists the downloadable sizes among sizes, in order: stripped and
+// path sizes are inline previews, not sizes to download.
+func thumbs(sizes []tg.PhotoSizeClass) []schema.Thumb {
+	var out []schema.Thumb
+	for _, s := range sizes {
+		switch s := s.(type) {
+		case *tg.PhotoSize:
+			if s != nil {
+				out = append(out, schema.Thumb{Type: s.Type, Width: s.W, Height: s.H, Size: s.Size})
+			}
+		case *tg.PhotoSizeProgressive:
+			if s != nil {
+				t := schema.Thumb{Type: s.Type, Width: s.W, Height: s.H}
+				if n := len(s.Sizes); n > 0 {
+					t.Size = s.Sizes[n-1]
+				}
+				out = append(out, t)
+			}
+		case *tg.PhotoCachedSize:
+			if s != nil {
+				out = append(out, schema.Thumb{Type: s.Type, Width: s.W, Height: s.H, Size: len(s.Bytes)})
+			}
+		}
+	}
+	return out
+}
+
 // document fills out from d, refining Type from its attributes: sticker,
 // then animation, video note, video, voice, audio; plain document otherwise.
 func document(out *schema.Media, d *tg.Document, m *tg.MessageMediaDocument) {
 	out.MimeType = d.MimeType
 	out.Size = d.Size
+	out.DCID = d.DCID
+	out.Thumbs = thumbs(d.Thumbs)
 	out.FileRef = FileRef{
 		Kind:          FileDocument,
 		DC:            d.DCID,

@@ -102,6 +102,12 @@ func updateRows() []row {
 		mapped(func(in input, u *tg.UpdateBotCallbackQuery) ([]schema.Event, error) {
 			return callbackQuery(in.account, u, in.ent, in.date)
 		}),
+		// Bot queries (bot.go): the asking user's private chat.
+		mapped(inlineCallbackQuery),
+		mapped(inlineQuery),
+		mapped(inlineSend),
+		mapped(precheckoutQuery),
+		mapped(shippingQuery),
 
 		// Handled by the update engine.
 		ignored[*tg.UpdateChannelTooLong]("handled by ingest: asks for the channel's difference"),
@@ -136,11 +142,6 @@ func updateRows() []row {
 		ignored[*tg.UpdateMessageExtendedMedia]("not yet mapped: see issue 12 paid media"),
 		ignored[*tg.UpdateNewScheduledMessage]("not yet mapped: see issue 12 scheduled messages"),
 		ignored[*tg.UpdateDeleteScheduledMessages]("not yet mapped: see issue 12 scheduled messages"),
-		ignored[*tg.UpdateInlineBotCallbackQuery]("not yet mapped: see issue 12 inline-mode callback queries (names no chat)"),
-		ignored[*tg.UpdateBotInlineQuery]("not yet mapped: see issue 12 inline queries"),
-		ignored[*tg.UpdateBotInlineSend]("not yet mapped: see issue 12 inline queries"),
-		ignored[*tg.UpdateBotShippingQuery]("not yet mapped: see issue 12 payments"),
-		ignored[*tg.UpdateBotPrecheckoutQuery]("not yet mapped: see issue 12 payments"),
 		ignored[*tg.UpdateBotStopped]("not yet mapped: see issue 12 members (bot blocked or restarted)"),
 		ignored[*tg.UpdateBotChatInviteRequester]("not yet mapped: see issue 12 members (join request)"),
 		ignored[*tg.UpdateBotChatBoost]("not yet mapped: see issue 12 boosts"),

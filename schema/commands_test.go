@@ -119,6 +119,10 @@ func TestEveryCommandParses(t *testing.T) {
 		schema.CommandReadMark:       `{"peer":1,"max_id":9}`,
 		schema.CommandCallbackAnswer: `{"query_id":"5"}`,
 		schema.CommandMediaSend:      `{"peer":1,"media":{"type":"document","file_ref":"x"}}`,
+		// Answers to bot queries.
+		schema.CommandInlineAnswer:      `{"query_id":"5","results":[{"id":"a","title":"A","text":"a"}]}`,
+		schema.CommandPrecheckoutAnswer: `{"query_id":"5","ok":true}`,
+		schema.CommandShippingAnswer:    `{"query_id":"5","error":"no shipping to Mars"}`,
 	}
 	for _, action := range schema.CommandNames() {
 		cmd, err := schema.ParseCommand(action, []byte(bodies[action]))

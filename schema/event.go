@@ -83,7 +83,9 @@ type Event struct {
 	// TraceParent is a W3C traceparent to propagate, when known.
 	TraceParent string
 	// Data is the JSON body: *Message or *MessageDeleted for message events,
-	// *CallbackQuery for callback.query.
+	// *CallbackQuery for callback.query, *InlineQuery for inline.query,
+	// *InlineChosen for inline.chosen, *PrecheckoutQuery for
+	// precheckout.query, *ShippingQuery for shipping.query.
 	Data any
 }
 
@@ -206,6 +208,12 @@ type ReplyTo struct {
 	TopID     int      `json:"top_id,omitempty"`
 	Quote     bool     `json:"quote,omitempty"`
 	StoryID   int      `json:"story_id,omitempty"`
+	// QuoteText is the quoted part of the replied message, with its
+	// entities (offsets within QuoteText) and its offset in the replied
+	// message's text, in UTF-16 code units.
+	QuoteText     string   `json:"quote_text,omitempty"`
+	QuoteEntities []Entity `json:"quote_entities,omitempty"`
+	QuoteOffset   int      `json:"quote_offset,omitempty"`
 }
 
 // ForwardOrigin is where a forwarded message originally came from.
@@ -243,6 +251,11 @@ type Media struct {
 	URL         string  `json:"url,omitempty"`
 	Spoiler     bool    `json:"spoiler,omitempty"`
 	Constructor string  `json:"constructor,omitempty"` // TL name, for "unsupported"
+	// DCID is the data centre holding the file (photos and documents).
+	DCID int `json:"dc_id,omitempty"`
+	// Thumbs are the downloadable sizes of a photo (the largest is the
+	// photo itself: Width, Height, Size) or the thumbnails of a document.
+	Thumbs []Thumb `json:"thumbs,omitempty"`
 }
 
 // ServiceAction is the action of a service message (chat created, member joined, …).
@@ -290,15 +303,22 @@ type MessageDeleted struct {
 
 // CallbackQuery is the body of callback.query events: a user pressed an
 // inline button with callback data (or a game button) under a message the
-// account, a bot, sent. The bot answers it with the callback.answer command,
+// account, a bot, sent. A button of a message sent in inline mode (via the
+// bot, in a chat the bot may not be in) carries InlineMessageID instead of
+// a chat message: Chat is then the user's private chat with the bot and
+// MessageID 0. The bot answers it with the callback.answer command,
 // passing QueryID. Telegram delivers these only live: a press while the
 // connector is disconnected is not part of any difference and is lost.
 type CallbackQuery struct {
 	Account string `json:"account"`
 	Chat    Chat   `json:"chat"` // the chat of the message carrying the button
 	From    Sender `json:"from"` // the user who pressed it
-	// MessageID is the message carrying the keyboard.
+	// MessageID is the message carrying the keyboard (0 for an inline
+	// message).
 	MessageID int `json:"message_id"`
+	// InlineMessageID identifies the inline-mode message carrying the
+	// keyboard (opaque), for presses under messages sent via the bot.
+	InlineMessageID string `json:"inline_message_id,omitempty"`
 	// QueryID is the int64 query id as a decimal string: the query_id of
 	// callback.answer.
 	QueryID string `json:"query_id"`

@@ -38,6 +38,9 @@ var registry = [...]commandDef{
 	define(CommandReadMark, func(c *MarkRead) []PeerInput { return []PeerInput{c.Peer} }),
 	define(CommandCallbackAnswer, func(*AnswerCallback) []PeerInput { return nil }),
 	define(CommandMediaSend, func(c *SendMedia) []PeerInput { return []PeerInput{c.Peer} }),
+	define(CommandInlineAnswer, func(*AnswerInline) []PeerInput { return nil }),
+	define(CommandPrecheckoutAnswer, func(*AnswerPrecheckout) []PeerInput { return nil }),
+	define(CommandShippingAnswer, func(*AnswerShipping) []PeerInput { return nil }),
 }
 
 // commandDef is one row of the registry.

@@ -26,6 +26,11 @@ var bodyTypes = map[string]reflect.Type{
 	schema.SchemaName(schema.KindCallback, schema.ActionQuery):    reflect.TypeFor[schema.CallbackQuery](),
 	schema.SchemaName(schema.KindCommand, schema.ActionCompleted): reflect.TypeFor[schema.CommandResult](),
 	schema.SchemaName(schema.KindCommand, schema.ActionFailed):    reflect.TypeFor[schema.CommandResult](),
+	// Bot queries (issue 12).
+	schema.SchemaName(schema.KindInline, schema.ActionQuery):      reflect.TypeFor[schema.InlineQuery](),
+	schema.SchemaName(schema.KindInline, schema.ActionChosen):     reflect.TypeFor[schema.InlineChosen](),
+	schema.SchemaName(schema.KindPrecheckout, schema.ActionQuery): reflect.TypeFor[schema.PrecheckoutQuery](),
+	schema.SchemaName(schema.KindShipping, schema.ActionQuery):    reflect.TypeFor[schema.ShippingQuery](),
 }
 
 func init() {
@@ -61,6 +66,7 @@ func TestSchemasCoverBodies(t *testing.T) {
 	slices.Sort(names)
 	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json",
 		"callback.query.v1.json", "command.completed.v1.json", "command.failed.v1.json"}
+	want = append(want, "inline.query.v1.json", "inline.chosen.v1.json", "precheckout.query.v1.json", "shipping.query.v1.json")
 	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
 	}
@@ -295,21 +301,23 @@ func fullMessage() *schema.Message {
 	edit := date.Add(time.Minute)
 	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: 1234567}
 	return &schema.Message{
-		Account:    "main",
-		Chat:       schema.Chat{Kind: peer.Kind, ID: peer.ID, IDStr: "1234567", BotAPIID: peer.BotAPIID(), Title: "News", Username: "news", Broadcast: true},
-		Sender:     &schema.Sender{Kind: schema.PeerUser, ID: 7, IDStr: "7", FirstName: "Ann", LastName: "Lee", Username: "ann", IsBot: true},
-		MessageID:  42,
-		Date:       date,
-		EditDate:   &edit,
-		Out:        true,
-		Silent:     true,
-		Post:       true,
-		Text:       "hello",
-		Entities:   []schema.Entity{{Type: "text_url", Offset: 0, Length: 5, URL: "https://x"}, {Type: "unsupported", Constructor: "messageEntityNew"}},
-		ReplyTo:    &schema.ReplyTo{MessageID: 41, Peer: &peer, TopID: 40, Quote: true},
-		ThreadID:   40,
-		Forward:    &schema.ForwardOrigin{Date: date, From: &peer, FromName: "x", MessageID: 3, PostAuthor: "y"},
-		Media:      &schema.Media{Type: "document", FileRef: "AQI", MimeType: "a/b", Size: 10, FileName: "f", Width: 1, Height: 2, Duration: 1.5, Spoiler: true},
+		Account:   "main",
+		Chat:      schema.Chat{Kind: peer.Kind, ID: peer.ID, IDStr: "1234567", BotAPIID: peer.BotAPIID(), Title: "News", Username: "news", Broadcast: true},
+		Sender:    &schema.Sender{Kind: schema.PeerUser, ID: 7, IDStr: "7", FirstName: "Ann", LastName: "Lee", Username: "ann", IsBot: true},
+		MessageID: 42,
+		Date:      date,
+		EditDate:  &edit,
+		Out:       true,
+		Silent:    true,
+		Post:      true,
+		Text:      "hello",
+		Entities:  []schema.Entity{{Type: "text_url", Offset: 0, Length: 5, URL: "https://x"}, {Type: "unsupported", Constructor: "messageEntityNew"}},
+		ReplyTo: &schema.ReplyTo{MessageID: 41, Peer: &peer, TopID: 40, Quote: true,
+			QuoteText: "hel", QuoteEntities: []schema.Entity{{Type: "bold", Offset: 0, Length: 3}}, QuoteOffset: 2},
+		ThreadID: 40,
+		Forward:  &schema.ForwardOrigin{Date: date, From: &peer, FromName: "x", MessageID: 3, PostAuthor: "y"},
+		Media: &schema.Media{Type: "document", FileRef: "AQI", MimeType: "a/b", Size: 10, FileName: "f", Width: 1, Height: 2, Duration: 1.5, Spoiler: true,
+			DCID: 2, Thumbs: []schema.Thumb{{Type: "m", Width: 320, Height: 240, Size: 9000}}},
 		Action:     &schema.ServiceAction{Type: "chat_create", Title: "t", UserIDs: []int64{1, 2}},
 		GroupedID:  99,
 		ViaBotID:   5,
@@ -328,6 +336,31 @@ func fullCallbackQuery() *schema.CallbackQuery {
 		Data:         []byte("vote:yes"),
 		DataText:     "vote:yes",
 		ChatInstance: "-6917529027641081856",
+	}
+}
+
+// botQueries are bodies of the bot query events with every field set.
+type botQueries struct {
+	inline      *schema.InlineQuery
+	chosen      *schema.InlineChosen
+	precheckout *schema.PrecheckoutQuery
+	shipping    *schema.ShippingQuery
+}
+
+func fullBotQueries() botQueries {
+	user := schema.PeerRef{Kind: schema.PeerUser, ID: 7}
+	chat := schema.Chat{Kind: user.Kind, ID: user.ID, IDStr: "7", BotAPIID: 7, Title: "Ann Lee", Username: "ann"}
+	from := schema.Sender{Kind: schema.PeerUser, ID: 7, IDStr: "7", FirstName: "Ann", LastName: "Lee", Username: "ann"}
+	geo := &schema.Geo{Latitude: 52.5, Longitude: 13.4, AccuracyRadius: 20}
+	addr := schema.PostAddress{StreetLine1: "Main St 1", StreetLine2: "2nd floor", City: "Berlin", State: "BE", CountryCode: "DE", PostCode: "10115"}
+	return botQueries{
+		inline: &schema.InlineQuery{Account: "main", Chat: chat, From: from, QueryID: "-8070450532247928832", Query: "gophers",
+			Offset: "10", PeerType: schema.InlinePeerMegagroup, Geo: geo},
+		chosen: &schema.InlineChosen{Account: "main", Chat: chat, From: from, ResultID: "r1", Query: "gophers", Geo: geo, InlineMessageID: "AQIDBA"},
+		precheckout: &schema.PrecheckoutQuery{Account: "main", Chat: chat, From: from, QueryID: "42", Payload: []byte("order-1"), PayloadText: "order-1",
+			Currency: "EUR", TotalAmount: 1250, ShippingOptionID: "dhl",
+			OrderInfo: &schema.OrderInfo{Name: "Ann Lee", Phone: "+49", Email: "ann@example.org", ShippingAddress: &addr}},
+		shipping: &schema.ShippingQuery{Account: "main", Chat: chat, From: from, QueryID: "43", Payload: []byte("order-1"), PayloadText: "order-1", ShippingAddress: addr},
 	}
 }
 
@@ -365,6 +398,21 @@ func TestBodiesConform(t *testing.T) {
 		{name: "callback query without from", schema: "callback.query.v1.json", body: func() any {
 			b := toJSON(fullCallbackQuery()).(map[string]any)
 			delete(b, "from")
+			return b
+		}(), wantErr: true},
+		{name: "inline callback query", schema: "callback.query.v1.json", body: toJSON(&schema.CallbackQuery{Account: "a", Chat: schema.NewChat(schema.PeerRef{Kind: schema.PeerUser, ID: 7}), From: schema.Sender{Kind: schema.PeerUser, ID: 7, IDStr: "7"}, InlineMessageID: "AQID", QueryID: "5", ChatInstance: "9", Data: []byte("x")})},
+		{name: "full inline query", schema: "inline.query.v1.json", body: toJSON(fullBotQueries().inline)},
+		{name: "inline query bad peer type", schema: "inline.query.v1.json", body: func() any {
+			b := toJSON(fullBotQueries().inline).(map[string]any)
+			b["peer_type"] = "group"
+			return b
+		}(), wantErr: true},
+		{name: "full inline chosen", schema: "inline.chosen.v1.json", body: toJSON(fullBotQueries().chosen)},
+		{name: "full precheckout query", schema: "precheckout.query.v1.json", body: toJSON(fullBotQueries().precheckout)},
+		{name: "full shipping query", schema: "shipping.query.v1.json", body: toJSON(fullBotQueries().shipping)},
+		{name: "shipping query without address", schema: "shipping.query.v1.json", body: func() any {
+			b := toJSON(fullBotQueries().shipping).(map[string]any)
+			delete(b, "shipping_address")
 			return b
 		}(), wantErr: true},
 		{name: "missing required", schema: "message.deleted.v1.json", body: map[string]any{"account": "a"}, wantErr: true},
@@ -451,6 +499,8 @@ func TestAsyncAPI(t *testing.T) {
 	for _, ka := range [][2]string{
 		{schema.KindMessage, schema.ActionCreated}, {schema.KindMessage, schema.ActionEdited},
 		{schema.KindMessage, schema.ActionDeleted}, {schema.KindCallback, schema.ActionQuery},
+		{schema.KindInline, schema.ActionQuery}, {schema.KindInline, schema.ActionChosen},
+		{schema.KindPrecheckout, schema.ActionQuery}, {schema.KindShipping, schema.ActionQuery},
 	} {
 		ev := schema.Event{Account: "{account}", Kind: ka[0], Action: ka[1], Peer: schema.PeerRef{Kind: "{peerKind}"}}
 		wantAddr := strings.Replace(ev.Subject(schema.DefaultPrefix), ".0", ".{peerId}", 1)

@@ -17,8 +17,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/sim"
-	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/internal/testutil"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // ingestRound is how many actions BenchmarkIngest produces before it
@@ -64,7 +64,7 @@ func BenchmarkIngest(b *testing.B) {
 	if err := w.sim.Produce(ctx, sc, 20); err != nil {
 		b.Fatal(err)
 	}
-	waitStreamMsgs(b, js, stream, uint64(len(expected(acc.Name, w.sim.Ledger(acc.Name), from))), time.Minute)
+	waitStreamMsgs(b, js, stream, uint64(durable(expected(acc.Name, w.sim.Ledger(acc.Name), from))), time.Minute)
 
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
@@ -82,7 +82,7 @@ func BenchmarkIngest(b *testing.B) {
 						b.Fatal(err)
 					}
 					simTime += time.Since(start)
-					k := len(expected(acc.Name, w.sim.Ledger(acc.Name), from))
+					k := durable(expected(acc.Name, w.sim.Ledger(acc.Name), from))
 					waitStreamMsgs(b, js, stream, base+uint64(k), 2*time.Minute+time.Duration(m)*10*time.Millisecond)
 					connTime += time.Since(start)
 					events += k
@@ -125,7 +125,7 @@ func BenchmarkCatchUp(b *testing.B) {
 	if err := w.sim.Produce(ctx, sc, 20); err != nil {
 		b.Fatal(err)
 	}
-	waitStreamMsgs(b, js, stream, uint64(len(expected(acc.Name, w.sim.Ledger(acc.Name), from))), time.Minute)
+	waitStreamMsgs(b, js, stream, uint64(durable(expected(acc.Name, w.sim.Ledger(acc.Name), from))), time.Minute)
 	c.stop(b)
 
 	var events int
@@ -137,7 +137,7 @@ func BenchmarkCatchUp(b *testing.B) {
 		if err := w.sim.Produce(ctx, sc, n); err != nil {
 			b.Fatal(err)
 		}
-		k := len(expected(acc.Name, w.sim.Ledger(acc.Name), from))
+		k := durable(expected(acc.Name, w.sim.Ledger(acc.Name), from))
 		b.StartTimer()
 		start := time.Now()
 		c := w.startConnector(b, cfg)

@@ -95,7 +95,7 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	// once; the command completed once and never failed.
 	base := w.acc.Name + ":" + schema.KindCommand + ":" + key + ":"
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), 0)
-	got := readStream(t, nsrv.ClientURL(), w.acc.Name, len(want)+1)
+	got := readStream(t, nsrv.ClientURL(), w.acc.Name, durable(want)+1)
 	completed, created := 0, 0
 	sentID := schema.EventID(w.acc.Name, chat, msgID, schema.KindMessage, schema.ActionCreated, 0)
 	for _, r := range got {

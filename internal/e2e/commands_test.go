@@ -143,6 +143,31 @@ func (env *commandEnv) message(t testing.TB, chat schema.PeerRef, id int) sim.Me
 	return m
 }
 
+// botQuery makes a bot query of the connector's account.
+func (env *commandEnv) botQuery(t testing.TB, q sim.BotQuery) sim.BotQueryResult {
+	t.Helper()
+	q.Account = env.w.acc.Name
+	res, err := env.w.sim.BotQuery(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// botEvent waits for the event of a bot query, checks that it is on the
+// asking user's private chat subject, and decodes its body into v.
+func (env *commandEnv) botEvent(t testing.TB, q sim.BotQueryResult, v any) {
+	t.Helper()
+	ev := env.cl.events.wait(t, q.EventID)
+	parts := strings.Split(q.EventID, ":") // account:user:<id>:0:<kind>.<action>:<version>
+	if want := fmt.Sprintf("tg.%s.events.%s.user.%d", env.w.acc.Name, parts[4], env.alice); ev.subject != want {
+		t.Errorf("%s on %s, want %s", q.EventID, ev.subject, want)
+	}
+	if err := json.Unmarshal(ev.data, v); err != nil {
+		t.Fatalf("%s body: %v", q.EventID, err)
+	}
+}
+
 // lastAction returns the last call the simulator served.
 func (env *commandEnv) lastAction(t testing.TB) sim.Call {
 	t.Helper()
@@ -351,6 +376,64 @@ func TestCommands(t *testing.T) {
 			}
 			c.ok(t, schema.CommandCallbackAnswer, fmt.Sprintf(`{"query_id": %q, "text": "done"}`, press.QueryID), 0)
 			if a := env.lastAction(t); a.Method != "messages.setBotCallbackAnswer" || a.Text != "done" || a.MessageIDs[0] != out.MessageID {
+				t.Fatalf("last call %+v", a)
+			}
+		}},
+		// Bot queries: each arrives as its event on the user's private
+		// chat, with the id the simulator's ledger holds, and is answered
+		// with the query id the event carries.
+		{"callback.answer/inline", func(t *testing.T, c call) {
+			sent := env.botQuery(t, sim.BotQuery{Kind: sim.BotQueryInlineSend, From: env.alice, Query: "gophers", ResultID: "r1"})
+			var chosen schema.InlineChosen
+			env.botEvent(t, sent, &chosen)
+			if chosen.ResultID != "r1" || chosen.Query != "gophers" || chosen.InlineMessageID != sent.InlineMessageID {
+				t.Fatalf("inline.chosen body %+v, sent %+v", chosen, sent)
+			}
+			q := env.botQuery(t, sim.BotQuery{Kind: sim.BotQueryInlinePress, From: env.alice, InlineMessageID: sent.InlineMessageID, Data: []byte("like")})
+			var press schema.CallbackQuery
+			env.botEvent(t, q, &press)
+			if press.InlineMessageID != sent.InlineMessageID || press.MessageID != 0 || press.DataText != "like" || press.QueryID != strconv.FormatInt(q.QueryID, 10) {
+				t.Fatalf("callback.query body %+v, pressed %+v", press, q)
+			}
+			c.ok(t, schema.CommandCallbackAnswer, fmt.Sprintf(`{"query_id": %q, "text": "liked"}`, press.QueryID), 0)
+			if a := env.lastAction(t); a.Method != "messages.setBotCallbackAnswer" || a.Text != "liked" || a.Peer != env.user {
+				t.Fatalf("last call %+v", a)
+			}
+		}},
+		{"inline.answer", func(t *testing.T, c call) {
+			q := env.botQuery(t, sim.BotQuery{Kind: sim.BotQueryInline, From: env.alice, Query: "gophers", Offset: "5"})
+			var body schema.InlineQuery
+			env.botEvent(t, q, &body)
+			if body.Query != "gophers" || body.Offset != "5" || body.From.ID != env.alice || body.QueryID != strconv.FormatInt(q.QueryID, 10) {
+				t.Fatalf("inline.query body %+v, query %+v", body, q)
+			}
+			c.ok(t, schema.CommandInlineAnswer, fmt.Sprintf(`{"query_id": %q, "results": [{"id": "a", "title": "A", "text": "*first*", "parse_mode": "markdown"}, {"id": "b", "title": "B", "text": "second"}], "cache_time": 5, "next_offset": "10"}`, body.QueryID), 0)
+			if a := env.lastAction(t); a.Method != "messages.setInlineBotResults" || a.Peer != env.user || a.Text != "first" ||
+				!strings.Contains(a.Detail, "results=a,b") || !strings.Contains(a.Detail, "next_offset=10") {
+				t.Fatalf("last call %+v", a)
+			}
+		}},
+		{"precheckout.answer", func(t *testing.T, c call) {
+			q := env.botQuery(t, sim.BotQuery{Kind: sim.BotQueryPrecheckout, From: env.alice, Data: []byte("order-1"), Currency: "EUR", Amount: 1299})
+			var body schema.PrecheckoutQuery
+			env.botEvent(t, q, &body)
+			if body.Currency != "EUR" || body.TotalAmount != 1299 || body.PayloadText != "order-1" {
+				t.Fatalf("precheckout.query body %+v", body)
+			}
+			c.ok(t, schema.CommandPrecheckoutAnswer, fmt.Sprintf(`{"query_id": %q, "ok": false, "error": "sold out"}`, body.QueryID), 0)
+			if a := env.lastAction(t); a.Method != "messages.setBotPrecheckoutResults" || a.Text != "sold out" || strings.Contains(a.Detail, "success") {
+				t.Fatalf("last call %+v", a)
+			}
+		}},
+		{"shipping.answer", func(t *testing.T, c call) {
+			q := env.botQuery(t, sim.BotQuery{Kind: sim.BotQueryShipping, From: env.alice, Data: []byte("order-2")})
+			var body schema.ShippingQuery
+			env.botEvent(t, q, &body)
+			if body.PayloadText != "order-2" || body.ShippingAddress.CountryCode == "" {
+				t.Fatalf("shipping.query body %+v", body)
+			}
+			c.ok(t, schema.CommandShippingAnswer, fmt.Sprintf(`{"query_id": %q, "options": [{"id": "dhl", "title": "DHL", "prices": [{"label": "Parcel", "amount": 499}]}]}`, body.QueryID), 0)
+			if a := env.lastAction(t); a.Method != "messages.setBotShippingResults" || !strings.Contains(a.Detail, "options=dhl") {
 				t.Fatalf("last call %+v", a)
 			}
 		}},

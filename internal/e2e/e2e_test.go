@@ -50,7 +50,7 @@ func TestEndToEnd(t *testing.T) {
 	produce(30)
 
 	want := expected(acc.Name, w.sim.Ledger(acc.Name), from)
-	got := readStream(t, nsrv.ClientURL(), acc.Name, len(want))
+	got := readExpected(t, nsrv.ClientURL(), acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	c.stop(t)
 }
@@ -73,7 +73,7 @@ func TestNATSOutage(t *testing.T) {
 	if err := w.sim.Produce(ctx, sc, 40); err != nil {
 		t.Fatal(err)
 	}
-	readStream(t, url, acc.Name, len(expected(acc.Name, w.sim.Ledger(acc.Name), from)))
+	readStream(t, url, acc.Name, durable(expected(acc.Name, w.sim.Ledger(acc.Name), from)))
 
 	nsrv.Shutdown()
 	if err := w.sim.Produce(ctx, sc, 80); err != nil {
@@ -87,7 +87,7 @@ func TestNATSOutage(t *testing.T) {
 	defer nsrv.Shutdown()
 
 	want := expected(acc.Name, w.sim.Ledger(acc.Name), from)
-	got := readStream(t, url, acc.Name, len(want))
+	got := readExpected(t, url, acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	c.stop(t)
 }
@@ -109,7 +109,7 @@ func TestTooLongDowntime(t *testing.T) {
 	if err := w.sim.Produce(ctx, sc, 30); err != nil {
 		t.Fatal(err)
 	}
-	readStream(t, nsrv.ClientURL(), w.acc.Name, len(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
+	readStream(t, nsrv.ClientURL(), w.acc.Name, durable(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
 	c.stop(t)
 
 	offline := len(w.sim.Ledger(w.acc.Name))
@@ -175,7 +175,7 @@ func (w *world) commandRoundTrip(t *testing.T, natsURL string) {
 		t.Fatal("scenario produced no private chat")
 	}
 	// The connector knows the chat (and its access hash) once it saw it.
-	readStream(t, natsURL, w.acc.Name, len(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
+	readStream(t, natsURL, w.acc.Name, durable(expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)))
 
 	nc, err := nats.Connect(natsURL)
 	if err != nil {
@@ -203,7 +203,7 @@ func (w *world) commandRoundTrip(t *testing.T, natsURL string) {
 		t.Fatalf("simulator holds %+v (found %v), want the sent message", m, ok)
 	}
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readStream(t, natsURL, w.acc.Name, len(want))
+	got := readExpected(t, natsURL, w.acc.Name, want)
 	sent := schema.EventID(w.acc.Name, chat, res.Result.MessageID, schema.KindMessage, schema.ActionCreated, 0)
 	found := false
 	for _, r := range got {

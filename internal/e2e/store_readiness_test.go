@@ -12,8 +12,8 @@ import (
 
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
-	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/internal/testutil"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // TestReadinessFollowsPublishing: while JetStream refuses every event,
@@ -67,7 +67,7 @@ func TestReadinessFollowsPublishing(t *testing.T) {
 		return code == http.StatusOK
 	})
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	assertExactlyOnce(t, readStream(t, url, w.acc.Name, len(want)), want)
+	assertExactlyOnce(t, readExpected(t, url, w.acc.Name, want), want)
 }
 
 func readyz(addr string) (int, string) {

@@ -704,8 +704,8 @@ func (s *Sim) onChannelsReadHistory(a *account, req *tgtest.Request, r *tg.Chann
 }
 
 func (s *Sim) onSetBotCallbackAnswer(a *account, req *tgtest.Request, r *tg.MessagesSetBotCallbackAnswerRequest) (bin.Encoder, error) {
-	q, ok := s.w.queries[r.QueryID]
-	if !ok || q.Account != a.Name || q.Answered {
+	q := s.w.queries[r.QueryID]
+	if !q.answerable(a.Name, "", BotQueryInlinePress) {
 		return nil, errQueryIDInvalid
 	}
 	if utf16Len(r.Message) > 200 {

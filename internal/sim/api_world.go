@@ -111,15 +111,25 @@ func (w *world) uploadSize(account string, ref uploadRef) (int64, bool) {
 	return n, true
 }
 
+// callbackQuery is a query a bot answers: a button press under a chat
+// message (Kind ""), or a bot query of bot_world.go (Kind BotQuery…).
 type callbackQuery struct {
 	ID       int64
 	Account  string
-	Chat     schema.PeerRef
+	Chat     schema.PeerRef // the user's private chat for bot queries
 	MsgID    int
 	From     int64
 	Data     []byte
 	Date     int
 	Answered bool
+	// Fields of bot queries (bot_world.go).
+	Kind      string
+	Query     string
+	Offset    string
+	ResultID  string
+	Currency  string
+	Amount    int64
+	InlineMsg string // the inline message (tgconv.InlineMessageID)
 }
 
 type forbidKey struct {

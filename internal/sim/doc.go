@@ -52,7 +52,8 @@
 // Bots act through the RPCs of the egress contract (messages.sendMessage,
 // sendMedia, editMessage, deleteMessages, forwardMessages,
 // updatePinnedMessage, sendReaction, setTyping, readHistory,
-// setBotCallbackAnswer, channels.deleteMessages / readHistory,
+// setBotCallbackAnswer, setInlineBotResults, setBotPrecheckoutResults,
+// setBotShippingResults, channels.deleteMessages / readHistory,
 // upload.saveFilePart / saveBigFilePart, contacts.resolveUsername) with
 // Telegram's validation errors. Their changes are recorded in the ledger
 // like any other (From = the bot's user), journaled, and answered as
@@ -60,7 +61,10 @@
 // account's own box; those are pushed to the account's other sessions but
 // not to the calling one, and carry seq 0. A reused random_id answers
 // RANDOM_ID_DUPLICATE. ServedCalls lists the calls served, Message the state
-// of a message, PressButton produces callback queries to answer, and
+// of a message, PressButton produces callback queries to answer, BotQuery
+// the other bot queries (inline queries and sends, inline-button presses,
+// pre-checkout and shipping queries: pushed live only, in the ledger as
+// Live entries with the connector's event id; bot_world.go), and
 // SetWriteForbidden a chat the bot may not write in (bots administer every
 // chat by default).
 //

@@ -45,6 +45,8 @@ const (
 	opQts     = "qts"
 	opHistory = "history"
 	opEmpty   = "empty"
+	// Bot queries (bot_world.go).
+	opBotQuery = "bot_query"
 )
 
 // op is one change of the world, as journaled.
@@ -116,6 +118,8 @@ func newOpBody(kind string) opBody {
 		return &historyOp{}
 	case opEmpty:
 		return &emptyOp{}
+	case opBotQuery:
+		return &botQueryOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

@@ -112,6 +112,11 @@ func routes() map[uint32]route {
 		tg.ChannelsReadHistoryRequestTypeID:          worldRoute((*Sim).onChannelsReadHistory),
 		tg.MessagesSetBotCallbackAnswerRequestTypeID: worldRoute((*Sim).onSetBotCallbackAnswer),
 		tg.ContactsResolveUsernameRequestTypeID:      worldRoute((*Sim).onResolveUsername),
+
+		// Answers to bot queries (bot_rpc.go).
+		tg.MessagesSetInlineBotResultsRequestTypeID:      worldRoute((*Sim).onSetInlineBotResults),
+		tg.MessagesSetBotPrecheckoutResultsRequestTypeID: worldRoute((*Sim).onSetBotPrecheckoutResults),
+		tg.MessagesSetBotShippingResultsRequestTypeID:    worldRoute((*Sim).onSetBotShippingResults),
 	}
 }
 

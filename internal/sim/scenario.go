@@ -101,8 +101,10 @@ func (s *Sim) ensureScenario(sc Scenario) error {
 
 // Produce performs n random actions as fast as possible: about 70% new
 // messages (text with entities, replies, photos, documents, forwards),
-// 15% edits and 10% deletions of recent messages, 5% service messages, in
-// every chat kind. The sequence is deterministic for a Seed and world.
+// 15% edits and 10% deletions of recent messages, 3% service messages, in
+// every chat kind, and 2% bot queries of a scenario user to the first bot
+// account (inline queries, sends and button presses, pre-checkout and
+// shipping queries: live only, see bot_world.go). The sequence is deterministic for a Seed and world.
 func (s *Sim) Produce(ctx context.Context, sc Scenario, n int) error {
 	sc.setDefaults()
 	if err := s.ensureScenario(sc); err != nil {
@@ -330,7 +332,12 @@ func (s *Sim) act(ctx context.Context, rng *rand.Rand) error {
 			del = append(del, ids[0])
 		}
 		return s.DeleteMessages(ctx, t.chat, t.account, del...)
-	default:
+	case r < 0.98:
+		return s.actNew(ctx, rng, t, true)
+	default: // a bot query (bot_traffic.go), else a service message
+		if ok, err := s.actBotQuery(ctx, rng); ok {
+			return err
+		}
 		return s.actNew(ctx, rng, t, true)
 	}
 }

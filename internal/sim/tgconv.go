@@ -146,13 +146,6 @@ func tgFwd(f *forward) tg.MessageFwdHeader {
 	return tg.MessageFwdHeader{FromID: tgPeer(schema.PeerRef{Kind: schema.PeerUser, ID: f.From}), Date: f.Date}
 }
 
-func tgReply(id int) tg.MessageReplyHeaderClass {
-	if id == 0 {
-		return nil
-	}
-	return &tg.MessageReplyHeader{ReplyToMsgID: id}
-}
-
 func tgMedia(m *message) tg.MessageMediaClass {
 	info := mediaInfo{ID: m.MediaID, Kind: m.Media, Size: m.MediaSize, Mime: m.MediaMime, Name: m.MediaName, Attr: m.MediaAttr}
 	info.setDefaults()
@@ -160,7 +153,11 @@ func tgMedia(m *message) tg.MessageMediaClass {
 	case "photo":
 		return &tg.MessageMediaPhoto{Photo: &tg.Photo{
 			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: fileReference(m.MediaID), Date: m.Date, DCID: dcID,
-			Sizes: []tg.PhotoSizeClass{&tg.PhotoSize{Type: "x", W: 800, H: 600, Size: int(info.Size)}},
+			Sizes: []tg.PhotoSizeClass{
+				&tg.PhotoStrippedSize{Type: "i", Bytes: []byte{1, 40, 30}},
+				&tg.PhotoSize{Type: "m", W: 320, H: 240, Size: int(info.Size / 4)},
+				&tg.PhotoSize{Type: "x", W: 800, H: 600, Size: int(info.Size)},
+			},
 		}}
 	case "document":
 		attrs := []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: info.Name}}
@@ -170,9 +167,13 @@ func tgMedia(m *message) tg.MessageMediaClass {
 		case "voice", "audio":
 			attrs = append(attrs, &tg.DocumentAttributeAudio{Voice: info.Attr == "voice", Duration: 1})
 		}
+		var thumbs []tg.PhotoSizeClass
+		if info.Attr == "video" {
+			thumbs = []tg.PhotoSizeClass{&tg.PhotoSize{Type: "m", W: 320, H: 240, Size: 4096}}
+		}
 		return &tg.MessageMediaDocument{Document: &tg.Document{
 			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: fileReference(m.MediaID), Date: m.Date, DCID: dcID,
-			MimeType: info.Mime, Size: info.Size, Attributes: attrs,
+			MimeType: info.Mime, Size: info.Size, Attributes: attrs, Thumbs: thumbs,
 		}}
 	}
 	return nil
@@ -213,7 +214,7 @@ func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 	}
 	msg := &tg.Message{
 		ID: m.ID, Out: out, Post: m.Post, FromID: from, PeerID: tgPeer(m.Peer), Date: m.Date, EditDate: m.EditDate,
-		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: tgReply(m.ReplyTo),
+		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: replyHeader(m),
 		Media: tgMedia(m), Pinned: m.Pinned,
 	}
 	if len(m.Reactions) > 0 {
@@ -270,13 +271,7 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 		r := newRefs()
 		r.users[q.From] = true
 		r.peer(q.Chat)
-		return &tg.Updates{
-			Updates: []tg.UpdateClass{&tg.UpdateBotCallbackQuery{
-				QueryID: q.ID, UserID: q.From, Peer: tgPeer(q.Chat), MsgID: q.MsgID,
-				ChatInstance: accessHash("instance", q.Chat.ID), Data: slices.Clone(q.Data),
-			}},
-			Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date,
-		}
+		return &tg.Updates{Updates: []tg.UpdateClass{botQueryUpdate(q)}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date}
 	}
 	if q := p.Qts; q != nil {
 		r := newRefs()
@@ -295,13 +290,13 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 			return &tg.UpdateShortChatMessage{
 				Out: m.Out, ID: m.ID, FromID: m.From, ChatID: m.Peer.ID, Message: m.Text,
 				Pts: ev.Pts, PtsCount: ev.PtsCount, Date: m.Date, FwdFrom: tgFwd(m.Fwd),
-				ReplyTo: tgReply(m.ReplyTo), Entities: tgEntities(m.Entities),
+				ReplyTo: replyHeader(m), Entities: tgEntities(m.Entities),
 			}
 		}
 		return &tg.UpdateShortMessage{
 			Out: m.Out, ID: m.ID, UserID: m.Peer.ID, Message: m.Text,
 			Pts: ev.Pts, PtsCount: ev.PtsCount, Date: m.Date, FwdFrom: tgFwd(m.Fwd),
-			ReplyTo: tgReply(m.ReplyTo), Entities: tgEntities(m.Entities),
+			ReplyTo: replyHeader(m), Entities: tgEntities(m.Entities),
 		}
 	}
 	r := newRefs()

@@ -51,8 +51,30 @@ type LedgerEntry struct {
 	Text      string         `json:"text"`
 	// From is the sender of a created or edited message (0 for broadcast
 	// posts and deletions); the account's own user for messages it sent.
+	// For a bot query, the user who made it.
 	From int64 `json:"from,omitempty"`
+	// Kind is the event kind for changes other than messages (schema.Kind…,
+	// "" for message); Action is then that kind's action.
+	Kind string `json:"kind,omitempty"`
+	// Live marks a change Telegram delivers only live (bot queries: no pts
+	// or qts): a connector that is disconnected when it happens never gets
+	// it, so the stream may lack it but must never hold it twice.
+	Live bool `json:"live,omitempty"`
 }
+
+// EventID is the id of the event the connector publishes for e
+// (schema.EventID). A private or basic-group deletion of a message the
+// connector never saw is published on peer unknown instead: only the
+// consumer of the whole ledger can tell (see internal/e2e).
+func (e LedgerEntry) EventID() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = schema.KindMessage
+	}
+	return schema.EventID(e.Account, e.Peer, e.MessageID, kind, e.Action, e.Version)
+}
+
+func unixTime(date int) time.Time { return time.Unix(int64(date), 0).UTC() }
 
 type user struct {
 	ID         int64
@@ -90,6 +112,11 @@ type message struct {
 	Text     string
 	Entities []schema.Entity
 	ReplyTo  int
+	// Quote is the part of the replied message the reply quotes (its
+	// first word, at offset 0); TopID the thread root of a reply in a
+	// supergroup (see reply_detail.go).
+	Quote    string
+	TopID    int
 	Media    string
 	MediaID  int64
 	Fwd      *forward
@@ -282,7 +309,8 @@ type push struct {
 	Event   event
 	Short   bool // updateShortMessage / updateShortChatMessage form
 	TooLong bool // updatesTooLong
-	// Callback is an updateBotCallbackQuery (no pts, not subject to faults).
+	// Callback is an updateBotCallbackQuery or another bot query of
+	// bot_world.go (no pts, not subject to faults).
 	Callback *callbackQuery
 	// Qts is a qts update (updateBotStopped).
 	Qts *qtsEvent
@@ -352,7 +380,7 @@ func (w *world) record(a *account, action string, peer schema.PeerRef, id int, v
 	w.ledgerSeq++
 	a.Ledger = append(a.Ledger, LedgerEntry{
 		Seq: w.ledgerSeq, Account: a.Name, Action: action, Peer: peer, MessageID: id,
-		Version: version, Time: time.Unix(int64(date), 0).UTC(), Text: text, From: from,
+		Version: version, Time: unixTime(date), Text: text, From: from,
 	})
 }
 
@@ -512,6 +540,9 @@ func (w *world) sendPrivate(m *Outgoing, x *sendExtra, date int) (int, error) {
 		return 0, err
 	}
 	msg.ReplyTo = m.ReplyTo
+	if msg.ReplyTo != 0 {
+		msg.Quote = quoteOf(a.Box.Msgs[msg.ReplyTo])
+	}
 	msg.Out = from == a.UserID
 	w.addCopy(a, msg, date)
 	return msg.ID, nil
@@ -537,17 +568,19 @@ func (w *world) sendGroup(m *Outgoing, x *sendExtra, date int) (int, error) {
 		return 0, fmt.Errorf("%w: sender %d is not a member", ErrInvalid, from)
 	}
 	var replyLogical uint64
+	var quote string
 	if m.ReplyTo != 0 {
 		r, ok := a.Box.Msgs[m.ReplyTo]
 		if !ok || r.Peer != m.Chat {
 			return 0, fmt.Errorf("%w: reply to message %d", ErrNotFound, m.ReplyTo)
 		}
-		replyLogical = r.Logical
+		replyLogical, quote = r.Logical, quoteOf(r)
 	}
 	proto, err := w.newMessage(m, x, m.Chat, from, date)
 	if err != nil {
 		return 0, err
 	}
+	proto.Quote = quote
 	result := 0
 	for _, acc := range w.accounts {
 		msg := *proto
@@ -624,6 +657,12 @@ func (w *world) sendChannel(m *Outgoing, x *sendExtra, date int) (int, error) {
 		return 0, err
 	}
 	msg.ReplyTo = m.ReplyTo
+	if r := ch.Box.Msgs[m.ReplyTo]; r != nil {
+		msg.Quote = quoteOf(r)
+		if !ch.Broadcast {
+			msg.TopID = threadRoot(r)
+		}
+	}
 	msg.Post = ch.Broadcast
 	ev := ch.Box.add(msg, date, 0)
 	w.touchChannel(ch, date)

@@ -14,6 +14,8 @@
 // also spell it as commands used to, {"peer_kind": ..., "peer_id": ...}.
 //
 // Verbs: message.inject, message.edit, message.delete, callback.press,
+// the bot queries inline.query, inline.send, inline.press, precheckout and
+// shipping (each answers the query id and the connector's event id),
 // user.create, chat.create (count: many at once), gap.withhold,
 // gap.too_long, flood_wait, fault (every kind of sim.Fault: qts updates,
 // updatesCombined, lost and replayed containers, channel leave/join,

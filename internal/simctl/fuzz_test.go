@@ -35,6 +35,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		for name, r := range map[string]request{
 			"message.inject": &InjectRequest{}, "message.edit": &EditRequest{},
 			"message.delete": &DeleteRequest{}, "callback.press": &PressRequest{},
+			"inline.query": &InlineQueryRequest{}, "inline.send": &InlineSendRequest{}, "inline.press": &InlinePressRequest{},
+			"precheckout": &PrecheckoutRequest{}, "shipping": &ShippingRequest{},
 		} {
 			check(name, decodeValid(body, r))
 		}

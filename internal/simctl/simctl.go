@@ -26,6 +26,7 @@ type Simulator interface {
 	EditMessageSameSecond(ctx context.Context, chat schema.PeerRef, account string, msgID int, text string) error
 	DeleteMessages(ctx context.Context, chat schema.PeerRef, account string, ids ...int) error
 	PressButton(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, data []byte) (int64, error)
+	BotQuery(ctx context.Context, q sim.BotQuery) (sim.BotQueryResult, error)
 	Withhold(on bool)
 	PushTooLong(account string)
 	FloodWait(method uint32, seconds, times int)

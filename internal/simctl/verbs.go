@@ -1,6 +1,7 @@
 package simctl
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,6 +43,12 @@ func (s *Server) verbs() map[string]verbFunc {
 		"actions":        s.servedCalls,
 		"calls":          s.callCounts,
 		"fault":          s.fault,
+		// Bot queries (verbs_bot.go).
+		"inline.query": s.inlineQuery,
+		"inline.send":  s.inlineSend,
+		"inline.press": s.inlinePress,
+		"precheckout":  s.precheckout,
+		"shipping":     s.shipping,
 	}
 }
 
@@ -468,10 +475,11 @@ func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 	i := min(r.From, len(all))
 	for ; i < len(all) && len(page.Entries) < r.Limit; i++ {
 		e := all[i]
-		ev := schema.Event{Account: s.cfg.Account, Kind: schema.KindMessage, Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
+		kind := cmp.Or(e.Kind, schema.KindMessage)
+		ev := schema.Event{Account: s.cfg.Account, Kind: kind, Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
 		le := LedgerEntry{
 			LedgerEntry: e,
-			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, schema.KindMessage, e.Action, e.Version),
+			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, kind, e.Action, e.Version),
 			Subject:     ev.Subject(s.cfg.EventPrefix),
 		}
 		b, err := json.Marshal(le)
