@@ -103,6 +103,28 @@ func updateRows() []row {
 			return callbackQuery(in.account, u, in.ent, in.date)
 		}),
 
+		// Reactions, read receipts, pins, polls (issue 12; reaction.go,
+		// read.go, pin.go, poll.go).
+		mapped(messageReactions),
+		mapped(botMessageReactions),
+		mapped(botMessageReaction),
+		mapped(readHistoryInbox),
+		mapped(readHistoryOutbox),
+		mapped(readChannelInbox),
+		mapped(readChannelOutbox),
+		mapped(readDiscussionInbox),
+		mapped(readDiscussionOutbox),
+		mapped(readMessagesContents),
+		mapped(channelReadMessagesContents),
+		mapped(pinnedMessages),
+		mapped(pinnedChannelMessages),
+		mapped(messagePoll),
+		mapped(messagePollVote),
+		// Link previews: Telegram names the web page, not the messages
+		// showing it, and tgnats keeps no web page → message index.
+		ignored[*tg.UpdateWebPage]("no message to publish: names a web page, not the messages showing it (tgnats keeps no web page → message index); the messages' own edits carry their previews"),
+		ignored[*tg.UpdateChannelWebPage]("no message to publish: names a web page, not the messages showing it (tgnats keeps no web page → message index); the messages' own edits carry their previews"),
+
 		// Handled by the update engine.
 		ignored[*tg.UpdateChannelTooLong]("handled by ingest: asks for the channel's difference"),
 		ignored[*tg.UpdateChannel]("handled by ingest: follows or revives the channel; not yet an event, see issue 12"),
@@ -112,27 +134,10 @@ func updateRows() []row {
 		ignored[*tg.UpdateLoginToken]("handled by ingest/auth: the QR login's own client only"),
 
 		// Not yet mapped (issue 12).
-		ignored[*tg.UpdateMessageReactions]("not yet mapped: see issue 12 reactions"),
-		ignored[*tg.UpdateBotMessageReaction]("not yet mapped: see issue 12 reactions"),
-		ignored[*tg.UpdateBotMessageReactions]("not yet mapped: see issue 12 reactions"),
-		ignored[*tg.UpdateReadHistoryInbox]("not yet mapped: see issue 12 read receipts"),
-		ignored[*tg.UpdateReadHistoryOutbox]("not yet mapped: see issue 12 read receipts"),
-		ignored[*tg.UpdateReadChannelInbox]("not yet mapped: see issue 12 read receipts"),
-		ignored[*tg.UpdateReadChannelOutbox]("not yet mapped: see issue 12 read receipts"),
-		ignored[*tg.UpdateReadChannelDiscussionInbox]("not yet mapped: see issue 12 read receipts"),
-		ignored[*tg.UpdateReadChannelDiscussionOutbox]("not yet mapped: see issue 12 read receipts"),
-		ignored[*tg.UpdateReadMessagesContents]("not yet mapped: see issue 12 read receipts (media opened)"),
-		ignored[*tg.UpdateChannelReadMessagesContents]("not yet mapped: see issue 12 read receipts (media opened)"),
 		ignored[*tg.UpdateChannelMessageViews]("not yet mapped: see issue 12 view counters"),
 		ignored[*tg.UpdateChannelMessageForwards]("not yet mapped: see issue 12 forward counters"),
-		ignored[*tg.UpdatePinnedMessages]("not yet mapped: see issue 12 pins"),
-		ignored[*tg.UpdatePinnedChannelMessages]("not yet mapped: see issue 12 pins"),
 		ignored[*tg.UpdateChannelPinnedTopic]("not yet mapped: see issue 12 forum topics"),
 		ignored[*tg.UpdateChannelPinnedTopics]("not yet mapped: see issue 12 forum topics"),
-		ignored[*tg.UpdateMessagePoll]("not yet mapped: see issue 12 polls"),
-		ignored[*tg.UpdateMessagePollVote]("not yet mapped: see issue 12 polls"),
-		ignored[*tg.UpdateWebPage]("not yet mapped: see issue 12 link previews"),
-		ignored[*tg.UpdateChannelWebPage]("not yet mapped: see issue 12 link previews"),
 		ignored[*tg.UpdateMessageExtendedMedia]("not yet mapped: see issue 12 paid media"),
 		ignored[*tg.UpdateNewScheduledMessage]("not yet mapped: see issue 12 scheduled messages"),
 		ignored[*tg.UpdateDeleteScheduledMessages]("not yet mapped: see issue 12 scheduled messages"),

@@ -28,7 +28,23 @@ var bodyTypes = map[string]reflect.Type{
 	schema.SchemaName(schema.KindCommand, schema.ActionFailed):    reflect.TypeFor[schema.CommandResult](),
 }
 
+// updateBodyTypes are the bodies of reactions, read receipts, pins and polls (issue 12).
+var updateBodyTypes = map[string]reflect.Type{
+	schema.SchemaName(schema.KindReaction, schema.ActionUpdated): reflect.TypeFor[schema.ReactionsUpdated](),
+	schema.SchemaName(schema.KindReaction, schema.ActionChanged): reflect.TypeFor[schema.ReactionChanged](),
+	schema.SchemaName(schema.KindRead, schema.ActionInbox):       reflect.TypeFor[schema.ReadReceipt](),
+	schema.SchemaName(schema.KindRead, schema.ActionOutbox):      reflect.TypeFor[schema.ReadReceipt](),
+	schema.SchemaName(schema.KindRead, schema.ActionContents):    reflect.TypeFor[schema.ReadContents](),
+	schema.SchemaName(schema.KindMessage, schema.ActionPinned):   reflect.TypeFor[schema.MessagePin](),
+	schema.SchemaName(schema.KindMessage, schema.ActionUnpinned): reflect.TypeFor[schema.MessagePin](),
+	schema.SchemaName(schema.KindPoll, schema.ActionUpdated):     reflect.TypeFor[schema.PollUpdated](),
+	schema.SchemaName(schema.KindPoll, schema.ActionVoted):       reflect.TypeFor[schema.PollVoted](),
+}
+
 func init() {
+	for name, typ := range updateBodyTypes {
+		bodyTypes[name] = typ
+	}
 	// Command bodies: command.<action>.v1.json.
 	for _, action := range schema.CommandNames() {
 		cmd, err := schema.NewCommand(action)
@@ -63,6 +79,9 @@ func TestSchemasCoverBodies(t *testing.T) {
 		"callback.query.v1.json", "command.completed.v1.json", "command.failed.v1.json"}
 	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
+	}
+	for name := range updateBodyTypes {
+		want = append(want, name)
 	}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
@@ -451,6 +470,11 @@ func TestAsyncAPI(t *testing.T) {
 	for _, ka := range [][2]string{
 		{schema.KindMessage, schema.ActionCreated}, {schema.KindMessage, schema.ActionEdited},
 		{schema.KindMessage, schema.ActionDeleted}, {schema.KindCallback, schema.ActionQuery},
+		// Reactions, read receipts, pins, polls.
+		{schema.KindReaction, schema.ActionUpdated}, {schema.KindReaction, schema.ActionChanged},
+		{schema.KindRead, schema.ActionInbox}, {schema.KindRead, schema.ActionOutbox}, {schema.KindRead, schema.ActionContents},
+		{schema.KindMessage, schema.ActionPinned}, {schema.KindMessage, schema.ActionUnpinned},
+		{schema.KindPoll, schema.ActionUpdated}, {schema.KindPoll, schema.ActionVoted},
 	} {
 		ev := schema.Event{Account: "{account}", Kind: ka[0], Action: ka[1], Peer: schema.PeerRef{Kind: "{peerKind}"}}
 		wantAddr := strings.Replace(ev.Subject(schema.DefaultPrefix), ".0", ".{peerId}", 1)
