@@ -16,7 +16,7 @@ func reactionReadPinPollCases() []goldenCase {
 		// The account's own 👍 and Alice's ❤ on its message 11; Alice is listed as a recent reactor.
 		{name: "reactions_private", ent: ent, want: 1, at: date + 700, update: &tg.UpdateMessageReactions{
 			Peer: &tg.PeerUser{UserID: alice}, MsgID: 11, Reactions: tg.MessageReactions{
-				Results: []tg.ReactionCount{{Reaction: thumbs, Count: 1, ChosenOrder: 1}, {Reaction: heart, Count: 1}},
+				Results:         []tg.ReactionCount{{Reaction: thumbs, Count: 1, ChosenOrder: 1}, {Reaction: heart, Count: 1}},
 				RecentReactions: []tg.MessagePeerReaction{{PeerID: &tg.PeerUser{UserID: alice}, Reaction: heart, Date: date + 699, Unread: true, My: true}},
 			},
 		}},
@@ -50,7 +50,7 @@ func reactionReadPinPollCases() []goldenCase {
 		}},
 		// A voice message (10) and one never seen (98): the latter's chat is unknown.
 		{name: "read_contents_private", ent: ent, want: 2, at: date + 1006,
-			r: resolver{10: {Kind: schema.PeerUser, ID: alice}},
+			r:      resolver{10: {Kind: schema.PeerUser, ID: alice}},
 			update: &tg.UpdateReadMessagesContents{Messages: []int{10, 98}, Pts: 59, PtsCount: 2, Date: date + 1006}},
 		{name: "read_contents_channel", ent: ent, want: 1, at: date + 1007, update: &tg.UpdateChannelReadMessagesContents{
 			ChannelID: gophers, Messages: []int{20},
@@ -63,7 +63,7 @@ func reactionReadPinPollCases() []goldenCase {
 		}},
 		{name: "poll_results", ent: ent, want: 1, at: date + 1200, update: func() tg.UpdateClass {
 			u := &tg.UpdateMessagePoll{PollID: 6022374129832706049, Results: tg.PollResults{
-				Results: []tg.PollAnswerVoters{{Option: []byte("0"), Voters: 2, Chosen: true}, {Option: []byte("1"), Voters: 1}},
+				Results:     []tg.PollAnswerVoters{{Option: []byte("0"), Voters: 2, Chosen: true}, {Option: []byte("1"), Voters: 1}},
 				TotalVoters: 3,
 			}}
 			u.SetPoll(tg.Poll{ID: 6022374129832706049, Question: "Lunch?", Answers: []tg.PollAnswer{{Text: "Pizza", Option: []byte("0")}, {Text: "Sushi", Option: []byte("1")}}})
