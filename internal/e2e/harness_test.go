@@ -216,15 +216,17 @@ func expected(account string, ledger []sim.LedgerEntry, from int) []expectation 
 	var out []expectation
 	for _, e := range ledger[from:] {
 		peer := e.Peer
-		if e.Action == schema.ActionCreated && peer.Kind != schema.PeerChannel {
+		kind := e.EventKind()
+		message := kind == schema.KindMessage
+		if message && e.Action == schema.ActionCreated && peer.Kind != schema.PeerChannel {
 			seen[e.MessageID] = true
 		}
-		if e.Action == schema.ActionDeleted && peer.Kind != schema.PeerChannel && !seen[e.MessageID] {
+		if message && e.Action == schema.ActionDeleted && peer.Kind != schema.PeerChannel && !seen[e.MessageID] {
 			peer = schema.PeerRef{Kind: schema.PeerUnknown}
 		}
-		ev := schema.Event{Account: account, Kind: schema.KindMessage, Action: e.Action, Peer: peer, MessageID: e.MessageID}
+		ev := schema.Event{Account: account, Kind: kind, Action: e.Action, Peer: peer, MessageID: e.MessageID}
 		out = append(out, expectation{
-			id:      schema.EventID(account, peer, e.MessageID, schema.KindMessage, e.Action, e.Version),
+			id:      schema.EventID(account, peer, e.MessageID, kind, e.Action, e.Version),
 			subject: ev.Subject("tg"),
 			entry:   e,
 		})
@@ -238,6 +240,7 @@ type received struct {
 	subject   string
 	partition string
 	msgID     int
+	kind      string
 	action    string
 	version   int64
 }
@@ -315,7 +318,7 @@ func check(t *testing.T, msg jetstream.Msg) received {
 	r := received{id: ev.ID(), subject: msg.Subject(), partition: pk, msgID: body.MessageID}
 	parts := strings.Split(ev.Type(), ".")
 	if len(parts) >= 4 {
-		r.action = parts[3]
+		r.kind, r.action = parts[2], parts[3]
 	}
 	if r.action == schema.ActionEdited {
 		if i := strings.LastIndexByte(r.id, ':'); i > 0 {
@@ -370,6 +373,9 @@ func assertExactlyOnce(t *testing.T, got []received, want []expectation) {
 	}
 	lives := map[string]life{}
 	for _, r := range got {
+		if r.kind != schema.KindMessage {
+			continue // reactions, pins, reads: no lifecycle of their own
+		}
 		key := r.partition + "/" + fmt.Sprint(r.msgID)
 		l := lives[key]
 		switch r.action {

@@ -622,8 +622,9 @@ func (s *Sim) onSendReaction(a *account, req *tgtest.Request, r *tg.MessagesSend
 	rf := newRefs()
 	rf.peer(peer)
 	return &tg.Updates{
-		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgPeer(peer), MsgID: r.MsgID, Reactions: tgReactions(m.Reactions)}},
-		Users:   s.w.tgUsers(a, rf), Chats: s.w.tgChats(rf), Date: int(s.cfg.Now().Unix()),
+		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgPeer(peer), MsgID: r.MsgID,
+			Reactions: tg.MessageReactions{Results: tgReactionCounts(reactionCounts(a.UserID, m.Reactions))}}},
+		Users: s.w.tgUsers(a, rf), Chats: s.w.tgChats(rf), Date: int(s.cfg.Now().Unix()),
 	}, nil
 }
 

@@ -51,7 +51,20 @@ type LedgerEntry struct {
 	Text      string         `json:"text"`
 	// From is the sender of a created or edited message (0 for broadcast
 	// posts and deletions); the account's own user for messages it sent.
+	// For other kinds, who made the change when known.
 	From int64 `json:"from,omitempty"`
+	// Kind is the event kind ("reaction", "read", …); "" is "message".
+	// The event id is schema.EventID of account, Peer, MessageID, Kind,
+	// Action and Version.
+	Kind string `json:"kind,omitempty"`
+}
+
+// EventKind is e's event kind: Kind, or "message" when empty.
+func (e LedgerEntry) EventKind() string {
+	if e.Kind == "" {
+		return schema.KindMessage
+	}
+	return e.Kind
 }
 
 type user struct {
@@ -284,8 +297,11 @@ type push struct {
 	TooLong bool // updatesTooLong
 	// Callback is an updateBotCallbackQuery (no pts, not subject to faults).
 	Callback *callbackQuery
-	// Qts is a qts update (updateBotStopped).
+	// Qts is a qts update (updateBotStopped, a bot's reaction update).
 	Qts *qtsEvent
+	// Reactions is an updateMessageReactions (no pts or qts: live only,
+	// not subject to faults).
+	Reactions *reactionsPush
 	// ChannelUpdate is the channel of an updateChannel push (membership
 	// changed; not subject to faults).
 	ChannelUpdate int64

@@ -34,6 +34,9 @@ type Simulator interface {
 	Calls(account string) map[string]int
 	Traffic(sc sim.Scenario) error
 	Inject(ctx context.Context, f sim.Fault) (int64, error)
+	// Reactions, pins (issue 12).
+	React(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, emoji string) error
+	Pin(ctx context.Context, account string, chat schema.PeerRef, msgID int, unpin bool) error
 }
 
 var _ Simulator = (*sim.Sim)(nil)

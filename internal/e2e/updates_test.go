@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/internal/schemacheck"
+	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Reactions and pins of other members reach the stream as Telegram tells a
+// bot: a user's reaction as reaction.changed (a qts update, also through
+// getDifference after a withheld push), a broadcast post's anonymous
+// counts as reaction.updated, pins as message.pinned / message.unpinned,
+// each once, with the ledger's id and subject.
+func TestReactionsAndPins(t *testing.T) {
+	sc := newScenario(t, sim.Config{})
+	s := sc.sim
+	ctx := context.Background()
+	alice := s.CreateUser("Alice", "", "alice")
+	super, err := s.CreateChat(schema.PeerChannel, "Gophers", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := s.CreateChat(schema.PeerChat, "Family", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	news, err := s.CreateBroadcast("News")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inSuper := sc.send(t, sim.Outgoing{Chat: super, From: alice, Text: "react to me"})
+	inGroup := sc.send(t, sim.Outgoing{Chat: group, From: alice, Text: "and me"})
+	post := sc.send(t, sim.Outgoing{Chat: news, Text: "a post"})
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.React(ctx, "", super, inSuper, alice, "👍"))
+	must(s.React(ctx, "", news, post, alice, "🔥"))
+	// A withheld qts update comes back through getDifference once the next
+	// one reveals the gap.
+	s.Withhold(true)
+	must(s.React(ctx, "", group, inGroup, alice, "❤"))
+	s.Withhold(false)
+	must(s.React(ctx, "", super, inSuper, alice, ""))
+	must(s.Pin(ctx, "", super, inSuper, false))
+	must(s.Pin(ctx, "", group, inGroup, false))
+	must(s.Pin(ctx, "", group, inGroup, true))
+
+	evs := sc.checkLedger(t)
+	kinds := map[string]int{}
+	for _, e := range evs {
+		kinds[e.kind+"."+e.action]++
+	}
+	for ka, n := range map[string]int{"reaction.changed": 3, "reaction.updated": 1, "message.pinned": 2, "message.unpinned": 1} {
+		if kinds[ka] != n {
+			t.Errorf("%d %s events, want %d (all: %v)", kinds[ka], ka, n, kinds)
+		}
+	}
+	// The first reaction is the bot's qts 1: its id names it.
+	want := fmt.Sprintf("%s:channel:%d:%d:reaction.changed:1", sc.acc.Name, super.ID, inSuper)
+	found := false
+	for _, e := range evs {
+		found = found || e.id == want
+	}
+	if !found {
+		t.Errorf("no event %s", want)
+	}
+}
+
+// TestSimulatedEventsMatchSchemas runs generated traffic of every kind the
+// simulator makes (messages of every chat kind, edits, deletions, service
+// messages, reactions, pins, with faults) through the connector and checks
+// each event's body against the JSON Schema its dataschema names.
+func TestSimulatedEventsMatchSchemas(t *testing.T) {
+	sc := newScenario(t, sim.Config{SliceLimit: 40})
+	if err := sc.sim.Produce(context.Background(), sim.Scenario{Seed: 12, Faults: 0.1, Updates: 0.3}, 300); err != nil {
+		t.Fatal(err)
+	}
+	want := sc.want()
+	types := map[string]int{}
+	eachStreamMsg(t, sc.url, sc.acc.Name, len(want), func(msg jetstream.Msg) {
+		ev, err := schema.Decode(&nats.Msg{Subject: msg.Subject(), Header: msg.Headers(), Data: msg.Data()})
+		if err != nil {
+			t.Fatalf("%s: %v", msg.Subject(), err)
+		}
+		types[ev.Type()]++
+		if err := schemacheck.Body(ev.DataSchema(), ev.Data()); err != nil {
+			t.Errorf("%s: %v", ev.ID(), err)
+		}
+	})
+	for _, typ := range []string{"created", "edited", "deleted", "pinned", "unpinned"} {
+		if types[schema.TypeName(schema.KindMessage, typ)] == 0 {
+			t.Errorf("no message.%s event in the traffic: %v", typ, types)
+		}
+	}
+	for _, ka := range [][2]string{{schema.KindReaction, schema.ActionChanged}, {schema.KindReaction, schema.ActionUpdated}} {
+		if types[schema.TypeName(ka[0], ka[1])] == 0 {
+			t.Errorf("no %s.%s event in the traffic: %v", ka[0], ka[1], types)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package simctl
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// reaction.set and message.pin change the world as a member would; the
+// ledger lists what the connector publishes for them, with the ids it
+// derives: a bot's reaction.changed versioned by qts, then the pin.
+func TestReactionAndPinVerbs(t *testing.T) {
+	f := newFixture(t)
+	var user struct {
+		UserID int64 `json:"user_id"`
+	}
+	f.ok(t, "user.create", `{"first_name":"Alice"}`, &user)
+	var created struct {
+		Chat Chat `json:"chat"`
+	}
+	f.ok(t, "chat.create", `{"type":"supergroup","title":"Gophers","members":[`+itoa(user.UserID)+`]}`, &created)
+	sg, _ := json.Marshal(created.Chat)
+	var msg MessageResult
+	f.ok(t, "message.inject", `{"chat":`+string(sg)+`,"from":`+itoa(user.UserID)+`,"text":"hello"}`, &msg)
+	id := itoa(int64(msg.MessageID))
+	f.ok(t, "reaction.set", `{"chat":`+string(sg)+`,"message_id":`+id+`,"from":`+itoa(user.UserID)+`,"emoji":"👍"}`, nil)
+	f.ok(t, "message.pin", `{"chat":`+string(sg)+`,"message_id":`+id+`}`, nil)
+
+	var led LedgerPage
+	f.ok(t, "ledger", `{}`, &led)
+	var got []string
+	for _, e := range led.Entries {
+		if e.Peer != created.Chat {
+			continue
+		}
+		got = append(got, e.EventKind()+"."+e.Action)
+		if want := schema.EventID(f.acc, e.Peer, e.MessageID, e.EventKind(), e.Action, e.Version); e.EventID != want {
+			t.Errorf("event id %q, want %q", e.EventID, want)
+		}
+		if !strings.HasPrefix(e.Subject, "tg."+f.acc+".events."+e.EventKind()+"."+e.Action+".channel.") {
+			t.Errorf("subject %q", e.Subject)
+		}
+		if e.Kind == schema.KindReaction && (e.Version != 1 || e.From != user.UserID) {
+			t.Errorf("reaction entry %+v: want version = qts 1, from the user", e.LedgerEntry)
+		}
+	}
+	if strings.Join(got, "|") != "message.created|reaction.changed|message.pinned" {
+		t.Fatalf("ledger of the supergroup: %q", got)
+	}
+
+	for _, tc := range []struct{ verb, body, field string }{
+		{"reaction.set", `{"chat":` + string(sg) + `,"message_id":` + id + `}`, "from"},
+		{"reaction.set", `{"chat":` + string(sg) + `,"from":1}`, "message_id"},
+		{"message.pin", `{"chat":{"kind":"chat","id":0},"message_id":1}`, "chat.id"},
+	} {
+		a := f.call(t, tc.verb, tc.body)
+		if a.OK || a.Error.Code != CodeInvalidArgument || !strings.Contains(a.Error.Message, tc.field) {
+			t.Errorf("%s %s: %+v, want INVALID_ARGUMENT naming %s", tc.verb, tc.body, a.Error, tc.field)
+		}
+	}
+	if a := f.call(t, "reaction.set", `{"chat":`+string(sg)+`,"message_id":999,"from":`+itoa(user.UserID)+`,"emoji":"👍"}`); a.OK || a.Error.Code != CodeNotFound {
+		t.Errorf("reaction on a missing message: %+v, want NOT_FOUND", a.Error)
+	}
+}
