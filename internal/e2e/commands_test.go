@@ -312,7 +312,7 @@ func TestCommands(t *testing.T) {
 		}},
 		{"read.mark", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Text: "read me"})
-			c.ok(t, schema.CommandReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.user), id), 0)
+			c.ok(t, schema.CommandReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.user), id), 1) // read.inbox
 			if a := env.lastAction(t); a.Method != "messages.readHistory" || a.Peer != env.user {
 				t.Fatalf("last call %+v", a)
 			}

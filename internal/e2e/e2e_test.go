@@ -69,7 +69,7 @@ func TestNATSOutage(t *testing.T) {
 
 	ctx := context.Background()
 	from := len(w.sim.Ledger(acc.Name))
-	sc := sim.Scenario{Seed: 11}
+	sc := sim.Scenario{Seed: 11, Updates: 0.1}
 	if err := w.sim.Produce(ctx, sc, 40); err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestFailover(t *testing.T) {
 	b.start(t, bin)
 	from := len(w.sim.Ledger(w.acc.Name))
 
-	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 100, Seed: 11})
+	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 100, Seed: 11, Updates: 0.1})
 	defer stopDriving()
 
 	// The standby waits: it holds no lease and is not ready.

@@ -13,12 +13,13 @@ import (
 	"github.com/tgnats/tgnats/schema"
 )
 
-// Reactions and pins of other members reach the stream as Telegram tells a
+// Reactions, pins and read receipts reach the stream as Telegram tells a
 // bot: a user's reaction as reaction.changed (a qts update, also through
 // getDifference after a withheld push), a broadcast post's anonymous
 // counts as reaction.updated, pins as message.pinned / message.unpinned,
-// each once, with the ledger's id and subject.
-func TestReactionsAndPins(t *testing.T) {
+// reads as read.inbox / read.outbox (also withheld, then recovered), each
+// once, with the ledger's id and subject.
+func TestReactionsPinsAndReads(t *testing.T) {
 	sc := newScenario(t, sim.Config{})
 	s := sc.sim
 	ctx := context.Background()
@@ -55,13 +56,19 @@ func TestReactionsAndPins(t *testing.T) {
 	must(s.Pin(ctx, "", super, inSuper, false))
 	must(s.Pin(ctx, "", group, inGroup, false))
 	must(s.Pin(ctx, "", group, inGroup, true))
+	private := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+	inPrivate := sc.send(t, sim.Outgoing{Chat: private, Text: "read me"})
+	s.Withhold(true)
+	must(s.Read(ctx, "", private, inPrivate, false))
+	s.Withhold(false)
+	must(s.Read(ctx, "", group, inGroup, true))
 
 	evs := sc.checkLedger(t)
 	kinds := map[string]int{}
 	for _, e := range evs {
 		kinds[e.kind+"."+e.action]++
 	}
-	for ka, n := range map[string]int{"reaction.changed": 3, "reaction.updated": 1, "message.pinned": 2, "message.unpinned": 1} {
+	for ka, n := range map[string]int{"reaction.changed": 3, "reaction.updated": 1, "message.pinned": 2, "message.unpinned": 1, "read.inbox": 1, "read.outbox": 1} {
 		if kinds[ka] != n {
 			t.Errorf("%d %s events, want %d (all: %v)", kinds[ka], ka, n, kinds)
 		}
@@ -79,7 +86,7 @@ func TestReactionsAndPins(t *testing.T) {
 
 // TestSimulatedEventsMatchSchemas runs generated traffic of every kind the
 // simulator makes (messages of every chat kind, edits, deletions, service
-// messages, reactions, pins, with faults) through the connector and checks
+// messages, reactions, pins, read receipts, with faults) through the connector and checks
 // each event's body against the JSON Schema its dataschema names.
 func TestSimulatedEventsMatchSchemas(t *testing.T) {
 	sc := newScenario(t, sim.Config{SliceLimit: 40})
@@ -103,7 +110,10 @@ func TestSimulatedEventsMatchSchemas(t *testing.T) {
 			t.Errorf("no message.%s event in the traffic: %v", typ, types)
 		}
 	}
-	for _, ka := range [][2]string{{schema.KindReaction, schema.ActionChanged}, {schema.KindReaction, schema.ActionUpdated}} {
+	for _, ka := range [][2]string{
+		{schema.KindReaction, schema.ActionChanged}, {schema.KindReaction, schema.ActionUpdated},
+		{schema.KindRead, schema.ActionInbox}, {schema.KindRead, schema.ActionOutbox},
+	} {
 		if types[schema.TypeName(ka[0], ka[1])] == 0 {
 			t.Errorf("no %s.%s event in the traffic: %v", ka[0], ka[1], types)
 		}

@@ -36,12 +36,27 @@ func (s *Sim) Pin(ctx context.Context, account string, chat schema.PeerRef, msgI
 	return nil
 }
 
+// Read marks chat read up to maxID for account (as it sees the chat): its
+// inbox, read on another of its sessions, or with outbox the other side's
+// reading of the account's messages. Private chats and basic groups only
+// (read_world.go): updateReadHistoryInbox or updateReadHistoryOutbox in
+// the account's box, in the ledger as read.inbox or read.outbox.
+func (s *Sim) Read(ctx context.Context, account string, chat schema.PeerRef, maxID int, outbox bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := s.change(&op{Body: &readOp{Chat: chat, Account: account, MaxID: maxID, Outbox: outbox}}); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	return nil
+}
+
 // scenarioReactions are the emoji generated traffic reacts with.
 var scenarioReactions = []string{"👍", "❤", "🔥", "🎉", ""}
 
 // actUpdate performs one random step of the update kinds beyond messages
-// (Scenario.Updates): a reaction by a member (or its removal), or a pin or
-// unpin.
+// (Scenario.Updates): a reaction by a member (or its removal), a pin or
+// unpin, a read receipt (inbox or outbox) of a private chat or basic group.
 func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	ts := s.targets()
 	t := ts[rng.IntN(len(ts))]
@@ -50,13 +65,17 @@ func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 		return s.actNew(ctx, rng, t, false)
 	}
 	id := ids[rng.IntN(len(ids))]
-	switch rng.IntN(4) {
+	switch rng.IntN(6) {
 	case 0:
 		return s.Pin(ctx, t.account, t.chat, id, rng.IntN(3) == 0)
-	default:
-		from := s.reactor(rng, t)
-		return s.React(ctx, t.account, t.chat, id, from, scenarioReactions[rng.IntN(len(scenarioReactions))])
+	case 1:
+		if t.chat.Kind == schema.PeerChannel {
+			break
+		}
+		return s.Read(ctx, t.account, t.chat, ids[0], rng.IntN(2) == 0)
 	}
+	from := s.reactor(rng, t)
+	return s.React(ctx, t.account, t.chat, id, from, scenarioReactions[rng.IntN(len(scenarioReactions))])
 }
 
 // reactor picks a user of t that is not an account: a member, or for a

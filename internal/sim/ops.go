@@ -45,6 +45,8 @@ const (
 	opQts     = "qts"
 	opHistory = "history"
 	opEmpty   = "empty"
+	// Read receipts (read_world.go).
+	opRead = "read"
 )
 
 // op is one change of the world, as journaled.
@@ -116,6 +118,8 @@ func newOpBody(kind string) opBody {
 		return &historyOp{}
 	case opEmpty:
 		return &emptyOp{}
+	case opRead:
+		return &readOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

@@ -135,6 +135,8 @@ const (
 	evDelete
 	evPin
 	evEmpty // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
+	evRead    // updateReadHistoryInbox (read_world.go)
+	evReadOut // updateReadHistoryOutbox
 )
 
 // event is one pts-carrying change of a box: a common box or a channel.
@@ -145,7 +147,7 @@ type event struct {
 	Date     int
 	Kind     int
 	Msg      message // snapshot for evNew and evEdit
-	IDs      []int   // evDelete, evPin
+	IDs      []int   // evDelete, evPin; evRead and evReadOut: the max id
 	NoSeq    bool    // the change did not advance seq: pushed with seq 0
 	Unpin    bool    // evPin
 }

@@ -35,7 +35,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		for name, r := range map[string]request{
 			"message.inject": &InjectRequest{}, "message.edit": &EditRequest{},
 			"message.delete": &DeleteRequest{}, "callback.press": &PressRequest{},
-			"reaction.set": &ReactionRequest{}, "message.pin": &PinRequest{},
+			"reaction.set": &ReactionRequest{}, "message.pin": &PinRequest{}, "read": &ReadRequest{},
 		} {
 			check(name, decodeValid(body, r))
 		}

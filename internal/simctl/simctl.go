@@ -34,9 +34,10 @@ type Simulator interface {
 	Calls(account string) map[string]int
 	Traffic(sc sim.Scenario) error
 	Inject(ctx context.Context, f sim.Fault) (int64, error)
-	// Reactions, pins (issue 12).
+	// Reactions, pins, read receipts (issue 12).
 	React(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, emoji string) error
 	Pin(ctx context.Context, account string, chat schema.PeerRef, msgID int, unpin bool) error
+	Read(ctx context.Context, account string, chat schema.PeerRef, maxID int, outbox bool) error
 }
 
 var _ Simulator = (*sim.Sim)(nil)

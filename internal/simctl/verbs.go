@@ -42,9 +42,10 @@ func (s *Server) verbs() map[string]verbFunc {
 		"actions":        s.servedCalls,
 		"calls":          s.callCounts,
 		"fault":          s.fault,
-		// Reactions, pins (issue 12).
+		// Reactions, pins, read receipts (issue 12).
 		"reaction.set": s.setReaction,
 		"message.pin":  s.pin,
+		"read":         s.read,
 	}
 }
 

@@ -57,3 +57,34 @@ func (s *Server) pin(ctx context.Context, body []byte) (any, error) {
 	}
 	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
 }
+
+// ReadRequest marks a private chat or basic group read (read): up to
+// MaxID, the account's inbox (as read on another of its sessions), or
+// with Outbox the other side's reading of the account's messages. The
+// account gets updateReadHistoryInbox or updateReadHistoryOutbox.
+type ReadRequest struct {
+	Chat   Chat `json:"chat"`
+	MaxID  int  `json:"max_id"`
+	Outbox bool `json:"outbox,omitempty"`
+}
+
+func (r *ReadRequest) validate() error {
+	if err := checkChat(r.Chat); err != nil {
+		return err
+	}
+	if r.MaxID <= 0 {
+		return invalid("max_id %d: want a positive message id", r.MaxID)
+	}
+	return nil
+}
+
+func (s *Server) read(ctx context.Context, body []byte) (any, error) {
+	var r ReadRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Sim.Read(ctx, s.cfg.Account, r.Chat, r.MaxID, r.Outbox); err != nil {
+		return nil, err
+	}
+	return MessageResult{Chat: r.Chat, MessageID: r.MaxID}, nil
+}

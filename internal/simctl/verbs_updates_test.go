@@ -64,3 +64,43 @@ func TestReactionAndPinVerbs(t *testing.T) {
 		t.Errorf("reaction on a missing message: %+v, want NOT_FOUND", a.Error)
 	}
 }
+
+// read marks a basic group read: the ledger lists read.inbox and
+// read.outbox of the account's box, versioned by their pts.
+func TestReadVerb(t *testing.T) {
+	f := newFixture(t)
+	var user struct {
+		UserID int64 `json:"user_id"`
+	}
+	f.ok(t, "user.create", `{"first_name":"Alice"}`, &user)
+	var created struct {
+		Chat Chat `json:"chat"`
+	}
+	f.ok(t, "chat.create", `{"type":"group","title":"Family","members":[`+itoa(user.UserID)+`]}`, &created)
+	g, _ := json.Marshal(created.Chat)
+	var msg MessageResult
+	f.ok(t, "message.inject", `{"chat":`+string(g)+`,"from":`+itoa(user.UserID)+`,"text":"hello"}`, &msg)
+	id := itoa(int64(msg.MessageID))
+	f.ok(t, "read", `{"chat":`+string(g)+`,"max_id":`+id+`}`, nil)
+	f.ok(t, "read", `{"chat":`+string(g)+`,"max_id":`+id+`,"outbox":true}`, nil)
+	var led LedgerPage
+	f.ok(t, "ledger", `{}`, &led)
+	var got []string
+	for _, e := range led.Entries {
+		if e.Peer == created.Chat && e.Kind == schema.KindRead {
+			got = append(got, e.Action)
+			if e.MessageID != msg.MessageID || e.Version <= 0 || !strings.HasSuffix(e.EventID, ":read."+e.Action+":"+itoa(e.Version)) {
+				t.Errorf("entry %+v", e)
+			}
+		}
+	}
+	if strings.Join(got, "|") != "inbox|outbox" {
+		t.Fatalf("read entries %q", got)
+	}
+	if a := f.call(t, "read", `{"chat":`+string(g)+`,"max_id":0}`); a.OK || a.Error.Code != CodeInvalidArgument {
+		t.Errorf("read without max_id: %+v", a.Error)
+	}
+	if a := f.call(t, "read", `{"chat":{"kind":"channel","id":1},"max_id":1}`); a.OK {
+		t.Error("a channel read was accepted; the simulator does not simulate them")
+	}
+}

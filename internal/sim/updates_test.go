@@ -1,0 +1,82 @@
+package sim
+
+import (
+	"testing"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// A member's reaction, a read receipt and a pin that were never pushed
+// (withheld) come back through getDifference as Telegram sequences them:
+// the bot's updateBotMessageReaction at the next qts, updateReadHistoryInbox
+// and updatePinnedMessages at their pts, each ledger entry carrying the
+// version the connector derives from that update.
+func TestUpdatesKindsInDifference(t *testing.T) {
+	shared.Withhold(true)
+	defer shared.Withhold(false)
+	ctx := testCtx(t)
+	u := newTestUser(t)
+	group, err := shared.CreateChat(schema.PeerChat, "updates group", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := shared.SendMessage(ctx, Outgoing{Chat: group, From: u, Text: "react"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := shared.State("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := len(shared.Ledger("main"))
+	if err := shared.React(ctx, "main", group, id, u, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.Read(ctx, "main", group, id, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.Pin(ctx, "main", group, id, false); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := getDiff(t, tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Qts: st.Qts, Date: st.Date}).(*tg.UpdatesDifference)
+	if !ok {
+		t.Fatal("not a complete difference")
+	}
+	var reaction *tg.UpdateBotMessageReaction
+	var read *tg.UpdateReadHistoryInbox
+	var pin *tg.UpdatePinnedMessages
+	for _, x := range d.OtherUpdates {
+		switch x := x.(type) {
+		case *tg.UpdateBotMessageReaction:
+			reaction = x
+		case *tg.UpdateReadHistoryInbox:
+			read = x
+		case *tg.UpdatePinnedMessages:
+			pin = x
+		}
+	}
+	switch {
+	case reaction == nil || reaction.Qts != st.Qts+1 || reaction.MsgID != id || len(reaction.NewReactions) != 1 || len(reaction.OldReactions) != 0:
+		t.Fatalf("reaction update %+v", reaction)
+	case read == nil || read.MaxID != id || read.PtsCount != 1:
+		t.Fatalf("read update %+v", read)
+	case pin == nil || !pin.Pinned || pin.Pts != read.Pts+1:
+		t.Fatalf("pin update %+v (read at pts %d)", pin, read.Pts)
+	}
+	if p, ok := reaction.Actor.(*tg.PeerUser); !ok || p.UserID != u {
+		t.Errorf("actor %v, want user %d", reaction.Actor, u)
+	}
+	var got []string
+	for _, e := range shared.Ledger("main")[from:] {
+		got = append(got, e.EventKind()+"."+e.Action)
+		want := map[string]int64{"reaction.changed": int64(reaction.Qts), "read.inbox": int64(read.Pts), "message.pinned": int64(pin.Pts)}[e.EventKind()+"."+e.Action]
+		if e.Version != want || e.MessageID != id || e.Peer != group {
+			t.Errorf("ledger entry %+v, want version %d", e, want)
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("ledger entries %v", got)
+	}
+}
