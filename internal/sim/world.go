@@ -134,7 +134,7 @@ const (
 	evEdit
 	evDelete
 	evPin
-	evEmpty // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
+	evEmpty   // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
 	evRead    // updateReadHistoryInbox (read_world.go)
 	evReadOut // updateReadHistoryOutbox
 )
