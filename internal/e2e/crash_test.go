@@ -199,7 +199,7 @@ func TestCrashSafety(t *testing.T) {
 	waitReady(t, httpAddr)
 
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readStream(t, url, w.acc.Name, len(want))
+	got := readWanted(t, url, w.acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	t.Logf("%d events checked across 13 crashes, a long downtime and a NATS outage", len(want))
 	p.term(t)

@@ -87,7 +87,7 @@ func TestNATSOutage(t *testing.T) {
 	defer nsrv.Shutdown()
 
 	want := expected(acc.Name, w.sim.Ledger(acc.Name), from)
-	got := readStream(t, url, acc.Name, len(want))
+	got := readWanted(t, url, acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	c.stop(t)
 }

@@ -152,7 +152,7 @@ var httpClient = &http.Client{Timeout: 2 * time.Second}
 func (w *world) assertFailedOver(t *testing.T, url string, from int) int {
 	t.Helper()
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readStream(t, url, w.acc.Name, len(want))
+	got := readWanted(t, url, w.acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	if o := w.sim.KeyOverlaps(); len(o) > 0 {
 		t.Fatalf("an auth key was used by two connections at once (AUTH_KEY_DUPLICATED): %+v", o)

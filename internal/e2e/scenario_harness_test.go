@@ -84,7 +84,8 @@ func (sc *scenario) want() []expectation {
 func (sc *scenario) checkLedger(t *testing.T) []streamEvent {
 	t.Helper()
 	want := sc.want()
-	evs := readEvents(t, sc.url, sc.acc.Name, len(want))
+	readWanted(t, sc.url, sc.acc.Name, want)
+	evs := readEvents(t, sc.url, sc.acc.Name, 0)
 	got := make([]received, len(evs))
 	for i := range evs {
 		got[i] = evs[i].received

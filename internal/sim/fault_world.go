@@ -22,11 +22,15 @@ type qtsEvent struct {
 	User     int64
 	Stopped  bool
 	Reaction *qtsReaction `json:",omitempty"`
+	Vote     *qtsVote     `json:",omitempty"`
 }
 
 func (q *qtsEvent) update() tg.UpdateClass {
 	if q.Reaction != nil {
 		return q.Reaction.update(q.Qts, q.Date)
+	}
+	if q.Vote != nil {
+		return q.Vote.update(q.Qts)
 	}
 	return &tg.UpdateBotStopped{UserID: q.User, Date: q.Date, Stopped: q.Stopped, Qts: q.Qts}
 }
@@ -35,6 +39,9 @@ func (q *qtsEvent) update() tg.UpdateClass {
 func (q *qtsEvent) refs(r *refs) {
 	if q.User != 0 {
 		r.users[q.User] = true
+	}
+	if v := q.Vote; v != nil {
+		r.users[v.User] = true
 	}
 	if x := q.Reaction; x != nil {
 		r.peer(x.Chat)

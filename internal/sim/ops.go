@@ -47,6 +47,8 @@ const (
 	opEmpty   = "empty"
 	// Read receipts (read_world.go).
 	opRead = "read"
+	// Poll votes (poll_world.go).
+	opVote = "vote"
 )
 
 // op is one change of the world, as journaled.
@@ -120,6 +122,8 @@ func newOpBody(kind string) opBody {
 		return &emptyOp{}
 	case opRead:
 		return &readOp{}
+	case opVote:
+		return &voteOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

@@ -195,7 +195,7 @@ func (s *Sim) recent(account string, chat schema.PeerRef, k int, editable bool) 
 	var out []int
 	for i := len(ids) - 1; i >= 0 && len(out) < k; i-- {
 		m := b.Msgs[ids[i]]
-		if m.Deleted || editable && m.Service != "" {
+		if m.Deleted || editable && (m.Service != "" || m.Poll != nil) {
 			continue
 		}
 		out = append(out, m.ID)

@@ -199,6 +199,13 @@ func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: tgReply(m.ReplyTo),
 		Media: tgMedia(m), Pinned: m.Pinned,
 	}
+	if m.Poll != nil {
+		var self int64
+		if viewer != nil {
+			self = viewer.UserID
+		}
+		msg.Media = tgPollMedia(m.Poll, self)
+	}
 	if len(m.Reactions) > 0 {
 		var self int64
 		if viewer != nil {
@@ -274,6 +281,9 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	}
 	if x := p.Reactions; x != nil {
 		return w.buildReactions(a, x)
+	}
+	if x := p.Poll; x != nil {
+		return w.buildPoll(x)
 	}
 	if id := p.ChannelUpdate; id != 0 {
 		r := newRefs()

@@ -80,3 +80,53 @@ func TestUpdatesKindsInDifference(t *testing.T) {
 		t.Fatalf("ledger entries %v", got)
 	}
 }
+
+// A vote in the bot's poll reaches the bot as updateMessagePollVote (its
+// qts, replayed by getDifference) and updateMessagePoll (pushed only, a
+// Live ledger entry); the poll message itself renders its results.
+func TestPollVoteInDifference(t *testing.T) {
+	shared.Withhold(true)
+	defer shared.Withhold(false)
+	ctx := testCtx(t)
+	u := newTestUser(t)
+	group, err := shared.CreateChat(schema.PeerChat, "poll group", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := shared.SendPoll(ctx, "main", group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := shared.State("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := len(shared.Ledger("main"))
+	if err := shared.Vote(ctx, "main", group, id, u, []int{2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.Vote(ctx, "main", group, id, u, []int{5}); err == nil {
+		t.Error("a vote for a missing answer was accepted")
+	}
+	if err := shared.EditMessage(ctx, group, "main", id, "no"); err == nil {
+		t.Error("a poll message was edited")
+	}
+	d, ok := getDiff(t, tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Qts: st.Qts, Date: st.Date}).(*tg.UpdatesDifference)
+	if !ok {
+		t.Fatal("not a complete difference")
+	}
+	var vote *tg.UpdateMessagePollVote
+	for _, x := range d.OtherUpdates {
+		if v, ok := x.(*tg.UpdateMessagePollVote); ok {
+			vote = v
+		}
+	}
+	if vote == nil || vote.Qts != st.Qts+1 || len(vote.Options) != 1 || string(vote.Options[0]) != "2" {
+		t.Fatalf("vote update %+v", vote)
+	}
+	led := shared.Ledger("main")[from:]
+	if len(led) != 2 || led[0].Kind != schema.KindPoll || led[0].Action != schema.ActionVoted || led[0].Version != int64(vote.Qts) ||
+		led[1].Action != schema.ActionUpdated || !led[1].Live {
+		t.Fatalf("ledger entries %+v", led)
+	}
+}

@@ -30,7 +30,7 @@ type Outgoing struct {
 	Entities []schema.Entity `json:"entities,omitempty"`
 	// ReplyTo is a message id in the same chat, as seen by Account.
 	ReplyTo int `json:"reply_to,omitempty"`
-	// Media is "photo", "document" or "".
+	// Media is "photo", "document", "poll" (a poll; Text is dropped) or "".
 	Media string `json:"media,omitempty"`
 	// Forward makes the message a forward of another user's message.
 	Forward bool `json:"forward,omitempty"`
@@ -53,6 +53,9 @@ type LedgerEntry struct {
 	// posts and deletions); the account's own user for messages it sent.
 	// For other kinds, who made the change when known.
 	From int64 `json:"from,omitempty"`
+	// Live marks a change Telegram only pushes (no pts or qts, in no
+	// difference): a connector that was not connected never learns it.
+	Live bool `json:"live,omitempty"`
 	// Kind is the event kind ("reaction", "read", …); "" is "message".
 	// The event id is schema.EventID of account, Peer, MessageID, Kind,
 	// Action and Version.
@@ -118,6 +121,8 @@ type message struct {
 	MediaMime string
 	MediaName string
 	MediaAttr string // "video", "voice", "audio" for such documents
+	// Poll is the poll of a poll message (Media "poll"), replaced on change.
+	Poll *pollState
 }
 
 type reaction struct {
@@ -304,6 +309,8 @@ type push struct {
 	// Reactions is an updateMessageReactions (no pts or qts: live only,
 	// not subject to faults).
 	Reactions *reactionsPush
+	// Poll is an updateMessagePoll (live only, not subject to faults).
+	Poll *pollPush
 	// ChannelUpdate is the channel of an updateChannel push (membership
 	// changed; not subject to faults).
 	ChannelUpdate int64
@@ -434,7 +441,7 @@ type sendExtra struct {
 
 func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from int64, date int) (*message, error) {
 	switch m.Media {
-	case "", "photo", "document":
+	case "", "photo", "document", "poll":
 	default:
 		return nil, fmt.Errorf("%w: media %q", ErrInvalid, m.Media)
 	}
@@ -455,7 +462,10 @@ func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from 
 		Peer: peer, From: from, Date: date, Text: m.Text, Entities: slices.Clone(m.Entities),
 		Media: m.Media, Service: m.Service, Logical: w.nextLogic,
 	}
-	if m.Media != "" {
+	if m.Media == "poll" {
+		msg.Text, msg.Entities = "", nil
+		msg.Poll = &pollState{ID: accessHash("poll", int64(w.nextLogic)), Question: pollQuestion, Answers: slices.Clone(pollAnswers)}
+	} else if m.Media != "" {
 		msg.MediaID = int64(w.nextLogic)*10 + 7
 		info := &mediaInfo{Kind: m.Media}
 		if x != nil && x.media != nil {
@@ -671,8 +681,8 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		if !ok || m.Deleted {
 			return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
 		}
-		if m.Service != "" {
-			return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
+		if m.Service != "" || m.Poll != nil {
+			return fmt.Errorf("%w: service and poll messages cannot be edited", ErrInvalid)
 		}
 		ev := ch.Box.edit(m, text, ents, date, 0, same)
 		w.touchChannel(ch, date)
@@ -692,8 +702,8 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 	if !ok || m.Deleted || m.Peer != chat {
 		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
 	}
-	if m.Service != "" {
-		return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
+	if m.Service != "" || m.Poll != nil {
+		return fmt.Errorf("%w: service and poll messages cannot be edited", ErrInvalid)
 	}
 	for _, c := range w.copies[m.Logical] {
 		acc := w.byName[c.Account]

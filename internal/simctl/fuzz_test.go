@@ -36,6 +36,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			"message.inject": &InjectRequest{}, "message.edit": &EditRequest{},
 			"message.delete": &DeleteRequest{}, "callback.press": &PressRequest{},
 			"reaction.set": &ReactionRequest{}, "message.pin": &PinRequest{}, "read": &ReadRequest{},
+			"poll.send": &PollRequest{}, "poll.vote": &VoteRequest{},
 		} {
 			check(name, decodeValid(body, r))
 		}

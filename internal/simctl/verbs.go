@@ -42,10 +42,12 @@ func (s *Server) verbs() map[string]verbFunc {
 		"actions":        s.servedCalls,
 		"calls":          s.callCounts,
 		"fault":          s.fault,
-		// Reactions, pins, read receipts (issue 12).
+		// Reactions, pins, read receipts, polls (issue 12).
 		"reaction.set": s.setReaction,
 		"message.pin":  s.pin,
 		"read":         s.read,
+		"poll.send":    s.sendPoll,
+		"poll.vote":    s.vote,
 	}
 }
 

@@ -88,3 +88,55 @@ func (s *Server) read(ctx context.Context, body []byte) (any, error) {
 	}
 	return MessageResult{Chat: r.Chat, MessageID: r.MaxID}, nil
 }
+
+// PollRequest posts a poll as the account itself (poll.send): its votes
+// are told to the account.
+type PollRequest struct {
+	Chat Chat `json:"chat"`
+}
+
+func (r *PollRequest) validate() error { return checkChat(r.Chat) }
+
+func (s *Server) sendPoll(ctx context.Context, body []byte) (any, error) {
+	var r PollRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	id, err := s.cfg.Sim.SendPoll(ctx, s.cfg.Account, r.Chat)
+	if err != nil {
+		return nil, err
+	}
+	return MessageResult{Chat: r.Chat, MessageID: id}, nil
+}
+
+// VoteRequest is a user's vote in the poll of a message (poll.vote):
+// Options are answer indexes (none retracts the vote). A bot that sent
+// the poll gets updateMessagePollVote (poll.voted) and updateMessagePoll
+// (poll.updated).
+type VoteRequest struct {
+	Chat      Chat  `json:"chat"`
+	MessageID int   `json:"message_id"`
+	From      int64 `json:"from"`
+	Options   []int `json:"options,omitempty"`
+}
+
+func (r *VoteRequest) validate() error {
+	if err := checkMessage(r.Chat, r.MessageID); err != nil {
+		return err
+	}
+	if r.From <= 0 {
+		return invalid("from %d: want the id of the user who votes", r.From)
+	}
+	return nil
+}
+
+func (s *Server) vote(ctx context.Context, body []byte) (any, error) {
+	var r VoteRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Sim.Vote(ctx, s.cfg.Account, r.Chat, r.MessageID, r.From, r.Options); err != nil {
+		return nil, err
+	}
+	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
+}

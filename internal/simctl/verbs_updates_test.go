@@ -104,3 +104,45 @@ func TestReadVerb(t *testing.T) {
 		t.Error("a channel read was accepted; the simulator does not simulate them")
 	}
 }
+
+// poll.send posts the bot's poll; poll.vote tells the bot: poll.voted
+// (its qts) on the voter's private chat, and poll.updated, pushed only.
+func TestPollVerbs(t *testing.T) {
+	f := newFixture(t)
+	var user struct {
+		UserID int64 `json:"user_id"`
+	}
+	f.ok(t, "user.create", `{"first_name":"Alice"}`, &user)
+	var created struct {
+		Chat Chat `json:"chat"`
+	}
+	f.ok(t, "chat.create", `{"type":"supergroup","title":"Votes","members":[`+itoa(user.UserID)+`]}`, &created)
+	sg, _ := json.Marshal(created.Chat)
+	var msg MessageResult
+	f.ok(t, "poll.send", `{"chat":`+string(sg)+`}`, &msg)
+	f.ok(t, "poll.vote", `{"chat":`+string(sg)+`,"message_id":`+itoa(int64(msg.MessageID))+`,"from":`+itoa(user.UserID)+`,"options":[1]}`, nil)
+	var led LedgerPage
+	f.ok(t, "ledger", `{}`, &led)
+	var got []string
+	for _, e := range led.Entries {
+		if e.Kind == schema.KindPoll {
+			got = append(got, e.Action)
+			switch e.Action {
+			case schema.ActionVoted:
+				if e.Peer != (schema.PeerRef{Kind: schema.PeerUser, ID: user.UserID}) || e.Version != 1 || e.Live {
+					t.Errorf("vote entry %+v", e.LedgerEntry)
+				}
+			case schema.ActionUpdated:
+				if e.Peer.Kind != schema.PeerUnknown || !e.Live || e.Version == 0 {
+					t.Errorf("results entry %+v", e.LedgerEntry)
+				}
+			}
+		}
+	}
+	if strings.Join(got, "|") != "voted|updated" {
+		t.Fatalf("poll entries %q", got)
+	}
+	if a := f.call(t, "poll.vote", `{"chat":`+string(sg)+`,"message_id":`+itoa(int64(msg.MessageID))+`,"from":`+itoa(user.UserID)+`,"options":[7]}`); a.OK || a.Error.Code != CodeInvalidArgument {
+		t.Errorf("vote for a missing answer: %+v", a.Error)
+	}
+}
