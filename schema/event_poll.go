@@ -32,7 +32,7 @@ type PollResult struct {
 
 // PollUpdated is the body of poll.updated. Telegram names only the poll,
 // not the message or chat carrying it: the event is on chat unknown, id 0,
-// and PollID identifies the poll (as media.poll_id of the message).
+// and PollID identifies the poll.
 type PollUpdated struct {
 	Account     string       `json:"account"`
 	Chat        Chat         `json:"chat"`

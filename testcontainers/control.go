@@ -53,7 +53,10 @@ type LedgerEntry struct {
 	Time      time.Time `json:"time"`
 	Text      string    `json:"text"`
 	// From is the sender; the bot's own user for messages sent by commands.
-	From    int64  `json:"from,omitempty"`
+	From int64 `json:"from,omitempty"`
+	// Live marks a change Telegram only pushes (poll.updated): a connector
+	// that was down then never publishes it.
+	Live    bool   `json:"live,omitempty"`
 	EventID string `json:"event_id"`
 	Subject string `json:"subject"`
 }

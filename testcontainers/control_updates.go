@@ -24,8 +24,25 @@ func (c *Container) MarkRead(ctx context.Context, chat Chat, maxID int, outbox b
 }
 
 // StartTrafficMix is StartTraffic with a share updates (0 to 1) of actions
-// that are reactions of members, pins and read receipts rather than
-// messages.
+// that are reactions of members, pins, read receipts, polls and votes
+// rather than messages.
 func (c *Container) StartTrafficMix(ctx context.Context, rate float64, seed int64, updates float64) error {
 	return c.Control(ctx, "traffic", map[string]any{"rate": rate, "seed": seed, "updates": updates}, nil)
+}
+
+// SendPoll posts a poll as the bot itself and returns its message id:
+// votes in it (Vote) are told to the bot.
+func (c *Container) SendPoll(ctx context.Context, chat Chat) (int, error) {
+	var r struct {
+		MessageID int `json:"message_id"`
+	}
+	err := c.Control(ctx, "poll.send", map[string]any{"chat": chat}, &r)
+	return r.MessageID, err
+}
+
+// Vote makes user from vote for the answers options (indexes; none
+// retracts the vote) in the poll of message id: the connector publishes
+// poll.voted on the voter's private chat and poll.updated with the results.
+func (c *Container) Vote(ctx context.Context, chat Chat, id int, from int64, options ...int) error {
+	return c.Control(ctx, "poll.vote", map[string]any{"chat": chat, "message_id": id, "from": from, "options": options}, nil)
 }

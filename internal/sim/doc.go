@@ -80,14 +80,17 @@
 // updatePinnedMessages / updatePinnedChannelMessages; read receipts of
 // private chats and basic groups (read_world.go; Read, verb read,
 // messages.readHistory) as updateReadHistoryInbox / Outbox in the
-// account's box, also for bots, as a test vehicle. Scenario.Updates mixes
-// them into generated traffic.
+// account's box, also for bots, as a test vehicle; polls (poll_world.go;
+// SendPoll and Vote, verbs poll.send and poll.vote), whose votes are told
+// to the poll's creator: updateMessagePollVote (qts) to a bot and
+// updateMessagePoll, pushed only (LedgerEntry.Live). Scenario.Updates
+// mixes them into generated traffic.
 //
 // Limits: one DC (2; auth.importLoginToken is refused), no sign-up, files are
 // only sizes and types (no download), channel and chat
 // creation produce no service message (a channel starts at pts 1, empty).
-// Pins produce no pin service message; channel read receipts, read
-// contents and polls are not simulated; reply markup and
+// Pins produce no pin service message; channel read receipts and read
+// contents are not simulated; polls have one fixed question; reply markup and
 // scheduled sends are not stored (bots get SCHEDULE_BOT_NOT_ALLOWED).
 // Failed calls are not in ServedCalls. With Dir, auth keys persist
 // (auth_keys.json, restored into gotd's tgtest server by reflection on
