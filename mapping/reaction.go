@@ -14,17 +14,11 @@ import (
 // the containing Updates', and its id version the digest of the counts
 // (schema.ReactionVersion with date 0).
 func messageReactions(in input, u *tg.UpdateMessageReactions) ([]schema.Event, error) {
-	peer, err := PeerOf(u.Peer)
+	peer, body, err := countsBody(in, u.Peer, u.MsgID, u.Reactions.Results)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reactions of message %d peer: %w", ErrMalformed, u.MsgID, err)
+		return nil, err
 	}
-	body := &schema.ReactionsUpdated{
-		Account:   in.account,
-		Chat:      chatOf(peer, in.ent),
-		MessageID: u.MsgID,
-		Reactions: reactionCounts(u.Reactions.Results),
-		Min:       u.Reactions.Min,
-	}
+	body.Min = u.Reactions.Min
 	for _, r := range u.Reactions.RecentReactions {
 		ref, err := PeerOf(r.PeerID)
 		if err != nil {
@@ -43,17 +37,11 @@ func messageReactions(in input, u *tg.UpdateMessageReactions) ([]schema.Event, e
 // anonymous reactions, a channel post's counts) to reaction.updated, its
 // version the update's date and a digest of the counts.
 func botMessageReactions(in input, u *tg.UpdateBotMessageReactions) ([]schema.Event, error) {
-	peer, err := PeerOf(u.Peer)
+	peer, body, err := countsBody(in, u.Peer, u.MsgID, u.Reactions)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reactions of message %d peer: %w", ErrMalformed, u.MsgID, err)
+		return nil, err
 	}
-	body := &schema.ReactionsUpdated{
-		Account:   in.account,
-		Chat:      chatOf(peer, in.ent),
-		MessageID: u.MsgID,
-		Reactions: reactionCounts(u.Reactions),
-		Anonymous: true,
-	}
+	body.Anonymous = true
 	return []schema.Event{reactionEvent(in.account, peer, u.MsgID, schema.ActionUpdated,
 		schema.ReactionVersion(u.Date, body.Reactions), u.Date, body)}, nil
 }
@@ -80,6 +68,21 @@ func botMessageReaction(in input, u *tg.UpdateBotMessageReaction) ([]schema.Even
 		Qts:       u.Qts,
 	}
 	return []schema.Event{reactionEvent(in.account, peer, u.MsgID, schema.ActionChanged, int64(u.Qts), u.Date, body)}, nil
+}
+
+// countsBody is the reaction.updated body of the counts of message msgID
+// in chat p.
+func countsBody(in input, p tg.PeerClass, msgID int, counts []tg.ReactionCount) (schema.PeerRef, *schema.ReactionsUpdated, error) {
+	peer, err := PeerOf(p)
+	if err != nil {
+		return peer, nil, fmt.Errorf("%w: reactions of message %d peer: %w", ErrMalformed, msgID, err)
+	}
+	return peer, &schema.ReactionsUpdated{
+		Account:   in.account,
+		Chat:      chatOf(peer, in.ent),
+		MessageID: msgID,
+		Reactions: reactionCounts(counts),
+	}, nil
 }
 
 func reactionEvent(account string, peer schema.PeerRef, msgID int, action string, version int64, date int, body any) schema.Event {

@@ -76,13 +76,7 @@ func readMessagesContents(in input, u *tg.UpdateReadMessagesContents) ([]schema.
 	}
 	evs := make([]schema.Event, 0, len(u.Messages))
 	for _, id := range u.Messages {
-		peer := schema.PeerRef{Kind: schema.PeerUnknown}
-		if in.r != nil {
-			if p, ok := in.r.MessagePeer(id); ok && p.Kind.Valid() {
-				peer = p
-			}
-		}
-		evs = append(evs, contentsEvent(in, peer, id, int64(u.Pts), date, &schema.ReadContents{Pts: u.Pts}))
+		evs = append(evs, contentsEvent(in, in.messagePeer(id), id, int64(u.Pts), date, &schema.ReadContents{Pts: u.Pts}))
 	}
 	return evs, nil
 }

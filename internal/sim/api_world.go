@@ -147,6 +147,20 @@ func (w *world) boxOf(a *account, chat schema.PeerRef) *box {
 	return a.Box
 }
 
+// liveMessage returns account accName and message id of chat as it sees
+// it, which must not be deleted.
+func (w *world) liveMessage(accName string, chat schema.PeerRef, id int) (*account, *message, error) {
+	a, err := w.account(accName)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, ok := w.lookup(a, chat, id)
+	if !ok || m.Deleted {
+		return nil, nil, fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+	}
+	return a, m, nil
+}
+
 // lookup returns the message id of chat as a sees it.
 func (w *world) lookup(a *account, chat schema.PeerRef, id int) (*message, bool) {
 	b := w.boxOf(a, chat)
@@ -409,13 +423,9 @@ func (o *usernameOp) apply(w *world, _ int, _ *Call) (int64, error) {
 // per common box holding a copy, or one updatePinnedChannelMessages, each
 // a ledger entry (message.pinned or message.unpinned, version the pts).
 func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, date int) error {
-	a, err := w.account(accName)
+	_, m, err := w.liveMessage(accName, chat, id)
 	if err != nil {
 		return err
-	}
-	m, ok := w.lookup(a, chat, id)
-	if !ok || m.Deleted {
-		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
 	}
 	if chat.Kind == schema.PeerChannel {
 		ch := w.channels[chat.ID]

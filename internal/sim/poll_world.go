@@ -124,13 +124,12 @@ func (o *voteOp) apply(w *world, date int, _ *Call) (int64, error) {
 // vote applies o: the votes of every copy, then what the poll's creator
 // is told.
 func (w *world) vote(o *voteOp, date int) error {
-	a, err := w.account(o.Account)
+	_, m, err := w.liveMessage(o.Account, o.Chat, o.IDs[0])
 	if err != nil {
 		return err
 	}
-	m, ok := w.lookup(a, o.Chat, o.IDs[0])
-	if !ok || m.Deleted || m.Poll == nil {
-		return fmt.Errorf("%w: poll message %d in %s", ErrNotFound, o.IDs[0], o.Chat)
+	if m.Poll == nil {
+		return fmt.Errorf("%w: message %d in %s is not a poll", ErrNotFound, o.IDs[0], o.Chat)
 	}
 	if _, ok := w.users[o.From]; !ok {
 		return fmt.Errorf("%w: user %d", ErrNotFound, o.From)

@@ -109,13 +109,9 @@ func emojisOf(user int64, rs []reaction) []string {
 // react sets user's reaction on a message (every copy); "" removes it.
 // Every account seeing the message learns it as Telegram would tell it.
 func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, emoji string, date int) error {
-	a, err := w.account(accName)
+	_, m, err := w.liveMessage(accName, chat, id)
 	if err != nil {
 		return err
-	}
-	m, ok := w.lookup(a, chat, id)
-	if !ok || m.Deleted {
-		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
 	}
 	if _, ok := w.users[user]; !ok {
 		return fmt.Errorf("%w: user %d", ErrNotFound, user)

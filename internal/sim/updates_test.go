@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -14,19 +15,8 @@ import (
 // and updatePinnedMessages at their pts, each ledger entry carrying the
 // version the connector derives from that update.
 func TestUpdatesKindsInDifference(t *testing.T) {
-	shared.Withhold(true)
-	defer shared.Withhold(false)
-	ctx := testCtx(t)
-	u := newTestUser(t)
-	group, err := shared.CreateChat(schema.PeerChat, "updates group", u)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, u, group, st := withheldGroup(t)
 	id, err := shared.SendMessage(ctx, Outgoing{Chat: group, From: u, Text: "react"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := shared.State("main")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,14 +75,7 @@ func TestUpdatesKindsInDifference(t *testing.T) {
 // qts, replayed by getDifference) and updateMessagePoll (pushed only, a
 // Live ledger entry); the poll message itself renders its results.
 func TestPollVoteInDifference(t *testing.T) {
-	shared.Withhold(true)
-	defer shared.Withhold(false)
-	ctx := testCtx(t)
-	u := newTestUser(t)
-	group, err := shared.CreateChat(schema.PeerChat, "poll group", u)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, u, group, _ := withheldGroup(t)
 	id, err := shared.SendPoll(ctx, "main", group)
 	if err != nil {
 		t.Fatal(err)
@@ -129,4 +112,23 @@ func TestPollVoteInDifference(t *testing.T) {
 		led[1].Action != schema.ActionUpdated || !led[1].Live {
 		t.Fatalf("ledger entries %+v", led)
 	}
+}
+
+// withheldGroup withholds pushes until the test ends and makes a basic
+// group with a new user; it returns the user, the group and main's state
+// before anything of the test's was sent.
+func withheldGroup(t *testing.T) (context.Context, int64, schema.PeerRef, tg.UpdatesState) {
+	t.Helper()
+	shared.Withhold(true)
+	t.Cleanup(func() { shared.Withhold(false) })
+	u := newTestUser(t)
+	group, err := shared.CreateChat(schema.PeerChat, t.Name(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := shared.State("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testCtx(t), u, group, st
 }

@@ -13,26 +13,18 @@ import (
 // derives: a bot's reaction.changed versioned by qts, then the pin.
 func TestReactionAndPinVerbs(t *testing.T) {
 	f := newFixture(t)
-	var user struct {
-		UserID int64 `json:"user_id"`
-	}
-	f.ok(t, "user.create", `{"first_name":"Alice"}`, &user)
-	var created struct {
-		Chat Chat `json:"chat"`
-	}
-	f.ok(t, "chat.create", `{"type":"supergroup","title":"Gophers","members":[`+itoa(user.UserID)+`]}`, &created)
-	sg, _ := json.Marshal(created.Chat)
+	user, created, sg := f.chatWithUser(t, "supergroup", "Gophers")
 	var msg MessageResult
-	f.ok(t, "message.inject", `{"chat":`+string(sg)+`,"from":`+itoa(user.UserID)+`,"text":"hello"}`, &msg)
+	f.ok(t, "message.inject", `{"chat":`+string(sg)+`,"from":`+itoa(user)+`,"text":"hello"}`, &msg)
 	id := itoa(int64(msg.MessageID))
-	f.ok(t, "reaction.set", `{"chat":`+string(sg)+`,"message_id":`+id+`,"from":`+itoa(user.UserID)+`,"emoji":"👍"}`, nil)
+	f.ok(t, "reaction.set", `{"chat":`+string(sg)+`,"message_id":`+id+`,"from":`+itoa(user)+`,"emoji":"👍"}`, nil)
 	f.ok(t, "message.pin", `{"chat":`+string(sg)+`,"message_id":`+id+`}`, nil)
 
 	var led LedgerPage
 	f.ok(t, "ledger", `{}`, &led)
 	var got []string
 	for _, e := range led.Entries {
-		if e.Peer != created.Chat {
+		if e.Peer != created {
 			continue
 		}
 		got = append(got, e.EventKind()+"."+e.Action)
@@ -42,7 +34,7 @@ func TestReactionAndPinVerbs(t *testing.T) {
 		if !strings.HasPrefix(e.Subject, "tg."+f.acc+".events."+e.EventKind()+"."+e.Action+".channel.") {
 			t.Errorf("subject %q", e.Subject)
 		}
-		if e.Kind == schema.KindReaction && (e.Version != 1 || e.From != user.UserID) {
+		if e.Kind == schema.KindReaction && (e.Version != 1 || e.From != user) {
 			t.Errorf("reaction entry %+v: want version = qts 1, from the user", e.LedgerEntry)
 		}
 	}
@@ -60,7 +52,7 @@ func TestReactionAndPinVerbs(t *testing.T) {
 			t.Errorf("%s %s: %+v, want INVALID_ARGUMENT naming %s", tc.verb, tc.body, a.Error, tc.field)
 		}
 	}
-	if a := f.call(t, "reaction.set", `{"chat":`+string(sg)+`,"message_id":999,"from":`+itoa(user.UserID)+`,"emoji":"👍"}`); a.OK || a.Error.Code != CodeNotFound {
+	if a := f.call(t, "reaction.set", `{"chat":`+string(sg)+`,"message_id":999,"from":`+itoa(user)+`,"emoji":"👍"}`); a.OK || a.Error.Code != CodeNotFound {
 		t.Errorf("reaction on a missing message: %+v, want NOT_FOUND", a.Error)
 	}
 }
@@ -69,17 +61,9 @@ func TestReactionAndPinVerbs(t *testing.T) {
 // read.outbox of the account's box, versioned by their pts.
 func TestReadVerb(t *testing.T) {
 	f := newFixture(t)
-	var user struct {
-		UserID int64 `json:"user_id"`
-	}
-	f.ok(t, "user.create", `{"first_name":"Alice"}`, &user)
-	var created struct {
-		Chat Chat `json:"chat"`
-	}
-	f.ok(t, "chat.create", `{"type":"group","title":"Family","members":[`+itoa(user.UserID)+`]}`, &created)
-	g, _ := json.Marshal(created.Chat)
+	user, created, g := f.chatWithUser(t, "group", "Family")
 	var msg MessageResult
-	f.ok(t, "message.inject", `{"chat":`+string(g)+`,"from":`+itoa(user.UserID)+`,"text":"hello"}`, &msg)
+	f.ok(t, "message.inject", `{"chat":`+string(g)+`,"from":`+itoa(user)+`,"text":"hello"}`, &msg)
 	id := itoa(int64(msg.MessageID))
 	f.ok(t, "read", `{"chat":`+string(g)+`,"max_id":`+id+`}`, nil)
 	f.ok(t, "read", `{"chat":`+string(g)+`,"max_id":`+id+`,"outbox":true}`, nil)
@@ -87,7 +71,7 @@ func TestReadVerb(t *testing.T) {
 	f.ok(t, "ledger", `{}`, &led)
 	var got []string
 	for _, e := range led.Entries {
-		if e.Peer == created.Chat && e.Kind == schema.KindRead {
+		if e.Peer == created && e.Kind == schema.KindRead {
 			got = append(got, e.Action)
 			if e.MessageID != msg.MessageID || e.Version <= 0 || !strings.HasSuffix(e.EventID, ":read."+e.Action+":"+itoa(e.Version)) {
 				t.Errorf("entry %+v", e)
@@ -109,18 +93,10 @@ func TestReadVerb(t *testing.T) {
 // (its qts) on the voter's private chat, and poll.updated, pushed only.
 func TestPollVerbs(t *testing.T) {
 	f := newFixture(t)
-	var user struct {
-		UserID int64 `json:"user_id"`
-	}
-	f.ok(t, "user.create", `{"first_name":"Alice"}`, &user)
-	var created struct {
-		Chat Chat `json:"chat"`
-	}
-	f.ok(t, "chat.create", `{"type":"supergroup","title":"Votes","members":[`+itoa(user.UserID)+`]}`, &created)
-	sg, _ := json.Marshal(created.Chat)
+	user, _, sg := f.chatWithUser(t, "supergroup", "Votes")
 	var msg MessageResult
 	f.ok(t, "poll.send", `{"chat":`+string(sg)+`}`, &msg)
-	f.ok(t, "poll.vote", `{"chat":`+string(sg)+`,"message_id":`+itoa(int64(msg.MessageID))+`,"from":`+itoa(user.UserID)+`,"options":[1]}`, nil)
+	f.ok(t, "poll.vote", `{"chat":`+string(sg)+`,"message_id":`+itoa(int64(msg.MessageID))+`,"from":`+itoa(user)+`,"options":[1]}`, nil)
 	var led LedgerPage
 	f.ok(t, "ledger", `{}`, &led)
 	var got []string
@@ -129,7 +105,7 @@ func TestPollVerbs(t *testing.T) {
 			got = append(got, e.Action)
 			switch e.Action {
 			case schema.ActionVoted:
-				if e.Peer != (schema.PeerRef{Kind: schema.PeerUser, ID: user.UserID}) || e.Version != 1 || e.Live {
+				if e.Peer != (schema.PeerRef{Kind: schema.PeerUser, ID: user}) || e.Version != 1 || e.Live {
 					t.Errorf("vote entry %+v", e.LedgerEntry)
 				}
 			case schema.ActionUpdated:
@@ -142,7 +118,23 @@ func TestPollVerbs(t *testing.T) {
 	if strings.Join(got, "|") != "voted|updated" {
 		t.Fatalf("poll entries %q", got)
 	}
-	if a := f.call(t, "poll.vote", `{"chat":`+string(sg)+`,"message_id":`+itoa(int64(msg.MessageID))+`,"from":`+itoa(user.UserID)+`,"options":[7]}`); a.OK || a.Error.Code != CodeInvalidArgument {
+	if a := f.call(t, "poll.vote", `{"chat":`+string(sg)+`,"message_id":`+itoa(int64(msg.MessageID))+`,"from":`+itoa(user)+`,"options":[7]}`); a.OK || a.Error.Code != CodeInvalidArgument {
 		t.Errorf("vote for a missing answer: %+v", a.Error)
 	}
+}
+
+// chatWithUser creates user Alice and a chat of typ with her; it returns
+// her id, the chat and the chat as JSON.
+func (f *fixture) chatWithUser(t *testing.T, typ, title string) (int64, Chat, string) {
+	t.Helper()
+	var user struct {
+		UserID int64 `json:"user_id"`
+	}
+	f.ok(t, "user.create", `{"first_name":"Alice"}`, &user)
+	var created struct {
+		Chat Chat `json:"chat"`
+	}
+	f.ok(t, "chat.create", `{"type":"`+typ+`","title":"`+title+`","members":[`+itoa(user.UserID)+`]}`, &created)
+	b, _ := json.Marshal(created.Chat)
+	return user.UserID, created.Chat, string(b)
 }
