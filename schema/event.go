@@ -83,7 +83,10 @@ type Event struct {
 	// TraceParent is a W3C traceparent to propagate, when known.
 	TraceParent string
 	// Data is the JSON body: *Message or *MessageDeleted for message events,
-	// *CallbackQuery for callback.query.
+	// *CallbackQuery for callback.query; *MessagePin for message.pinned and
+	// message.unpinned, *ReactionsUpdated / *ReactionChanged for reaction
+	// events, *ReadReceipt / *ReadContents for read events, *PollUpdated /
+	// *PollVoted for poll events.
 	Data any
 }
 
