@@ -91,10 +91,13 @@
 // constructor the table lacks is logged at warn with its TL name and
 // counted in tgnats_mapping_errors_total{type}.
 //
-// Updates without pts or qts (updateBotCallbackQuery, a button press) are
-// mapped where they arrive in the push order and committed with the batch
-// they came in; they move no position. getDifference never returns them, so
-// a press while the account is disconnected is lost on Telegram's side.
+// Updates without pts or qts (updateBotCallbackQuery, a button press;
+// updateMessageReactions, updateReadChannelInbox/Outbox and the discussion
+// reads, updateChannelReadMessagesContents, updateMessagePoll) are mapped
+// where they arrive in the push order and committed with the batch they
+// came in; they move no position. getDifference never returns them, so one
+// sent while the account is disconnected is lost on Telegram's side. A
+// bot's reaction and poll-vote updates carry qts and are sequenced as such.
 //
 // gotd hands every inbound MTProto message to the update handler on a
 // goroutine of its own, so pushes arrive in any order: Engine.Handle only
