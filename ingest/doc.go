@@ -93,9 +93,13 @@
 //
 // Updates without pts or qts (updateBotCallbackQuery, a button press; the
 // inline queries, chosen inline results, inline-mode button presses and
-// payment queries of bots) are mapped where they arrive in the push order and committed with the batch
-// they came in; they move no position. getDifference never returns them, so
-// a press while the account is disconnected is lost on Telegram's side.
+// payment queries of bots; updateMessageReactions,
+// updateReadChannelInbox/Outbox and the discussion reads,
+// updateChannelReadMessagesContents, updateMessagePoll) are mapped where
+// they arrive in the push order and committed with the batch they came in;
+// they move no position. getDifference never returns them, so one sent
+// while the account is disconnected is lost on Telegram's side. A bot's
+// reaction and poll-vote updates carry qts and are sequenced as such.
 //
 // gotd hands every inbound MTProto message to the update handler on a
 // goroutine of its own, so pushes arrive in any order: Engine.Handle only

@@ -99,11 +99,12 @@ func (f *fakeTelegram) deleteMessages(ids ...int) *tg.UpdateDeleteMessages {
 
 // readHistory records that the account read a private chat up to maxID
 // and returns the push: an update of the common box that maps to no event.
-func (f *fakeTelegram) readHistory(user int64, maxID int) *tg.UpdateReadHistoryInbox {
+// webPage is an updateWebPage of the common box, which mapping ignores.
+func (f *fakeTelegram) webPage(id int64) *tg.UpdateWebPage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pts++
-	u := &tg.UpdateReadHistoryInbox{Peer: &tg.PeerUser{UserID: user}, MaxID: maxID, Pts: f.pts, PtsCount: 1}
+	u := &tg.UpdateWebPage{Webpage: &tg.WebPageEmpty{ID: id}, Pts: f.pts, PtsCount: 1}
 	f.common = append(f.common, u)
 	return u
 }

@@ -27,7 +27,8 @@ type traces struct {
 	order []traceKey
 }
 
-// note records tp for every message u creates, edits or deletes.
+// note records tp for every message u creates, edits, deletes, pins,
+// reacts to or reads up to.
 func (t *traces) note(u tg.UpdatesClass, tp string) {
 	var keys []traceKey
 	add := func(ch int64, ids ...int) {
@@ -74,6 +75,18 @@ func (t *traces) note(u tg.UpdatesClass, tp string) {
 			add(0, up.Messages...)
 		case *tg.UpdateDeleteChannelMessages:
 			add(up.ChannelID, up.Messages...)
+		case *tg.UpdatePinnedMessages:
+			add(0, up.Messages...)
+		case *tg.UpdatePinnedChannelMessages:
+			add(up.ChannelID, up.Messages...)
+		case *tg.UpdateMessageReactions:
+			if c, ok := up.Peer.(*tg.PeerChannel); ok {
+				add(c.ChannelID, up.MsgID)
+			} else {
+				add(0, up.MsgID)
+			}
+		case *tg.UpdateReadHistoryInbox:
+			add(0, up.MaxID)
 		}
 	}
 	if len(keys) == 0 {
@@ -94,9 +107,12 @@ func (t *traces) note(u tg.UpdatesClass, tp string) {
 	}
 }
 
-// take returns (and forgets) the traceparent of a message event.
+// take returns (and forgets) the traceparent of an event about a message:
+// its creation, edit, deletion or pin, a reaction on it, a read up to it.
 func (t *traces) take(ev *schema.Event) string {
-	if ev.Kind != schema.KindMessage {
+	switch ev.Kind {
+	case schema.KindMessage, schema.KindReaction, schema.KindRead:
+	default:
 		return ""
 	}
 	k := traceKey{msgID: ev.MessageID}

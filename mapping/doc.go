@@ -27,6 +27,20 @@
 //     callback data is base64 in "data" and repeated as text in "data_text"
 //     when valid UTF-8. updateInlineBotCallbackQuery (a button under a
 //     message sent via inline mode) names no chat and is not mapped yet.
+//   - Reactions (reaction.go): updateMessageReactions and, for bots,
+//     updateBotMessageReactions → reaction.updated (the counts now,
+//     versioned by schema.ReactionVersion); updateBotMessageReaction →
+//     reaction.changed (who, old and new; versioned by its qts).
+//   - Pins (pin.go): updatePinnedMessages, updatePinnedChannelMessages →
+//     message.pinned or message.unpinned per message, versioned by the pts.
+//   - Read receipts (read.go): the read history and channel read updates →
+//     read.inbox / read.outbox with the message id max_id (version: the pts
+//     of private and basic-group reads, the thread of discussion reads);
+//     the read contents updates → read.contents per message.
+//   - Polls (poll.go): updateMessagePoll → poll.updated on chat unknown
+//     (Telegram names only the poll; versioned by schema.PollVersion);
+//     updateMessagePollVote → poll.voted on the voter's private chat,
+//     versioned by its qts.
 //   - updateShortMessage and updateShortChatMessage are expanded first with
 //     ShortMessage and ShortChatMessage; updateShortSentMessage is mapped by
 //     SentMessage, given the request's peer and text.
@@ -62,6 +76,7 @@
 // panic; a message without a valid peer_id is an error wrapping ErrMalformed
 // (permanent: the same input always fails the same way). Text and entity
 // offsets are passed through as Telegram sends them (UTF-16 offsets).
-// Reactions, views, read receipts, inline-mode callback queries and other
-// update kinds are not mapped yet: the table lists them.
+// Views, inline-mode callback queries and other update kinds are not mapped
+// yet: the table lists them. Link-preview updates (updateWebPage) are
+// ignored: they name a web page, not the messages showing it.
 package mapping

@@ -224,7 +224,7 @@ func encodeGolden(t *testing.T, evs []schema.Event) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	for _, tc := range goldenCases() {
+	for _, tc := range append(goldenCases(), reactionReadPinPollCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			evs, err := mapping.Update(account, tc.update, tc.ent, tc.at, tc.r)
 			if err != nil {

@@ -50,7 +50,7 @@ func TestUpdateErrorsAndSkips(t *testing.T) {
 		wantErr error
 	}{
 		{name: "not a message update", update: &tg.UpdateUserTyping{UserID: 1, Action: &tg.SendMessageTypingAction{}}, wantErr: mapping.ErrIgnored},
-		{name: "read receipt", update: &tg.UpdateReadHistoryInbox{Peer: &tg.PeerUser{UserID: 1}, MaxID: 5}, wantErr: mapping.ErrIgnored},
+		{name: "link preview", update: &tg.UpdateWebPage{Webpage: &tg.WebPageEmpty{ID: 5}}, wantErr: mapping.ErrIgnored},
 		{name: "message empty", update: &tg.UpdateNewMessage{Message: &tg.MessageEmpty{ID: 5}}},
 		{name: "edit of message empty", update: &tg.UpdateEditChannelMessage{Message: &tg.MessageEmpty{ID: 5}}},
 		{name: "nothing deleted", update: &tg.UpdateDeleteMessages{}},

@@ -76,15 +76,20 @@ func Update(account string, u tg.UpdateClass, ent tg.Entities, date int, r Resol
 func deleteMessages(in input, u *tg.UpdateDeleteMessages) ([]schema.Event, error) {
 	evs := make([]schema.Event, 0, len(u.Messages))
 	for _, id := range u.Messages {
-		peer := schema.PeerRef{Kind: schema.PeerUnknown}
-		if in.r != nil {
-			if p, ok := in.r.MessagePeer(id); ok && p.Kind.Valid() {
-				peer = p
-			}
-		}
-		evs = append(evs, deleted(in.account, peer, id, in.ent, in.date))
+		evs = append(evs, deleted(in.account, in.messagePeer(id), id, in.ent, in.date))
 	}
 	return evs, nil
+}
+
+// messagePeer is the chat of a private or basic-group message id, from the
+// Resolver (the message-id index); chat "unknown" when it does not know it.
+func (in input) messagePeer(id int) schema.PeerRef {
+	if in.r != nil {
+		if p, ok := in.r.MessagePeer(id); ok && p.Kind.Valid() {
+			return p
+		}
+	}
+	return schema.PeerRef{Kind: schema.PeerUnknown}
 }
 
 // deleteChannelMessages maps a channel deletion: one event per message.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tgnats/tgnats/internal/schemacheck"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -197,7 +198,7 @@ func TestCommandResultsConform(t *testing.T) {
 		b, _ := json.Marshal(res)
 		var v any
 		_ = json.Unmarshal(b, &v)
-		if errs := conform(docs[name], docs[name], v, "$"); len(errs) > 0 {
+		if errs := schemacheck.Conform(docs[name], docs[name], v, "$"); len(errs) > 0 {
 			t.Errorf("%s: %v", name, errs)
 		}
 	}

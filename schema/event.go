@@ -85,7 +85,10 @@ type Event struct {
 	// Data is the JSON body: *Message or *MessageDeleted for message events,
 	// *CallbackQuery for callback.query, *InlineQuery for inline.query,
 	// *InlineChosen for inline.chosen, *PrecheckoutQuery for
-	// precheckout.query, *ShippingQuery for shipping.query.
+	// precheckout.query, *ShippingQuery for shipping.query; *MessagePin for
+	// message.pinned and message.unpinned, *ReactionsUpdated /
+	// *ReactionChanged for reaction events, *ReadReceipt / *ReadContents for
+	// read events, *PollUpdated / *PollVoted for poll events.
 	Data any
 }
 

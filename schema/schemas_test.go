@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tgnats/tgnats/internal/schemacheck"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -33,7 +33,23 @@ var bodyTypes = map[string]reflect.Type{
 	schema.SchemaName(schema.KindShipping, schema.ActionQuery):    reflect.TypeFor[schema.ShippingQuery](),
 }
 
+// updateBodyTypes are the bodies of reactions, read receipts, pins and polls (issue 12).
+var updateBodyTypes = map[string]reflect.Type{
+	schema.SchemaName(schema.KindReaction, schema.ActionUpdated): reflect.TypeFor[schema.ReactionsUpdated](),
+	schema.SchemaName(schema.KindReaction, schema.ActionChanged): reflect.TypeFor[schema.ReactionChanged](),
+	schema.SchemaName(schema.KindRead, schema.ActionInbox):       reflect.TypeFor[schema.ReadReceipt](),
+	schema.SchemaName(schema.KindRead, schema.ActionOutbox):      reflect.TypeFor[schema.ReadReceipt](),
+	schema.SchemaName(schema.KindRead, schema.ActionContents):    reflect.TypeFor[schema.ReadContents](),
+	schema.SchemaName(schema.KindMessage, schema.ActionPinned):   reflect.TypeFor[schema.MessagePin](),
+	schema.SchemaName(schema.KindMessage, schema.ActionUnpinned): reflect.TypeFor[schema.MessagePin](),
+	schema.SchemaName(schema.KindPoll, schema.ActionUpdated):     reflect.TypeFor[schema.PollUpdated](),
+	schema.SchemaName(schema.KindPoll, schema.ActionVoted):       reflect.TypeFor[schema.PollVoted](),
+}
+
 func init() {
+	for name, typ := range updateBodyTypes {
+		bodyTypes[name] = typ
+	}
 	// Command bodies: command.<action>.v1.json.
 	for _, action := range schema.CommandNames() {
 		cmd, err := schema.NewCommand(action)
@@ -69,6 +85,9 @@ func TestSchemasCoverBodies(t *testing.T) {
 	want = append(want, "inline.query.v1.json", "inline.chosen.v1.json", "precheckout.query.v1.json", "shipping.query.v1.json")
 	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
+	}
+	for name := range updateBodyTypes {
+		want = append(want, name)
 	}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
@@ -210,92 +229,6 @@ func matchType(t *testing.T, root, node map[string]any, typ reflect.Type, path s
 	}
 }
 
-// conform is a small structural JSON Schema checker: $ref, type, enum,
-// const, pattern, format date-time, properties, required and items. It is
-// enough to prove that bodies tgnats emits fit the documents it publishes.
-func conform(root, node map[string]any, v any, path string) []string {
-	if ref, ok := node["$ref"].(string); ok {
-		name, _ := strings.CutPrefix(ref, "#/$defs/")
-		defs, _ := root["$defs"].(map[string]any)
-		target, ok := defs[name].(map[string]any)
-		if !ok {
-			return []string{path + ": unresolvable $ref " + ref}
-		}
-		node = target
-	}
-	var errs []string
-	fail := func(format string, args ...any) { errs = append(errs, path+": "+fmt.Sprintf(format, args...)) }
-	if want, ok := node["type"].(string); ok && !jsonTypeIs(v, want) {
-		fail("%v (%T) is not %s", v, v, want)
-		return errs
-	}
-	if enum, ok := node["enum"].([]any); ok && !slices.Contains(enum, v) {
-		fail("%v not in %v", v, enum)
-	}
-	if c, ok := node["const"]; ok && c != v {
-		fail("%v != const %v", v, c)
-	}
-	if s, ok := v.(string); ok {
-		if p, ok := node["pattern"].(string); ok && !regexp.MustCompile(p).MatchString(s) {
-			fail("%q does not match %s", s, p)
-		}
-		if node["format"] == "date-time" {
-			if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
-				fail("%q is not date-time", s)
-			}
-		}
-	}
-	if obj, ok := v.(map[string]any); ok {
-		if req, ok := node["required"].([]any); ok {
-			for _, r := range req {
-				if _, ok := obj[r.(string)]; !ok {
-					fail("missing required %q", r)
-				}
-			}
-		}
-		props, _ := node["properties"].(map[string]any)
-		for k, pv := range obj {
-			if ps, ok := props[k].(map[string]any); ok {
-				errs = append(errs, conform(root, ps, pv, path+"."+k)...)
-			}
-		}
-	}
-	if arr, ok := v.([]any); ok {
-		if items, ok := node["items"].(map[string]any); ok {
-			for i, iv := range arr {
-				errs = append(errs, conform(root, items, iv, fmt.Sprintf("%s[%d]", path, i))...)
-			}
-		}
-	}
-	return errs
-}
-
-func jsonTypeIs(v any, want string) bool {
-	switch want {
-	case "object":
-		_, ok := v.(map[string]any)
-		return ok
-	case "array":
-		_, ok := v.([]any)
-		return ok
-	case "string":
-		_, ok := v.(string)
-		return ok
-	case "boolean":
-		_, ok := v.(bool)
-		return ok
-	case "number":
-		_, ok := v.(float64)
-		return ok
-	case "integer":
-		f, ok := v.(float64)
-		return ok && f == math.Trunc(f)
-	case "null":
-		return v == nil
-	}
-	return false
-}
-
 func fullMessage() *schema.Message {
 	date := time.Date(2024, 5, 1, 12, 30, 0, 0, time.UTC)
 	edit := date.Add(time.Minute)
@@ -423,7 +356,7 @@ func TestBodiesConform(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := docs[tt.schema]
-			errs := conform(doc, doc, tt.body, "$")
+			errs := schemacheck.Conform(doc, doc, tt.body, "$")
 			if gotErr := len(errs) > 0; gotErr != tt.wantErr {
 				t.Fatalf("conform errors = %v, wantErr %v", errs, tt.wantErr)
 			}
@@ -464,7 +397,7 @@ func TestGoldenBodiesConform(t *testing.T) {
 				if !ok {
 					t.Fatalf("event %d: dataschema %q names no embedded schema", i, ds)
 				}
-				if errs := conform(doc, doc, ce["data"], "$"); len(errs) > 0 {
+				if errs := schemacheck.Conform(doc, doc, ce["data"], "$"); len(errs) > 0 {
 					t.Errorf("event %d: data does not conform:\n%s", i, strings.Join(errs, "\n"))
 				}
 			}
@@ -501,6 +434,11 @@ func TestAsyncAPI(t *testing.T) {
 		{schema.KindMessage, schema.ActionDeleted}, {schema.KindCallback, schema.ActionQuery},
 		{schema.KindInline, schema.ActionQuery}, {schema.KindInline, schema.ActionChosen},
 		{schema.KindPrecheckout, schema.ActionQuery}, {schema.KindShipping, schema.ActionQuery},
+		// Reactions, read receipts, pins, polls.
+		{schema.KindReaction, schema.ActionUpdated}, {schema.KindReaction, schema.ActionChanged},
+		{schema.KindRead, schema.ActionInbox}, {schema.KindRead, schema.ActionOutbox}, {schema.KindRead, schema.ActionContents},
+		{schema.KindMessage, schema.ActionPinned}, {schema.KindMessage, schema.ActionUnpinned},
+		{schema.KindPoll, schema.ActionUpdated}, {schema.KindPoll, schema.ActionVoted},
 	} {
 		ev := schema.Event{Account: "{account}", Kind: ka[0], Action: ka[1], Peer: schema.PeerRef{Kind: "{peerKind}"}}
 		wantAddr := strings.Replace(ev.Subject(schema.DefaultPrefix), ".0", ".{peerId}", 1)

@@ -42,16 +42,21 @@ type ChatSpec struct {
 // LedgerEntry is one change the simulated Telegram holds, with the id and
 // subject of the event tgnats publishes for it.
 type LedgerEntry struct {
-	Seq       uint64    `json:"seq"`
-	Account   string    `json:"account"`
-	Action    string    `json:"action"` // created, edited, deleted
+	Seq     uint64 `json:"seq"`
+	Account string `json:"account"`
+	// Kind is the event kind: "" for message events, else "reaction", "read", …
+	Kind      string    `json:"kind,omitempty"`
+	Action    string    `json:"action"` // created, edited, deleted, pinned, unpinned, updated, changed, inbox, outbox, …
 	Peer      Chat      `json:"peer"`
 	MessageID int       `json:"message_id"`
-	Version   int64     `json:"version"` // an edit's id version: edit date (unix) × 1e6 + a digest of its content
+	Version   int64     `json:"version"` // the id's version: an edit's edit date (unix) × 1e6 + a digest of its content; a pin's or read's pts; a bot reaction's qts
 	Time      time.Time `json:"time"`
 	Text      string    `json:"text"`
 	// From is the sender; the bot's own user for messages sent by commands.
-	From    int64  `json:"from,omitempty"`
+	From int64 `json:"from,omitempty"`
+	// Live marks a change Telegram only pushes (poll.updated): a connector
+	// that was down then never publishes it.
+	Live    bool   `json:"live,omitempty"`
 	EventID string `json:"event_id"`
 	Subject string `json:"subject"`
 }

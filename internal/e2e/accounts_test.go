@@ -68,7 +68,7 @@ func TestSeveralAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	assertExactlyOnce(t, readExpected(t, nsrv.ClientURL(), w.acc.Name, want), want)
+	assertExactlyOnce(t, readWanted(t, nsrv.ClientURL(), w.acc.Name, want), want)
 
 	body := httpGet(t, "http://"+addr+"/readyz")
 	for _, line := range []string{

@@ -317,18 +317,18 @@ func TestCommands(t *testing.T) {
 		}},
 		{"message.pin and unpin", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Text: "rules"})
-			c.ok(t, schema.CommandMessagePin, fmt.Sprintf(`{"peer": %s, "message_id": %d, "silent": true}`, peerJSON(env.super), id), 0)
+			c.ok(t, schema.CommandMessagePin, fmt.Sprintf(`{"peer": %s, "message_id": %d, "silent": true}`, peerJSON(env.super), id), 1) // message.pinned
 			if m := env.message(t, env.super, id); !m.Pinned {
 				t.Fatal("not pinned")
 			}
-			c.ok(t, schema.CommandMessageUnpin, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 0)
+			c.ok(t, schema.CommandMessageUnpin, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 1) // message.unpinned
 			if m := env.message(t, env.super, id); m.Pinned {
 				t.Fatal("still pinned")
 			}
 		}},
 		{"reaction.send", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Text: "nice"})
-			c.ok(t, schema.CommandReactionSend, fmt.Sprintf(`{"peer": %s, "message_id": %d, "reaction": "👍"}`, peerJSON(env.super), id), 0)
+			c.ok(t, schema.CommandReactionSend, fmt.Sprintf(`{"peer": %s, "message_id": %d, "reaction": "👍"}`, peerJSON(env.super), id), 1) // reaction.updated
 			if m := env.message(t, env.super, id); m.Reactions["👍"] != 1 {
 				t.Fatalf("reactions %v", m.Reactions)
 			}
@@ -341,7 +341,7 @@ func TestCommands(t *testing.T) {
 		}},
 		{"read.mark", func(t *testing.T, c call) {
 			id := env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Text: "read me"})
-			c.ok(t, schema.CommandReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.user), id), 0)
+			c.ok(t, schema.CommandReadMark, fmt.Sprintf(`{"peer": %s, "max_id": %d}`, peerJSON(env.user), id), 1) // read.inbox
 			if a := env.lastAction(t); a.Method != "messages.readHistory" || a.Peer != env.user {
 				t.Fatalf("last call %+v", a)
 			}

@@ -152,8 +152,9 @@ func TestCrashSafety(t *testing.T) {
 	// Traffic mixes in the cases of Telegram's update documentation (issue
 	// 9): reordered qts updates, channels left and rejoined, pushed
 	// updateChannelTooLong, updatesCombined (some lost: seq gaps), stale
-	// containers, FLOOD_WAIT and refused difference calls.
-	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 150, Seed: 5, Faults: 0.04})
+	// containers, FLOOD_WAIT and refused difference calls; and (issue 12)
+	// reactions (qts updates for the bot) and pins.
+	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 150, Seed: 5, Faults: 0.04, Updates: 0.1})
 	defer stopDriving()
 
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
@@ -175,7 +176,7 @@ func TestCrashSafety(t *testing.T) {
 	// Long downtime: far more than one difference slice.
 	waitReady(t, httpAddr)
 	p.kill(t)
-	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 6, Faults: 0.04}, 400); err != nil {
+	if err := w.sim.Produce(context.Background(), sim.Scenario{Seed: 6, Faults: 0.04, Updates: 0.1}, 400); err != nil {
 		t.Fatal(err)
 	}
 	p = startProcess(t, bin, cfgFile)
@@ -198,7 +199,7 @@ func TestCrashSafety(t *testing.T) {
 	waitReady(t, httpAddr)
 
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readExpected(t, url, w.acc.Name, want)
+	got := readWanted(t, url, w.acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	t.Logf("%d events checked across 13 crashes, a long downtime and a NATS outage (%d of %d live bot queries delivered)",
 		len(want), len(got)-durable(want), len(want)-durable(want))

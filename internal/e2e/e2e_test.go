@@ -50,7 +50,7 @@ func TestEndToEnd(t *testing.T) {
 	produce(30)
 
 	want := expected(acc.Name, w.sim.Ledger(acc.Name), from)
-	got := readExpected(t, nsrv.ClientURL(), acc.Name, want)
+	got := readWanted(t, nsrv.ClientURL(), acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	c.stop(t)
 }
@@ -69,7 +69,7 @@ func TestNATSOutage(t *testing.T) {
 
 	ctx := context.Background()
 	from := len(w.sim.Ledger(acc.Name))
-	sc := sim.Scenario{Seed: 11}
+	sc := sim.Scenario{Seed: 11, Updates: 0.1}
 	if err := w.sim.Produce(ctx, sc, 40); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestNATSOutage(t *testing.T) {
 	defer nsrv.Shutdown()
 
 	want := expected(acc.Name, w.sim.Ledger(acc.Name), from)
-	got := readExpected(t, url, acc.Name, want)
+	got := readWanted(t, url, acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	c.stop(t)
 }
@@ -203,7 +203,7 @@ func (w *world) commandRoundTrip(t *testing.T, natsURL string) {
 		t.Fatalf("simulator holds %+v (found %v), want the sent message", m, ok)
 	}
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readExpected(t, natsURL, w.acc.Name, want)
+	got := readWanted(t, natsURL, w.acc.Name, want)
 	sent := schema.EventID(w.acc.Name, chat, res.Result.MessageID, schema.KindMessage, schema.ActionCreated, 0)
 	found := false
 	for _, r := range got {

@@ -85,7 +85,7 @@ func TestFailover(t *testing.T) {
 	b.start(t, bin)
 	from := len(w.sim.Ledger(w.acc.Name))
 
-	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 100, Seed: 11})
+	stopDriving := startDriving(t, w.sim, sim.Scenario{Rate: 100, Seed: 11, Updates: 0.1})
 	defer stopDriving()
 
 	// The standby waits: it holds no lease and is not ready.
@@ -152,7 +152,7 @@ var httpClient = &http.Client{Timeout: 2 * time.Second}
 func (w *world) assertFailedOver(t *testing.T, url string, from int) int {
 	t.Helper()
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	got := readExpected(t, url, w.acc.Name, want)
+	got := readWanted(t, url, w.acc.Name, want)
 	assertExactlyOnce(t, got, want)
 	if o := w.sim.KeyOverlaps(); len(o) > 0 {
 		t.Fatalf("an auth key was used by two connections at once (AUTH_KEY_DUPLICATED): %+v", o)

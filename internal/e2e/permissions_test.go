@@ -16,8 +16,8 @@ import (
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
-	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/internal/testutil"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // connectorPermissions is the minimal NATS permission set of a connector

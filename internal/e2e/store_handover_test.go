@@ -15,8 +15,8 @@ import (
 	"github.com/tgnats/tgnats/internal/natstest"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/syncbuf"
-	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/internal/testutil"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // TestHandOverUnderBacklog stops the lease holder gracefully while its

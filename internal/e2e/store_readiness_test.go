@@ -67,7 +67,7 @@ func TestReadinessFollowsPublishing(t *testing.T) {
 		return code == http.StatusOK
 	})
 	want := expected(w.acc.Name, w.sim.Ledger(w.acc.Name), from)
-	assertExactlyOnce(t, readExpected(t, url, w.acc.Name, want), want)
+	assertExactlyOnce(t, readWanted(t, url, w.acc.Name, want), want)
 }
 
 func readyz(addr string) (int, string) {

@@ -622,8 +622,9 @@ func (s *Sim) onSendReaction(a *account, req *tgtest.Request, r *tg.MessagesSend
 	rf := newRefs()
 	rf.peer(peer)
 	return &tg.Updates{
-		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgPeer(peer), MsgID: r.MsgID, Reactions: tgReactions(m.Reactions)}},
-		Users:   s.w.tgUsers(a, rf), Chats: s.w.tgChats(rf), Date: int(s.cfg.Now().Unix()),
+		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgPeer(peer), MsgID: r.MsgID,
+			Reactions: tg.MessageReactions{Results: tgReactionCounts(reactionCounts(a.UserID, m.Reactions))}}},
+		Users: s.w.tgUsers(a, rf), Chats: s.w.tgChats(rf), Date: int(s.cfg.Now().Unix()),
 	}, nil
 }
 
@@ -670,7 +671,10 @@ func (s *Sim) onSetTyping(a *account, req *tgtest.Request, r *tg.MessagesSetTypi
 	return &tg.BoolTrue{}, nil
 }
 
-// onReadHistory records the read mark; it moves no pts (pts_count 0).
+// onReadHistory reads a private chat or basic group up to max_id (0: all):
+// an updateReadHistoryInbox in the account's box (pts_count 1), its other
+// sessions' push and the call's affectedMessages (read_world.go). A max_id
+// naming no message of the chat moves no pts.
 func (s *Sim) onReadHistory(a *account, req *tgtest.Request, r *tg.MessagesReadHistoryRequest) (bin.Encoder, error) {
 	peer, err := s.inputPeer(a, r.Peer)
 	if err != nil {
@@ -681,11 +685,24 @@ func (s *Sim) onReadHistory(a *account, req *tgtest.Request, r *tg.MessagesReadH
 	}
 	var d details
 	d.add("max_id", r.MaxID)
-	o := &op{Body: &recordOp{Account: a.Name}, Call: &Call{Account: a.Name, Method: "messages.readHistory", Peer: peer, Detail: d.String()}}
+	call := &Call{Account: a.Name, Method: "messages.readHistory", Peer: peer, Detail: d.String()}
+	maxID := r.MaxID
+	if ids := a.Box.ByPeer[peer]; maxID == 0 && len(ids) > 0 {
+		maxID = ids[len(ids)-1] // 0 reads everything
+	}
+	if m, ok := a.Box.Msgs[maxID]; !ok || m.Peer != peer {
+		// Nothing to read: Telegram moves no pts.
+		o := &op{Body: &recordOp{Account: a.Name}, Call: call}
+		if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
+			return nil, err
+		}
+		return &tg.MessagesAffectedMessages{Pts: a.Box.Pts}, nil
+	}
+	o := &op{Body: &readOp{Chat: peer, Account: a.Name, MaxID: maxID}, Call: call}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
-	return &tg.MessagesAffectedMessages{Pts: a.Box.Pts}, nil
+	return &tg.MessagesAffectedMessages{Pts: a.Box.Pts, PtsCount: 1}, nil
 }
 
 func (s *Sim) onChannelsReadHistory(a *account, req *tgtest.Request, r *tg.ChannelsReadHistoryRequest) (bin.Encoder, error) {

@@ -157,6 +157,20 @@ func (w *world) boxOf(a *account, chat schema.PeerRef) *box {
 	return a.Box
 }
 
+// liveMessage returns account accName and message id of chat as it sees
+// it, which must not be deleted.
+func (w *world) liveMessage(accName string, chat schema.PeerRef, id int) (*account, *message, error) {
+	a, err := w.account(accName)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, ok := w.lookup(a, chat, id)
+	if !ok || m.Deleted {
+		return nil, nil, fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
+	}
+	return a, m, nil
+}
+
 // lookup returns the message id of chat as a sees it.
 func (w *world) lookup(a *account, chat schema.PeerRef, id int) (*message, bool) {
 	b := w.boxOf(a, chat)
@@ -315,8 +329,8 @@ type reactOp struct {
 
 func (*reactOp) kind() string   { return opReact }
 func (o *reactOp) check() error { return firstID(opReact, o.IDs) }
-func (o *reactOp) apply(w *world, _ int, _ *Call) (int64, error) {
-	return 0, w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Emoji)
+func (o *reactOp) apply(w *world, date int, _ *Call) (int64, error) {
+	return 0, w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Emoji, date)
 }
 
 // uploadOp is upload.saveFilePart or saveBigFilePart: part Part of file FileID.
@@ -416,15 +430,12 @@ func (o *usernameOp) apply(w *world, _ int, _ *Call) (int64, error) {
 }
 
 // pin pins or unpins a message for every member: one updatePinnedMessages
-// per common box holding a copy, or one updatePinnedChannelMessages.
+// per common box holding a copy, or one updatePinnedChannelMessages, each
+// a ledger entry (message.pinned or message.unpinned, version the pts).
 func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, date int) error {
-	a, err := w.account(accName)
+	_, m, err := w.liveMessage(accName, chat, id)
 	if err != nil {
 		return err
-	}
-	m, ok := w.lookup(a, chat, id)
-	if !ok || m.Deleted {
-		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
 	}
 	if chat.Kind == schema.PeerChannel {
 		ch := w.channels[chat.ID]
@@ -432,6 +443,9 @@ func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, dat
 		ev := ch.Box.mark(chat, []int{id}, unpin, date, 0)
 		w.touchChannel(ch, date)
 		for _, acc := range w.accounts {
+			if ch.recorded(acc.Name) {
+				w.recordEvent(acc, schema.KindMessage, pinAction(unpin), chat, id, int64(ev.Pts), date, 0)
+			}
 			w.channelPush(ch, acc, ev)
 		}
 		return nil
@@ -444,11 +458,21 @@ func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, dat
 		}
 		cm.Pinned = !unpin
 		ev := acc.Box.mark(cm.Peer, []int{cm.ID}, unpin, date, w.seqInc(acc))
+		w.recordEvent(acc, schema.KindMessage, pinAction(unpin), cm.Peer, cm.ID, int64(ev.Pts), date, 0)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
 		}
 	}
 	return nil
+}
+
+// pinAction is the event action of a pin change: the connector publishes
+// message.pinned or message.unpinned, versioned by the update's pts.
+func pinAction(unpin bool) string {
+	if unpin {
+		return schema.ActionUnpinned
+	}
+	return schema.ActionPinned
 }
 
 // mark records a pin change of ids in chat.
@@ -460,38 +484,6 @@ func (b *box) mark(chat schema.PeerRef, ids []int, unpin bool, date, seqInc int)
 		IDs: slices.Clone(ids), Unpin: unpin, NoSeq: seqInc == 0}
 	b.Events = append(b.Events, ev)
 	return ev
-}
-
-// react sets user's reaction on a message (every copy); "" removes it.
-func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, emoji string) error {
-	a, err := w.account(accName)
-	if err != nil {
-		return err
-	}
-	m, ok := w.lookup(a, chat, id)
-	if !ok || m.Deleted {
-		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
-	}
-	set := func(m *message) {
-		rs := make([]reaction, 0, len(m.Reactions)+1)
-		for _, r := range m.Reactions {
-			if r.User != user {
-				rs = append(rs, r)
-			}
-		}
-		if emoji != "" {
-			rs = append(rs, reaction{User: user, Emoji: emoji})
-		}
-		m.Reactions = rs
-	}
-	if chat.Kind == schema.PeerChannel {
-		set(m)
-		return nil
-	}
-	for _, c := range w.copies[m.Logical] {
-		set(w.byName[c.Account].Box.Msgs[c.ID])
-	}
-	return nil
 }
 
 // press registers a callback query and queues its push.

@@ -77,13 +77,27 @@
 // for Account.LockedOut; see auth_user.go. A logged-in user gets updates
 // as a bot does.
 //
+// Beyond messages (issue 12), every change is a ledger entry with the id
+// the connector derives (LedgerEntry.Kind, Version): reactions
+// (reaction_world.go; React, verb reaction.set) reach a bot as qts updates
+// (updateBotMessageReaction, updateBotMessageReactions for broadcast
+// posts) that getDifference replays, a user account as
+// updateMessageReactions pushes, the reacting account as its call's
+// result; pins (Pin, verb message.pin, messages.updatePinnedMessage) as
+// updatePinnedMessages / updatePinnedChannelMessages; read receipts of
+// private chats and basic groups (read_world.go; Read, verb read,
+// messages.readHistory) as updateReadHistoryInbox / Outbox in the
+// account's box, also for bots, as a test vehicle; polls (poll_world.go;
+// SendPoll and Vote, verbs poll.send and poll.vote), whose votes are told
+// to the poll's creator: updateMessagePollVote (qts) to a bot and
+// updateMessagePoll, pushed only (LedgerEntry.Live). Scenario.Updates
+// mixes them into generated traffic.
+//
 // Limits: one DC (2; auth.importLoginToken is refused), no sign-up, files are
-// only sizes and types (no download), the only qts update is
-// updateBotStopped, channel and chat
+// only sizes and types (no download), channel and chat
 // creation produce no service message (a channel starts at pts 1, empty).
-// Pins produce updatePinnedMessages / updatePinnedChannelMessages but no
-// pin service message; reactions are not pushed to other sessions;
-// messages.readHistory moves no pts (pts_count 0); reply markup and
+// Pins produce no pin service message; channel read receipts and read
+// contents are not simulated; polls have one fixed question; reply markup and
 // scheduled sends are not stored (bots get SCHEDULE_BOT_NOT_ALLOWED).
 // Failed calls are not in ServedCalls. With Dir, auth keys persist
 // (auth_keys.json, restored into gotd's tgtest server by reflection on

@@ -14,16 +14,41 @@ import (
 // updates, a channel with history, a messageEmpty channel update) are ops
 // like any other change: applied, journaled, kept across restarts.
 
-// qtsEvent is one qts update of an account: updateBotStopped of User.
+// qtsEvent is one qts update of an account: updateBotStopped of User, or
+// with Reaction a bot's reaction update (reaction_world.go).
 type qtsEvent struct {
-	Qts     int
-	Date    int
-	User    int64
-	Stopped bool
+	Qts      int
+	Date     int
+	User     int64
+	Stopped  bool
+	Reaction *qtsReaction `json:",omitempty"`
+	Vote     *qtsVote     `json:",omitempty"`
 }
 
-func (q *qtsEvent) update() *tg.UpdateBotStopped {
+func (q *qtsEvent) update() tg.UpdateClass {
+	if q.Reaction != nil {
+		return q.Reaction.update(q.Qts, q.Date)
+	}
+	if q.Vote != nil {
+		return q.Vote.update(q.Qts)
+	}
 	return &tg.UpdateBotStopped{UserID: q.User, Date: q.Date, Stopped: q.Stopped, Qts: q.Qts}
+}
+
+// refs notes the users and chats q's update names.
+func (q *qtsEvent) refs(r *refs) {
+	if q.User != 0 {
+		r.users[q.User] = true
+	}
+	if v := q.Vote; v != nil {
+		r.users[v.User] = true
+	}
+	if x := q.Reaction; x != nil {
+		r.peer(x.Chat)
+		if x.Actor != 0 {
+			r.users[x.Actor] = true
+		}
+	}
 }
 
 // qtsAfter returns a's qts updates after qts.

@@ -47,6 +47,10 @@ const (
 	opEmpty   = "empty"
 	// Bot queries (bot_world.go).
 	opBotQuery = "bot_query"
+	// Read receipts (read_world.go).
+	opRead = "read"
+	// Poll votes (poll_world.go).
+	opVote = "vote"
 )
 
 // op is one change of the world, as journaled.
@@ -120,6 +124,10 @@ func newOpBody(kind string) opBody {
 		return &emptyOp{}
 	case opBotQuery:
 		return &botQueryOp{}
+	case opRead:
+		return &readOp{}
+	case opVote:
+		return &voteOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

@@ -31,6 +31,10 @@ type Scenario struct {
 	// (500) difference calls. Every left channel is rejoined before Produce
 	// or Drive returns, so the ledger stays reachable.
 	Faults float64 `json:"faults,omitempty"`
+	// Updates is the share of actions (0 to 1) that change something
+	// other than a message's content: reactions of members (a bot gets
+	// qts updates), pins and unpins. Default 0: messages only.
+	Updates float64 `json:"updates,omitempty"`
 }
 
 func (sc *Scenario) setDefaults() {
@@ -193,7 +197,7 @@ func (s *Sim) recent(account string, chat schema.PeerRef, k int, editable bool) 
 	var out []int
 	for i := len(ids) - 1; i >= 0 && len(out) < k; i-- {
 		m := b.Msgs[ids[i]]
-		if m.Deleted || editable && m.Service != "" {
+		if m.Deleted || editable && (m.Service != "" || m.Poll != nil) {
 			continue
 		}
 		out = append(out, m.ID)
@@ -255,6 +259,9 @@ func (d *driver) act(ctx context.Context) error {
 	}
 	if d.sc.Faults > 0 && d.rng.Float64() < d.sc.Faults {
 		return d.fault(ctx)
+	}
+	if d.sc.Updates > 0 && d.rng.Float64() < d.sc.Updates {
+		return d.s.actUpdate(ctx, d.rng)
 	}
 	return d.s.act(ctx, d.rng)
 }

@@ -179,23 +179,6 @@ func tgMedia(m *message) tg.MessageMediaClass {
 	return nil
 }
 
-func tgReactions(rs []reaction) tg.MessageReactions {
-	var out tg.MessageReactions
-	for _, r := range rs {
-		found := false
-		for i := range out.Results {
-			if e, ok := out.Results[i].Reaction.(*tg.ReactionEmoji); ok && e.Emoticon == r.Emoji {
-				out.Results[i].Count++
-				found = true
-			}
-		}
-		if !found {
-			out.Results = append(out.Results, tg.ReactionCount{Reaction: &tg.ReactionEmoji{Emoticon: r.Emoji}, Count: 1})
-		}
-	}
-	return out
-}
-
 // tgMessage renders m as viewer sees it.
 func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 	out := m.Out
@@ -217,8 +200,19 @@ func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: replyHeader(m),
 		Media: tgMedia(m), Pinned: m.Pinned,
 	}
+	if m.Poll != nil {
+		var self int64
+		if viewer != nil {
+			self = viewer.UserID
+		}
+		msg.Media = tgPollMedia(m.Poll, self)
+	}
 	if len(m.Reactions) > 0 {
-		msg.SetReactions(tgReactions(m.Reactions))
+		var self int64
+		if viewer != nil {
+			self = viewer.UserID
+		}
+		msg.SetReactions(tg.MessageReactions{Results: tgReactionCounts(reactionCounts(self, m.Reactions))})
 	}
 	return msg
 }
@@ -245,6 +239,8 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 		return &tg.UpdateNewMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	case evEdit:
 		return &tg.UpdateEditMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+	case evRead, evReadOut:
+		return tgReadUpdate(ev)
 	case evPin:
 		return &tg.UpdatePinnedMessages{Pinned: !ev.Unpin, Peer: tgPeer(ev.Msg.Peer), Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	default:
@@ -275,8 +271,14 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	}
 	if q := p.Qts; q != nil {
 		r := newRefs()
-		r.users[q.User] = true
-		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Date: q.Date}
+		q.refs(r)
+		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date}
+	}
+	if x := p.Reactions; x != nil {
+		return w.buildReactions(a, x)
+	}
+	if x := p.Poll; x != nil {
+		return w.buildPoll(x)
 	}
 	if id := p.ChannelUpdate; id != 0 {
 		r := newRefs()

@@ -30,7 +30,7 @@ type Outgoing struct {
 	Entities []schema.Entity `json:"entities,omitempty"`
 	// ReplyTo is a message id in the same chat, as seen by Account.
 	ReplyTo int `json:"reply_to,omitempty"`
-	// Media is "photo", "document" or "".
+	// Media is "photo", "document", "poll" (a poll; Text is dropped) or "".
 	Media string `json:"media,omitempty"`
 	// Forward makes the message a forward of another user's message.
 	Forward bool `json:"forward,omitempty"`
@@ -51,15 +51,23 @@ type LedgerEntry struct {
 	Text      string         `json:"text"`
 	// From is the sender of a created or edited message (0 for broadcast
 	// posts and deletions); the account's own user for messages it sent.
-	// For a bot query, the user who made it.
+	// For a bot query and other kinds, who made the change when known.
 	From int64 `json:"from,omitempty"`
-	// Kind is the event kind for changes other than messages (schema.Kind…,
-	// "" for message); Action is then that kind's action.
-	Kind string `json:"kind,omitempty"`
-	// Live marks a change Telegram delivers only live (bot queries: no pts
-	// or qts): a connector that is disconnected when it happens never gets
-	// it, so the stream may lack it but must never hold it twice.
+	// Live marks a change Telegram only pushes (no pts or qts, in no
+	// difference): a connector that was not connected never learns it.
 	Live bool `json:"live,omitempty"`
+	// Kind is the event kind ("reaction", "read", …); "" is "message".
+	// The event id is schema.EventID of account, Peer, MessageID, Kind,
+	// Action and Version.
+	Kind string `json:"kind,omitempty"`
+}
+
+// EventKind is e's event kind: Kind, or "message" when empty.
+func (e LedgerEntry) EventKind() string {
+	if e.Kind == "" {
+		return schema.KindMessage
+	}
+	return e.Kind
 }
 
 // EventID is the id of the event the connector publishes for e
@@ -132,6 +140,8 @@ type message struct {
 	MediaMime string
 	MediaName string
 	MediaAttr string // "video", "voice", "audio" for such documents
+	// Poll is the poll of a poll message (Media "poll"), replaced on change.
+	Poll *pollState
 }
 
 type reaction struct {
@@ -148,7 +158,9 @@ const (
 	evEdit
 	evDelete
 	evPin
-	evEmpty // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
+	evEmpty   // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
+	evRead    // updateReadHistoryInbox (read_world.go)
+	evReadOut // updateReadHistoryOutbox
 )
 
 // event is one pts-carrying change of a box: a common box or a channel.
@@ -159,7 +171,7 @@ type event struct {
 	Date     int
 	Kind     int
 	Msg      message // snapshot for evNew and evEdit
-	IDs      []int   // evDelete, evPin
+	IDs      []int   // evDelete, evPin; evRead and evReadOut: the max id
 	NoSeq    bool    // the change did not advance seq: pushed with seq 0
 	Unpin    bool    // evPin
 }
@@ -312,8 +324,13 @@ type push struct {
 	// Callback is an updateBotCallbackQuery or another bot query of
 	// bot_world.go (no pts, not subject to faults).
 	Callback *callbackQuery
-	// Qts is a qts update (updateBotStopped).
+	// Qts is a qts update (updateBotStopped, a bot's reaction update).
 	Qts *qtsEvent
+	// Reactions is an updateMessageReactions (no pts or qts: live only,
+	// not subject to faults).
+	Reactions *reactionsPush
+	// Poll is an updateMessagePoll (live only, not subject to faults).
+	Poll *pollPush
 	// ChannelUpdate is the channel of an updateChannel push (membership
 	// changed; not subject to faults).
 	ChannelUpdate int64
@@ -444,7 +461,7 @@ type sendExtra struct {
 
 func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from int64, date int) (*message, error) {
 	switch m.Media {
-	case "", "photo", "document":
+	case "", "photo", "document", "poll":
 	default:
 		return nil, fmt.Errorf("%w: media %q", ErrInvalid, m.Media)
 	}
@@ -465,7 +482,10 @@ func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from 
 		Peer: peer, From: from, Date: date, Text: m.Text, Entities: slices.Clone(m.Entities),
 		Media: m.Media, Service: m.Service, Logical: w.nextLogic,
 	}
-	if m.Media != "" {
+	if m.Media == "poll" {
+		msg.Text, msg.Entities = "", nil
+		msg.Poll = &pollState{ID: accessHash("poll", int64(w.nextLogic)), Question: pollQuestion, Answers: slices.Clone(pollAnswers)}
+	} else if m.Media != "" {
 		msg.MediaID = int64(w.nextLogic)*10 + 7
 		info := &mediaInfo{Kind: m.Media}
 		if x != nil && x.media != nil {
@@ -692,8 +712,8 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		if !ok || m.Deleted {
 			return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
 		}
-		if m.Service != "" {
-			return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
+		if m.Service != "" || m.Poll != nil {
+			return fmt.Errorf("%w: service and poll messages cannot be edited", ErrInvalid)
 		}
 		ev := ch.Box.edit(m, text, ents, date, 0, same)
 		w.touchChannel(ch, date)
@@ -713,8 +733,8 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 	if !ok || m.Deleted || m.Peer != chat {
 		return fmt.Errorf("%w: message %d in %s", ErrNotFound, id, chat)
 	}
-	if m.Service != "" {
-		return fmt.Errorf("%w: service messages cannot be edited", ErrInvalid)
+	if m.Service != "" || m.Poll != nil {
+		return fmt.Errorf("%w: service and poll messages cannot be edited", ErrInvalid)
 	}
 	for _, c := range w.copies[m.Logical] {
 		acc := w.byName[c.Account]

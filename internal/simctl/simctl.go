@@ -35,6 +35,12 @@ type Simulator interface {
 	Calls(account string) map[string]int
 	Traffic(sc sim.Scenario) error
 	Inject(ctx context.Context, f sim.Fault) (int64, error)
+	// Reactions, pins, read receipts, polls (issue 12).
+	React(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, emoji string) error
+	Pin(ctx context.Context, account string, chat schema.PeerRef, msgID int, unpin bool) error
+	Read(ctx context.Context, account string, chat schema.PeerRef, maxID int, outbox bool) error
+	SendPoll(ctx context.Context, account string, chat schema.PeerRef) (int, error)
+	Vote(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, options []int) error
 }
 
 var _ Simulator = (*sim.Sim)(nil)

@@ -1,7 +1,6 @@
 package simctl
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,6 +48,12 @@ func (s *Server) verbs() map[string]verbFunc {
 		"inline.press": s.inlinePress,
 		"precheckout":  s.precheckout,
 		"shipping":     s.shipping,
+		// Reactions, pins, read receipts, polls (issue 12).
+		"reaction.set": s.setReaction,
+		"message.pin":  s.pin,
+		"read":         s.read,
+		"poll.send":    s.sendPoll,
+		"poll.vote":    s.vote,
 	}
 }
 
@@ -404,6 +409,9 @@ type TrafficRequest struct {
 	Rate   float64 `json:"rate"`
 	Seed   int64   `json:"seed,omitempty"`
 	Faults float64 `json:"faults,omitempty"`
+	// Updates is the share of reactions, pins and other non-message
+	// changes (sim.Scenario.Updates).
+	Updates float64 `json:"updates,omitempty"`
 }
 
 func (s *Server) traffic(_ context.Context, body []byte) (any, error) {
@@ -417,7 +425,10 @@ func (s *Server) traffic(_ context.Context, body []byte) (any, error) {
 	if r.Faults < 0 || r.Faults > 1 {
 		return nil, invalid("faults %g: want 0 to 1", r.Faults)
 	}
-	if err := s.cfg.Sim.Traffic(sim.Scenario{Rate: r.Rate, Seed: r.Seed, Faults: r.Faults}); err != nil {
+	if r.Updates < 0 || r.Updates > 1 {
+		return nil, invalid("updates %g: want 0 to 1", r.Updates)
+	}
+	if err := s.cfg.Sim.Traffic(sim.Scenario{Rate: r.Rate, Seed: r.Seed, Faults: r.Faults, Updates: r.Updates}); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -475,11 +486,10 @@ func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 	i := min(r.From, len(all))
 	for ; i < len(all) && len(page.Entries) < r.Limit; i++ {
 		e := all[i]
-		kind := cmp.Or(e.Kind, schema.KindMessage)
-		ev := schema.Event{Account: s.cfg.Account, Kind: kind, Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
+		ev := schema.Event{Account: s.cfg.Account, Kind: e.EventKind(), Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
 		le := LedgerEntry{
 			LedgerEntry: e,
-			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, kind, e.Action, e.Version),
+			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, e.EventKind(), e.Action, e.Version),
 			Subject:     ev.Subject(s.cfg.EventPrefix),
 		}
 		b, err := json.Marshal(le)
