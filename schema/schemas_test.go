@@ -26,6 +26,16 @@ var bodyTypes = map[string]reflect.Type{
 	schema.SchemaName(schema.KindCallback, schema.ActionQuery):    reflect.TypeFor[schema.CallbackQuery](),
 	schema.SchemaName(schema.KindCommand, schema.ActionCompleted): reflect.TypeFor[schema.CommandResult](),
 	schema.SchemaName(schema.KindCommand, schema.ActionFailed):    reflect.TypeFor[schema.CommandResult](),
+	// Members, bots, chats and users (issue 12).
+	schema.SchemaName(schema.KindMember, schema.ActionMemberJoined):  reflect.TypeFor[schema.MemberChange](),
+	schema.SchemaName(schema.KindMember, schema.ActionMemberLeft):    reflect.TypeFor[schema.MemberChange](),
+	schema.SchemaName(schema.KindMember, schema.ActionMemberUpdated): reflect.TypeFor[schema.MemberChange](),
+	schema.SchemaName(schema.KindMember, schema.ActionJoinRequested): reflect.TypeFor[schema.JoinRequest](),
+	schema.SchemaName(schema.KindMember, schema.ActionJoinPending):   reflect.TypeFor[schema.JoinPending](),
+	schema.SchemaName(schema.KindBot, schema.ActionBotStopped):       reflect.TypeFor[schema.BotBlock](),
+	schema.SchemaName(schema.KindBot, schema.ActionBotRestarted):     reflect.TypeFor[schema.BotBlock](),
+	schema.SchemaName(schema.KindChat, schema.ActionChatUpdated):     reflect.TypeFor[schema.ChatUpdate](),
+	schema.SchemaName(schema.KindUser, schema.ActionUserUpdated):     reflect.TypeFor[schema.UserUpdate](),
 }
 
 func init() {
@@ -61,6 +71,10 @@ func TestSchemasCoverBodies(t *testing.T) {
 	slices.Sort(names)
 	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json",
 		"callback.query.v1.json", "command.completed.v1.json", "command.failed.v1.json"}
+	// Members, bots, chats and users (issue 12).
+	want = append(want, "member.joined.v1.json", "member.left.v1.json", "member.updated.v1.json",
+		"member.join_requested.v1.json", "member.join_pending.v1.json", "bot.stopped.v1.json",
+		"bot.restarted.v1.json", "chat.updated.v1.json", "user.updated.v1.json")
 	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
 	}
@@ -451,6 +465,12 @@ func TestAsyncAPI(t *testing.T) {
 	for _, ka := range [][2]string{
 		{schema.KindMessage, schema.ActionCreated}, {schema.KindMessage, schema.ActionEdited},
 		{schema.KindMessage, schema.ActionDeleted}, {schema.KindCallback, schema.ActionQuery},
+		// Members, bots, chats and users (issue 12).
+		{schema.KindMember, schema.ActionMemberJoined}, {schema.KindMember, schema.ActionMemberLeft},
+		{schema.KindMember, schema.ActionMemberUpdated}, {schema.KindMember, schema.ActionJoinRequested},
+		{schema.KindMember, schema.ActionJoinPending}, {schema.KindBot, schema.ActionBotStopped},
+		{schema.KindBot, schema.ActionBotRestarted}, {schema.KindChat, schema.ActionChatUpdated},
+		{schema.KindUser, schema.ActionUserUpdated},
 	} {
 		ev := schema.Event{Account: "{account}", Kind: ka[0], Action: ka[1], Peer: schema.PeerRef{Kind: "{peerKind}"}}
 		wantAddr := strings.Replace(ev.Subject(schema.DefaultPrefix), ".0", ".{peerId}", 1)
