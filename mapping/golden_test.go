@@ -69,7 +69,7 @@ type goldenCase struct {
 
 func goldenCases() []goldenCase {
 	ent := entities()
-	return []goldenCase{
+	cases := []goldenCase{
 		{name: "private_in", ent: ent, want: 1, update: &tg.UpdateNewMessage{Message: &tg.Message{
 			ID: 10, PeerID: &tg.PeerUser{UserID: alice}, Date: date, Message: "hi there",
 			Entities: []tg.MessageEntityClass{&tg.MessageEntityBold{Offset: 0, Length: 2}},
@@ -153,6 +153,7 @@ func goldenCases() []goldenCase {
 			ChatInstance: -17, Data: []byte{0xff, 0x00, 0x01},
 		}},
 	}
+	return append(cases, memberCases(ent)...)
 }
 
 // encodeGolden renders events as the structured CloudEvents they are

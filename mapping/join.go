@@ -1,0 +1,104 @@
+package mapping
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// botStopped maps an updateBotStopped to bot.stopped or bot.restarted on
+// the user's private chat, versioned by its qts.
+func botStopped(in input, u *tg.UpdateBotStopped) ([]schema.Event, error) {
+	if u.UserID <= 0 {
+		return nil, fmt.Errorf("%w: bot stopped: user id %d", ErrMalformed, u.UserID)
+	}
+	peer := schema.PeerRef{Kind: schema.PeerUser, ID: u.UserID}
+	action := schema.ActionBotRestarted
+	if u.Stopped {
+		action = schema.ActionBotStopped
+	}
+	body := &schema.BotBlock{
+		Account: in.account,
+		Chat:    chatOf(peer, in.ent),
+		User:    *senderOf(peer, in.ent),
+		Stopped: u.Stopped,
+		Date:    unix(u.Date),
+	}
+	return []schema.Event{{
+		ID:      schema.EventID(in.account, peer, 0, schema.KindBot, action, int64(u.Qts)),
+		Account: in.account,
+		Kind:    schema.KindBot,
+		Action:  action,
+		Peer:    peer,
+		Time:    body.Date,
+		Data:    body,
+	}}, nil
+}
+
+// joinRequest maps an updateBotChatInviteRequester to member.join_requested
+// on the chat, versioned by its qts.
+func joinRequest(in input, u *tg.UpdateBotChatInviteRequester) ([]schema.Event, error) {
+	peer, err := PeerOf(u.Peer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: join request: peer: %w", ErrMalformed, err)
+	}
+	if u.UserID <= 0 {
+		return nil, fmt.Errorf("%w: join request: user id %d", ErrMalformed, u.UserID)
+	}
+	body := &schema.JoinRequest{
+		Account:    in.account,
+		Chat:       chatOf(peer, in.ent),
+		User:       *senderOf(schema.PeerRef{Kind: schema.PeerUser, ID: u.UserID}, in.ent),
+		About:      u.About,
+		InviteLink: inviteLink(u.Invite),
+		Date:       unix(u.Date),
+	}
+	return []schema.Event{{
+		ID:      schema.EventID(in.account, peer, 0, schema.KindMember, schema.ActionJoinRequested, int64(u.Qts)),
+		Account: in.account,
+		Kind:    schema.KindMember,
+		Action:  schema.ActionJoinRequested,
+		Peer:    peer,
+		Time:    body.Date,
+		Data:    body,
+	}}, nil
+}
+
+// pendingJoinRequests maps an updatePendingJoinRequests to
+// member.join_pending on the chat. The update has no identity: the version
+// is schema.SnapshotVersion of the count and requesters (JoinPendingVersion).
+func pendingJoinRequests(in input, u *tg.UpdatePendingJoinRequests) ([]schema.Event, error) {
+	peer, err := PeerOf(u.Peer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: pending join requests: peer: %w", ErrMalformed, err)
+	}
+	body := &schema.JoinPending{
+		Account:          in.account,
+		Chat:             chatOf(peer, in.ent),
+		Pending:          u.RequestsPending,
+		RecentRequesters: u.RecentRequesters,
+	}
+	return []schema.Event{{
+		ID:      schema.EventID(in.account, peer, 0, schema.KindMember, schema.ActionJoinPending, JoinPendingVersion(u.RequestsPending, u.RecentRequesters)),
+		Account: in.account,
+		Kind:    schema.KindMember,
+		Action:  schema.ActionJoinPending,
+		Peer:    peer,
+		Time:    unix(in.date),
+		Data:    body,
+	}}, nil
+}
+
+// JoinPendingVersion is the id version of a member.join_pending event:
+// schema.SnapshotVersion of the count and each requester's id.
+func JoinPendingVersion(pending int, requesters []int64) int64 {
+	parts := make([]string, 0, len(requesters)+1)
+	parts = append(parts, strconv.Itoa(pending))
+	for _, id := range requesters {
+		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	return schema.SnapshotVersion(parts...)
+}

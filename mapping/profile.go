@@ -1,0 +1,158 @@
+package mapping
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Chat and user changes (issue 12). Telegram gives these no identity of
+// their own: the id's version is schema.SnapshotVersion of the new state
+// (ChatVersion, UserVersion), so the same state pushed and in a difference
+// is one event.
+
+// chatUpdated maps an updateChat (a basic group changed) to chat.updated,
+// with the group's state from the entities sent with the update.
+func chatUpdated(in input, u *tg.UpdateChat) ([]schema.Event, error) {
+	if u.ChatID <= 0 {
+		return nil, fmt.Errorf("%w: chat update: chat id %d", ErrMalformed, u.ChatID)
+	}
+	peer := schema.PeerRef{Kind: schema.PeerChat, ID: u.ChatID}
+	body := &schema.ChatUpdate{Account: in.account, Chat: chatOf(peer, in.ent)}
+	if c := in.ent.Chats[u.ChatID]; c != nil {
+		body.Known = true
+		body.Left = c.Left
+		body.PhotoID = chatPhotoID(c.Photo)
+	}
+	return []schema.Event{chatEvent(in, body)}, nil
+}
+
+// chatEvent wraps a chat.updated body.
+func chatEvent(in input, body *schema.ChatUpdate) schema.Event {
+	peer := body.Chat.Ref()
+	return schema.Event{
+		ID:      schema.EventID(in.account, peer, 0, schema.KindChat, schema.ActionChatUpdated, ChatVersion(body)),
+		Account: in.account,
+		Kind:    schema.KindChat,
+		Action:  schema.ActionChatUpdated,
+		Peer:    peer,
+		Time:    unix(in.date),
+		Data:    body,
+	}
+}
+
+// ChatVersion is the id version of a chat.updated event: SnapshotVersion
+// of title, username, broadcast, photo id, left, forbidden and known.
+func ChatVersion(b *schema.ChatUpdate) int64 {
+	return schema.SnapshotVersion(b.Chat.Title, b.Chat.Username, strconv.FormatBool(b.Chat.Broadcast),
+		strconv.FormatInt(b.PhotoID, 10), strconv.FormatBool(b.Left), strconv.FormatBool(b.Forbidden), strconv.FormatBool(b.Known))
+}
+
+func chatPhotoID(p tg.ChatPhotoClass) int64 {
+	if p, ok := p.(*tg.ChatPhoto); ok {
+		return p.PhotoID
+	}
+	return 0
+}
+
+// userName maps an updateUserName: the names and usernames are the update's.
+func userName(in input, u *tg.UpdateUserName) ([]schema.Event, error) {
+	body, err := userBody(in, u.UserID, schema.UserChangeName)
+	if err != nil {
+		return nil, err
+	}
+	body.User.FirstName, body.User.LastName, body.User.Username = u.FirstName, u.LastName, ""
+	body.Usernames = nil
+	for _, n := range u.Usernames {
+		body.Usernames = append(body.Usernames, n.Username)
+		if n.Active && body.User.Username == "" {
+			body.User.Username = n.Username
+		}
+	}
+	return []schema.Event{userEvent(in, body)}, nil
+}
+
+// userPhone maps an updateUserPhone.
+func userPhone(in input, u *tg.UpdateUserPhone) ([]schema.Event, error) {
+	body, err := userBody(in, u.UserID, schema.UserChangePhone)
+	if err != nil {
+		return nil, err
+	}
+	body.Phone = u.Phone
+	return []schema.Event{userEvent(in, body)}, nil
+}
+
+// userEmojiStatus maps an updateUserEmojiStatus.
+func userEmojiStatus(in input, u *tg.UpdateUserEmojiStatus) ([]schema.Event, error) {
+	body, err := userBody(in, u.UserID, schema.UserChangeEmojiStatus)
+	if err != nil {
+		return nil, err
+	}
+	switch s := u.EmojiStatus.(type) {
+	case *tg.EmojiStatus:
+		body.EmojiStatusID = s.DocumentID
+	case *tg.EmojiStatusUntil:
+		body.EmojiStatusID = s.DocumentID
+	}
+	return []schema.Event{userEvent(in, body)}, nil
+}
+
+// userProfile maps an updateUser (something about the user changed): the
+// body is the user as sent with the update.
+func userProfile(in input, u *tg.UpdateUser) ([]schema.Event, error) {
+	body, err := userBody(in, u.UserID, schema.UserChangeProfile)
+	if err != nil {
+		return nil, err
+	}
+	return []schema.Event{userEvent(in, body)}, nil
+}
+
+// userBody is the body of a user.updated event of user id, with what the
+// entities sent with the update know of the user.
+func userBody(in input, id int64, change string) (*schema.UserUpdate, error) {
+	if id <= 0 {
+		return nil, fmt.Errorf("%w: user update: user id %d", ErrMalformed, id)
+	}
+	peer := schema.PeerRef{Kind: schema.PeerUser, ID: id}
+	body := &schema.UserUpdate{Account: in.account, Chat: chatOf(peer, in.ent), Change: change, User: *senderOf(peer, in.ent)}
+	if u := in.ent.Users[id]; u != nil {
+		body.Phone = u.Phone
+		for _, n := range u.Usernames {
+			body.Usernames = append(body.Usernames, n.Username)
+		}
+		if len(body.Usernames) == 0 && u.Username != "" {
+			body.Usernames = []string{u.Username}
+		}
+		switch s := u.EmojiStatus.(type) {
+		case *tg.EmojiStatus:
+			body.EmojiStatusID = s.DocumentID
+		case *tg.EmojiStatusUntil:
+			body.EmojiStatusID = s.DocumentID
+		}
+	}
+	return body, nil
+}
+
+// userEvent wraps a user.updated body.
+func userEvent(in input, body *schema.UserUpdate) schema.Event {
+	peer := body.Chat.Ref()
+	return schema.Event{
+		ID:      schema.EventID(in.account, peer, 0, schema.KindUser, schema.ActionUserUpdated, UserVersion(body)),
+		Account: in.account,
+		Kind:    schema.KindUser,
+		Action:  schema.ActionUserUpdated,
+		Peer:    peer,
+		Time:    unix(in.date),
+		Data:    body,
+	}
+}
+
+// UserVersion is the id version of a user.updated event: SnapshotVersion
+// of the change, names, usernames, phone and emoji status.
+func UserVersion(b *schema.UserUpdate) int64 {
+	parts := []string{b.Change, b.User.FirstName, b.User.LastName, b.User.Username, b.Phone, strconv.FormatInt(b.EmojiStatusID, 10)}
+	return schema.SnapshotVersion(append(parts, b.Usernames...)...)
+}
