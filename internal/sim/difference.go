@@ -83,7 +83,7 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 	}
 	// qts updates come with the last part, as other_updates.
 	for i := range qts {
-		rf.users[qts[i].User] = true
+		qts[i].refs(rf)
 		other = append(other, qts[i].update())
 	}
 	return &tg.UpdatesDifference{

@@ -14,16 +14,22 @@ import (
 // updates, a channel with history, a messageEmpty channel update) are ops
 // like any other change: applied, journaled, kept across restarts.
 
-// qtsEvent is one qts update of an account: updateBotStopped of User.
+// qtsEvent is one qts update of an account: updateBotStopped of User, or
+// a member change (member_world.go) by Kind.
 type qtsEvent struct {
 	Qts     int
 	Date    int
 	User    int64
 	Stopped bool
-}
-
-func (q *qtsEvent) update() *tg.UpdateBotStopped {
-	return &tg.UpdateBotStopped{UserID: q.User, Date: q.Date, Stopped: q.Stopped, Qts: q.Qts}
+	// Kind is qtsBotStopped, qtsParticipant or qtsJoinRequest; the fields
+	// below are those of member changes (see MemberChange).
+	Kind  string
+	Chat  schema.PeerRef
+	Actor int64
+	Prev  string // member status before (schema.MemberLeft, …)
+	New   string // member status after
+	Rank  string
+	About string
 }
 
 // qtsAfter returns a's qts updates after qts.
@@ -114,13 +120,7 @@ func (o *qtsOp) apply(w *world, date int, _ *Call) (int64, error) {
 		return 0, fmt.Errorf("%w: user %d for a qts update", ErrNotFound, user)
 	}
 	for i := range o.Count {
-		a.Qts++
-		q := qtsEvent{Qts: a.Qts, Date: date, User: user, Stopped: i%2 == 0}
-		a.QtsEvents = append(a.QtsEvents, q)
-		a.Box.Date = max(a.Box.Date, date)
-		if w.live {
-			w.pushes = append(w.pushes, push{Account: a.Name, Qts: &q})
-		}
+		w.addQts(a, qtsEvent{Date: date, User: user, Stopped: i%2 == 0}, date)
 	}
 	return int64(a.Qts), nil
 }

@@ -45,6 +45,8 @@ const (
 	opQts     = "qts"
 	opHistory = "history"
 	opEmpty   = "empty"
+	// Ops of members (member_world.go).
+	opMemberChange = "member_change"
 )
 
 // op is one change of the world, as journaled.
@@ -116,6 +118,8 @@ func newOpBody(kind string) opBody {
 		return &historyOp{}
 	case opEmpty:
 		return &emptyOp{}
+	case opMemberChange:
+		return &memberChangeOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

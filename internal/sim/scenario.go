@@ -330,6 +330,8 @@ func (s *Sim) act(ctx context.Context, rng *rand.Rand) error {
 			del = append(del, ids[0])
 		}
 		return s.DeleteMessages(ctx, t.chat, t.account, del...)
+	case r >= 0.97: // members, join requests, bot stopped (issue 12)
+		return s.actMember(ctx, rng, t)
 	default:
 		return s.actNew(ctx, rng, t, true)
 	}

@@ -280,8 +280,8 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	}
 	if q := p.Qts; q != nil {
 		r := newRefs()
-		r.users[q.User] = true
-		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Date: q.Date}
+		q.refs(r)
+		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date}
 	}
 	if id := p.ChannelUpdate; id != 0 {
 		r := newRefs()

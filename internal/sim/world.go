@@ -41,9 +41,12 @@ type Outgoing struct {
 // LedgerEntry is one change as one account sees it: the ground truth an
 // end-to-end test compares the connector's events with.
 type LedgerEntry struct {
-	Seq       uint64         `json:"seq"`
-	Account   string         `json:"account"`
-	Action    string         `json:"action"` // schema.ActionCreated, ActionEdited or ActionDeleted
+	Seq     uint64 `json:"seq"`
+	Account string `json:"account"`
+	// Kind is the event's kind: "" for message events; schema.KindMember,
+	// KindBot, … for the others, whose MessageID is 0 and ID is set.
+	Kind      string         `json:"kind,omitempty"`
+	Action    string         `json:"action"` // schema.ActionCreated, ActionEdited or ActionDeleted for messages
 	Peer      schema.PeerRef `json:"peer"`
 	MessageID int            `json:"message_id"`
 	Version   int64          `json:"version"` // an edit's id version (schema.EditVersion), else 0
@@ -52,6 +55,9 @@ type LedgerEntry struct {
 	// From is the sender of a created or edited message (0 for broadcast
 	// posts and deletions); the account's own user for messages it sent.
 	From int64 `json:"from,omitempty"`
+	// ID is the event id the connector must publish, for entries of a Kind
+	// (messages derive theirs from Action, Peer, MessageID and Version).
+	ID string `json:"id,omitempty"`
 }
 
 type user struct {
@@ -68,6 +74,7 @@ type basicChat struct {
 	Title   string
 	Members []int64 // users that are not accounts; every account is a member too
 	Date    int
+	Admins  map[int64]string // members that are admins, with their rank (member_world.go)
 }
 
 type forward struct {
@@ -203,6 +210,7 @@ type channel struct {
 	Broadcast  bool
 	Username   string
 	Members    []int64
+	Admins     map[int64]string // members that are admins, with their rank (member_world.go)
 	Date       int
 	LastChange int
 	Box        *box
