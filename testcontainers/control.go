@@ -42,9 +42,11 @@ type ChatSpec struct {
 // LedgerEntry is one change the simulated Telegram holds, with the id and
 // subject of the event tgnats publishes for it.
 type LedgerEntry struct {
-	Seq       uint64    `json:"seq"`
-	Account   string    `json:"account"`
-	Action    string    `json:"action"` // created, edited, deleted
+	Seq     uint64 `json:"seq"`
+	Account string `json:"account"`
+	// Kind is "" for message events, else the event's kind (member, bot, …).
+	Kind      string    `json:"kind,omitempty"`
+	Action    string    `json:"action"` // created, edited, deleted for messages
 	Peer      Chat      `json:"peer"`
 	MessageID int       `json:"message_id"`
 	Version   int64     `json:"version"` // an edit's id version: edit date (unix) × 1e6 + a digest of its content

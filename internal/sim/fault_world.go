@@ -98,6 +98,8 @@ type qtsOp struct {
 	Account string `json:"account,omitempty"`
 	From    int64  `json:"from,omitempty"`
 	Count   int    `json:"count,omitempty"`
+	// Restart starts with a restart instead of a stop (Sim.StopBot).
+	Restart bool `json:"restart,omitempty"`
 }
 
 func (*qtsOp) kind() string   { return opQts }
@@ -120,7 +122,7 @@ func (o *qtsOp) apply(w *world, date int, _ *Call) (int64, error) {
 		return 0, fmt.Errorf("%w: user %d for a qts update", ErrNotFound, user)
 	}
 	for i := range o.Count {
-		w.addQts(a, qtsEvent{Date: date, User: user, Stopped: i%2 == 0}, date)
+		w.addQts(a, qtsEvent{Date: date, User: user, Stopped: (i%2 == 0) != o.Restart}, date)
 	}
 	return int64(a.Qts), nil
 }

@@ -68,6 +68,22 @@ func (s *Sim) ChangeMember(ctx context.Context, c MemberChange) (int, error) {
 	return int(qts), nil
 }
 
+// StopBot makes user block the bot account (stopped) or restart it: one
+// updateBotStopped in the account's qts box. It returns the qts.
+func (s *Sim) StopBot(ctx context.Context, account string, user int64, stopped bool) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if user == 0 {
+		return 0, fmt.Errorf("%w: bot stop without a user", ErrInvalid)
+	}
+	qts, err := s.change(&op{Body: &qtsOp{Account: account, From: user, Count: 1, Restart: !stopped}})
+	if err != nil {
+		return 0, fmt.Errorf("bot stop: %w", err)
+	}
+	return int(qts), nil
+}
+
 // memberChangeOp journals a MemberChange.
 type memberChangeOp struct {
 	MemberChange

@@ -34,6 +34,9 @@ type Simulator interface {
 	Calls(account string) map[string]int
 	Traffic(sc sim.Scenario) error
 	Inject(ctx context.Context, f sim.Fault) (int64, error)
+	// Members and bots (issue 12).
+	ChangeMember(ctx context.Context, c sim.MemberChange) (int, error)
+	StopBot(ctx context.Context, account string, user int64, stopped bool) (int, error)
 }
 
 var _ Simulator = (*sim.Sim)(nil)

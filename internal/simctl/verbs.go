@@ -42,6 +42,15 @@ func (s *Server) verbs() map[string]verbFunc {
 		"actions":        s.servedCalls,
 		"calls":          s.callCounts,
 		"fault":          s.fault,
+		// Members, join requests, bots (issue 12; verbs_member.go).
+		"member.join":    s.memberVerb(sim.MemberJoin),
+		"member.leave":   s.memberVerb(sim.MemberLeave),
+		"member.kick":    s.memberVerb(sim.MemberKick),
+		"member.promote": s.memberVerb(sim.MemberPromote),
+		"member.demote":  s.memberVerb(sim.MemberDemote),
+		"member.request": s.memberVerb(sim.MemberRequest),
+		"bot.stop":       s.botStop(true),
+		"bot.restart":    s.botStop(false),
 	}
 }
 
@@ -467,10 +476,14 @@ func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 	i := min(r.From, len(all))
 	for ; i < len(all) && len(page.Entries) < r.Limit; i++ {
 		e := all[i]
-		ev := schema.Event{Account: s.cfg.Account, Kind: schema.KindMessage, Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
+		kind := schema.KindMessage
+		if e.Kind != "" {
+			kind = e.Kind // members, bots, … (issue 12)
+		}
+		ev := schema.Event{Account: s.cfg.Account, Kind: kind, Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
 		le := LedgerEntry{
 			LedgerEntry: e,
-			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, schema.KindMessage, e.Action, e.Version),
+			EventID:     schema.EventID(s.cfg.Account, e.Peer, e.MessageID, kind, e.Action, e.Version),
 			Subject:     ev.Subject(s.cfg.EventPrefix),
 		}
 		b, err := json.Marshal(le)
