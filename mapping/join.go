@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/gotd/td/tg"
 
@@ -69,7 +68,7 @@ func joinRequest(in input, u *tg.UpdateBotChatInviteRequester) ([]schema.Event, 
 
 // pendingJoinRequests maps an updatePendingJoinRequests to
 // member.join_pending on the chat. The update has no identity: the version
-// is schema.SnapshotVersion of the count and requesters (JoinPendingVersion).
+// is schema.SnapshotVersion of the count and requesters (schema.JoinPendingVersion).
 func pendingJoinRequests(in input, u *tg.UpdatePendingJoinRequests) ([]schema.Event, error) {
 	peer, err := PeerOf(u.Peer)
 	if err != nil {
@@ -82,7 +81,7 @@ func pendingJoinRequests(in input, u *tg.UpdatePendingJoinRequests) ([]schema.Ev
 		RecentRequesters: u.RecentRequesters,
 	}
 	return []schema.Event{{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindMember, schema.ActionJoinPending, JoinPendingVersion(u.RequestsPending, u.RecentRequesters)),
+		ID:      schema.EventID(in.account, peer, 0, schema.KindMember, schema.ActionJoinPending, schema.JoinPendingVersion(u.RequestsPending, u.RecentRequesters)),
 		Account: in.account,
 		Kind:    schema.KindMember,
 		Action:  schema.ActionJoinPending,
@@ -90,15 +89,4 @@ func pendingJoinRequests(in input, u *tg.UpdatePendingJoinRequests) ([]schema.Ev
 		Time:    unix(in.date),
 		Data:    body,
 	}}, nil
-}
-
-// JoinPendingVersion is the id version of a member.join_pending event:
-// schema.SnapshotVersion of the count and each requester's id.
-func JoinPendingVersion(pending int, requesters []int64) int64 {
-	parts := make([]string, 0, len(requesters)+1)
-	parts = append(parts, strconv.Itoa(pending))
-	for _, id := range requesters {
-		parts = append(parts, strconv.FormatInt(id, 10))
-	}
-	return schema.SnapshotVersion(parts...)
 }

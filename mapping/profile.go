@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/gotd/td/tg"
 
@@ -11,7 +10,7 @@ import (
 
 // Chat and user changes (issue 12). Telegram gives these no identity of
 // their own: the id's version is schema.SnapshotVersion of the new state
-// (ChatVersion, UserVersion), so the same state pushed and in a difference
+// (schema.ChatVersion, schema.UserVersion), so the same state pushed and in a difference
 // is one event.
 
 // chatUpdated maps an updateChat (a basic group changed) to chat.updated,
@@ -34,7 +33,7 @@ func chatUpdated(in input, u *tg.UpdateChat) ([]schema.Event, error) {
 func chatEvent(in input, body *schema.ChatUpdate) schema.Event {
 	peer := body.Chat.Ref()
 	return schema.Event{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindChat, schema.ActionChatUpdated, ChatVersion(body)),
+		ID:      schema.EventID(in.account, peer, 0, schema.KindChat, schema.ActionChatUpdated, schema.ChatVersion(body)),
 		Account: in.account,
 		Kind:    schema.KindChat,
 		Action:  schema.ActionChatUpdated,
@@ -42,13 +41,6 @@ func chatEvent(in input, body *schema.ChatUpdate) schema.Event {
 		Time:    unix(in.date),
 		Data:    body,
 	}
-}
-
-// ChatVersion is the id version of a chat.updated event: SnapshotVersion
-// of title, username, broadcast, photo id, left, forbidden and known.
-func ChatVersion(b *schema.ChatUpdate) int64 {
-	return schema.SnapshotVersion(b.Chat.Title, b.Chat.Username, strconv.FormatBool(b.Chat.Broadcast),
-		strconv.FormatInt(b.PhotoID, 10), strconv.FormatBool(b.Left), strconv.FormatBool(b.Forbidden), strconv.FormatBool(b.Known))
 }
 
 func chatPhotoID(p tg.ChatPhotoClass) int64 {
@@ -140,7 +132,7 @@ func userBody(in input, id int64, change string) (*schema.UserUpdate, error) {
 func userEvent(in input, body *schema.UserUpdate) schema.Event {
 	peer := body.Chat.Ref()
 	return schema.Event{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindUser, schema.ActionUserUpdated, UserVersion(body)),
+		ID:      schema.EventID(in.account, peer, 0, schema.KindUser, schema.ActionUserUpdated, schema.UserVersion(body)),
 		Account: in.account,
 		Kind:    schema.KindUser,
 		Action:  schema.ActionUserUpdated,
@@ -148,11 +140,4 @@ func userEvent(in input, body *schema.UserUpdate) schema.Event {
 		Time:    unix(in.date),
 		Data:    body,
 	}
-}
-
-// UserVersion is the id version of a user.updated event: SnapshotVersion
-// of the change, names, usernames, phone and emoji status.
-func UserVersion(b *schema.UserUpdate) int64 {
-	parts := []string{b.Change, b.User.FirstName, b.User.LastName, b.User.Username, b.Phone, strconv.FormatInt(b.EmojiStatusID, 10)}
-	return schema.SnapshotVersion(append(parts, b.Usernames...)...)
 }

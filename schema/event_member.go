@@ -2,6 +2,7 @@ package schema
 
 import (
 	"hash/fnv"
+	"strconv"
 	"time"
 )
 
@@ -144,4 +145,15 @@ func SnapshotVersion(parts ...string) int64 {
 		h.Write([]byte{0x1f})
 	}
 	return int64(h.Sum64()%999_999) + 1
+}
+
+// JoinPendingVersion is the id version of a member.join_pending event:
+// SnapshotVersion of the count and each requester's id.
+func JoinPendingVersion(pending int, requesters []int64) int64 {
+	parts := make([]string, 0, len(requesters)+1)
+	parts = append(parts, strconv.Itoa(pending))
+	for _, id := range requesters {
+		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	return SnapshotVersion(parts...)
 }

@@ -1,5 +1,7 @@
 package schema
 
+import "strconv"
+
 // ChatUpdate is the body of chat.updated events, on the chat's subject with
 // message id 0: Telegram said the chat changed (updateChat, updateChannel);
 // the body is its state as Telegram sent it with the update.
@@ -46,4 +48,28 @@ type UserUpdate struct {
 	// EmojiStatusID is the custom emoji of the user's status (emoji_status
 	// changes), 0 when none.
 	EmojiStatusID int64 `json:"emoji_status_id,omitempty"`
+}
+
+// ChatVersion is the id version of a chat.updated event: SnapshotVersion
+// of title, username, broadcast, photo id, left, forbidden and known.
+func ChatVersion(b *ChatUpdate) int64 {
+	return SnapshotVersion(b.Chat.Title, b.Chat.Username, strconv.FormatBool(b.Chat.Broadcast),
+		strconv.FormatInt(b.PhotoID, 10), strconv.FormatBool(b.Left), strconv.FormatBool(b.Forbidden), strconv.FormatBool(b.Known))
+}
+
+// UserVersion is the id version of a user.updated event: SnapshotVersion
+// of the change and what it is about: the names and usernames (name),
+// the phone (phone), the emoji status (emoji_status), all of them
+// (profile).
+func UserVersion(b *UserUpdate) int64 {
+	emoji := strconv.FormatInt(b.EmojiStatusID, 10)
+	switch b.Change {
+	case UserChangeName:
+		return SnapshotVersion(append([]string{b.Change, b.User.FirstName, b.User.LastName}, b.Usernames...)...)
+	case UserChangePhone:
+		return SnapshotVersion(b.Change, b.Phone)
+	case UserChangeEmojiStatus:
+		return SnapshotVersion(b.Change, emoji)
+	}
+	return SnapshotVersion(append([]string{b.Change, b.User.FirstName, b.User.LastName, b.User.Username, b.Phone, emoji}, b.Usernames...)...)
 }
