@@ -53,7 +53,8 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 	}
 	evs := eventsAfter(b, r.Pts)
 	qts := a.qtsAfter(r.Qts)
-	if len(evs) == 0 && len(other) == 0 && len(qts) == 0 {
+	profiles := s.w.profilesSince(r.Date)
+	if len(evs) == 0 && len(other) == 0 && len(qts) == 0 && len(profiles) == 0 {
 		return &tg.UpdatesDifferenceEmpty{Date: b.Date, Seq: b.Seq}, nil
 	}
 	limit := s.cfg.SliceLimit
@@ -85,6 +86,11 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 	for i := range qts {
 		qts[i].refs(rf)
 		other = append(other, qts[i].update())
+	}
+	// So do the renames since the client's date (profile_world.go).
+	for i := range profiles {
+		profiles[i].refs(rf)
+		other = append(other, profiles[i].update())
 	}
 	return &tg.UpdatesDifference{
 		NewMessages: msgs, OtherUpdates: other, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -11,9 +12,13 @@ import (
 // actMember is the generated traffic's member change (issue 12) in t: in a
 // group, a user not in it joins or asks to join, a member leaves, is
 // kicked, promoted or demoted; in a private chat the user stops or
-// restarts the bot (a qts update, as FaultQts makes).
+// restarts the bot (a qts update, as FaultQts makes) or is renamed.
 func (s *Sim) actMember(ctx context.Context, rng *rand.Rand, t target) error {
 	if t.chat.Kind == schema.PeerUser {
+		if rng.IntN(2) == 0 {
+			n := strconv.Itoa(rng.IntN(1000))
+			return s.RenameUser(ctx, t.chat.ID, "Renamed"+n, "User", "renamed"+n)
+		}
 		_, err := s.Inject(ctx, Fault{Kind: FaultQts, Account: t.account, User: t.chat.ID, N: 1 + rng.IntN(2)})
 		return err
 	}

@@ -47,6 +47,7 @@ const (
 	opEmpty   = "empty"
 	// Ops of members (member_world.go).
 	opMemberChange = "member_change"
+	opRename       = "rename"
 )
 
 // op is one change of the world, as journaled.
@@ -120,6 +121,8 @@ func newOpBody(kind string) opBody {
 		return &emptyOp{}
 	case opMemberChange:
 		return &memberChangeOp{}
+	case opRename:
+		return &renameOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

@@ -283,6 +283,11 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 		q.refs(r)
 		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date}
 	}
+	if pu := p.Profile; pu != nil {
+		r := newRefs()
+		pu.refs(r)
+		return &tg.Updates{Updates: []tg.UpdateClass{pu.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: pu.Date}
+	}
 	if id := p.ChannelUpdate; id != 0 {
 		r := newRefs()
 		r.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: id})

@@ -268,7 +268,8 @@ type world struct {
 	nextLogic uint64
 	ledgerSeq uint64
 	scen      *scenarioWorld
-	pushes    []push // effects of the op being applied, when live
+	pushes    []push          // effects of the op being applied, when live
+	profiles  []profileUpdate // renames, in date order (profile_world.go)
 	live      bool
 
 	// State of the API surface (api_world.go).
@@ -292,8 +293,10 @@ type push struct {
 	TooLong bool // updatesTooLong
 	// Callback is an updateBotCallbackQuery (no pts, not subject to faults).
 	Callback *callbackQuery
-	// Qts is a qts update (updateBotStopped).
+	// Qts is a qts update (updateBotStopped, member changes).
 	Qts *qtsEvent
+	// Profile is a rename (updateUserName, updateChat; profile_world.go).
+	Profile *profileUpdate
 	// ChannelUpdate is the channel of an updateChannel push (membership
 	// changed; not subject to faults).
 	ChannelUpdate int64

@@ -37,6 +37,8 @@ type Simulator interface {
 	// Members and bots (issue 12).
 	ChangeMember(ctx context.Context, c sim.MemberChange) (int, error)
 	StopBot(ctx context.Context, account string, user int64, stopped bool) (int, error)
+	RenameUser(ctx context.Context, user int64, first, last, username string) error
+	RenameChat(ctx context.Context, chat schema.PeerRef, title string) error
 }
 
 var _ Simulator = (*sim.Sim)(nil)

@@ -42,7 +42,8 @@ func (s *Server) verbs() map[string]verbFunc {
 		"actions":        s.servedCalls,
 		"calls":          s.callCounts,
 		"fault":          s.fault,
-		// Members, join requests, bots (issue 12; verbs_member.go).
+		// Members, join requests, bots, renames (issue 12; verbs_member.go,
+		// verbs_profile.go).
 		"member.join":    s.memberVerb(sim.MemberJoin),
 		"member.leave":   s.memberVerb(sim.MemberLeave),
 		"member.kick":    s.memberVerb(sim.MemberKick),
@@ -51,6 +52,8 @@ func (s *Server) verbs() map[string]verbFunc {
 		"member.request": s.memberVerb(sim.MemberRequest),
 		"bot.stop":       s.botStop(true),
 		"bot.restart":    s.botStop(false),
+		"user.rename":    s.renameUser,
+		"chat.rename":    s.renameChat,
 	}
 }
 
