@@ -53,7 +53,7 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 	}
 	evs := eventsAfter(b, r.Pts)
 	qts := a.qtsAfter(r.Qts)
-	profiles := s.w.profilesSince(r.Date)
+	profiles := s.w.profilesSince(r.Date - profileMargin)
 	if len(evs) == 0 && len(other) == 0 && len(qts) == 0 && len(profiles) == 0 {
 		return &tg.UpdatesDifferenceEmpty{Date: b.Date, Seq: b.Seq}, nil
 	}
@@ -75,6 +75,12 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 		}
 		other = append(other, s.w.tgEventUpdate(a, 0, ev))
 	}
+	// Every part repeats the renames since the client's date
+	// (profile_world.go): a slice's intermediate date may pass them.
+	for i := range profiles {
+		profiles[i].refs(rf)
+		other = append(other, profiles[i].update())
+	}
 	if len(part) < len(evs) {
 		last := part[len(part)-1]
 		return &tg.UpdatesDifferenceSlice{
@@ -86,11 +92,6 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 	for i := range qts {
 		qts[i].refs(rf)
 		other = append(other, qts[i].update())
-	}
-	// So do the renames since the client's date (profile_world.go).
-	for i := range profiles {
-		profiles[i].refs(rf)
-		other = append(other, profiles[i].update())
 	}
 	return &tg.UpdatesDifference{
 		NewMessages: msgs, OtherUpdates: other, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),

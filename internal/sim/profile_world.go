@@ -12,9 +12,13 @@ import (
 // Chat and user renames (issue 12). Telegram tells every account of them
 // by updates without pts or qts (updateUserName, updateChat), pushed live
 // and, after downtime, in getDifference's other_updates: the simulator
-// returns there every rename dated at or after the difference's date, so a
-// rename missed while down is replayed (one already seen comes again with
-// the same event id, which JetStream drops as a duplicate). Each rename
+// returns there, in every part, every rename dated at or after the
+// difference's date less profileMargin, so a rename missed while down is
+// replayed (one already seen comes again with the same event id, which
+// JetStream drops as a duplicate). Every part: a slice's intermediate date
+// may pass them. The margin: a push may arrive after a later one (the
+// reorder fault), and a connector killed after committing the later one
+// asks from its date. Each rename
 // enters every account's ledger with the id the connector must publish
 // (schema.UserVersion, schema.ChatVersion).
 //
@@ -22,6 +26,10 @@ import (
 // with the update, the chat as it is now. A basic group renamed twice
 // while the connector is down is one chat.updated (the last title), while
 // the ledger holds both: generated traffic does not rename chats.
+
+// profileMargin is how far before a difference's date renames are
+// returned again, in seconds.
+const profileMargin = 60
 
 // profileUpdate is one rename, kept for getDifference.
 type profileUpdate struct {
