@@ -171,10 +171,10 @@ func updateRows() []row {
 		ignored[*tg.UpdateSentStoryReaction]("not yet mapped: see issue 12 stories"),
 
 		// Ephemeral.
-		ignored[*tg.UpdateUserTyping]("ephemeral: typing"),
-		ignored[*tg.UpdateChatUserTyping]("ephemeral: typing"),
-		ignored[*tg.UpdateChannelUserTyping]("ephemeral: typing"),
-		ignored[*tg.UpdateUserStatus]("ephemeral: online status"),
+		ignored[*tg.UpdateUserTyping]("ephemeral: typing; a live signal (mapping.Live), not stored"),
+		ignored[*tg.UpdateChatUserTyping]("ephemeral: typing; a live signal (mapping.Live), not stored"),
+		ignored[*tg.UpdateChannelUserTyping]("ephemeral: typing; a live signal (mapping.Live), not stored"),
+		ignored[*tg.UpdateUserStatus]("ephemeral: online status; a live signal (mapping.Live), not stored"),
 		ignored[*tg.UpdateGeoLiveViewed]("ephemeral: a live location was viewed"),
 		ignored[*tg.UpdatePeerLocated]("ephemeral: people nearby"),
 		ignored[*tg.UpdateTranscribedAudio]("ephemeral: answer to a transcription request"),
