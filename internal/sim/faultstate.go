@@ -245,7 +245,7 @@ func (s *Sim) enqueueLocked(p push) {
 // false when p is not to be combined. s.mu and s.f.mu must be held.
 func (s *Sim) combineLocked(p push) bool {
 	c := s.f.combine[p.Account]
-	if c == nil || p.TooLong || p.Callback != nil || p.HasExclude || p.Qts != nil || p.Profile != nil || p.Channel != 0 {
+	if c == nil || p.TooLong || p.Callback != nil || p.HasExclude || p.Qts != nil || p.Profile != nil || p.Live != nil || p.Channel != 0 {
 		return false
 	}
 	c.buf = append(c.buf, p)

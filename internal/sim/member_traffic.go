@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -12,8 +13,25 @@ import (
 // actMember is the generated traffic's member change (issue 12) in t: in a
 // group, a user not in it joins or asks to join, a member leaves, is
 // kicked, promoted or demoted; in a private chat the user stops or
-// restarts the bot (a qts update, as FaultQts makes) or is renamed.
+// restarts the bot (a qts update, as FaultQts makes) or is renamed. A
+// quarter of them come after a typing or status signal.
 func (s *Sim) actMember(ctx context.Context, rng *rand.Rand, t target) error {
+	if len(t.members) > 0 && rng.IntN(4) == 0 {
+		// A live signal first (not recorded: typing, online status).
+		from := t.members[rng.IntN(len(t.members))]
+		if t.chat.Kind == schema.PeerUser {
+			from = t.chat.ID
+		}
+		var err error
+		if rng.IntN(2) == 0 {
+			err = s.Typing(ctx, t.chat, from, "typing")
+		} else {
+			err = s.SetStatus(ctx, from, rng.IntN(2) == 0)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			return err
+		}
+	}
 	if t.chat.Kind == schema.PeerUser {
 		if rng.IntN(2) == 0 {
 			n := strconv.Itoa(rng.IntN(1000))

@@ -283,6 +283,12 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 		q.refs(r)
 		return &tg.Updates{Updates: []tg.UpdateClass{q.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: q.Date}
 	}
+	if lu := p.Live; lu != nil {
+		r := newRefs()
+		r.users[lu.From] = true
+		r.peer(lu.Chat)
+		return &tg.Updates{Updates: []tg.UpdateClass{lu.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: lu.Date}
+	}
 	if pu := p.Profile; pu != nil {
 		r := newRefs()
 		pu.refs(r)

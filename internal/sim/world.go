@@ -297,6 +297,8 @@ type push struct {
 	Qts *qtsEvent
 	// Profile is a rename (updateUserName, updateChat; profile_world.go).
 	Profile *profileUpdate
+	// Live is a typing or status update (live.go): not journaled.
+	Live *liveUpdate
 	// ChannelUpdate is the channel of an updateChannel push (membership
 	// changed; not subject to faults).
 	ChannelUpdate int64

@@ -39,6 +39,8 @@ type Simulator interface {
 	StopBot(ctx context.Context, account string, user int64, stopped bool) (int, error)
 	RenameUser(ctx context.Context, user int64, first, last, username string) error
 	RenameChat(ctx context.Context, chat schema.PeerRef, title string) error
+	Typing(ctx context.Context, chat schema.PeerRef, from int64, action string) error
+	SetStatus(ctx context.Context, user int64, online bool) error
 }
 
 var _ Simulator = (*sim.Sim)(nil)

@@ -42,8 +42,8 @@ func (s *Server) verbs() map[string]verbFunc {
 		"actions":        s.servedCalls,
 		"calls":          s.callCounts,
 		"fault":          s.fault,
-		// Members, join requests, bots, renames (issue 12; verbs_member.go,
-		// verbs_profile.go).
+		// Members, join requests, bots, renames, live signals (issue 12;
+		// verbs_member.go, verbs_profile.go, verbs_live.go).
 		"member.join":    s.memberVerb(sim.MemberJoin),
 		"member.leave":   s.memberVerb(sim.MemberLeave),
 		"member.kick":    s.memberVerb(sim.MemberKick),
@@ -54,6 +54,8 @@ func (s *Server) verbs() map[string]verbFunc {
 		"bot.restart":    s.botStop(false),
 		"user.rename":    s.renameUser,
 		"chat.rename":    s.renameChat,
+		"typing":         s.typing,
+		"status":         s.status,
 	}
 }
 

@@ -70,3 +70,22 @@ func TestMemberVerbs(t *testing.T) {
 		t.Fatalf("ledger\n%v\nwant\n%v", got, want)
 	}
 }
+
+// TestLiveVerbs: typing and status are answered and recorded nowhere.
+func TestLiveVerbs(t *testing.T) {
+	f := newFixture(t)
+	var alice struct {
+		UserID int64 `json:"user_id"`
+	}
+	f.ok(t, "user.create", `{"first_name":"Alice"}`, &alice)
+	f.ok(t, "typing", fmt.Sprintf(`{"chat":{"kind":"user","id":%d},"action":"record_audio"}`, alice.UserID), nil)
+	f.ok(t, "status", fmt.Sprintf(`{"user":%d,"online":true}`, alice.UserID), nil)
+	if a := f.call(t, "typing", fmt.Sprintf(`{"chat":{"kind":"user","id":%d},"action":"dance"}`, alice.UserID)); a.OK || a.Error.Code != CodeInvalidArgument {
+		t.Fatalf("an unknown action: %+v", a)
+	}
+	var page LedgerPage
+	f.ok(t, "ledger", `{}`, &page)
+	if page.Total != 0 {
+		t.Fatalf("live signals in the ledger: %+v", page.Entries)
+	}
+}
