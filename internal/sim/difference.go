@@ -53,7 +53,7 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 	}
 	evs := eventsAfter(b, r.Pts)
 	qts := a.qtsAfter(r.Qts)
-	profiles := s.w.profilesSince(r.Date - profileMargin)
+	profiles := s.w.profilesSince(a.Name, r.Date-profileMargin)
 	if len(evs) == 0 && len(other) == 0 && len(qts) == 0 && len(profiles) == 0 {
 		return &tg.UpdatesDifferenceEmpty{Date: b.Date, Seq: b.Seq}, nil
 	}

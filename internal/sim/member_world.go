@@ -173,20 +173,65 @@ func (o *memberChangeOp) apply(w *world, date int, _ *Call) (int64, error) {
 		delete(*admins, o.User)
 	}
 	q := qtsEvent{Date: date, User: o.User, Kind: kind, Chat: o.Chat, Actor: actor, Prev: prev, New: next, Rank: o.Rank, About: o.About}
-	var first int64
+	var (
+		first int64
+		seen  []*account
+	)
 	for _, a := range w.accounts {
 		if ch, ok := w.channels[o.Chat.ID]; ok && o.Chat.Kind == schema.PeerChannel && !ch.member(a.Name) {
 			continue
 		}
+		seen = append(seen, a)
 		n := w.addQts(a, q, date)
 		if first == 0 {
 			first = int64(n)
 		}
 	}
+	// A request, and the join of a requester, change the pending count.
+	reqs := w.requestsOf(o.Chat)
+	switch {
+	case o.Change == MemberRequest && !slices.Contains(*reqs, o.User):
+		*reqs = append(slices.Clone(*reqs), o.User)
+		w.pendingChanged(o.Chat, seen, date)
+	case o.Change == MemberJoin && slices.Contains(*reqs, o.User):
+		*reqs = slices.DeleteFunc(slices.Clone(*reqs), func(id int64) bool { return id == o.User })
+		w.pendingChanged(o.Chat, seen, date)
+	}
 	if o.Chat.Kind == schema.PeerChannel {
 		w.touchChannel(w.channels[o.Chat.ID], date)
 	}
 	return first, nil
+}
+
+// requestsOf returns the pending join requests of a chat.
+func (w *world) requestsOf(chat schema.PeerRef) *[]int64 {
+	if c, ok := w.chats[chat.ID]; ok && chat.Kind == schema.PeerChat {
+		return &c.Requests
+	}
+	if c, ok := w.channels[chat.ID]; ok && chat.Kind == schema.PeerChannel {
+		return &c.Requests
+	}
+	return nil
+}
+
+// pendingChanged records and pushes updatePendingJoinRequests of chat to
+// accounts: the count and the (up to 3) most recent requesters.
+func (w *world) pendingChanged(chat schema.PeerRef, accounts []*account, date int) {
+	reqs := *w.requestsOf(chat)
+	n := len(reqs)
+	recent := slices.Clone(reqs[max(0, n-3):])
+	p := profileUpdate{Date: date, Pending: &n, Peer: chat, Requesters: recent, Accounts: []string{}}
+	for _, a := range accounts {
+		p.Accounts = append(p.Accounts, a.Name)
+	}
+	w.profiles = append(w.profiles, p)
+	version := schema.JoinPendingVersion(n, recent)
+	for _, a := range accounts {
+		w.recordEvent(a, schema.KindMember, schema.ActionJoinPending, chat, version, date, 0)
+		if w.live {
+			w.pushes = append(w.pushes, push{Account: a.Name, Profile: &p})
+		}
+	}
 }
 
 // memberLists returns the member list and admins of a chat.

@@ -46,11 +46,17 @@ func TestMemberChanges(t *testing.T) {
 	if _, err := shared.ChangeMember(ctx, MemberChange{Chat: super, Change: MemberLeave, User: alice}); err == nil {
 		t.Fatal("a user that is not a member left again")
 	}
-	wantActions := []string{"member.joined", "member.updated", "member.left", "member.join_requested", "member.joined", "member.left"}
+	// A request and the requester's join change the pending count too.
+	wantActions := []string{"member.joined", "member.updated", "member.left", "member.join_requested", "member.join_pending",
+		"member.joined", "member.join_pending", "member.left"}
 	ledger := shared.Ledger("main")[from:]
-	var gotActions, ledgerIDs []string
+	var gotActions, ledgerIDs, pendingIDs []string
 	for _, e := range ledger {
 		gotActions = append(gotActions, e.Kind+"."+e.Action)
+		if e.Action == schema.ActionJoinPending {
+			pendingIDs = append(pendingIDs, e.ID)
+			continue
+		}
 		ledgerIDs = append(ledgerIDs, e.ID)
 	}
 	if !slices.Equal(gotActions, wantActions) {
@@ -72,6 +78,20 @@ func TestMemberChanges(t *testing.T) {
 	diff := &tg.Updates{Updates: d.OtherUpdates, Users: d.Users, Chats: d.Chats}
 	if got := qtsIDs(t, []tg.UpdatesClass{diff}); !slices.Equal(got, ledgerIDs) {
 		t.Fatalf("difference ids %v, ledger ids %v", got, ledgerIDs)
+	}
+	// And the pending counts (no qts: by date).
+	var pending []string
+	for _, u := range d.OtherUpdates {
+		if p, ok := u.(*tg.UpdatePendingJoinRequests); ok {
+			evs, err := mapping.Update("main", p, tg.Entities{}, d.State.Date, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending = append(pending, evs[0].ID)
+		}
+	}
+	if !slices.Equal(pending, pendingIDs) {
+		t.Fatalf("difference pending ids %v, ledger %v", pending, pendingIDs)
 	}
 }
 

@@ -3,14 +3,16 @@ package sim
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/gotd/td/tg"
 
 	"github.com/tgnats/tgnats/schema"
 )
 
-// Chat and user renames (issue 12). Telegram tells every account of them
-// by updates without pts or qts (updateUserName, updateChat), pushed live
+// Chat and user renames and pending join request counts (issue 12).
+// Telegram tells the accounts of them by updates without pts or qts
+// (updateUserName, updateChat, updatePendingJoinRequests), pushed live
 // and, after downtime, in getDifference's other_updates: the simulator
 // returns there, in every part, every rename dated at or after the
 // difference's date less profileMargin, so a rename missed while down is
@@ -41,10 +43,20 @@ type profileUpdate struct {
 	Username string
 	// Chat is the renamed basic group (updateChat), 0 for user renames.
 	Chat int64
+	// Pending is set for a change of a chat's pending join requests
+	// (updatePendingJoinRequests of Peer, member_world.go), seen by
+	// Accounts only.
+	Pending    *int
+	Peer       schema.PeerRef
+	Requesters []int64
+	Accounts   []string
 }
 
 // update renders p as the update Telegram sends.
 func (p *profileUpdate) update() tg.UpdateClass {
+	if p.Pending != nil {
+		return &tg.UpdatePendingJoinRequests{Peer: tgPeer(p.Peer), RequestsPending: *p.Pending, RecentRequesters: slices.Clone(p.Requesters)}
+	}
 	if p.Chat != 0 {
 		return &tg.UpdateChat{ChatID: p.Chat}
 	}
@@ -57,6 +69,13 @@ func (p *profileUpdate) update() tg.UpdateClass {
 
 // refs adds the user or chat p names.
 func (p *profileUpdate) refs(r *refs) {
+	if p.Pending != nil {
+		r.peer(p.Peer)
+		for _, u := range p.Requesters {
+			r.users[u] = true
+		}
+		return
+	}
 	if p.Chat != 0 {
 		r.peer(schema.PeerRef{Kind: schema.PeerChat, ID: p.Chat})
 		return
@@ -64,13 +83,20 @@ func (p *profileUpdate) refs(r *refs) {
 	r.users[p.User] = true
 }
 
-// profilesSince returns the renames dated at or after date.
-func (w *world) profilesSince(date int) []profileUpdate {
+// profilesSince returns the renames and pending request counts account
+// sees dated at or after date.
+func (w *world) profilesSince(account string, date int) []profileUpdate {
 	i := len(w.profiles)
 	for i > 0 && w.profiles[i-1].Date >= date {
 		i--
 	}
-	return w.profiles[i:]
+	var out []profileUpdate
+	for _, p := range w.profiles[i:] {
+		if p.Accounts == nil || slices.Contains(p.Accounts, account) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // RenameUser gives user new names (user.rename): every account gets

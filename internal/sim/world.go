@@ -75,6 +75,8 @@ type basicChat struct {
 	Members []int64 // users that are not accounts; every account is a member too
 	Date    int
 	Admins  map[int64]string // members that are admins, with their rank (member_world.go)
+	// Requests are the users waiting for their join request (member_world.go).
+	Requests []int64
 }
 
 type forward struct {
@@ -211,6 +213,7 @@ type channel struct {
 	Username   string
 	Members    []int64
 	Admins     map[int64]string // members that are admins, with their rank (member_world.go)
+	Requests   []int64          // users waiting for their join request (member_world.go)
 	Date       int
 	LastChange int
 	Box        *box

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/tgnats/tgnats/schema"
 )
 
 // TestMemberVerbs: the member and bot verbs change the world, answer the
@@ -62,6 +64,7 @@ func TestMemberVerbs(t *testing.T) {
 		g + "member.updated:3 " + fmt.Sprintf(subj, "member.updated"),
 		g + "member.left:4 " + fmt.Sprintf(subj, "member.left"),
 		g + "member.join_requested:5 " + fmt.Sprintf(subj, "member.join_requested"),
+		g + "member.join_pending:" + fmt.Sprint(schema.JoinPendingVersion(1, []int64{bob.UserID})) + " " + fmt.Sprintf(subj, "member.join_pending"),
 		g + "member.left:6 " + fmt.Sprintf(subj, "member.left"),
 		priv + "bot.stopped:7 " + fmt.Sprintf(privSubj, "bot.stopped"),
 		priv + "bot.restarted:8 " + fmt.Sprintf(privSubj, "bot.restarted"),
