@@ -197,22 +197,28 @@ func TestGolden(t *testing.T) {
 			for i := range evs {
 				assertValidCloudEvent(t, &evs[i])
 			}
-			got := encodeGolden(t, evs)
-			path := filepath.Join("testdata", tc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./mapping -update to create)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from mapping output (run with -update if intended)\n--- got\n%s", path, got)
-			}
+			compareGolden(t, tc.name, encodeGolden(t, evs))
 		})
+	}
+}
+
+// compareGolden compares got with testdata/<name>.json, or writes it
+// there with -update.
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./mapping -update to create)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from mapping output (run with -update if intended)\n--- got\n%s", path, got)
 	}
 }
 

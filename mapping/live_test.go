@@ -1,10 +1,7 @@
 package mapping_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -55,21 +52,7 @@ func TestLiveGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", tc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./mapping -update to create)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs (run with -update if intended)\n--- got\n%s", path, got)
-			}
+			compareGolden(t, tc.name, append(got, '\n'))
 		})
 	}
 	// Every other update has no live signal.

@@ -83,12 +83,7 @@ func userEmojiStatus(in input, u *tg.UpdateUserEmojiStatus) ([]schema.Event, err
 	if err != nil {
 		return nil, err
 	}
-	switch s := u.EmojiStatus.(type) {
-	case *tg.EmojiStatus:
-		body.EmojiStatusID = s.DocumentID
-	case *tg.EmojiStatusUntil:
-		body.EmojiStatusID = s.DocumentID
-	}
+	body.EmojiStatusID = emojiStatusID(u.EmojiStatus)
 	return []schema.Event{userEvent(in, body)}, nil
 }
 
@@ -118,14 +113,20 @@ func userBody(in input, id int64, change string) (*schema.UserUpdate, error) {
 		if len(body.Usernames) == 0 && u.Username != "" {
 			body.Usernames = []string{u.Username}
 		}
-		switch s := u.EmojiStatus.(type) {
-		case *tg.EmojiStatus:
-			body.EmojiStatusID = s.DocumentID
-		case *tg.EmojiStatusUntil:
-			body.EmojiStatusID = s.DocumentID
-		}
+		body.EmojiStatusID = emojiStatusID(u.EmojiStatus)
 	}
 	return body, nil
+}
+
+// emojiStatusID is the custom emoji of an emoji status, 0 for none.
+func emojiStatusID(s tg.EmojiStatusClass) int64 {
+	switch s := s.(type) {
+	case *tg.EmojiStatus:
+		return s.DocumentID
+	case *tg.EmojiStatusUntil:
+		return s.DocumentID
+	}
+	return 0
 }
 
 // userEvent wraps a user.updated body.

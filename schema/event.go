@@ -83,7 +83,10 @@ type Event struct {
 	// TraceParent is a W3C traceparent to propagate, when known.
 	TraceParent string
 	// Data is the JSON body: *Message or *MessageDeleted for message events,
-	// *CallbackQuery for callback.query.
+	// *CallbackQuery for callback.query; *MemberChange, *JoinRequest or
+	// *JoinPending for member.*, *BotBlock for bot.*, *ChatUpdate for
+	// chat.updated, *UserUpdate for user.updated (event_member.go,
+	// event_profile.go).
 	Data any
 }
 

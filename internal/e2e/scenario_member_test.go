@@ -61,20 +61,30 @@ func TestScenarioMembers(t *testing.T) {
 
 	kickID := schema.EventID(sc.acc.Name, super, 0, schema.KindMember, schema.ActionMemberLeft, int64(kick))
 	var body schema.MemberChange
+	streamBody(t, sc, kickID, &body)
+	if body.User.ID != bob || body.Actor == nil || body.Actor.ID != sc.acc.UserID || !body.Kicked ||
+		body.Status != schema.MemberBanned || body.PrevStatus != schema.MemberAdmin || body.Chat.Ref() != super {
+		t.Fatalf("kick %s: body %+v", kickID, body)
+	}
+}
+
+// streamBody decodes the body of the event id in the account's stream
+// into v and returns the subject it was published on ("" when absent).
+func streamBody(t *testing.T, sc *scenario, id string, v any) string {
+	t.Helper()
+	var subject string
 	eachStreamMsg(t, sc.url, sc.acc.Name, len(sc.want()), func(msg jetstream.Msg) {
-		if msg.Headers().Get(schema.HeaderMsgID) != kickID {
+		if msg.Headers().Get(schema.HeaderMsgID) != id {
 			return
 		}
 		ev, err := schema.Decode(&nats.Msg{Subject: msg.Subject(), Header: msg.Headers(), Data: msg.Data()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ev.DataAs(&body); err != nil {
+		if err := ev.DataAs(v); err != nil {
 			t.Fatal(err)
 		}
+		subject = msg.Subject()
 	})
-	if body.User.ID != bob || body.Actor == nil || body.Actor.ID != sc.acc.UserID || !body.Kicked ||
-		body.Status != schema.MemberBanned || body.PrevStatus != schema.MemberAdmin || body.Chat.Ref() != super {
-		t.Fatalf("kick %s: body %+v", kickID, body)
-	}
+	return subject
 }

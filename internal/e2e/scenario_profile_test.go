@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"context"
+	"strconv"
 	"testing"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
@@ -43,21 +41,9 @@ func TestScenarioRenames(t *testing.T) {
 	id := schema.EventID(sc.acc.Name, user, 0, schema.KindUser, schema.ActionUserUpdated,
 		schema.UserVersion(&schema.UserUpdate{Change: schema.UserChangeName, User: schema.Sender{FirstName: "Ally"}}))
 	var body schema.UserUpdate
-	eachStreamMsg(t, sc.url, sc.acc.Name, len(sc.want()), func(msg jetstream.Msg) {
-		if msg.Headers().Get(schema.HeaderMsgID) != id {
-			return
-		}
-		if msg.Subject() != "tg."+sc.acc.Name+".events.user.updated.user."+user.PartitionKey()[len("user:"):] {
-			t.Errorf("%s on %s", id, msg.Subject())
-		}
-		ev, err := schema.Decode(&nats.Msg{Subject: msg.Subject(), Header: msg.Headers(), Data: msg.Data()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ev.DataAs(&body); err != nil {
-			t.Fatal(err)
-		}
-	})
+	if got, want := streamBody(t, sc, id, &body), "tg."+sc.acc.Name+".events.user.updated.user."+strconv.FormatInt(alice, 10); got != want {
+		t.Errorf("%s on %q, want %s", id, got, want)
+	}
 	if body.User.ID != alice || body.User.FirstName != "Ally" || body.Change != schema.UserChangeName || body.Chat.Ref() != user {
 		t.Fatalf("rename after downtime %s: body %+v", id, body)
 	}
