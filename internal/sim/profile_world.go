@@ -20,7 +20,8 @@ import (
 // JetStream drops as a duplicate). Every part: a slice's intermediate date
 // may pass them. The margin: a push may arrive after a later one (the
 // reorder fault), and a connector killed after committing the later one
-// asks from its date. Each rename
+// asks from its date. So, unlike Telegram, a difference asked within a
+// minute after such a change is not empty. Each rename
 // enters every account's ledger with the id the connector must publish
 // (schema.UserVersion, schema.ChatVersion).
 //
