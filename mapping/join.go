@@ -26,15 +26,7 @@ func botStopped(in input, u *tg.UpdateBotStopped) ([]schema.Event, error) {
 		Stopped: u.Stopped,
 		Date:    unix(u.Date),
 	}
-	return []schema.Event{{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindBot, action, int64(u.Qts)),
-		Account: in.account,
-		Kind:    schema.KindBot,
-		Action:  action,
-		Peer:    peer,
-		Time:    body.Date,
-		Data:    body,
-	}}, nil
+	return []schema.Event{chatLevelEvent(in.account, peer, schema.KindBot, action, int64(u.Qts), body.Date, body)}, nil
 }
 
 // joinRequest maps an updateBotChatInviteRequester to member.join_requested
@@ -55,15 +47,7 @@ func joinRequest(in input, u *tg.UpdateBotChatInviteRequester) ([]schema.Event, 
 		InviteLink: inviteLink(u.Invite),
 		Date:       unix(u.Date),
 	}
-	return []schema.Event{{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindMember, schema.ActionJoinRequested, int64(u.Qts)),
-		Account: in.account,
-		Kind:    schema.KindMember,
-		Action:  schema.ActionJoinRequested,
-		Peer:    peer,
-		Time:    body.Date,
-		Data:    body,
-	}}, nil
+	return []schema.Event{chatLevelEvent(in.account, peer, schema.KindMember, schema.ActionJoinRequested, int64(u.Qts), body.Date, body)}, nil
 }
 
 // pendingJoinRequests maps an updatePendingJoinRequests to
@@ -80,13 +64,6 @@ func pendingJoinRequests(in input, u *tg.UpdatePendingJoinRequests) ([]schema.Ev
 		Pending:          u.RequestsPending,
 		RecentRequesters: u.RecentRequesters,
 	}
-	return []schema.Event{{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindMember, schema.ActionJoinPending, schema.JoinPendingVersion(u.RequestsPending, u.RecentRequesters)),
-		Account: in.account,
-		Kind:    schema.KindMember,
-		Action:  schema.ActionJoinPending,
-		Peer:    peer,
-		Time:    unix(in.date),
-		Data:    body,
-	}}, nil
+	version := schema.JoinPendingVersion(u.RequestsPending, u.RecentRequesters)
+	return []schema.Event{chatLevelEvent(in.account, peer, schema.KindMember, schema.ActionJoinPending, version, unix(in.date), body)}, nil
 }

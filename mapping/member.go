@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gotd/td/tg"
 
@@ -106,14 +107,19 @@ func memberEvent(account string, body *schema.MemberChange, version int64) schem
 	if body.PrevStatus == "" && body.Status == schema.MemberLeft {
 		action = schema.ActionMemberLeft // a deletion whose previous status is unknown
 	}
-	peer := body.Chat.Ref()
+	return chatLevelEvent(account, body.Chat.Ref(), schema.KindMember, action, version, body.Date, body)
+}
+
+// chatLevelEvent is an event about a chat or a user rather than a message
+// (message id 0), versioned by version.
+func chatLevelEvent(account string, peer schema.PeerRef, kind, action string, version int64, t time.Time, body any) schema.Event {
 	return schema.Event{
-		ID:      schema.EventID(account, peer, 0, schema.KindMember, action, version),
+		ID:      schema.EventID(account, peer, 0, kind, action, version),
 		Account: account,
-		Kind:    schema.KindMember,
+		Kind:    kind,
 		Action:  action,
 		Peer:    peer,
-		Time:    body.Date,
+		Time:    t,
 		Data:    body,
 	}
 }

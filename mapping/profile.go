@@ -31,16 +31,7 @@ func chatUpdated(in input, u *tg.UpdateChat) ([]schema.Event, error) {
 
 // chatEvent wraps a chat.updated body.
 func chatEvent(in input, body *schema.ChatUpdate) schema.Event {
-	peer := body.Chat.Ref()
-	return schema.Event{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindChat, schema.ActionChatUpdated, schema.ChatVersion(body)),
-		Account: in.account,
-		Kind:    schema.KindChat,
-		Action:  schema.ActionChatUpdated,
-		Peer:    peer,
-		Time:    unix(in.date),
-		Data:    body,
-	}
+	return chatLevelEvent(in.account, body.Chat.Ref(), schema.KindChat, schema.ActionChatUpdated, schema.ChatVersion(body), unix(in.date), body)
 }
 
 func chatPhotoID(p tg.ChatPhotoClass) int64 {
@@ -131,14 +122,5 @@ func emojiStatusID(s tg.EmojiStatusClass) int64 {
 
 // userEvent wraps a user.updated body.
 func userEvent(in input, body *schema.UserUpdate) schema.Event {
-	peer := body.Chat.Ref()
-	return schema.Event{
-		ID:      schema.EventID(in.account, peer, 0, schema.KindUser, schema.ActionUserUpdated, schema.UserVersion(body)),
-		Account: in.account,
-		Kind:    schema.KindUser,
-		Action:  schema.ActionUserUpdated,
-		Peer:    peer,
-		Time:    unix(in.date),
-		Data:    body,
-	}
+	return chatLevelEvent(in.account, body.Chat.Ref(), schema.KindUser, schema.ActionUserUpdated, schema.UserVersion(body), unix(in.date), body)
 }
