@@ -280,15 +280,27 @@ func (q *qtsEvent) ledgerKey() (kind, action string, peer schema.PeerRef) {
 }
 
 // recordEvent records a change that is not a message event (its Kind is
-// set), with message id 0 and the event id the connector must publish.
+// set), with message id 0 and the event id the connector must publish. A
+// state that comes back (a pending count, a name: ids from
+// schema.SnapshotVersion) within dedupWindow of the entry with its id is
+// not recorded again: the stream drops it as a duplicate.
 func (w *world) recordEvent(a *account, kind, action string, peer schema.PeerRef, version int64, date int, from int64) {
+	id := schema.EventID(a.Name, peer, 0, kind, action, version)
+	t := time.Unix(int64(date), 0).UTC()
+	for i := len(a.Ledger) - 1; i >= 0 && t.Sub(a.Ledger[i].Time) < dedupWindow; i-- {
+		if a.Ledger[i].ID == id {
+			return
+		}
+	}
 	w.ledgerSeq++
 	a.Ledger = append(a.Ledger, LedgerEntry{
 		Seq: w.ledgerSeq, Account: a.Name, Kind: kind, Action: action, Peer: peer, Version: version,
-		Time: time.Unix(int64(date), 0).UTC(), From: from,
-		ID: schema.EventID(a.Name, peer, 0, kind, action, version),
+		Time: t, From: from, ID: id,
 	})
 }
+
+// dedupWindow is the connector's default JetStream duplicate window.
+const dedupWindow = 2 * time.Hour
 
 // update renders q as the update Telegram sends.
 func (q *qtsEvent) update() tg.UpdateClass {
