@@ -1,7 +1,11 @@
 package mapping_test
 
 import (
+	"testing"
+
 	"github.com/gotd/td/tg"
+
+	"github.com/tgnats/tgnats/mapping"
 )
 
 // memberCases are the golden cases of members, join requests, bots, chats
@@ -55,6 +59,9 @@ func memberCases(ent tg.Entities) []goldenCase {
 		}},
 		{name: "chat_updated", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChat{ChatID: family}},
 		{name: "chat_updated_unknown", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChat{ChatID: 999}},
+		// The account left the channel.
+		{name: "channel_left", ent: tg.Entities{Channels: map[int64]*tg.Channel{news: {ID: news, Title: "News", Broadcast: true, Left: true}}},
+			want: 1, at: date + 11, update: &tg.UpdateChannel{ChannelID: news}},
 		{name: "user_name", ent: ent, want: 1, at: date + 12, update: &tg.UpdateUserName{
 			UserID: alice, FirstName: "Alicia", LastName: "Smith", Usernames: []tg.Username{{Username: "alicia", Active: true}},
 		}},
@@ -63,5 +70,16 @@ func memberCases(ent tg.Entities) []goldenCase {
 			UserID: alice, EmojiStatus: &tg.EmojiStatus{DocumentID: 5368324170671202286},
 		}},
 		{name: "user_profile", ent: ent, want: 1, at: date + 15, update: &tg.UpdateUser{UserID: botID}},
+	}
+}
+
+// TestChannelUpdateInChannel: updateChannel of a channel the account is in
+// (joined, or changed), or without its channel, is no event.
+func TestChannelUpdateInChannel(t *testing.T) {
+	for _, id := range []int64{gophers, 999} {
+		evs, err := mapping.Update(account, &tg.UpdateChannel{ChannelID: id}, entities(), date, nil)
+		if err != nil || len(evs) != 0 {
+			t.Fatalf("channel %d: Update = %v, %v; want no event", id, evs, err)
+		}
 	}
 }

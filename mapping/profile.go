@@ -29,6 +29,26 @@ func chatUpdated(in input, u *tg.UpdateChat) ([]schema.Event, error) {
 	return []schema.Event{chatEvent(in, body)}, nil
 }
 
+// channelUpdated maps an updateChannel to chat.updated when the account
+// left the channel: the channel sent with the update says left. A channel
+// the account is in (joined, or changed: title changes come as service
+// messages) gives no event, and so does one the update sends no channel
+// of: ingest drops channelForbidden (access lost), so that case is not told
+// apart from a bare update yet. Ingest follows or revives the channel in
+// every case.
+func channelUpdated(in input, u *tg.UpdateChannel) ([]schema.Event, error) {
+	if u.ChannelID <= 0 {
+		return nil, fmt.Errorf("%w: channel update: channel id %d", ErrMalformed, u.ChannelID)
+	}
+	c := in.ent.Channels[u.ChannelID]
+	if c == nil || !c.Left {
+		return nil, nil
+	}
+	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: u.ChannelID}
+	body := &schema.ChatUpdate{Account: in.account, Chat: chatOf(peer, in.ent), Known: true, Left: true, PhotoID: chatPhotoID(c.Photo)}
+	return []schema.Event{chatEvent(in, body)}, nil
+}
+
 // chatEvent wraps a chat.updated body.
 func chatEvent(in input, body *schema.ChatUpdate) schema.Event {
 	return chatLevelEvent(in.account, body.Chat.Ref(), schema.KindChat, schema.ActionChatUpdated, schema.ChatVersion(body), unix(in.date), body)

@@ -114,6 +114,7 @@ func updateRows() []row {
 		mapped(joinRequest),
 		mapped(pendingJoinRequests),
 		mapped(chatUpdated),
+		mapped(channelUpdated), // ingest also follows or revives the channel
 		mapped(userName),
 		mapped(userPhone),
 		mapped(userEmojiStatus),
@@ -121,7 +122,6 @@ func updateRows() []row {
 
 		// Handled by the update engine.
 		ignored[*tg.UpdateChannelTooLong]("handled by ingest: asks for the channel's difference"),
-		ignored[*tg.UpdateChannel]("handled by ingest: follows or revives the channel; not yet an event, see issue 12"),
 		ignored[*tg.UpdatePtsChanged]("handled by ingest: moves pts only (Telegram reset the common box)"),
 		ignored[*tg.UpdateMessageID]("handled by ingest: pairs a sent message's random_id with its id; the new-message update is the event"),
 		ignored[*tg.UpdateStoryID]("handled by ingest: pairs a posted story's random_id with its id"),
