@@ -80,6 +80,10 @@ type EngineConfig struct {
 	Metrics *Metrics
 	// Logger defaults to a discarding logger.
 	Logger *slog.Logger
+	// Live, when set, gets the live signals of ephemeral updates (typing,
+	// online status; mapping.Live) as they are received. It must not
+	// block: signals bypass the batch and the outbox (best effort).
+	Live func(*schema.LiveSignal)
 }
 
 func (c *EngineConfig) setDefaults() {
@@ -729,8 +733,14 @@ func (e *Engine) emit(u tg.UpdateClass, ent tg.Entities, date int) {
 	var ignored *mapping.IgnoredError
 	switch {
 	case errors.As(err, &ignored):
-		// On purpose (mapping's table gives the reason): counted only.
+		// On purpose (mapping's table gives the reason): counted only;
+		// ephemeral ones go to the live subjects when configured.
 		e.cfg.Metrics.ignored(e.cfg.Account, ignored.Type)
+		if e.cfg.Live != nil {
+			if sig, ok := mapping.Live(e.cfg.Account, u, ent, e.cfg.Clock.Now()); ok {
+				e.cfg.Live(sig)
+			}
+		}
 		return
 	case errors.Is(err, mapping.ErrUnclassified):
 		e.cfg.Metrics.mappingError(e.cfg.Account, u)

@@ -28,6 +28,10 @@ type Metrics struct {
 	wakeups      *prometheus.CounterVec
 	// Reconnects counts connections to Telegram re-established after a failure.
 	Reconnects *prometheus.CounterVec
+	// Live counts live signals (typing, online status) by kind and result:
+	// published, dropped (NATS disconnected) or failed. The connector's
+	// best-effort publisher of EngineConfig.Live counts them.
+	Live *prometheus.CounterVec
 }
 
 // NewMetrics creates the ingest metrics and registers them with reg (nil: not registered).
@@ -51,9 +55,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		retries:      counter("channel_difference_retries_total", "Channel differences that failed transiently and were scheduled again with backoff, by reason.", "reason"),
 		wakeups:      counter("engine_wakeups_total", "Iterations of the engine's Run loop (a push, a timer or a resync woke it)."),
 		Reconnects:   counter("reconnects_total", "Connections to Telegram re-established after a failure."),
+		Live:         counter("live_signals_total", "Live signals (typing, online status) on core NATS, by kind and result: published, dropped while NATS is disconnected, failed. Best effort, never stored.", "kind", "result"),
 	}
 	if reg != nil {
-		reg.MustRegister(m.updates, m.events, m.duplicates, m.gaps, m.differences, m.lost, m.unsupportedC, m.mapErrors, m.skipped, m.ignoredC, m.refused, m.capped, m.retries, m.wakeups, m.Reconnects)
+		reg.MustRegister(m.updates, m.events, m.duplicates, m.gaps, m.differences, m.lost, m.unsupportedC, m.mapErrors, m.skipped, m.ignoredC, m.refused, m.capped, m.retries, m.wakeups, m.Reconnects, m.Live)
 	}
 	return m
 }

@@ -69,7 +69,7 @@ type goldenCase struct {
 
 func goldenCases() []goldenCase {
 	ent := entities()
-	return []goldenCase{
+	cases := []goldenCase{
 		{name: "private_in", ent: ent, want: 1, update: &tg.UpdateNewMessage{Message: &tg.Message{
 			ID: 10, PeerID: &tg.PeerUser{UserID: alice}, Date: date, Message: "hi there",
 			Entities: []tg.MessageEntityClass{&tg.MessageEntityBold{Offset: 0, Length: 2}},
@@ -193,6 +193,7 @@ func goldenCases() []goldenCase {
 			ShippingAddress: tg.PostAddress{StreetLine1: "Unter den Linden 1", City: "Berlin", CountryISO2: "DE", PostCode: "10117"},
 		}},
 	}
+	return append(cases, memberCases(ent)...)
 }
 
 // encodeGolden renders events as the structured CloudEvents they are
@@ -236,22 +237,28 @@ func TestGolden(t *testing.T) {
 			for i := range evs {
 				assertValidCloudEvent(t, &evs[i])
 			}
-			got := encodeGolden(t, evs)
-			path := filepath.Join("testdata", tc.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./mapping -update to create)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from mapping output (run with -update if intended)\n--- got\n%s", path, got)
-			}
+			compareGolden(t, tc.name, encodeGolden(t, evs))
 		})
+	}
+}
+
+// compareGolden compares got with testdata/<name>.json, or writes it
+// there with -update.
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./mapping -update to create)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from mapping output (run with -update if intended)\n--- got\n%s", path, got)
 	}
 }
 

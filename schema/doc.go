@@ -12,7 +12,18 @@
 // Bodies: Message (message.created, message.edited), MessageDeleted
 // (message.deleted) and CallbackQuery (callback.query: a user pressed an
 // inline button of the bot's message; its query_id is a decimal string, the
-// query_id the callback.answer command takes).
+// query_id the callback.answer command takes). Members, bots, chats and
+// users (event_member.go, event_profile.go): MemberChange (member.joined,
+// member.left, member.updated), JoinRequest (member.join_requested),
+// JoinPending (member.join_pending), BotBlock (bot.stopped, bot.restarted),
+// ChatUpdate (chat.updated), UserUpdate (user.updated); versions of changes
+// without an identity of their own come from SnapshotVersion.
+//
+// # Live signals
+//
+// LiveSignal (live.go) is not an Event: typing (Typing) and online status
+// (UserStatus) go to core NATS on LiveSubject, never stored; LiveSignal.Msg
+// gives them the binary-mode headers of an event.
 //
 // # Encoding
 //

@@ -88,7 +88,10 @@ type Event struct {
 	// precheckout.query, *ShippingQuery for shipping.query; *MessagePin for
 	// message.pinned and message.unpinned, *ReactionsUpdated /
 	// *ReactionChanged for reaction events, *ReadReceipt / *ReadContents for
-	// read events, *PollUpdated / *PollVoted for poll events.
+	// read events, *PollUpdated / *PollVoted for poll events;
+	// *MemberChange, *JoinRequest or *JoinPending for member.*, *BotBlock
+	// for bot.*, *ChatUpdate for chat.updated, *UserUpdate for
+	// user.updated (event_member.go, event_profile.go).
 	Data any
 }
 

@@ -60,6 +60,14 @@ func EventSubject(prefix, account, rest string) string {
 	return prefix + "." + account + ".events." + rest
 }
 
+// LiveSubject returns <prefix>.<account>.live.<rest>: rest is
+// <kind>.<action>.<peer_kind>.<peer_id> for one live signal (see
+// LiveSignal.Subject), or a wildcard such as "typing.>" or ">" to
+// subscribe. Live signals travel on core NATS only, never stored.
+func LiveSubject(prefix, account, rest string) string {
+	return prefix + "." + account + ".live." + rest
+}
+
 // CommandSubject returns <prefix>.<account>.commands.<action>, the subject of
 // a stream command (">" for all of them).
 func CommandSubject(prefix, account, action string) string {

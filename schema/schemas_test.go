@@ -31,6 +31,19 @@ var bodyTypes = map[string]reflect.Type{
 	schema.SchemaName(schema.KindInline, schema.ActionChosen):     reflect.TypeFor[schema.InlineChosen](),
 	schema.SchemaName(schema.KindPrecheckout, schema.ActionQuery): reflect.TypeFor[schema.PrecheckoutQuery](),
 	schema.SchemaName(schema.KindShipping, schema.ActionQuery):    reflect.TypeFor[schema.ShippingQuery](),
+	// Members, bots, chats and users (issue 12).
+	schema.SchemaName(schema.KindMember, schema.ActionMemberJoined):  reflect.TypeFor[schema.MemberChange](),
+	schema.SchemaName(schema.KindMember, schema.ActionMemberLeft):    reflect.TypeFor[schema.MemberChange](),
+	schema.SchemaName(schema.KindMember, schema.ActionMemberUpdated): reflect.TypeFor[schema.MemberChange](),
+	schema.SchemaName(schema.KindMember, schema.ActionJoinRequested): reflect.TypeFor[schema.JoinRequest](),
+	schema.SchemaName(schema.KindMember, schema.ActionJoinPending):   reflect.TypeFor[schema.JoinPending](),
+	schema.SchemaName(schema.KindBot, schema.ActionBotStopped):       reflect.TypeFor[schema.BotBlock](),
+	schema.SchemaName(schema.KindBot, schema.ActionBotRestarted):     reflect.TypeFor[schema.BotBlock](),
+	schema.SchemaName(schema.KindChat, schema.ActionChatUpdated):     reflect.TypeFor[schema.ChatUpdate](),
+	schema.SchemaName(schema.KindUser, schema.ActionUserUpdated):     reflect.TypeFor[schema.UserUpdate](),
+	// Live signals (issue 12): core NATS, not stored.
+	schema.SchemaName("live", schema.LiveTyping): reflect.TypeFor[schema.Typing](),
+	schema.SchemaName("live", schema.LiveStatus): reflect.TypeFor[schema.UserStatus](),
 }
 
 // updateBodyTypes are the bodies of reactions, read receipts, pins and polls (issue 12).
@@ -83,6 +96,11 @@ func TestSchemasCoverBodies(t *testing.T) {
 	want := []string{"message.created.v1.json", "message.deleted.v1.json", "message.edited.v1.json",
 		"callback.query.v1.json", "command.completed.v1.json", "command.failed.v1.json"}
 	want = append(want, "inline.query.v1.json", "inline.chosen.v1.json", "precheckout.query.v1.json", "shipping.query.v1.json")
+	// Members, bots, chats and users (issue 12).
+	want = append(want, "member.joined.v1.json", "member.left.v1.json", "member.updated.v1.json",
+		"member.join_requested.v1.json", "member.join_pending.v1.json", "bot.stopped.v1.json",
+		"bot.restarted.v1.json", "chat.updated.v1.json", "user.updated.v1.json",
+		"live.typing.v1.json", "live.status.v1.json")
 	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
 	}
@@ -439,6 +457,12 @@ func TestAsyncAPI(t *testing.T) {
 		{schema.KindRead, schema.ActionInbox}, {schema.KindRead, schema.ActionOutbox}, {schema.KindRead, schema.ActionContents},
 		{schema.KindMessage, schema.ActionPinned}, {schema.KindMessage, schema.ActionUnpinned},
 		{schema.KindPoll, schema.ActionUpdated}, {schema.KindPoll, schema.ActionVoted},
+		// Members, bots, chats and users (issue 12).
+		{schema.KindMember, schema.ActionMemberJoined}, {schema.KindMember, schema.ActionMemberLeft},
+		{schema.KindMember, schema.ActionMemberUpdated}, {schema.KindMember, schema.ActionJoinRequested},
+		{schema.KindMember, schema.ActionJoinPending}, {schema.KindBot, schema.ActionBotStopped},
+		{schema.KindBot, schema.ActionBotRestarted}, {schema.KindChat, schema.ActionChatUpdated},
+		{schema.KindUser, schema.ActionUserUpdated},
 	} {
 		ev := schema.Event{Account: "{account}", Kind: ka[0], Action: ka[1], Peer: schema.PeerRef{Kind: "{peerKind}"}}
 		wantAddr := strings.Replace(ev.Subject(schema.DefaultPrefix), ".0", ".{peerId}", 1)

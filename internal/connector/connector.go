@@ -396,6 +396,7 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 			DifferenceLimit: cfg.Ingest.DifferenceLimit,
 			BackfillDepth:   cfg.Ingest.BackfillDepth,
 			BackfillOnJoin:  cfg.Ingest.BackfillOnJoin,
+			Live:            (&livePublisher{nc: nc, prefix: cfg.NATS.SubjectPrefix, metrics: metrics, log: log}).publish,
 		},
 		Metrics: metrics,
 		Logger:  log,

@@ -53,7 +53,8 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 	}
 	evs := eventsAfter(b, r.Pts)
 	qts := a.qtsAfter(r.Qts)
-	if len(evs) == 0 && len(other) == 0 && len(qts) == 0 {
+	profiles := s.w.profilesSince(a.Name, r.Date-profileMargin)
+	if len(evs) == 0 && len(other) == 0 && len(qts) == 0 && len(profiles) == 0 {
 		return &tg.UpdatesDifferenceEmpty{Date: b.Date, Seq: b.Seq}, nil
 	}
 	limit := s.cfg.SliceLimit
@@ -73,6 +74,12 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 			continue
 		}
 		other = append(other, s.w.tgEventUpdate(a, 0, ev))
+	}
+	// Every part repeats the renames since the client's date
+	// (profile_world.go): a slice's intermediate date may pass them.
+	for i := range profiles {
+		profiles[i].refs(rf)
+		other = append(other, profiles[i].update())
 	}
 	if len(part) < len(evs) {
 		last := part[len(part)-1]

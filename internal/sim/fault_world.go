@@ -15,40 +15,24 @@ import (
 // like any other change: applied, journaled, kept across restarts.
 
 // qtsEvent is one qts update of an account: updateBotStopped of User, or
-// with Reaction a bot's reaction update (reaction_world.go).
+// a member change (member_world.go) by Kind, or with Reaction or Vote a
+// bot's reaction or poll-vote update (reaction_world.go, poll_world.go).
 type qtsEvent struct {
-	Qts      int
-	Date     int
-	User     int64
-	Stopped  bool
+	Qts     int
+	Date    int
+	User    int64
+	Stopped bool
+	// Kind is qtsBotStopped, qtsParticipant or qtsJoinRequest; the fields
+	// below are those of member changes (see MemberChange).
+	Kind     string
+	Chat     schema.PeerRef
+	Actor    int64
+	Prev     string // member status before (schema.MemberLeft, …)
+	New      string // member status after
+	Rank     string
+	About    string
 	Reaction *qtsReaction `json:",omitempty"`
 	Vote     *qtsVote     `json:",omitempty"`
-}
-
-func (q *qtsEvent) update() tg.UpdateClass {
-	if q.Reaction != nil {
-		return q.Reaction.update(q.Qts, q.Date)
-	}
-	if q.Vote != nil {
-		return q.Vote.update(q.Qts)
-	}
-	return &tg.UpdateBotStopped{UserID: q.User, Date: q.Date, Stopped: q.Stopped, Qts: q.Qts}
-}
-
-// refs notes the users and chats q's update names.
-func (q *qtsEvent) refs(r *refs) {
-	if q.User != 0 {
-		r.users[q.User] = true
-	}
-	if v := q.Vote; v != nil {
-		r.users[v.User] = true
-	}
-	if x := q.Reaction; x != nil {
-		r.peer(x.Chat)
-		if x.Actor != 0 {
-			r.users[x.Actor] = true
-		}
-	}
 }
 
 // qtsAfter returns a's qts updates after qts.
@@ -117,6 +101,8 @@ type qtsOp struct {
 	Account string `json:"account,omitempty"`
 	From    int64  `json:"from,omitempty"`
 	Count   int    `json:"count,omitempty"`
+	// Restart starts with a restart instead of a stop (Sim.StopBot).
+	Restart bool `json:"restart,omitempty"`
 }
 
 func (*qtsOp) kind() string   { return opQts }
@@ -139,13 +125,7 @@ func (o *qtsOp) apply(w *world, date int, _ *Call) (int64, error) {
 		return 0, fmt.Errorf("%w: user %d for a qts update", ErrNotFound, user)
 	}
 	for i := range o.Count {
-		a.Qts++
-		q := qtsEvent{Qts: a.Qts, Date: date, User: user, Stopped: i%2 == 0}
-		a.QtsEvents = append(a.QtsEvents, q)
-		a.Box.Date = max(a.Box.Date, date)
-		if w.live {
-			w.pushes = append(w.pushes, push{Account: a.Name, Qts: &q})
-		}
+		w.addQts(a, qtsEvent{Date: date, User: user, Stopped: (i%2 == 0) != o.Restart}, date)
 	}
 	return int64(a.Qts), nil
 }

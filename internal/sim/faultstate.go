@@ -245,7 +245,7 @@ func (s *Sim) enqueueLocked(p push) {
 // false when p is not to be combined. s.mu and s.f.mu must be held.
 func (s *Sim) combineLocked(p push) bool {
 	c := s.f.combine[p.Account]
-	if c == nil || p.TooLong || p.Callback != nil || p.HasExclude || p.Qts != nil || p.Channel != 0 || p.Reactions != nil || p.Poll != nil {
+	if c == nil || p.TooLong || p.Callback != nil || p.HasExclude || p.Qts != nil || p.Channel != 0 || p.Reactions != nil || p.Poll != nil || p.Profile != nil || p.Live != nil {
 		return false
 	}
 	c.buf = append(c.buf, p)

@@ -51,6 +51,9 @@ const (
 	opRead = "read"
 	// Poll votes (poll_world.go).
 	opVote = "vote"
+	// Ops of members (member_world.go).
+	opMemberChange = "member_change"
+	opRename       = "rename"
 )
 
 // op is one change of the world, as journaled.
@@ -128,6 +131,10 @@ func newOpBody(kind string) opBody {
 		return &readOp{}
 	case opVote:
 		return &voteOp{}
+	case opMemberChange:
+		return &memberChangeOp{}
+	case opRename:
+		return &renameOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

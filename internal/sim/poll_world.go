@@ -183,9 +183,10 @@ func (w *world) votedFor(acc *account, p *pollState, user int64, options []int, 
 		}
 	}
 	total, rs := p.results(acc.UserID)
-	w.recordEvent(acc, schema.KindPoll, schema.ActionUpdated, schema.PeerRef{Kind: schema.PeerUnknown}, 0,
-		schema.PollVersion(p.ID, false, total, rs), date, user)
-	acc.Ledger[len(acc.Ledger)-1].Live = true
+	if e := w.recordEvent(acc, schema.KindPoll, schema.ActionUpdated, schema.PeerRef{Kind: schema.PeerUnknown}, 0,
+		schema.PollVersion(p.ID, false, total, rs), date, user); e != nil {
+		e.Live = true
+	}
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: acc.Name, Poll: &pollPush{Poll: p.tgPoll(), Results: p.tgResults(acc.UserID), Date: date}})
 	}

@@ -188,13 +188,6 @@ func (w *world) reactionSeen(acc *account, m *message, anonymous bool, user int6
 	}
 }
 
-// recordEvent adds a ledger entry of an event other than a message's
-// creation, edit or deletion; from is who made the change (0: unknown).
-func (w *world) recordEvent(a *account, kind, action string, peer schema.PeerRef, id int, version int64, date int, from int64) {
-	w.record(a, action, peer, id, version, date, "", from)
-	a.Ledger[len(a.Ledger)-1].Kind = kind
-}
-
 // buildReactions renders an updateMessageReactions push.
 func (w *world) buildReactions(a *account, p *reactionsPush) tg.UpdatesClass {
 	r := newRefs()

@@ -339,13 +339,15 @@ func (s *Sim) act(ctx context.Context, rng *rand.Rand) error {
 			del = append(del, ids[0])
 		}
 		return s.DeleteMessages(ctx, t.chat, t.account, del...)
-	case r < 0.98:
+	case r < 0.96:
 		return s.actNew(ctx, rng, t, true)
-	default: // a bot query (bot_traffic.go), else a service message
+	case r < 0.98: // a bot query (bot_traffic.go), else a service message
 		if ok, err := s.actBotQuery(ctx, rng); ok {
 			return err
 		}
 		return s.actNew(ctx, rng, t, true)
+	default: // members, join requests, bot stopped (member_traffic.go)
+		return s.actMember(ctx, rng, t)
 	}
 }
 

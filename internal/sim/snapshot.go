@@ -53,6 +53,8 @@ type worldState struct {
 	// named as in every earlier snapshot: gob matches fields by name.
 	Actions   map[string][]Call
 	ActionSeq uint64
+	// Profiles are the renames (profile_world.go).
+	Profiles []profileUpdate
 }
 
 type accountState struct {
@@ -69,6 +71,7 @@ func (w *world) state() worldState {
 		NextChat: w.nextChat, NextChan: w.nextChan, NextLogic: w.nextLogic, LedgerSeq: w.ledgerSeq,
 		Scen: w.scen, Media: w.media, Randoms: w.randoms, Uploads: w.uploads, Queries: w.queries,
 		NextQuery: w.nextQuery, Forbidden: w.forbidden, Actions: w.calls, ActionSeq: w.callSeq,
+		Profiles: w.profiles,
 	}
 	for _, a := range w.accounts {
 		st.Accounts[a.Name] = accountState{Box: a.Box, Ledger: a.Ledger, Qts: a.Qts, QtsEvents: a.QtsEvents}
@@ -92,6 +95,7 @@ func (w *world) restore(st worldState) {
 	w.nextLogic, w.ledgerSeq, w.scen, w.media = st.NextLogic, st.LedgerSeq, st.Scen, orEmpty(st.Media)
 	w.randoms, w.uploads, w.queries, w.nextQuery = orEmpty(st.Randoms), orEmpty(st.Uploads), orEmpty(st.Queries), st.NextQuery
 	w.forbidden, w.calls, w.callSeq = orEmpty(st.Forbidden), orEmpty(st.Actions), st.ActionSeq
+	w.profiles = st.Profiles
 	for _, ch := range w.channels {
 		if ch.Box == nil {
 			ch.Box = newBox()

@@ -280,6 +280,17 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	if x := p.Poll; x != nil {
 		return w.buildPoll(x)
 	}
+	if lu := p.Live; lu != nil {
+		r := newRefs()
+		r.users[lu.From] = true
+		r.peer(lu.Chat)
+		return &tg.Updates{Updates: []tg.UpdateClass{lu.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: lu.Date}
+	}
+	if pu := p.Profile; pu != nil {
+		r := newRefs()
+		pu.refs(r)
+		return &tg.Updates{Updates: []tg.UpdateClass{pu.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: pu.Date}
+	}
 	if id := p.ChannelUpdate; id != 0 {
 		r := newRefs()
 		r.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: id})

@@ -41,9 +41,12 @@ type Outgoing struct {
 // LedgerEntry is one change as one account sees it: the ground truth an
 // end-to-end test compares the connector's events with.
 type LedgerEntry struct {
-	Seq       uint64         `json:"seq"`
-	Account   string         `json:"account"`
-	Action    string         `json:"action"` // schema.ActionCreated, ActionEdited or ActionDeleted
+	Seq     uint64 `json:"seq"`
+	Account string `json:"account"`
+	// Kind is the event's kind: "" for message events; schema.KindMember,
+	// KindBot, … for the others, whose MessageID is 0 and ID is set.
+	Kind      string         `json:"kind,omitempty"`
+	Action    string         `json:"action"` // schema.ActionCreated, ActionEdited or ActionDeleted for messages
 	Peer      schema.PeerRef `json:"peer"`
 	MessageID int            `json:"message_id"`
 	Version   int64          `json:"version"` // an edit's id version (schema.EditVersion), else 0
@@ -56,10 +59,9 @@ type LedgerEntry struct {
 	// Live marks a change Telegram only pushes (no pts or qts, in no
 	// difference): a connector that was not connected never learns it.
 	Live bool `json:"live,omitempty"`
-	// Kind is the event kind ("reaction", "read", …); "" is "message".
-	// The event id is schema.EventID of account, Peer, MessageID, Kind,
-	// Action and Version.
-	Kind string `json:"kind,omitempty"`
+	// ID is the event id the connector must publish, for entries of a Kind
+	// (messages derive theirs from Action, Peer, MessageID and Version).
+	ID string `json:"id,omitempty"`
 }
 
 // EventKind is e's event kind: Kind, or "message" when empty.
@@ -98,6 +100,9 @@ type basicChat struct {
 	Title   string
 	Members []int64 // users that are not accounts; every account is a member too
 	Date    int
+	Admins  map[int64]string // members that are admins, with their rank (member_world.go)
+	// Requests are the users waiting for their join request (member_world.go).
+	Requests []int64
 }
 
 type forward struct {
@@ -242,6 +247,8 @@ type channel struct {
 	Broadcast  bool
 	Username   string
 	Members    []int64
+	Admins     map[int64]string // members that are admins, with their rank (member_world.go)
+	Requests   []int64          // users waiting for their join request (member_world.go)
 	Date       int
 	LastChange int
 	Box        *box
@@ -299,7 +306,8 @@ type world struct {
 	nextLogic uint64
 	ledgerSeq uint64
 	scen      *scenarioWorld
-	pushes    []push // effects of the op being applied, when live
+	pushes    []push          // effects of the op being applied, when live
+	profiles  []profileUpdate // renames, in date order (profile_world.go)
 	live      bool
 
 	// State of the API surface (api_world.go).
@@ -331,6 +339,10 @@ type push struct {
 	Reactions *reactionsPush
 	// Poll is an updateMessagePoll (live only, not subject to faults).
 	Poll *pollPush
+	// Profile is a rename (updateUserName, updateChat; profile_world.go).
+	Profile *profileUpdate
+	// Live is a typing or status update (live.go): not journaled.
+	Live *liveUpdate
 	// ChannelUpdate is the channel of an updateChannel push (membership
 	// changed; not subject to faults).
 	ChannelUpdate int64

@@ -41,6 +41,13 @@ type Simulator interface {
 	Read(ctx context.Context, account string, chat schema.PeerRef, maxID int, outbox bool) error
 	SendPoll(ctx context.Context, account string, chat schema.PeerRef) (int, error)
 	Vote(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, options []int) error
+	// Members and bots (issue 12).
+	ChangeMember(ctx context.Context, c sim.MemberChange) (int, error)
+	StopBot(ctx context.Context, account string, user int64, stopped bool) (int, error)
+	RenameUser(ctx context.Context, user int64, first, last, username string) error
+	RenameChat(ctx context.Context, chat schema.PeerRef, title string) error
+	Typing(ctx context.Context, chat schema.PeerRef, from int64, action string) error
+	SetStatus(ctx context.Context, user int64, online bool) error
 }
 
 var _ Simulator = (*sim.Sim)(nil)

@@ -54,6 +54,20 @@ func (s *Server) verbs() map[string]verbFunc {
 		"read":         s.read,
 		"poll.send":    s.sendPoll,
 		"poll.vote":    s.vote,
+		// Members, join requests, bots, renames, live signals (issue 12;
+		// verbs_member.go, verbs_profile.go, verbs_live.go).
+		"member.join":    s.memberVerb(sim.MemberJoin),
+		"member.leave":   s.memberVerb(sim.MemberLeave),
+		"member.kick":    s.memberVerb(sim.MemberKick),
+		"member.promote": s.memberVerb(sim.MemberPromote),
+		"member.demote":  s.memberVerb(sim.MemberDemote),
+		"member.request": s.memberVerb(sim.MemberRequest),
+		"bot.stop":       s.botStop(true),
+		"bot.restart":    s.botStop(false),
+		"user.rename":    s.renameUser,
+		"chat.rename":    s.renameChat,
+		"typing":         s.typing,
+		"status":         s.status,
 	}
 }
 
