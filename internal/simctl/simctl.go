@@ -34,6 +34,7 @@ type Simulator interface {
 	Calls(account string) map[string]int
 	Traffic(sc sim.Scenario) error
 	Inject(ctx context.Context, f sim.Fault) (int64, error)
+	LoginSimulator
 }
 
 var _ Simulator = (*sim.Sim)(nil)

@@ -42,6 +42,10 @@ func (s *Server) verbs() map[string]verbFunc {
 		"actions":        s.servedCalls,
 		"calls":          s.callCounts,
 		"fault":          s.fault,
+		// User-account login and sessions (login.go).
+		"login.code":     s.loginCode,
+		"login.accept":   s.loginAccept,
+		"session.revoke": s.sessionRevoke,
 	}
 }
 
