@@ -116,6 +116,8 @@ func newOpBody(kind string) opBody {
 		return &historyOp{}
 	case opEmpty:
 		return &emptyOp{}
+	case opRead:
+		return &readOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

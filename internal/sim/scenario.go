@@ -309,6 +309,9 @@ func (d *driver) fault(ctx context.Context) error {
 func (s *Sim) act(ctx context.Context, rng *rand.Rand) error {
 	ts := s.targets()
 	t := ts[rng.IntN(len(ts))]
+	if u, ok := s.userActor(t); ok && rng.Float64() < userActShare {
+		return s.actUser(ctx, rng, t, u) // traffic_user.go
+	}
 	r := rng.Float64()
 	switch {
 	case r < 0.70:

@@ -244,6 +244,8 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 		return &tg.UpdateNewMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	case evEdit:
 		return &tg.UpdateEditMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
+	case evRead:
+		return tgReadUpdate(ev)
 	case evPin:
 		return &tg.UpdatePinnedMessages{Pinned: !ev.Unpin, Peer: tgPeer(ev.Msg.Peer), Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	default:
