@@ -35,6 +35,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&af.phone, "phone", "", "make the account a user account with this phone (e.g. +15550001111): it logs in with `connector login`")
 	fs.StringVar(&af.password, "password", "", "2FA password of the user account of --phone")
 	fs.StringVar(&af.accounts, "accounts", "", "several simulated accounts instead of --account: "+accountsSyntax+", e.g. main,support:+15550001111")
+	dialogs := fs.Int("dialogs", 0, "quiet broadcast channels every account is in, created once per world (a user account with hundreds: the start-up cost)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate connector run")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -110,6 +111,11 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	users := userAccounts(accs)
 	codes.setOut(stdout)
 
+	if *dialogs > 0 {
+		if _, err := s.EnsureDialogChannels(ctx, *dialogs); err != nil {
+			return fmt.Errorf("simulator: --dialogs: %w", err)
+		}
+	}
 	// One generator: the traffic control verb replaces (or, with rate 0,
 	// stops) this one.
 	if err := s.Traffic(sim.Scenario{Rate: *rate, Seed: *seed}); err != nil {

@@ -111,3 +111,23 @@ func TestUserAccountTraffic(t *testing.T) {
 		t.Errorf("the bot got %d read receipts", botReads)
 	}
 }
+
+// TestEnsureDialogChannels: the channels are created once; a second call
+// (as after a restart) adds only the missing ones.
+func TestEnsureDialogChannels(t *testing.T) {
+	s, err := New(Config{Accounts: []Account{{Name: "alice", Phone: "+15550004001", UserID: 4001}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for _, tc := range []struct{ n, created int }{{5, 5}, {5, 0}, {7, 2}} {
+		got, err := s.EnsureDialogChannels(ctx, tc.n)
+		if err != nil || got != tc.created {
+			t.Fatalf("EnsureDialogChannels(%d) = %d, %v; want %d created", tc.n, got, err, tc.created)
+		}
+	}
+	if n := len(s.Ledger("alice")); n != 7 {
+		t.Errorf("%d ledger entries, want one post in each of 7 channels", n)
+	}
+}
