@@ -21,18 +21,10 @@ import (
 // person logged in with that command.
 func TestSimulateUserAccountLogin(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "sim")
-	args := []string{"--data-dir", dir, "--phone", "+15550001111", "--password", "pw", "--rate", "5",
-		"--http-listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--log-level", "warn"}
+	out := simulateInBackground(t, "--data-dir", dir, "--phone", "+15550001111", "--password", "pw", "--rate", "5",
+		"--http-listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--log-level", "warn")
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncbuf.Buffer
-	done := make(chan error, 1)
-	go func() { done <- simulateCmd(ctx, args, &out, &errOut) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("simulate: %v; stderr:\n%s", err, errOut.String())
-		}
-	}()
+	defer cancel()
 	testutil.Eventually(t, 90*time.Second, "the login screen", func() bool { return strings.Contains(out.String(), "starts streaming here once logged in") })
 	cfgFile := filepath.Join(dir, "connector.yaml")
 	screen := out.String()

@@ -178,25 +178,7 @@ func (s *Sim) targets() []target {
 
 // recent returns up to k live message ids of chat as account sees it, newest first.
 func (s *Sim) recent(account string, chat schema.PeerRef, k int, editable bool) []int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.w.accounts[0].Box
-	if a, ok := s.w.byName[account]; ok {
-		b = a.Box
-	}
-	if chat.Kind == schema.PeerChannel {
-		b = s.w.channels[chat.ID].Box
-	}
-	ids := b.ByPeer[chat]
-	var out []int
-	for i := len(ids) - 1; i >= 0 && len(out) < k; i-- {
-		m := b.Msgs[ids[i]]
-		if m.Deleted || editable && m.Service != "" {
-			continue
-		}
-		out = append(out, m.ID)
-	}
-	return out
+	return s.recentWhere(account, chat, k, func(m *message) bool { return !editable || m.Service == "" })
 }
 
 var words = []string{"hello", "world", "naïve", "привет", "🚀", "tgnats", "stream", "zero", "loss", "日本", "event", "👍🏽"}

@@ -87,21 +87,26 @@ func (s *Sim) sendFromOtherDevice(ctx context.Context, rng *rand.Rand, t target,
 // recentOwn returns up to k live, editable message ids u sent in chat,
 // newest first.
 func (s *Sim) recentOwn(u actor, chat schema.PeerRef, k int) []int {
+	return s.recentWhere(u.name, chat, k, func(m *message) bool { return m.Service == "" && m.From == u.id })
+}
+
+// recentWhere returns up to k live message ids of chat as account sees it
+// (the first account's box for an unknown name) that keep accepts, newest
+// first.
+func (s *Sim) recentWhere(account string, chat schema.PeerRef, k int, keep func(*message) bool) []int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.w.byName[u.name]
-	if !ok {
-		return nil
+	b := s.w.accounts[0].Box
+	if a, ok := s.w.byName[account]; ok {
+		b = a.Box
 	}
-	b := a.Box
 	if chat.Kind == schema.PeerChannel {
 		b = s.w.channels[chat.ID].Box
 	}
 	ids := b.ByPeer[chat]
 	var out []int
 	for i := len(ids) - 1; i >= 0 && len(out) < k; i-- {
-		m := b.Msgs[ids[i]]
-		if !m.Deleted && m.Service == "" && m.From == u.id {
+		if m := b.Msgs[ids[i]]; !m.Deleted && keep(m) {
 			out = append(out, m.ID)
 		}
 	}
