@@ -68,4 +68,3 @@ func (p simPhone) Password(context.Context) (string, error) { return p.acc.Passw
 func (simPhone) ShowQR(context.Context, string, time.Time) error {
 	return errors.New("no QR login here")
 }
-
