@@ -32,7 +32,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	tgListen := fs.String("telegram-listen", "127.0.0.1:0", "listen address of the simulated Telegram (MTProto)")
 	var af simAccountFlags
 	fs.StringVar(&af.account, "account", sim.DefaultAccount().Name, "short name of the simulated account (subjects tg.<account>.…)")
-	fs.StringVar(&af.phone, "phone", "", "make the account a user account with this phone (e.g. +15550001111): it logs in with `connector login`")
+	fs.StringVar(&af.phone, "phone", "", "make the account a user account with this `phone` (e.g. +15550001111), logged in with connector login")
 	fs.StringVar(&af.password, "password", "", "2FA password of the user account of --phone")
 	fs.StringVar(&af.accounts, "accounts", "", "several simulated accounts instead of --account: "+accountsSyntax+", e.g. main,support:+15550001111")
 	dialogs := fs.Int("dialogs", 0, "quiet broadcast channels every account is in, created once per world (a user account with hundreds: the start-up cost)")
