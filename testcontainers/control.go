@@ -86,6 +86,12 @@ func (e *ControlError) Error() string {
 // Control sends req (JSON-encoded) to tgsim.<account>.control.<verb> and
 // decodes the result into result (may be nil). A refusal is a *ControlError.
 func (c *Container) Control(ctx context.Context, verb string, req, result any) error {
+	return c.ControlAccount(ctx, c.account, verb, req, result)
+}
+
+// ControlAccount is Control for the named account (WithAccounts: each
+// account has its own control surface).
+func (c *Container) ControlAccount(ctx context.Context, account, verb string, req, result any) error {
 	nc, err := c.conn(ctx)
 	if err != nil {
 		return err
@@ -97,7 +103,7 @@ func (c *Container) Control(ctx context.Context, verb string, req, result any) e
 	if req == nil {
 		body = []byte("{}")
 	}
-	m, err := nc.RequestWithContext(ctx, "tgsim."+c.account+".control."+verb, body)
+	m, err := nc.RequestWithContext(ctx, "tgsim."+account+".control."+verb, body)
 	if err != nil {
 		return fmt.Errorf("tgnats: control %s: %w", verb, err)
 	}

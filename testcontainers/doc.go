@@ -24,6 +24,16 @@
 // checkout of the source. Always call CleanupContainer right after Run,
 // before checking its error.
 //
+// User accounts (WithUserAccount, or several accounts with WithAccounts):
+// Run returns at the simulator's login screen; LogIn (code and 2FA) or
+// LogInQR runs `connector login` inside the container, playing the
+// account's phone with LoginCode and AcceptLoginToken; WaitReady then
+// waits for the connector:
+//
+//	ctr, err := tgnats.Run(ctx, img, tgnats.WithUserAccount("+15550001111", "hunter2"))
+//	err = ctr.LogIn(ctx, "main")
+//	err = ctr.WaitReady(ctx)
+//
 // The module depends on testcontainers-go and nats.go only, not on the
 // connector's module: its JSON types mirror the control surface's.
 package tgnats

@@ -41,6 +41,8 @@ type Container struct {
 	// NATS is the NATS container Run started (WithNATSContainer), or nil.
 	NATS    testcontainers.Container
 	network *testcontainers.DockerNetwork
+	// passwords are the 2FA passwords of the user accounts (users.go).
+	passwords map[string]string
 
 	mu sync.Mutex
 	nc *nats.Conn // control connection, opened on first use
@@ -56,6 +58,9 @@ type options struct {
 	configFile   string
 	configReader io.Reader
 	startTimeout time.Duration
+	// users.go: a user account (WithUserAccount) or several (WithAccounts).
+	phone, password string
+	accounts        []AccountSpec
 }
 
 // Option is a tgnats setting. It is also a ContainerCustomizer, so it goes
@@ -122,21 +127,23 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 		return nil, errors.New("tgnats: WithNATS and WithNATSContainer exclude each other")
 	}
 	c := &Container{account: o.account, natsURL: o.natsHost}
-
-	cmd := []string{"simulate",
-		"--account", o.account,
+	accountFlags, err := o.accountFlags(c)
+	if err != nil {
+		return nil, err
+	}
+	cmd := append([]string{"simulate"}, accountFlags...)
+	cmd = append(cmd,
 		"--data-dir", DataDir,
 		"--http-listen", "0.0.0.0:9464",
 		"--rate", strconv.FormatFloat(o.rate, 'g', -1, 64),
 		"--seed", strconv.FormatInt(o.seed, 10),
-	}
+	)
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:        img,
 			Labels:       runLabels(),
 			ExposedPorts: []string{HTTPPort},
-			WaitingFor: wait.ForHTTP("/readyz").WithPort(HTTPPort).
-				WithStartupTimeout(o.startTimeout).WithPollInterval(200 * time.Millisecond),
+			WaitingFor:   o.readiness(),
 		},
 		Started: true,
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gotd/td/telegram"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -31,7 +30,12 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	rate := fs.Float64("rate", 2, "simulated messages per second (0: no traffic)")
 	seed := fs.Int64("seed", 1, "seed of the simulated traffic")
 	tgListen := fs.String("telegram-listen", "127.0.0.1:0", "listen address of the simulated Telegram (MTProto)")
-	account := fs.String("account", sim.DefaultAccount().Name, "short name of the simulated account (subjects tg.<account>.…)")
+	var af simAccountFlags
+	fs.StringVar(&af.account, "account", sim.DefaultAccount().Name, "short name of the simulated account (subjects tg.<account>.…)")
+	fs.StringVar(&af.phone, "phone", "", "make the account a user account with this `phone` (e.g. +15550001111), logged in with connector login")
+	fs.StringVar(&af.password, "password", "", "2FA password of the user account of --phone")
+	fs.StringVar(&af.accounts, "accounts", "", "several simulated accounts instead of --account: "+accountsSyntax+", e.g. main,support:+15550001111")
+	dialogs := fs.Int("dialogs", 0, "quiet broadcast channels every account is in, created once per world (a user account with hundreds: the start-up cost)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate connector run")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -39,6 +43,13 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
 		return errUsage
+	}
+	if af.accounts != "" && (isSet(fs, "account") || isSet(fs, "phone") || isSet(fs, "password")) {
+		return errors.New("--accounts lists every account: give the phone and password there (NAME:PHONE:PASSWORD), not with --account, --phone or --password")
+	}
+	accs, err := simAccounts(af)
+	if err != nil {
+		return err
 	}
 	cfg, err := config.Load(*path, os.Environ())
 	if err != nil {
@@ -63,13 +74,9 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer unlock()
 
-	acc := sim.DefaultAccount()
-	acc.Name = *account
-	if !schema.ValidAccount(acc.Name) {
-		return fmt.Errorf("--account %q: want [a-z0-9_-]+", acc.Name)
-	}
 	simDir := filepath.Join(cfg.DataDir, "simulator")
-	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log, Accounts: []sim.Account{acc}})
+	codes := &codePrinter{}
+	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log, Accounts: accs, OnLoginCode: codes.print})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
@@ -100,27 +107,37 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
-	cfg.Accounts = []config.Account{{
-		Name:     acc.Name,
-		AppID:    1,
-		AppHash:  "simulator",
-		BotToken: config.Secret(acc.BotToken),
-		DC:       config.DC{ID: ep.DC, Address: ep.Addr, PublicKeyFile: keyFile},
-	}}
+	cfg.Accounts = connectorAccounts(accs, ep, keyFile)
+	users := userAccounts(accs)
+	codes.setOut(stdout)
 
+	if *dialogs > 0 {
+		if _, err := s.EnsureDialogChannels(ctx, *dialogs); err != nil {
+			return fmt.Errorf("simulator: --dialogs: %w", err)
+		}
+	}
 	// One generator: the traffic control verb replaces (or, with rate 0,
 	// stops) this one.
 	if err := s.Traffic(sim.Scenario{Rate: *rate, Seed: *seed}); err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
 
+	cfgFile := filepath.Join(cfg.DataDir, connectorConfigFile)
 	if *simOnly {
 		if cfg.NATS.URL != "" {
-			serveControl(ctx, &wg, cfg.NATS.URL, cfg, s, acc.Name, log)
+			for _, a := range accs {
+				serveControl(ctx, &wg, cfg.NATS.URL, cfg, s, a.Name, log)
+			}
+		}
+		// The separate connector keeps its state next to the simulator's.
+		if err := writeConnectorConfig(cfgFile, filepath.Join(cfg.DataDir, "connector"), cfg.NATS.URL, cfg.Accounts); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "Simulated Telegram listening on %s (DC %d)\n", ep.Addr, ep.DC)
-		fmt.Fprintf(stdout, "Point `connector run` at it with:\n  accounts: [{name: %s, bot_token: %q, dc: {id: %d, address: %q, public_key_file: %q}}]\n",
-			acc.Name, acc.BotToken, ep.DC, ep.Addr, keyFile)
+		fmt.Fprintf(stdout, "Point `connector run` at it with:\n  accounts: [%s]\n", accountsYAML(cfg.Accounts))
+		fmt.Fprintf(stdout, "or use the configuration written for it: %s\n", cfgFile)
+		loginScreen(stdout, cfgFile, dialable(cfg.NATS.URL), users)
+		fmt.Fprintf(stdout, "Then stream:\n  connector run --config %s\n", cfgFile)
 		select {
 		case <-ctx.Done():
 		case err := <-simErr:
@@ -136,19 +153,46 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Config:     cfg,
 		Logger:     log,
 		Registry:   reg,
-		PublicKeys: map[string][]telegram.PublicKey{acc.Name: keys},
+		PublicKeys: publicKeysOf(accs, keys),
 		OnNATS: func(u string) {
-			serveControl(ctx, &wg, u, cfg, s, acc.Name, log)
+			for _, a := range accs {
+				serveControl(ctx, &wg, u, cfg, s, a.Name, log)
+			}
 			url = dialable(u)
+			// User accounts log in with `connector login` before their
+			// stores open: the connector goes on once they did.
+			if waitingUsers := notLoggedIn(s, users); len(waitingUsers) > 0 {
+				if err := writeConnectorConfig(cfgFile, cfg.DataDir, "", cfg.Accounts); err != nil {
+					log.Error("login configuration not written", "error", err)
+				}
+				fmt.Fprintf(stdout, "\ntgnats simulator is waiting for the user account login (NATS at %s).\n", url)
+				loginScreen(stdout, cfgFile, url, waitingUsers)
+				fmt.Fprintf(stdout, "The connector starts streaming here once logged in. Ctrl-C stops.\n\n")
+				if err := waitForLogins(ctx, s, cfg, waitingUsers); err != nil {
+					return // ctx is done: Run stops
+				}
+			}
 		},
 		// The banner comes once everything listens: the accounts' stores
 		// are open and the HTTP endpoints serve (OnHTTP is the last step).
 		OnHTTP: func(addr string) {
 			addr = dialable(addr)
 			fmt.Fprintf(stdout, "\ntgnats simulator is running: simulated Telegram → NATS at %s\n", url)
-			fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s '%s'\n", url, schema.EventSubject(schema.DefaultPrefix, acc.Name, ">"))
-			fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, schema.EventStreamName(acc.Name))
-			fmt.Fprintf(stdout, "Drive the simulator (see README, Simulator control):\n  nats req --server %s %s '{}'\n", url, schema.ControlSubject(schema.DefaultControlPrefix, acc.Name, "ledger"))
+			for i, a := range accs {
+				if len(accs) > 1 {
+					kind := "bot"
+					if a.Phone != "" {
+						kind = "user " + a.Phone
+					}
+					fmt.Fprintf(stdout, "Account %s (%s):\n", a.Name, kind)
+				}
+				fmt.Fprintf(stdout, "Watch the events (NATS CLI):\n  nats sub --server %s '%s'\n", url, schema.EventSubject(schema.DefaultPrefix, a.Name, ">"))
+				fmt.Fprintf(stdout, "Or read the stream from the start:\n  nats stream view --server %s %s\n", url, schema.EventStreamName(a.Name))
+				if i == 0 || len(accs) == 1 {
+					fmt.Fprintf(stdout, "Drive the simulator (see README, Simulator control):\n")
+				}
+				fmt.Fprintf(stdout, "  nats req --server %s %s '{}'\n", url, schema.ControlSubject(schema.DefaultControlPrefix, a.Name, "ledger"))
+			}
 			fmt.Fprintf(stdout, "Metrics: http://%s/metrics   Health: http://%s/readyz\n", addr, addr)
 			fmt.Fprintf(stdout, "Data dir: %s (run again on it to continue the same world). Ctrl-C stops.\n\n", cfg.DataDir)
 		},

@@ -96,17 +96,7 @@ func TestSimulateSecondInstanceSameDataDir(t *testing.T) {
 // started by --rate: rate 0 stops it, another rate replaces it.
 func TestSimulateOneTrafficGenerator(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "sim")
-	args := []string{"--data-dir", dir, "--rate", "100", "--http-listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--log-level", "warn"}
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncbuf.Buffer
-	done := make(chan error, 1)
-	go func() { done <- simulateCmd(ctx, args, &out, &errOut) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("simulate returned %v", err)
-		}
-	}()
+	out := simulateInBackground(t, "--data-dir", dir, "--rate", "100", "--http-listen", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--log-level", "warn")
 	url := ""
 	testutil.Eventually(t, 90*time.Second, "the banner", func() bool {
 		if m := natsURLRE.FindStringSubmatch(out.String()); m != nil {
@@ -185,4 +175,21 @@ func TestSimulateBannerShowsDialableAddresses(t *testing.T) {
 	if strings.Contains(banner, "0.0.0.0") || !strings.Contains(banner, "nats://127.0.0.1:") || !strings.Contains(banner, "http://127.0.0.1:") {
 		t.Fatalf("banner does not give dialable addresses:\n%s", banner)
 	}
+}
+
+// simulateInBackground runs simulateCmd with args until the test ends
+// (then it must return nil) and returns its standard output.
+func simulateInBackground(t *testing.T, args ...string) *syncbuf.Buffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncbuf.Buffer
+	done := make(chan error, 1)
+	go func() { done <- simulateCmd(ctx, args, &out, &errOut) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("simulate returned %v; stderr:\n%s", err, errOut.String())
+		}
+	})
+	return &out
 }

@@ -66,9 +66,9 @@ outbox: {drain_timeout: 5s}
 ingest: {gap_timeout: 200ms}
 accounts:
   - name: %s
-    bot_token: %q
+    %s
     dc: {id: %d, address: %q, public_key_file: %q}
-`, filepath.Join(t.TempDir(), "data"), httpAddr, natsURL, w.acc.Name, w.acc.BotToken, w.ep.DC, w.ep.Addr, w.keyFile)
+`, filepath.Join(t.TempDir(), "data"), httpAddr, natsURL, w.acc.Name, credentialYAML(w.acc), w.ep.DC, w.ep.Addr, w.keyFile)
 	if err := os.WriteFile(cfgFile, []byte(cfg+extra), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -77,19 +77,7 @@ accounts:
 
 func startProcess(t *testing.T, bin, cfgFile string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(bin, "run", "--config", cfgFile), out: new(syncbuf.Buffer)}
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	// The tests' own TGNATS_TEST_* switches are no configuration keys: the
-	// connector would refuse them as unknown.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TGNATS_TEST_") {
-			p.cmd.Env = append(p.cmd.Env, kv)
-		}
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return startBin(t, bin, nil, "run", "--config", cfgFile)
 }
 
 func (p *process) kill(t *testing.T) {
@@ -121,7 +109,18 @@ func (p *process) term(t *testing.T) {
 // (recovered through getDifference slices) and a NATS outage, then checks
 // that the stream holds every event of the ledger exactly once and in
 // per-chat order.
-func TestCrashSafety(t *testing.T) {
+func TestCrashSafety(t *testing.T) { crashSafety(t, testAccount) }
+
+// TestCrashSafetyUserAccount is TestCrashSafety for a user account (logged
+// in with a code and its 2FA password), with the traffic of a user
+// account mixed in: messages it sends from another device, its own edits
+// and deletions, read receipts both ways.
+func TestCrashSafetyUserAccount(t *testing.T) { crashSafety(t, crashUser) }
+
+// crashUser is the user account of TestCrashSafetyUserAccount.
+var crashUser = sim.Account{Name: "e2e", Phone: "+15550003001", Password: "crash test", UserID: 3001, FirstName: "Crash"}
+
+func crashSafety(t *testing.T, acc sim.Account) {
 	if testing.Short() {
 		t.Skip("builds and kills a real connector process; skipped with -short")
 	}
@@ -129,7 +128,8 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t, sim.Config{SliceLimit: 25})
+	w := newWorld(t, sim.Config{SliceLimit: 25, Accounts: []sim.Account{acc}})
+	w.acc = acc
 	natsDir, natsAddr := t.TempDir(), freeAddr(t)
 	nsrv := startNATS(t, natsDir, natsAddr)
 	defer func() { nsrv.Shutdown() }()
@@ -137,6 +137,9 @@ func TestCrashSafety(t *testing.T) {
 
 	httpAddr := freeAddr(t)
 	cfgFile := w.processConfig(t, url, httpAddr, noLease)
+	if acc.Phone != "" {
+		w.loginUser(t, cfgFile)
+	}
 
 	p := startProcess(t, bin, cfgFile)
 	t.Cleanup(func() {

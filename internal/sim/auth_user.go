@@ -194,6 +194,7 @@ func (s *Sim) onSendCode(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthSend
 	s.users.codes[phone] = c
 	s.users.mu.Unlock()
 	s.log.Debug("login code sent", "phone_digits", len(phone))
+	s.notifyLoginCode(phone, c.code)
 	return srv.SendResult(req, &tg.AuthSentCode{
 		Type:          &tg.AuthSentCodeTypeApp{Length: len(c.code)},
 		PhoneCodeHash: c.hash,

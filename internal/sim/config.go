@@ -70,6 +70,10 @@ type Config struct {
 	// is snapshotted (with Dir), default 5000: a restart replays at most
 	// that many.
 	SnapshotEvery int
+	// OnLoginCode, when set, is called with every code auth.sendCode sends
+	// to the phone of a user account: what that phone's Telegram app
+	// would show (`connector simulate` prints it).
+	OnLoginCode func(LoginCode)
 }
 
 // DefaultAccount is the account served when Config.Accounts is empty.

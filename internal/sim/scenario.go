@@ -184,25 +184,7 @@ func (s *Sim) targets() []target {
 
 // recent returns up to k live message ids of chat as account sees it, newest first.
 func (s *Sim) recent(account string, chat schema.PeerRef, k int, editable bool) []int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.w.accounts[0].Box
-	if a, ok := s.w.byName[account]; ok {
-		b = a.Box
-	}
-	if chat.Kind == schema.PeerChannel {
-		b = s.w.channels[chat.ID].Box
-	}
-	ids := b.ByPeer[chat]
-	var out []int
-	for i := len(ids) - 1; i >= 0 && len(out) < k; i-- {
-		m := b.Msgs[ids[i]]
-		if m.Deleted || editable && (m.Service != "" || m.Poll != nil) {
-			continue
-		}
-		out = append(out, m.ID)
-	}
-	return out
+	return s.recentWhere(account, chat, k, func(m *message) bool { return !editable || m.Service == "" && m.Poll == nil })
 }
 
 var words = []string{"hello", "world", "naïve", "привет", "🚀", "tgnats", "stream", "zero", "loss", "日本", "event", "👍🏽"}
@@ -318,6 +300,9 @@ func (d *driver) fault(ctx context.Context) error {
 func (s *Sim) act(ctx context.Context, rng *rand.Rand) error {
 	ts := s.targets()
 	t := ts[rng.IntN(len(ts))]
+	if u, ok := s.userActor(t); ok && rng.Float64() < userActShare {
+		return s.actUser(ctx, rng, t, u) // traffic_user.go
+	}
 	r := rng.Float64()
 	switch {
 	case r < 0.70:

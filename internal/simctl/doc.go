@@ -24,7 +24,9 @@
 // traffic (the simulator's one
 // generator), ledger (paged: from, limit, next), actions (the calls
 // served, sim.Call; the verb keeps its first name), calls (served calls
-// counted by TL method). Error codes: INVALID_ARGUMENT (bad JSON,
+// counted by TL method); for user accounts (login.go): login.code (the
+// code last sent to the account's phone), login.accept (its phone scans
+// the QR code shown), session.revoke ("Terminate all sessions"). Error codes: INVALID_ARGUMENT (bad JSON,
 // unknown field, missing or out-of-range value), NOT_FOUND (no such chat,
 // message or user), UNKNOWN_VERB, INTERNAL (the simulator refused, e.g.
 // it is shutting down). A bad request is answered, never fatal.

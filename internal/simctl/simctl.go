@@ -48,6 +48,7 @@ type Simulator interface {
 	RenameChat(ctx context.Context, chat schema.PeerRef, title string) error
 	Typing(ctx context.Context, chat schema.PeerRef, from int64, action string) error
 	SetStatus(ctx context.Context, user int64, online bool) error
+	LoginSimulator
 }
 
 var _ Simulator = (*sim.Sim)(nil)

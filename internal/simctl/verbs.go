@@ -68,6 +68,10 @@ func (s *Server) verbs() map[string]verbFunc {
 		"chat.rename":    s.renameChat,
 		"typing":         s.typing,
 		"status":         s.status,
+		// User-account login and sessions (login.go).
+		"login.code":     s.loginCode,
+		"login.accept":   s.loginAccept,
+		"session.revoke": s.sessionRevoke,
 	}
 }
 
