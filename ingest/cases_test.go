@@ -739,3 +739,28 @@ func TestEngineNewChannelAtACrashLosesNothingDatedJustBeforeTheState(t *testing.
 		t.Fatalf("outbox holds %v, want %v", got, want)
 	}
 }
+
+// A channel update the engine holds behind a gap (its difference failing)
+// keeps the stored state date at or before it, whatever later common
+// updates commit: getDifference names only the channels changed since the
+// date it is given, so after a crash a later date would hide the channel
+// and its held posts would never be published (seen in the crash suite).
+func TestEngineStateDateStaysBeforeAHeldChannelUpdate(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	storedChannels(t, ft, store, 1)
+	h := newHarness(t, ft, store)
+	ft.setChannel(1000, func(c *fakeChannel) { c.err = tgerr.New(500, "INTERNAL_SERVER_ERROR") })
+	ft.channelMessage(1000, "lost in transit")
+	held := ft.channelMessage(1000, "pushed behind the gap")
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{held}, Chats: []tg.ChatClass{&tg.Channel{ID: 1000, AccessHash: 1000}}, Date: held.Message.(*tg.Message).Date})
+	h.travelUntil("the channel's difference asked", 100*time.Millisecond, func() bool { return ft.count("getChannelDifference:1000") >= 1 })
+
+	ft.date += 10
+	later := ft.newMessage(1, 7, "a common update ten seconds later")
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{later}, Date: ft.date})
+	h.eventually("the common update committed", func() bool { return store.state().Pts == later.Pts })
+	if got, heldAt := store.state().Date, held.Message.(*tg.Message).Date; got > heldAt {
+		t.Fatalf("stored state date %d is after the held channel post (%d): a restart's getDifference would not name the channel", got, heldAt)
+	}
+}

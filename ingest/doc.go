@@ -15,7 +15,11 @@
 // An update's position (pts, qts, seq, date, channel pts) is stored only in
 // the same synced Pebble batch as the outbox records of every event derived
 // from it (state.Store.Commit). There is no instant at which the position is
-// ahead of the events: a crash anywhere leaves either both or neither. On a
+// ahead of the events: a crash anywhere leaves either both or neither. The
+// stored date never passes a channel update the engine holds unapplied (a
+// gap, a difference still to fetch): getDifference names the channels
+// changed since that date, so a crash cannot hide one
+// (TestEngineStateDateStaysBeforeAHeldChannelUpdate). On a
 // failed commit or a failed getDifference Engine.Run returns, and a new
 // Engine resumes from the last durable position; what was pushed in the
 // meantime is recovered by getDifference. A channel's failed difference

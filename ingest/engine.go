@@ -153,7 +153,9 @@ type Engine struct {
 	seq      sequence[*container]    // position st.Seq
 	needDiff bool
 	chanDiff map[int64]bool // channels whose difference is wanted
-	lastSeen time.Time
+	// committedDate is the state date last stored (see durableDate).
+	committedDate int
+	lastSeen      time.Time
 	// since is the date of the last state known before the current
 	// catch-up: a channel first met in it publishes what is newer.
 	since int
@@ -356,7 +358,7 @@ func (e *Engine) start(ctx context.Context) error {
 		e.log.Info("first start: following from the current state", "pts", s.Pts, "qts", s.Qts, "seq", s.Seq)
 		return e.flush()
 	}
-	e.st = st
+	e.st, e.committedDate = st, st.Date
 	if err := e.getDifference(ctx); err != nil {
 		return err
 	}
@@ -808,6 +810,7 @@ func (e *Engine) flush() error {
 	}
 	if e.b.stateDirty {
 		st := e.st
+		st.Date = e.durableDate()
 		c.State = &st
 	}
 	for id := range e.b.channels {
@@ -824,11 +827,35 @@ func (e *Engine) flush() error {
 	if err := e.cfg.Store.Commit(c); err != nil {
 		return fmt.Errorf("ingest: commit %d events: %w", len(c.Events), err)
 	}
+	if c.State != nil {
+		e.committedDate = c.State.Date
+	}
 	for i := range e.b.events {
 		e.cfg.Metrics.event(e.cfg.Account, &e.b.events[i])
 	}
 	e.b = batch{}
 	return nil
+}
+
+// durableDate is the state date a commit may store: never after a channel
+// update the engine holds unapplied (behind a gap, or in a channel whose
+// difference is still to fetch). getDifference names only the channels
+// changed since the date it is given, so a later stored date would hide
+// such a channel after a crash, and what the engine held of it would never
+// be published. The date in memory moves on; only what is stored waits.
+func (e *Engine) durableDate() int {
+	d := e.st.Date
+	if len(e.chanDiff) > 0 && e.committedDate > 0 {
+		d = min(d, e.committedDate)
+	}
+	for _, box := range e.channels {
+		for _, h := range box.gap.pending {
+			if h.v.date > 0 {
+				d = min(d, h.v.date)
+			}
+		}
+	}
+	return d
 }
 
 // entities indexes the users and chats delivered with a push and records
