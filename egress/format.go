@@ -100,25 +100,11 @@ func replyMarkup(m *schema.ReplyMarkup) tg.ReplyMarkupClass {
 	}
 }
 
-// chatAction converts a chat.action name.
+// chatAction converts a chat.action name (validated against
+// schema.ChatActions); typing for anything else.
 func chatAction(a string) tg.SendMessageActionClass {
-	switch a {
-	case "cancel":
-		return &tg.SendMessageCancelAction{}
-	case "upload_photo":
-		return &tg.SendMessageUploadPhotoAction{}
-	case "record_video":
-		return &tg.SendMessageRecordVideoAction{}
-	case "upload_video":
-		return &tg.SendMessageUploadVideoAction{}
-	case "record_voice":
-		return &tg.SendMessageRecordAudioAction{}
-	case "upload_voice":
-		return &tg.SendMessageUploadAudioAction{}
-	case "upload_document":
-		return &tg.SendMessageUploadDocumentAction{}
-	case "choose_sticker":
-		return &tg.SendMessageChooseStickerAction{}
+	if action, ok := tgconv.ChatAction(a, 0); ok {
+		return action
 	}
 	return &tg.SendMessageTypingAction{}
 }

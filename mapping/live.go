@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -49,48 +50,14 @@ func typing(account string, chat, from schema.PeerRef, thread int, a tg.SendMess
 	return &schema.LiveSignal{Account: account, Kind: schema.LiveTyping, Action: body.Action, Peer: chat, Time: at, Data: body}
 }
 
-// chatAction names a chat action, with an upload's progress and an emoji
-// interaction's emoticon.
+// chatAction names a chat action (tgconv.ChatActionName), unsupported
+// for a constructor it does not know.
 func chatAction(a tg.SendMessageActionClass) (name string, progress int, emoticon string) {
-	switch a := a.(type) {
-	case *tg.SendMessageTypingAction:
-		return "typing", 0, ""
-	case *tg.SendMessageCancelAction:
-		return "cancel", 0, ""
-	case *tg.SendMessageRecordVideoAction:
-		return "record_video", 0, ""
-	case *tg.SendMessageUploadVideoAction:
-		return "upload_video", a.Progress, ""
-	case *tg.SendMessageRecordAudioAction:
-		return "record_audio", 0, ""
-	case *tg.SendMessageUploadAudioAction:
-		return "upload_audio", a.Progress, ""
-	case *tg.SendMessageUploadPhotoAction:
-		return "upload_photo", a.Progress, ""
-	case *tg.SendMessageUploadDocumentAction:
-		return "upload_document", a.Progress, ""
-	case *tg.SendMessageGeoLocationAction:
-		return "geo_location", 0, ""
-	case *tg.SendMessageChooseContactAction:
-		return "choose_contact", 0, ""
-	case *tg.SendMessageGamePlayAction:
-		return "game_play", 0, ""
-	case *tg.SendMessageRecordRoundAction:
-		return "record_round", 0, ""
-	case *tg.SendMessageUploadRoundAction:
-		return "upload_round", a.Progress, ""
-	case *tg.SpeakingInGroupCallAction:
-		return "speaking", 0, ""
-	case *tg.SendMessageHistoryImportAction:
-		return "history_import", a.Progress, ""
-	case *tg.SendMessageChooseStickerAction:
-		return "choose_sticker", 0, ""
-	case *tg.SendMessageEmojiInteraction:
-		return "emoji", 0, a.Emoticon
-	case *tg.SendMessageEmojiInteractionSeen:
-		return "emoji_seen", 0, a.Emoticon
+	name, progress, emoticon = tgconv.ChatActionName(a)
+	if name == "" {
+		name = schema.Unsupported
 	}
-	return schema.Unsupported, 0, ""
+	return name, progress, emoticon
 }
 
 func status(account string, u *tg.UpdateUserStatus, ent tg.Entities, at time.Time) *schema.LiveSignal {

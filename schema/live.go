@@ -18,7 +18,7 @@ import (
 // is subscribed.
 const (
 	// LiveTyping is the kind of chat actions: the action is the chat
-	// action (typing, cancel, upload_photo, record_audio, …).
+	// action (typing, cancel, upload_photo, record_voice, …).
 	LiveTyping = "typing"
 	// LiveStatus is the kind of online status: the action is the status
 	// (online, offline, recently, last_week, last_month, empty), on the
@@ -86,9 +86,9 @@ type Typing struct {
 	Chat    Chat   `json:"chat"`
 	From    Sender `json:"from"`
 	// Action is the chat action: typing, cancel, record_video,
-	// upload_video, record_audio, upload_audio, upload_photo,
-	// upload_document, geo_location, choose_contact, game_play,
-	// record_round, upload_round, speaking, history_import, choose_sticker,
+	// upload_video, record_voice, upload_voice, upload_photo,
+	// upload_document, find_location, choose_contact, game_play,
+	// record_video_note, upload_video_note, speaking, history_import, choose_sticker,
 	// emoji, emoji_seen, or unsupported.
 	Action string `json:"action"`
 	// ThreadID is the forum topic or thread, when the action is in one.

@@ -2,7 +2,7 @@ package tgnats
 
 import "context"
 
-// Typing makes from show a chat action (typing, cancel, record_audio,
+// Typing makes from show a chat action (typing, cancel, record_voice,
 // upload_photo, upload_document, choose_sticker; "" is typing) in chat:
 // the connector publishes it on tg.<account>.live.typing.<action>.… on
 // core NATS only (subscribe before, nothing is stored).

@@ -13,6 +13,7 @@ import (
 	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/tgtest"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -629,27 +630,8 @@ func (s *Sim) onSendReaction(a *account, req *tgtest.Request, r *tg.MessagesSend
 }
 
 func sendActionName(a tg.SendMessageActionClass) (string, bool) {
-	switch a.(type) {
-	case *tg.SendMessageTypingAction:
-		return "typing", true
-	case *tg.SendMessageCancelAction:
-		return "cancel", true
-	case *tg.SendMessageUploadPhotoAction:
-		return "upload_photo", true
-	case *tg.SendMessageRecordVideoAction:
-		return "record_video", true
-	case *tg.SendMessageUploadVideoAction:
-		return "upload_video", true
-	case *tg.SendMessageRecordAudioAction:
-		return "record_voice", true
-	case *tg.SendMessageUploadAudioAction:
-		return "upload_voice", true
-	case *tg.SendMessageUploadDocumentAction:
-		return "upload_document", true
-	case *tg.SendMessageChooseStickerAction:
-		return "choose_sticker", true
-	}
-	return "", false
+	name, _, _ := tgconv.ChatActionName(a)
+	return name, name != ""
 }
 
 func (s *Sim) onSetTyping(a *account, req *tgtest.Request, r *tg.MessagesSetTypingRequest) (bin.Encoder, error) {

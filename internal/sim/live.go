@@ -7,6 +7,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -19,23 +20,13 @@ import (
 type liveUpdate struct {
 	Chat   schema.PeerRef // typing: the chat; status: the user's private chat
 	From   int64          // who types, or whose status it is
-	Action string         // typing: a chat action name (liveActions)
+	Action string         // typing: a chat action name (tgconv.ChatAction)
 	Online *bool          // status: online, else offline
 	Date   int
 }
 
-// liveActions are the chat actions Typing takes, as the connector names them.
-var liveActions = map[string]func() tg.SendMessageActionClass{
-	"typing":          func() tg.SendMessageActionClass { return &tg.SendMessageTypingAction{} },
-	"cancel":          func() tg.SendMessageActionClass { return &tg.SendMessageCancelAction{} },
-	"record_audio":    func() tg.SendMessageActionClass { return &tg.SendMessageRecordAudioAction{} },
-	"upload_photo":    func() tg.SendMessageActionClass { return &tg.SendMessageUploadPhotoAction{Progress: 50} },
-	"upload_document": func() tg.SendMessageActionClass { return &tg.SendMessageUploadDocumentAction{Progress: 50} },
-	"choose_sticker":  func() tg.SendMessageActionClass { return &tg.SendMessageChooseStickerAction{} },
-}
-
 // Typing pushes that from shows action ("typing", "cancel",
-// "record_audio", "upload_photo", "upload_document", "choose_sticker";
+// "record_voice", "upload_photo", "upload_document", "choose_sticker", …;
 // default typing) in chat: updateUserTyping in a private chat (from is
 // the other user), updateChatUserTyping or updateChannelUserTyping in
 // groups. Nothing is recorded.
@@ -46,7 +37,7 @@ func (s *Sim) Typing(ctx context.Context, chat schema.PeerRef, from int64, actio
 	if action == "" {
 		action = "typing"
 	}
-	if _, ok := liveActions[action]; !ok {
+	if _, ok := tgconv.ChatAction(action, 50); !ok {
 		return fmt.Errorf("typing: %w: action %q", ErrInvalid, action)
 	}
 	if chat.Kind == schema.PeerUser && from == 0 {
@@ -111,7 +102,7 @@ func (u *liveUpdate) update() tg.UpdateClass {
 		}
 		return &tg.UpdateUserStatus{UserID: u.From, Status: &tg.UserStatusOffline{WasOnline: u.Date}}
 	}
-	action := liveActions[u.Action]()
+	action, _ := tgconv.ChatAction(u.Action, 50) // checked by Typing
 	switch u.Chat.Kind {
 	case schema.PeerChat:
 		return &tg.UpdateChatUserTyping{ChatID: u.Chat.ID, FromID: &tg.PeerUser{UserID: u.From}, Action: action}

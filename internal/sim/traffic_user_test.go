@@ -12,7 +12,7 @@ import (
 
 // TestReadReceiptsPushedAndInDifference: a read receipt moves the common
 // box's pts, is pushed as updateReadHistoryInbox/Outbox and comes back in
-// getDifference's other_updates, with no ledger entry.
+// getDifference's other_updates, each with its ledger entry (read_world.go).
 func TestReadReceiptsPushedAndInDifference(t *testing.T) {
 	chat := schema.PeerRef{Kind: schema.PeerUser, ID: newTestUser(t)}
 	ids := sendN(t, shared, "main", chat, 2)
@@ -34,8 +34,8 @@ func TestReadReceiptsPushedAndInDifference(t *testing.T) {
 		}
 		return in && out
 	})
-	if n := len(shared.Ledger("main")); n != ledger {
-		t.Errorf("read receipts made %d ledger entries", n-ledger)
+	if n := len(shared.Ledger("main")); n != ledger+2 {
+		t.Errorf("read receipts made %d ledger entries, want 2 (read.inbox, read.outbox)", n-ledger)
 	}
 	d, ok := getDiff(t, tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Date: st.Date}).(*tg.UpdatesDifference)
 	if !ok {
@@ -92,13 +92,13 @@ func TestUserAccountTraffic(t *testing.T) {
 	s.mu.Lock()
 	reads := map[bool]int{}
 	for _, ev := range s.w.byName["alice"].Box.Events {
-		if ev.Kind == evRead {
-			reads[ev.Msg.Out]++
+		if ev.Kind == evRead || ev.Kind == evReadOut {
+			reads[ev.Kind == evReadOut]++
 		}
 	}
 	botReads := 0
 	for _, ev := range s.w.byName["main"].Box.Events {
-		if ev.Kind == evRead {
+		if ev.Kind == evRead || ev.Kind == evReadOut {
 			botReads++
 		}
 	}

@@ -13,7 +13,7 @@ type TypingRequest struct {
 	// From is who types: the other user of a private chat (default), a
 	// member of a group.
 	From int64 `json:"from,omitempty"`
-	// Action is typing (default), cancel, record_audio, upload_photo,
+	// Action is typing (default), cancel, record_voice, upload_photo,
 	// upload_document or choose_sticker.
 	Action string `json:"action,omitempty"`
 }

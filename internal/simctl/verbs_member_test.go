@@ -81,7 +81,7 @@ func TestLiveVerbs(t *testing.T) {
 		UserID int64 `json:"user_id"`
 	}
 	f.ok(t, "user.create", `{"first_name":"Alice"}`, &alice)
-	f.ok(t, "typing", fmt.Sprintf(`{"chat":{"kind":"user","id":%d},"action":"record_audio"}`, alice.UserID), nil)
+	f.ok(t, "typing", fmt.Sprintf(`{"chat":{"kind":"user","id":%d},"action":"record_voice"}`, alice.UserID), nil)
 	f.ok(t, "status", fmt.Sprintf(`{"user":%d,"online":true}`, alice.UserID), nil)
 	if a := f.call(t, "typing", fmt.Sprintf(`{"chat":{"kind":"user","id":%d},"action":"dance"}`, alice.UserID)); a.OK || a.Error.Code != CodeInvalidArgument {
 		t.Fatalf("an unknown action: %+v", a)
