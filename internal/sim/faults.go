@@ -67,6 +67,8 @@ const (
 	// FaultCallError makes the next Times calls (default 1) of Method (a
 	// TL name, "" or "*" for any) answer error Code with type Error; Code
 	// 420 without Error is FLOOD_WAIT_<Seconds>. Times 0 clears the rule.
+	// With Account set only that account's calls are answered so (one
+	// account's FLOOD_WAIT beside others that go on); else every account's.
 	FaultCallError = "call.error"
 	// FaultChannelEmpty pushes updateNewChannelMessage carrying a
 	// messageEmpty (no peer) in Channel: it moves the channel's pts and
@@ -207,7 +209,7 @@ func (s *Sim) inject(f Fault, method uint32) (int64, error) {
 		if typ == "" {
 			typ = "FLOOD_WAIT_" + strconv.Itoa(f.Seconds)
 		}
-		s.f.setRule(method, tgerr.New(f.Code, typ), f.Times)
+		s.f.setRule(f.Account, method, tgerr.New(f.Code, typ), f.Times)
 	case FaultHoldReply:
 		s.f.setHold(method, f.Times)
 	case FaultShortSent:
@@ -315,7 +317,13 @@ func (s *Sim) PushTooLong(account string) {
 // (AnyMethod: of any method) answer 420 FLOOD_WAIT_<seconds>
 // (FaultCallError); times <= 0 clears the rule.
 func (s *Sim) FloodWait(method uint32, seconds, times int) {
-	_, _ = s.inject(Fault{Kind: FaultCallError, Code: 420, Seconds: seconds, Times: times}, method)
+	s.FloodWaitFor("", method, seconds, times)
+}
+
+// FloodWaitFor is FloodWait for the calls of one account ("": of every
+// account).
+func (s *Sim) FloodWaitFor(account string, method uint32, seconds, times int) {
+	_, _ = s.inject(Fault{Kind: FaultCallError, Account: account, Code: 420, Seconds: seconds, Times: times}, method)
 }
 
 // HoldReplies makes the next n calls of the TL method with id method take

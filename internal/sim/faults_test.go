@@ -273,3 +273,20 @@ func TestFaultCallReplies(t *testing.T) {
 		t.Fatal("send after short sent replies off answered no updates")
 	}
 }
+
+// A call error injected for one account answers only that account's
+// calls: its FLOOD_WAIT does not touch the other account, which is how
+// per-account isolation is watched in a simulator serving several.
+func TestFaultCallErrorOfOneAccount(t *testing.T) {
+	ctx := testCtx(t)
+	inject(t, Fault{Kind: FaultCallError, Account: "second", Method: "updates.getState", Code: 420, Seconds: 7, Times: 1})
+	if _, err := mainAPI.UpdatesGetState(ctx); err != nil {
+		t.Fatalf("main's call met second's fault: %v", err)
+	}
+	if _, err := secondAPI.UpdatesGetState(ctx); !tgerr.Is(err, "FLOOD_WAIT") {
+		t.Fatalf("second's call: %v, want FLOOD_WAIT", err)
+	}
+	if _, err := secondAPI.UpdatesGetState(ctx); err != nil {
+		t.Fatalf("second's next call: %v, want the rule used up", err)
+	}
+}

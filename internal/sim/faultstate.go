@@ -30,9 +30,9 @@ type faultState struct {
 	quiet       map[int64]int         // channel → difference timeout; pushes withheld
 
 	// Faults of calls.
-	rules     map[uint32]callRule // FaultCallError, by method (AnyMethod: any)
-	hold      map[uint32]int      // FaultHoldReply: replies left to hold, by method
-	shortSent bool                // FaultShortSent
+	rules     map[ruleKey]callRule // FaultCallError, by account ("": any) and method (AnyMethod: any)
+	hold      map[uint32]int       // FaultHoldReply: replies left to hold, by method
+	shortSent bool                 // FaultShortSent
 	floods    []FloodAnswer
 }
 
@@ -41,9 +41,16 @@ func newFaultState() *faultState {
 		combine: map[string]*combining{},
 		lastSeq: map[string]queued{},
 		quiet:   map[int64]int{},
-		rules:   map[uint32]callRule{},
+		rules:   map[ruleKey]callRule{},
 		hold:    map[uint32]int{},
 	}
+}
+
+// ruleKey names the calls a FaultCallError rule answers: those of account
+// ("": of every account) to method (AnyMethod: to any).
+type ruleKey struct {
+	account string
+	method  uint32
 }
 
 // callRule is a FaultCallError rule.
@@ -67,36 +74,39 @@ type FloodAnswer struct {
 	At      time.Time // wall clock
 }
 
-// setRule makes the next times calls of method answer err; times <= 0
-// clears the rule.
-func (f *faultState) setRule(method uint32, err *tgerr.Error, times int) {
+// setRule makes the next times calls of method by account ("": by any
+// account) answer err; times <= 0 clears the rule.
+func (f *faultState) setRule(account string, method uint32, err *tgerr.Error, times int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	k := ruleKey{account, method}
 	if times <= 0 {
-		delete(f.rules, method)
+		delete(f.rules, k)
 		return
 	}
-	f.rules[method] = callRule{err: err, times: times}
+	f.rules[k] = callRule{err: err, times: times}
 }
 
-// takeRule returns the error the next call of method is to answer.
-func (f *faultState) takeRule(method uint32) (*tgerr.Error, bool) {
+// takeRule returns the error the next call of method by account is to
+// answer: the account's own rule for the method, for any method, then the
+// rules of every account.
+func (f *faultState) takeRule(account string, method uint32) (*tgerr.Error, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	r, ok := f.rules[method]
-	if !ok {
-		method = AnyMethod
-		if r, ok = f.rules[method]; !ok {
-			return nil, false
+	for _, k := range []ruleKey{{account, method}, {account, AnyMethod}, {"", method}, {"", AnyMethod}} {
+		r, ok := f.rules[k]
+		if !ok {
+			continue
 		}
+		r.times--
+		if r.times <= 0 {
+			delete(f.rules, k)
+		} else {
+			f.rules[k] = r
+		}
+		return r.err, true
 	}
-	r.times--
-	if r.times <= 0 {
-		delete(f.rules, method)
-	} else {
-		f.rules[method] = r
-	}
-	return r.err, true
+	return nil, false
 }
 
 // setHold holds back the replies of the next n calls of method; n <= 0

@@ -44,12 +44,12 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 	// Any message of an authorized key, even an ack or a public method,
 	// makes its session the one to push to: after a reconnect the client
 	// may call nothing else for a long time.
-	_, authorized := s.authorize(req.Session)
+	acc, authorized := s.authorize(req.Session)
 	if id == msgsAckTypeID {
 		return nil
 	}
 	s.countCall(req.Session, id)
-	if e, ok := s.f.takeRule(id); ok {
+	if e, ok := s.f.takeRule(acc, id); ok {
 		if e.Code == 420 {
 			s.metrics.fault("flood_wait")
 			s.noteFlood(id, e.Argument, req)

@@ -30,6 +30,7 @@ type Simulator interface {
 	Withhold(on bool)
 	PushTooLong(account string)
 	FloodWait(method uint32, seconds, times int)
+	FloodWaitFor(account string, method uint32, seconds, times int)
 	Ledger(account string) []sim.LedgerEntry
 	ServedCalls(account string) []sim.Call
 	Calls(account string) map[string]int

@@ -389,7 +389,8 @@ func (s *Server) tooLong(_ context.Context, body []byte) (any, error) {
 }
 
 // FloodWaitRequest makes the next Times calls of Method ("*" or "": any
-// method) answer FLOOD_WAIT_<Seconds> (flood_wait). Times 0 clears the rule.
+// method) by the surface's account answer FLOOD_WAIT_<Seconds>
+// (flood_wait); the other accounts go on. Times 0 clears the rule.
 type FloodWaitRequest struct {
 	Method  string `json:"method"`
 	Seconds int    `json:"seconds"`
@@ -415,7 +416,7 @@ func (s *Server) floodWait(_ context.Context, body []byte) (any, error) {
 		}
 		method = id
 	}
-	s.cfg.Sim.FloodWait(method, r.Seconds, r.Times)
+	s.cfg.Sim.FloodWaitFor(s.cfg.Account, method, r.Seconds, r.Times)
 	return r, nil
 }
 
