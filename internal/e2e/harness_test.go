@@ -218,16 +218,6 @@ func expected(account string, ledger []sim.LedgerEntry, from int) []expectation 
 	seen := map[int]bool{}
 	var out []expectation
 	for _, e := range ledger[from:] {
-		if e.Kind != "" && e.Kind != schema.KindMessage {
-			// Members, bots, … (issue 12): the ledger names the id.
-			ev := schema.Event{Account: account, Kind: e.Kind, Action: e.Action, Peer: e.Peer}
-			out = append(out, expectation{
-				id:      schema.EventID(account, e.Peer, e.MessageID, e.Kind, e.Action, e.Version),
-				subject: ev.Subject("tg"),
-				entry:   e,
-			})
-			continue
-		}
 		peer := e.Peer
 		kind := e.EventKind()
 		message := kind == schema.KindMessage

@@ -87,7 +87,7 @@ func (s *Sim) sendFromOtherDevice(ctx context.Context, rng *rand.Rand, t target,
 // recentOwn returns up to k live, editable message ids u sent in chat,
 // newest first.
 func (s *Sim) recentOwn(u actor, chat schema.PeerRef, k int) []int {
-	return s.recentWhere(u.name, chat, k, func(m *message) bool { return m.Service == "" && m.From == u.id })
+	return s.recentWhere(u.name, chat, k, func(m *message) bool { return m.Service == "" && m.Poll == nil && m.From == u.id })
 }
 
 // recentWhere returns up to k live message ids of chat as account sees it
