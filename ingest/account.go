@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/gotd/td/clock"
 	"github.com/gotd/td/session"
 	"github.com/gotd/td/telegram"
+	"github.com/gotd/td/telegram/auth"
 	"github.com/gotd/td/telegram/dcs"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
@@ -98,8 +100,9 @@ type Account struct {
 	log      *slog.Logger
 	loggedIn atomic.Bool
 	engine   atomic.Pointer[Engine]
-	client   atomic.Pointer[telegram.Client]
-	self     atomic.Int64
+	// calls makes the calls of the current connection (gated: see callGate).
+	calls atomic.Pointer[gatedInvoker]
+	self  atomic.Int64
 	// dial connects to Telegram, reporting what it cannot reach.
 	dial dcs.DialFunc
 }
@@ -116,7 +119,7 @@ func (a *Account) Invoker() tg.Invoker { return accountInvoker{a} }
 type accountInvoker struct{ a *Account }
 
 func (i accountInvoker) Invoke(ctx context.Context, input bin.Encoder, output bin.Decoder) error {
-	c := i.a.client.Load()
+	c := i.a.calls.Load()
 	if c == nil || !i.a.loggedIn.Load() {
 		return ErrNotConnected
 	}
@@ -231,10 +234,15 @@ func (a *Account) runOnce(ctx context.Context) error {
 	}
 	opts.Resolver = dcs.Plain(dcs.PlainOptions{Dial: a.dial})
 	client := telegram.NewClient(a.cfg.AppID, a.cfg.AppHash, opts)
+	// Every call goes through gate, and the connection closes only after
+	// a stop let the calls in flight return (see callGate).
+	gate := newCallGate()
+	calls := &gatedInvoker{inv: client, gate: gate}
+	api := tg.NewClient(calls)
 
 	ecfg := a.cfg.Engine
 	ecfg.Account = a.cfg.Account
-	ecfg.API = client.API()
+	ecfg.API = api
 	ecfg.Store = a.cfg.Store
 	ecfg.Metrics = a.cfg.Metrics
 	ecfg.Logger = a.cfg.Logger
@@ -244,24 +252,38 @@ func (a *Account) runOnce(ctx context.Context) error {
 		return err
 	}
 
-	return client.Run(ctx, func(ctx context.Context) error {
-		self, err := a.login(ctx, client)
+	// The connection runs on a context of its own, cancelled once ctx is
+	// done and the calls in flight returned; the account's work (login,
+	// the engine) stops with either.
+	connCtx, closeConn := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeConn()
+	stopConn := context.AfterFunc(ctx, func() {
+		gate.close(closeWait)
+		closeConn()
+	})
+	defer stopConn()
+	return client.Run(connCtx, func(connCtx context.Context) error {
+		runCtx, cancel := context.WithCancel(connCtx)
+		defer cancel()
+		defer context.AfterFunc(ctx, cancel)()
+		self, err := a.login(runCtx, api)
 		if err != nil {
 			return err
 		}
 		a.self.Store(self.ID)
 		eng.SetSelf(self.ID)
 		a.engine.Store(eng)
-		a.client.Store(client)
+		a.calls.Store(calls)
 		a.loggedIn.Store(true)
 		a.log.Info("logged in", "user_id", self.ID, "bot", self.Bot)
-		return eng.Run(ctx)
+		return eng.Run(runCtx)
 	})
 }
 
 // login makes sure the session is authorized, logging in as a bot if needed.
-func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User, error) {
-	status, err := client.Auth().Status(ctx)
+func (a *Account) login(ctx context.Context, api *tg.Client) (*tg.User, error) {
+	client := auth.NewClient(api, rand.Reader, a.cfg.AppID, a.cfg.AppHash)
+	status, err := client.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: auth status: %w", err)
 	}
@@ -275,7 +297,7 @@ func (a *Account) login(ctx context.Context, client *telegram.Client) (*tg.User,
 		}
 		return nil, fmt.Errorf("%w: user account %s is not logged in (no session, or Telegram revoked it): log in with `%s`", ErrLogin, a.cfg.Account, cmd)
 	}
-	res, err := client.Auth().Bot(ctx, a.cfg.BotToken)
+	res, err := client.Bot(ctx, a.cfg.BotToken)
 	if err != nil {
 		if tgerr.Is(err, "ACCESS_TOKEN_INVALID", "ACCESS_TOKEN_EXPIRED", "API_ID_INVALID", "API_ID_PUBLISHED_FLOOD", "USER_DEACTIVATED", "USER_DEACTIVATED_BAN") {
 			var rpc *tgerr.Error
