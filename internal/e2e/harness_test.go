@@ -298,6 +298,22 @@ func eachStreamMsg(t *testing.T, natsURL, account string, want int, f func(jetst
 	}
 }
 
+// streamLen is the number of messages in stream name (0 while it cannot
+// be read).
+func streamLen(js jetstream.JetStream, name string) uint64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, name)
+	if err != nil {
+		return 0
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0
+	}
+	return info.State.Msgs
+}
+
 // check validates one stream message as a consumer would read it.
 func check(t *testing.T, msg jetstream.Msg) received {
 	t.Helper()
@@ -503,8 +519,16 @@ func readWanted(t *testing.T, natsURL, account string, want []expectation) []rec
 	need := durable(want)
 	deadline := time.Now().Add(2 * time.Minute)
 	poll := 50 * time.Millisecond
+	js := natstest.Connect(t, natsURL)
+	name := schema.EventStreamName(account)
 	for {
-		got := readStream(t, natsURL, account, need)
+		// Wait for the count without failing: at the deadline what the
+		// stream holds goes to assertExactlyOnce, which names what is missing.
+		for time.Now().Before(deadline) && streamLen(js, name) < uint64(need) {
+			time.Sleep(poll) // polling interval, not synchronisation
+			poll = min(2*poll, 2*time.Second)
+		}
+		got := readStream(t, natsURL, account, 0)
 		have := make(map[string]bool, len(got))
 		for _, r := range got {
 			have[r.id] = true
