@@ -66,7 +66,8 @@ const (
 	FaultQuiet = "channel.quiet"
 	// FaultCallError makes the next Times calls (default 1) of Method (a
 	// TL name, "" or "*" for any) answer error Code with type Error; Code
-	// 420 without Error is FLOOD_WAIT_<Seconds>. Times 0 clears the rule.
+	// 420 without Error is FLOOD_WAIT_<Seconds>. Times 0 means once;
+	// Sim.FloodWait with times <= 0 clears the rule.
 	// With Account set only that account's calls are answered so (one
 	// account's FLOOD_WAIT beside others that go on); else every account's.
 	FaultCallError = "call.error"
