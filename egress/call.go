@@ -2,17 +2,15 @@ package egress
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
 )
 
 // call runs one Telegram call about chat ("" for none) under the rate
-// limits, and honours FLOOD_WAIT: the chat (or everything) pauses; an rpc
-// command waits and retries when the pause ends before its deadline, a
-// stream command returns a *retryLater so the message is redelivered then.
+// limits, and honours FLOOD_WAIT: the chat (or everything) pauses; the
+// command waits and retries when the pause ends before its deadline (a
+// stream command in its lane's turn, so the chat's order holds).
 func (e *Egress) call(ctx context.Context, c *command, chat string, fn func(context.Context) error) error {
 	for {
 		if err := e.lim.wait(ctx, chat, c.deadline); err != nil {
@@ -28,20 +26,8 @@ func (e *Egress) call(ctx context.Context, c *command, chat string, fn func(cont
 		if e.cfg.Now().Add(d).After(c.deadline) {
 			return err
 		}
-		if c.stream {
-			return &retryLater{after: d, err: err}
-		}
 	}
 }
-
-// retryLater asks for the stream message to be redelivered after a wait.
-type retryLater struct {
-	after time.Duration
-	err   error
-}
-
-func (r *retryLater) Error() string { return fmt.Sprintf("retry in %v: %v", r.after, r.err) }
-func (r *retryLater) Unwrap() error { return r.err }
 
 // invoke runs one Telegram method about chat ("" for none) through call
 // and returns its answer: the one place a call's answer is captured.

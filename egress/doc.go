@@ -41,15 +41,16 @@
 //     the global bucket counts calls when they are made.
 //     FLOOD_WAIT pauses the chat (or everything, for calls about no chat)
 //     for the time Telegram asks. A wait that ends within the command's
-//     deadline is waited (rpc) or turned into a NakWithDelay (stream); one
+//     deadline is waited (a stream command in its lane's turn); one
 //     beyond fails the command with FLOOD_WAIT and retry_after.
 //   - Stream commands: failures are terminated (AckTerm), never redelivered;
 //     the consumer's AckWait (Config.AckWait, twice DeadlinePerCommand by
 //     default) is how long a command whose connector died stays unseen
 //     before it is redelivered; transient failures (network, a
-//     stored-state error) are Nak'ed with a delay until DeadlinePerCommand
-//     after the command's first turn in this process, then fail with
-//     TIMEOUT. Commands to one chat run in order, one lane per chat.
+//     stored-state error, Telegram not connected yet) are retried in the
+//     command's turn, as rpc ones are, until DeadlinePerCommand after that
+//     turn began, then fail with TIMEOUT: the chat's later commands wait
+//     meanwhile. Commands to one chat run in order, one lane per chat.
 //   - Held stream commands (queued on their lane or executing, at most
 //     Config.MaxPending, the consumer's MaxAckPending) get a progress ack
 //     every AckWait/3, and a redelivery of a held command is dropped, so a
@@ -81,8 +82,6 @@
 //
 //   - Without an idempotency key a command is at-least-once: a stream
 //     redelivery after a lost answer may send twice.
-//   - The first-turn time of stream commands is kept in memory: a restart
-//     gives redelivered commands a fresh deadline.
 //   - A backlog larger than MaxPending in one chat fills every slot again;
 //     held commands are in memory (bodies included).
 //   - An rpc request to an unknown command is answered UNKNOWN_ACTION by a

@@ -34,7 +34,6 @@ type Egress struct {
 	mu      sync.Mutex
 	running bool
 	serving atomic.Bool              // rpc endpoints registered and the stream consumed
-	first   map[uint64]time.Time     // stream seq → first delivery, for deadlines
 	held    map[uint64]jetstream.Msg // stream commands queued or executing, by stream seq
 	lanes   map[string]*lane
 	wg      sync.WaitGroup
@@ -59,7 +58,6 @@ func New(cfg Config) (*Egress, error) {
 		metrics: m,
 		clock:   &tgClock{now: cfg.Now},
 		peers:   newLookups(),
-		first:   map[uint64]time.Time{},
 		held:    map[uint64]jetstream.Msg{},
 		lanes:   map[string]*lane{},
 		sem:     make(chan struct{}, cfg.MaxConcurrent),
@@ -229,7 +227,7 @@ func (e *Egress) serveRPC(ctx context.Context, name string, req micro.Request) {
 	go func() {
 		defer e.wg.Done()
 		defer func() { <-e.sem; e.metrics.queued.Dec() }()
-		c := e.newCommand(name, req.Data(), nats.Header(req.Headers()), false, e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
+		c := e.newCommand(name, req.Data(), nats.Header(req.Headers()), e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
 		o := e.execRPC(ctx, c)
 		if err := e.finish(c, o); err != nil {
 			e.log.Error("command result not made durable", "command_id", c.id, "error", err)
@@ -240,28 +238,42 @@ func (e *Egress) serveRPC(ctx context.Context, name string, req micro.Request) {
 	}()
 }
 
-// execRPC retries transient failures in process until the deadline.
+// execRPC runs an rpc command; stopping answers TIMEOUT.
 func (e *Egress) execRPC(ctx context.Context, c *command) outcome {
+	o := e.execute(ctx, c)
+	if o.retry > 0 {
+		return outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeTimeout, Message: "the connector is stopping"}), peer: o.peer}
+	}
+	return o
+}
+
+// execute attempts c and retries transient failures in place, with a
+// growing pause (at most the one the failure asks for), until one attempt
+// is final or the next would start after c's deadline: then the outcome
+// is TIMEOUT. When ctx ends it returns the last attempt's outcome, whose
+// retry is then > 0 unless that attempt was final. A stream command is
+// retried in its lane's turn, as an rpc one on its goroutine: handing it
+// back to the stream would queue it behind its chat's later commands
+// while its deadline ran on, and reorder the chat's commands.
+func (e *Egress) execute(ctx context.Context, c *command) outcome {
 	backoff := 100 * time.Millisecond
 	for {
 		o := e.attempt(ctx, c)
-		if o.retry == 0 {
+		if o.retry == 0 || ctx.Err() != nil {
 			return o
 		}
-		e.metrics.commands.WithLabelValues(e.cfg.Account, commandLabel(c.name), "retried").Inc()
 		wait := min(o.retry, backoff)
-		if ctx.Err() != nil || e.cfg.Now().Add(wait).After(c.deadline) {
-			msg := "the command did not finish before its deadline"
-			if ctx.Err() != nil {
-				msg = "the connector is stopping"
-			}
-			return outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeTimeout, Message: msg}), peer: o.peer}
+		if e.cfg.Now().Add(wait).After(c.deadline) {
+			return outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeTimeout,
+				Message: "the command did not finish before its deadline"}), peer: o.peer}
 		}
+		e.metrics.commands.WithLabelValues(e.cfg.Account, commandLabel(c.name), "retried").Inc()
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
+			return o
 		}
 		backoff = min(2*backoff, 5*time.Second)
 	}
@@ -304,7 +316,7 @@ func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
 			delete(e.held, seq)
 			e.mu.Unlock()
 		}()
-		e.execStream(ctx, name, seq, msg)
+		e.execStream(ctx, name, msg)
 	})
 }
 
@@ -313,50 +325,22 @@ func (e *Egress) serveStream(ctx context.Context, msg jetstream.Msg) {
 // commands is not the command's. A command not yet sent to Telegram when
 // the process stops is handed back (Nak) to run after a restart or on
 // the replica that takes over; it never fails for the stop.
-func (e *Egress) execStream(ctx context.Context, name string, seq uint64, msg jetstream.Msg) {
+func (e *Egress) execStream(ctx context.Context, name string, msg jetstream.Msg) {
 	if ctx.Err() != nil {
 		_ = msg.Nak()
 		return
 	}
-	now := e.cfg.Now()
-	e.mu.Lock()
-	first, ok := e.first[seq]
-	if !ok {
-		first = now
-		e.first[seq] = now
-	}
-	e.mu.Unlock()
-	done := func() {
-		e.mu.Lock()
-		delete(e.first, seq)
-		e.mu.Unlock()
-	}
-
-	c := e.newCommand(name, msg.Data(), msg.Headers(), true, first.Add(e.cfg.DeadlinePerCommand))
-	o := e.attempt(ctx, c)
+	c := e.newCommand(name, msg.Data(), msg.Headers(), e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
+	o := e.execute(ctx, c)
 	if ctx.Err() != nil && (o.retry > 0 || !c.called) {
 		_ = msg.Nak() // stopping before Telegram was called, or with its answer unknown
 		return
-	}
-	if o.retry > 0 {
-		if ctx.Err() != nil {
-			_ = msg.Nak() // stopping: redeliver to the next run
-			return
-		}
-		if !e.cfg.Now().Add(o.retry).After(c.deadline) {
-			e.metrics.commands.WithLabelValues(e.cfg.Account, commandLabel(name), "retried").Inc()
-			_ = msg.NakWithDelay(o.retry)
-			return
-		}
-		o = outcome{result: e.result(c, o.peer, nil, &schema.CommandError{Code: schema.CodeTimeout,
-			Message: "the command did not finish before its deadline"}), peer: o.peer}
 	}
 	if err := e.finish(c, o); err != nil {
 		e.log.Error("command result not made durable; redelivering", "command_id", c.id, "error", err)
 		_ = msg.NakWithDelay(time.Second)
 		return
 	}
-	done()
 	if o.result.OK {
 		_ = msg.Ack()
 	} else {

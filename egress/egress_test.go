@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -443,6 +444,42 @@ func TestStreamRetriesTransientFailure(t *testing.T) {
 	}
 	if n := len(h.api.callsOf("messages.sendMessage")); n != 2 {
 		t.Fatalf("sendMessage called %d times, want 2", n)
+	}
+}
+
+// TestStreamRetryKeepsItsTurn: a stream command whose call fails
+// transiently is retried in its turn, before the chat's later commands.
+// Before, it was handed back to the stream and came back behind them,
+// its deadline still counted from its first turn: it failed FLOOD_WAIT
+// ("after the command's deadline") once they had used that time up.
+func TestStreamRetryKeepsItsTurn(t *testing.T) {
+	h := newHarness(t, nil)
+	h.api.failNext("messages.sendMessage", errors.New("connection reset"))
+	cfg := h.config()
+	// 30 commands at 10/s queue for about 3s, twice the deadline; each
+	// waits at most 100ms for the chat's slot once its turn comes.
+	cfg.RatePerChat, cfg.BurstPerChat = 10, 1
+	cfg.DeadlinePerCommand = 1500 * time.Millisecond
+	h.start(cfg)
+	const n = 30
+	for i := range n {
+		h.publish(schema.CommandMessageSend, fmt.Sprintf(`{"peer":7,"text":"turn %d"}`, i), fmt.Sprintf("turn-%d", i))
+	}
+	for i := range n {
+		if res, _ := h.result(fmt.Sprintf("turn-%d", i)); !res.OK {
+			t.Errorf("command %d: %+v", i, res.Error)
+		}
+	}
+	var texts []string
+	for _, c := range h.api.callsOf("messages.sendMessage") {
+		texts = append(texts, c.req.(*tg.MessagesSendMessageRequest).Message)
+	}
+	want := []string{"turn 0"} // the call that failed
+	for i := range n {
+		want = append(want, fmt.Sprintf("turn %d", i))
+	}
+	if !slices.Equal(texts, want) {
+		t.Errorf("sendMessage calls %q, want %q: a failed call retried in its turn, then each once, in order", texts, want)
 	}
 }
 

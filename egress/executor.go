@@ -28,7 +28,6 @@ type command struct {
 	key         string // idempotency key; "" when none
 	id          string // command_id
 	traceParent string
-	stream      bool
 	deadline    time.Time // on the injected clock
 
 	called    bool // Telegram was called: the result is worth storing
@@ -86,9 +85,9 @@ func commandID(key string) string {
 	return "sha256-" + hex.EncodeToString(sum[:16])
 }
 
-func (e *Egress) newCommand(name string, body []byte, h nats.Header, stream bool, deadline time.Time) *command {
+func (e *Egress) newCommand(name string, body []byte, h nats.Header, deadline time.Time) *command {
 	key, tp := idempotencyKey(h)
-	return &command{name: name, body: body, key: key, id: commandID(key), traceParent: tp, stream: stream, deadline: deadline}
+	return &command{name: name, body: body, key: key, id: commandID(key), traceParent: tp, deadline: deadline}
 }
 
 // attempt executes c once: parse, allow-list, idempotency, resolve, call.
@@ -165,10 +164,6 @@ func (e *Egress) attempt(ctx context.Context, c *command) (o outcome) {
 
 // failure turns an error of resolve or run into an outcome.
 func (e *Egress) failure(c *command, err error, peer schema.PeerRef) outcome {
-	var later *retryLater
-	if errors.As(err, &later) {
-		return outcome{retry: later.after, peer: peer}
-	}
 	ce := mapError(err)
 	if ce == nil {
 		e.log.Debug("transient failure", "command_id", c.id, "action", c.name, "error", err)

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -52,15 +53,22 @@ func (e *floodError) Error() string { return "rate limited for " + e.wait.String
 // retryAfter returns the wait in whole seconds, at least 1.
 func (e *floodError) retryAfter() int { return max(1, int(math.Ceil(e.wait.Seconds()))) }
 
+// errLate: the command's deadline passed before its call asked for a
+// slot; not the limits' doing (TIMEOUT, not FLOOD_WAIT).
+var errLate = fmt.Errorf("egress: the command's deadline passed before its call: %w", context.DeadlineExceeded)
+
 // reserve takes a slot for one call to chat ("" for calls about no chat)
 // in the global bucket (global true) or the chat's (global false), and
 // returns it with how long to wait for it, pauses included, or a
-// *floodError when the slot would come after deadline (nothing is taken
-// then).
+// *floodError when the slot would come after deadline, or errLate when
+// the deadline has passed already (nothing is taken then).
 func (l *limiter) reserve(chat string, global bool, deadline time.Time) (*rate.Reservation, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	if !now.Before(deadline) {
+		return nil, 0, errLate
+	}
 	var wait time.Duration
 	scope := "global"
 	if d := l.globalPause.Sub(now); d > wait {

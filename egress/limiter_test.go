@@ -7,6 +7,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/tgnats/tgnats/schema"
 )
 
 // TestAbortedWaitsGiveBackTheirSlots: waits given up because the
@@ -34,5 +36,24 @@ func TestAbortedWaitsGiveBackTheirSlots(t *testing.T) {
 	}
 	if wait > time.Second {
 		t.Fatalf("wait after 50 aborted waits is %v, want at most 1s (the chat's rate)", wait)
+	}
+}
+
+// TestWaitAfterTheDeadlineIsATimeout: a call whose command's deadline has
+// already passed when it asks for its slot fails TIMEOUT; the limits did
+// not make it late. Before, it failed FLOOD_WAIT "Telegram's limits (chat)
+// allow the next call in 1s, after the command's deadline" although the
+// chat's slot was free, which misled the search for the cause.
+func TestWaitAfterTheDeadlineIsATimeout(t *testing.T) {
+	clock := neo.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	cfg := Config{RateGlobal: 100, BurstGlobal: 100, RatePerChat: 1, BurstPerChat: 1, Now: clock.Now}
+	l := newLimiter(&cfg, newMetrics(nil, "main"))
+	err := l.wait(context.Background(), "chat", clock.Now().Add(-time.Millisecond))
+	if ce := mapError(err); ce == nil || ce.Code != schema.CodeTimeout {
+		t.Fatalf("wait past the deadline: %v, want TIMEOUT", ce)
+	}
+	// Nothing was taken: the next command gets the free slot at once.
+	if _, wait, err := l.reserve("chat", false, clock.Now().Add(time.Second)); err != nil || wait != 0 {
+		t.Fatalf("next reserve: wait %v, %v; want the free slot at once", wait, err)
 	}
 }
