@@ -367,8 +367,8 @@ func assertExactlyOnce(t *testing.T, got []received, want []expectation) {
 		}
 	}
 	if len(missing)+len(doubled)+len(extra)+len(wrongSubject) > 0 {
-		t.Fatalf("stream vs ledger: %d events, %d expected\nmissing %d: %v\ndoubled %d: %v\nnot in ledger %d: %v\nwrong subject: %v",
-			len(got), len(want), len(missing), head(missing), len(doubled), head(doubled), len(extra), head(extra), head(wrongSubject))
+		t.Fatalf("stream vs ledger: %d events, %d expected\nmissing %d %v: %v\ndoubled %d: %v\nnot in ledger %d: %v\nwrong subject: %v",
+			len(got), len(want), len(missing), byKind(missing), head(missing), len(doubled), head(doubled), len(extra), head(extra), head(wrongSubject))
 	}
 
 	// Per-chat order.
@@ -404,6 +404,18 @@ func assertExactlyOnce(t *testing.T, got []received, want []expectation) {
 		}
 		lives[key] = l
 	}
+}
+
+// byKind counts event ids by their kind and action ("reaction.updated").
+func byKind(ids []string) map[string]int {
+	n := map[string]int{}
+	for _, id := range ids {
+		parts := strings.Split(id, ":")
+		if len(parts) >= 5 {
+			n[parts[4]]++
+		}
+	}
+	return n
 }
 
 func head(s []string) []string {
@@ -501,10 +513,16 @@ func durable(want []expectation) int {
 func readWanted(t *testing.T, natsURL, account string, want []expectation) []received {
 	t.Helper()
 	need := durable(want)
+	js := natstest.Connect(t, natsURL)
 	deadline := time.Now().Add(2 * time.Minute)
 	poll := 50 * time.Millisecond
 	for {
-		got := readStream(t, natsURL, account, need)
+		if n := streamLen(js, account); n < need && time.Now().Before(deadline) {
+			time.Sleep(poll) // polling interval, not synchronisation
+			poll = min(2*poll, 2*time.Second)
+			continue
+		}
+		got := readStream(t, natsURL, account, 0)
 		have := make(map[string]bool, len(got))
 		for _, r := range got {
 			have[r.id] = true
@@ -519,4 +537,20 @@ func readWanted(t *testing.T, natsURL, account string, want []expectation) []rec
 		time.Sleep(poll) // polling interval, not synchronisation
 		poll = min(2*poll, 2*time.Second)
 	}
+}
+
+// streamLen is the number of events in the account's stream (0 while it
+// does not exist).
+func streamLen(js jetstream.JetStream, account string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, schema.EventStreamName(account))
+	if err != nil {
+		return 0
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0
+	}
+	return int(info.State.Msgs)
 }
