@@ -39,6 +39,7 @@ type Config struct {
 	State    State     `yaml:"state"`
 	Commands Commands  `yaml:"commands"`
 	Lease    Lease     `yaml:"lease"`
+	Simulate Simulate  `yaml:"simulate"`
 }
 
 // Log configures the process logger.
@@ -270,6 +271,10 @@ func (c *Config) secrets() []secretRef {
 			secretRef{name: fmt.Sprintf("accounts[%d].app_hash", i), key: fmt.Sprintf("accounts.%d.app_hash", i), leaf: "app_hash", value: &a.AppHash, path: &a.AppHashFile},
 			secretRef{name: fmt.Sprintf("accounts[%d].bot_token", i), key: fmt.Sprintf("accounts.%d.bot_token", i), leaf: "bot_token", value: &a.BotToken, path: &a.BotTokenFile},
 		)
+	}
+	for i := range c.Simulate.Accounts {
+		a := &c.Simulate.Accounts[i]
+		refs = append(refs, secretRef{name: fmt.Sprintf("simulate.accounts[%d].password", i), key: fmt.Sprintf("simulate.accounts.%d.password", i), leaf: "password", value: &a.Password, path: &a.PasswordFile})
 	}
 	return refs
 }

@@ -40,6 +40,7 @@ func TestFixtures(t *testing.T) {
 		{name: "nats-files", wantErr: ErrInvalid},
 		{name: "nats-without-url", wantErr: ErrInvalid},
 		{name: "invalid-lease", wantErr: ErrInvalid},
+		{name: "invalid-simulate", wantErr: ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,6 +65,7 @@ func (c *Config) Validate() error {
 		v.add("commands.max_pending", "must not be negative (0: the default, 20000)")
 	}
 	c.validateLease(v)
+	c.validateSimulate(v)
 	for i, p := range c.Commands.AllowPeers {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
 			v.add(fmt.Sprintf("commands.allow_peers[%d]", i), "must be a non-empty peer without spaces")

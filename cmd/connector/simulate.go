@@ -31,7 +31,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	seed := fs.Int64("seed", 1, "seed of the simulated traffic")
 	tgListen := fs.String("telegram-listen", "127.0.0.1:0", "listen address of the simulated Telegram (MTProto)")
 	var af simAccountFlags
-	fs.StringVar(&af.account, "account", sim.DefaultAccount().Name, "short name of the simulated account (subjects tg.<account>.…)")
+	fs.StringVar(&af.account, "account", sim.DefaultAccount().Name, "short name of the simulated account (subjects tg.<account>.…); flags override the config's simulate.accounts")
 	fs.StringVar(&af.phone, "phone", "", "make the account a user account with this `phone` (e.g. +15550001111), logged in with connector login")
 	fs.StringVar(&af.password, "password", "", "2FA password of the user account of --phone")
 	fs.StringVar(&af.accounts, "accounts", "", "several simulated accounts instead of --account: "+accountsSyntax+", e.g. main,support:+15550001111")
@@ -44,13 +44,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
 		return errUsage
 	}
-	if af.accounts != "" && (isSet(fs, "account") || isSet(fs, "phone") || isSet(fs, "password")) {
-		return errors.New("--accounts lists every account: give the phone and password there (NAME:PHONE:PASSWORD), not with --account, --phone or --password")
-	}
-	accs, err := simAccounts(af)
-	if err != nil {
-		return err
-	}
+	af.accountSet, af.phoneSet, af.passwordSet = isSet(fs, "account"), isSet(fs, "phone"), isSet(fs, "password")
 	cfg, err := config.Load(*path, os.Environ())
 	if err != nil {
 		return err
@@ -59,6 +53,14 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		cfg.DataDir = "./tgnats-sim"
 	}
 	if err := o.apply(fs, cfg); err != nil {
+		return err
+	}
+	// The accounts: the config's simulate block, overridden by the flags.
+	if err := cfg.ValidateSimulate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	accs, err := simAccounts(af, cfg.Simulate.Accounts)
+	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)

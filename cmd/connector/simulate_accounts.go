@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,30 +15,71 @@ import (
 // accountsSyntax documents --accounts for the flag's help and its errors.
 const accountsSyntax = "NAME (a bot), NAME:PHONE (a user account) or NAME:PHONE:PASSWORD (a user account with 2FA), comma-separated"
 
-// simAccountFlags are the flags that choose the simulated accounts.
+// simAccountFlags are the flags that choose the simulated accounts, and
+// which of --account, --phone and --password were given.
 type simAccountFlags struct {
 	account, phone, password, accounts string
+	accountSet, phoneSet, passwordSet  bool
 }
 
-// simAccounts returns the simulated accounts the flags ask for: several
-// with --accounts, else one named --account, a user account with --phone.
-// The n-th account (from 0) has user id 1000+n, and a bot the token
-// "<user id>:simulated-token": the first one is sim.DefaultAccount, so a
-// world made by an earlier version goes on with the same bot.
-func simAccounts(f simAccountFlags) ([]sim.Account, error) {
-	if f.accounts == "" {
-		if f.password != "" && f.phone == "" {
-			return nil, fmt.Errorf("--password is the 2FA password of a user account: give --phone too")
+// one reports whether a flag of the one-account form was given.
+func (f simAccountFlags) one() bool { return f.accountSet || f.phoneSet || f.passwordSet }
+
+// simAccounts returns the simulated accounts: those of --accounts; else
+// those of the config's simulate block (file), with --account, --phone and
+// --password overriding the fields of its one account; else one named
+// --account, a user account with --phone. The n-th account (from 0) has
+// user id 1000+n, and a bot the token "<user id>:simulated-token": the
+// first one is sim.DefaultAccount, so a world made by an earlier version
+// goes on with the same bot.
+func simAccounts(f simAccountFlags, file []config.SimAccount) ([]sim.Account, error) {
+	switch {
+	case f.accounts != "":
+		if f.one() {
+			return nil, errors.New("--accounts lists every account: give the phone and password there (NAME:PHONE:PASSWORD), not with --account, --phone or --password")
 		}
-		a, err := simAccount(0, f.account, f.phone, f.password)
-		if err != nil {
-			return nil, fmt.Errorf("--account %q: %w", f.account, err)
+		return accountsFlag(f.accounts)
+	case len(file) > 1 && f.one():
+		return nil, fmt.Errorf("the config's simulate.accounts lists %d accounts: --account, --phone and --password apply to one; replace the list with --accounts", len(file))
+	case len(file) > 1:
+		out := make([]sim.Account, 0, len(file))
+		for i, a := range file {
+			acc, err := simAccount(i, a.Name, a.Phone, a.Password.Value())
+			if err != nil {
+				return nil, fmt.Errorf("simulate.accounts[%d]: %w", i, err)
+			}
+			out = append(out, acc)
 		}
-		return []sim.Account{a}, nil
+		return out, nil
 	}
+	name, phone, password := f.account, f.phone, f.password
+	if len(file) == 1 {
+		a := file[0]
+		if !f.accountSet {
+			name = a.Name
+		}
+		if !f.phoneSet {
+			phone = a.Phone
+		}
+		if !f.passwordSet {
+			password = a.Password.Value()
+		}
+	}
+	if password != "" && phone == "" {
+		return nil, errors.New("--password is the 2FA password of a user account: give --phone too")
+	}
+	a, err := simAccount(0, name, phone, password)
+	if err != nil {
+		return nil, fmt.Errorf("account %q: %w", name, err)
+	}
+	return []sim.Account{a}, nil
+}
+
+// accountsFlag returns the accounts of an --accounts value.
+func accountsFlag(list string) ([]sim.Account, error) {
 	var out []sim.Account
 	seen := map[string]bool{}
-	for i, entry := range strings.Split(f.accounts, ",") {
+	for i, entry := range strings.Split(list, ",") {
 		parts := strings.SplitN(strings.TrimSpace(entry), ":", 3)
 		name, phone, password := parts[0], "", ""
 		if len(parts) > 1 {
@@ -62,7 +104,9 @@ func simAccounts(f simAccountFlags) ([]sim.Account, error) {
 	return out, nil
 }
 
-// simAccount is the n-th simulated account.
+// simAccount is the n-th simulated account. A phone may have spaces and
+// dashes; the account's phone is without them, as the connector's
+// configuration wants it.
 func simAccount(n int, name, phone, password string) (sim.Account, error) {
 	if !schema.ValidAccount(name) {
 		return sim.Account{}, fmt.Errorf("name %q: want [a-z0-9_-]+", name)
@@ -78,21 +122,13 @@ func simAccount(n int, name, phone, password string) (sim.Account, error) {
 		}
 		return a, nil
 	}
-	digits := 0
-	for _, r := range phone {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '+' || r == ' ' || r == '-':
-		default:
-			return sim.Account{}, fmt.Errorf("phone %q: want digits in international format, e.g. +15550001111", phone)
-		}
-	}
-	if digits < 5 {
-		return sim.Account{}, fmt.Errorf("phone %q: want digits in international format, e.g. +15550001111", phone)
+	plain := strings.NewReplacer(" ", "", "-", "").Replace(phone)
+	digits := strings.TrimPrefix(plain, "+")
+	if len(digits) < 5 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+		return sim.Account{}, fmt.Errorf("phone %q: want 5 to 15 digits in international format, e.g. +15550001111", phone)
 	}
 	a.BotToken, a.Username = "", ""
-	a.Phone, a.Password = phone, password
+	a.Phone, a.Password = plain, password
 	a.FirstName = "Sim " + name
 	return a, nil
 }

@@ -298,22 +298,6 @@ func eachStreamMsg(t *testing.T, natsURL, account string, want int, f func(jetst
 	}
 }
 
-// streamLen is the number of messages in stream name (0 while it cannot
-// be read).
-func streamLen(js jetstream.JetStream, name string) uint64 {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	st, err := js.Stream(ctx, name)
-	if err != nil {
-		return 0
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		return 0
-	}
-	return info.State.Msgs
-}
-
 // check validates one stream message as a consumer would read it.
 func check(t *testing.T, msg jetstream.Msg) received {
 	t.Helper()
@@ -383,8 +367,8 @@ func assertExactlyOnce(t *testing.T, got []received, want []expectation) {
 		}
 	}
 	if len(missing)+len(doubled)+len(extra)+len(wrongSubject) > 0 {
-		t.Fatalf("stream vs ledger: %d events, %d expected\nmissing %d: %v\ndoubled %d: %v\nnot in ledger %d: %v\nwrong subject: %v",
-			len(got), len(want), len(missing), head(missing), len(doubled), head(doubled), len(extra), head(extra), head(wrongSubject))
+		t.Fatalf("stream vs ledger: %d events, %d expected\nmissing %d %v: %v\ndoubled %d: %v\nnot in ledger %d: %v\nwrong subject: %v",
+			len(got), len(want), len(missing), byKind(missing), head(missing), len(doubled), head(doubled), len(extra), head(extra), head(wrongSubject))
 	}
 
 	// Per-chat order.
@@ -420,6 +404,18 @@ func assertExactlyOnce(t *testing.T, got []received, want []expectation) {
 		}
 		lives[key] = l
 	}
+}
+
+// byKind counts event ids by their kind and action ("reaction.updated").
+func byKind(ids []string) map[string]int {
+	n := map[string]int{}
+	for _, id := range ids {
+		parts := strings.Split(id, ":")
+		if len(parts) >= 5 {
+			n[parts[4]]++
+		}
+	}
+	return n
 }
 
 func head(s []string) []string {
@@ -517,16 +513,14 @@ func durable(want []expectation) int {
 func readWanted(t *testing.T, natsURL, account string, want []expectation) []received {
 	t.Helper()
 	need := durable(want)
+	js := natstest.Connect(t, natsURL)
 	deadline := time.Now().Add(2 * time.Minute)
 	poll := 50 * time.Millisecond
-	js := natstest.Connect(t, natsURL)
-	name := schema.EventStreamName(account)
 	for {
-		// Wait for the count without failing: at the deadline what the
-		// stream holds goes to assertExactlyOnce, which names what is missing.
-		for time.Now().Before(deadline) && streamLen(js, name) < uint64(need) {
+		if n := streamLen(js, account); n < need && time.Now().Before(deadline) {
 			time.Sleep(poll) // polling interval, not synchronisation
 			poll = min(2*poll, 2*time.Second)
+			continue
 		}
 		got := readStream(t, natsURL, account, 0)
 		have := make(map[string]bool, len(got))
@@ -543,4 +537,20 @@ func readWanted(t *testing.T, natsURL, account string, want []expectation) []rec
 		time.Sleep(poll) // polling interval, not synchronisation
 		poll = min(2*poll, 2*time.Second)
 	}
+}
+
+// streamLen is the number of events in the account's stream (0 while it
+// does not exist).
+func streamLen(js jetstream.JetStream, account string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, schema.EventStreamName(account))
+	if err != nil {
+		return 0
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0
+	}
+	return int(info.State.Msgs)
 }

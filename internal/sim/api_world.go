@@ -329,8 +329,12 @@ type reactOp struct {
 
 func (*reactOp) kind() string   { return opReact }
 func (o *reactOp) check() error { return firstID(opReact, o.IDs) }
-func (o *reactOp) apply(w *world, date int, _ *Call) (int64, error) {
-	return 0, w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Emoji, date)
+func (o *reactOp) apply(w *world, date int, c *Call) (int64, error) {
+	caller := ""
+	if c != nil {
+		caller = c.Account
+	}
+	return 0, w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Emoji, date, caller)
 }
 
 // uploadOp is upload.saveFilePart or saveBigFilePart: part Part of file FileID.

@@ -82,8 +82,8 @@
 // (reaction_world.go; React, verb reaction.set) reach a bot as qts updates
 // (updateBotMessageReaction, updateBotMessageReactions for broadcast
 // posts) that getDifference replays, a user account as
-// updateMessageReactions pushes, the reacting account as its call's
-// result; pins (Pin, verb message.pin, messages.updatePinnedMessage) as
+// updateMessageReactions pushes (no difference replays them: Live ledger
+// entries), the reacting account as its call's result; pins (Pin, verb message.pin, messages.updatePinnedMessage) as
 // updatePinnedMessages / updatePinnedChannelMessages; read receipts of
 // private chats and basic groups (read_world.go; Read, verb read,
 // messages.readHistory) as updateReadHistoryInbox / Outbox in the

@@ -19,9 +19,11 @@ import (
 //     (who, old and new), or for a broadcast channel, whose reactions are
 //     anonymous, updateBotMessageReactions (the counts); both are part of
 //     getDifference's other_updates;
-//   - a user account, another user's reaction: updateMessageReactions,
-//     pushed only (Telegram puts it in no difference: a client offline
-//     misses it).
+//   - a user account, any change its own call did not make:
+//     updateMessageReactions, pushed only. It carries no pts or qts, so
+//     Telegram puts it in no difference (core.telegram.org/api/updates:
+//     getDifference recovers the pts, qts and seq sequences): a client
+//     offline misses it, and its ledger entry is Live.
 //
 // Each is a ledger entry with the id the connector derives from the update
 // (schema.ReactionVersion for counts, the qts for a bot's change).
@@ -108,7 +110,10 @@ func emojisOf(user int64, rs []reaction) []string {
 
 // react sets user's reaction on a message (every copy); "" removes it.
 // Every account seeing the message learns it as Telegram would tell it.
-func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, emoji string, date int) error {
+// caller is the account whose messages.sendReaction made the change ("" for
+// a change made in the world): that account learns it from the call's
+// result.
+func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, emoji string, date int, caller string) error {
 	_, m, err := w.liveMessage(accName, chat, id)
 	if err != nil {
 		return err
@@ -141,7 +146,7 @@ func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, e
 		set(m)
 		for _, acc := range w.accounts {
 			if ch.member(acc.Name) {
-				w.reactionSeen(acc, m, ch.Broadcast, user, old, now, date)
+				w.reactionSeen(acc, m, ch.Broadcast, user, old, now, date, caller == acc.Name)
 			}
 		}
 		return nil
@@ -151,14 +156,15 @@ func (w *world) react(chat schema.PeerRef, accName string, id int, user int64, e
 		cm := acc.Box.Msgs[c.ID]
 		set(cm)
 		if !cm.Deleted {
-			w.reactionSeen(acc, cm, false, user, old, now, date)
+			w.reactionSeen(acc, cm, false, user, old, now, date, caller == acc.Name)
 		}
 	}
 	return nil
 }
 
-// reactionSeen tells acc of user's reaction change on m (its copy).
-func (w *world) reactionSeen(acc *account, m *message, anonymous bool, user int64, old, now []string, date int) {
+// reactionSeen tells acc of user's reaction change on m (its copy);
+// ownCall is true when acc's own call made it (the call's result tells it).
+func (w *world) reactionSeen(acc *account, m *message, anonymous bool, user int64, old, now []string, date int, ownCall bool) {
 	if acc.BotToken != "" && user != acc.UserID {
 		q := &qtsReaction{Chat: m.Peer, MsgID: m.ID}
 		version := int64(0)
@@ -182,7 +188,9 @@ func (w *world) reactionSeen(acc *account, m *message, anonymous bool, user int6
 		return
 	}
 	counts := reactionCounts(acc.UserID, m.Reactions)
-	w.recordEvent(acc, schema.KindReaction, schema.ActionUpdated, m.Peer, m.ID, schema.ReactionVersion(0, counts), date, user)
+	if e := w.recordEvent(acc, schema.KindReaction, schema.ActionUpdated, m.Peer, m.ID, schema.ReactionVersion(0, counts), date, user); e != nil && !ownCall {
+		e.Live = true // a push only: no getDifference replays it
+	}
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: acc.Name, Reactions: &reactionsPush{Peer: m.Peer, MsgID: m.ID, Counts: counts, Date: date}})
 	}

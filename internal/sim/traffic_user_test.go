@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -129,5 +130,73 @@ func TestEnsureDialogChannels(t *testing.T) {
 	}
 	if n := len(s.Ledger("alice")); n != 7 {
 		t.Errorf("%d ledger entries, want one post in each of 7 channels", n)
+	}
+}
+
+// TestUserAccountReactionsPushedOnly: a user account learns another user's
+// reaction only from an updateMessageReactions push, which carries no pts
+// or qts, so getDifference does not replay it and its ledger entry is Live
+// (a connector offline then never learns it). The bot in the same group
+// gets the qts update, replayed: a required entry. The user account's own
+// reaction through messages.sendReaction is the call's result: required.
+func TestUserAccountReactionsPushedOnly(t *testing.T) {
+	alice := Account{Name: "alice", Phone: "+15550004001", UserID: 4001, FirstName: "Alice"}
+	s, err := New(Config{Accounts: []Account{DefaultAccount(), alice}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	bob := s.CreateUser("Bob", "", "")
+	group, err := s.CreateChat(schema.PeerChat, "reactions", bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.SendMessage(ctx, Outgoing{Account: "alice", Chat: group, From: bob, Text: "react to me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.State("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := func(account string) LedgerEntry {
+		t.Helper()
+		led := s.Ledger(account)
+		if len(led) == 0 {
+			t.Fatalf("%s has no ledger", account)
+		}
+		return led[len(led)-1]
+	}
+
+	if err := s.React(ctx, "alice", group, id, bob, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	if e := last("alice"); e.Kind != schema.KindReaction || e.Action != schema.ActionUpdated || !e.Live {
+		t.Errorf("alice's entry of bob's reaction %+v, want a Live reaction.updated", e)
+	}
+	if e := last("main"); e.Kind != schema.KindReaction || e.Action != schema.ActionChanged || e.Live {
+		t.Errorf("the bot's entry of bob's reaction %+v, want a required reaction.changed", e)
+	}
+	s.mu.Lock()
+	d, err := s.onGetDifference(s.w.byName["alice"], nil, &tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Qts: st.Qts, Date: st.Date})
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(fmt.Sprint(d), "UpdateMessageReactions") {
+		t.Errorf("alice's difference replays the reaction push: %v", d)
+	}
+
+	own := &op{Body: &reactOp{Chat: group, Account: "alice", IDs: []int{id}, From: alice.UserID, Emoji: "❤"},
+		Call: &Call{Account: "alice", Method: "messages.sendReaction", Peer: group, MessageIDs: []int{id}}}
+	if _, err := s.change(own); err != nil {
+		t.Fatal(err)
+	}
+	if e := last("alice"); e.Kind != schema.KindReaction || e.From != alice.UserID || e.Live {
+		t.Errorf("alice's entry of her own sendReaction %+v, want a required reaction.updated", e)
+	}
+	if e := last("main"); e.Kind != schema.KindReaction || e.From != alice.UserID || e.Live {
+		t.Errorf("the bot's entry of alice's reaction %+v, want a required reaction.changed", e)
 	}
 }
