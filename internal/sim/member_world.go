@@ -8,6 +8,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -227,7 +228,7 @@ func (w *world) pendingChanged(chat schema.PeerRef, accounts []*account, date in
 	w.profiles = append(w.profiles, p)
 	version := schema.JoinPendingVersion(n, recent)
 	for _, a := range accounts {
-		w.recordEvent(a, schema.KindMember, schema.ActionJoinPending, chat, 0, version, date, 0)
+		w.record(a, LedgerEntry{Kind: schema.KindMember, Action: schema.ActionJoinPending, Peer: chat, Version: version}, date)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: a.Name, Profile: &p})
 		}
@@ -257,7 +258,7 @@ func (w *world) addQts(a *account, q qtsEvent, date int) int {
 	a.QtsEvents = append(a.QtsEvents, q)
 	a.Box.Date = max(a.Box.Date, date)
 	kind, action, peer := q.ledgerKey()
-	w.recordEvent(a, kind, action, peer, 0, int64(q.Qts), date, q.User)
+	w.record(a, LedgerEntry{Kind: kind, Action: action, Peer: peer, Version: int64(q.Qts), From: q.User}, date)
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: a.Name, Qts: &q})
 	}
@@ -277,29 +278,6 @@ func (q *qtsEvent) ledgerKey() (kind, action string, peer schema.PeerRef) {
 		action = schema.ActionBotStopped
 	}
 	return schema.KindBot, action, schema.PeerRef{Kind: schema.PeerUser, ID: q.User}
-}
-
-// recordEvent records a change other than a message's creation, edit or
-// deletion (its Kind is set; msgID is the message it is about, 0 for none)
-// with the event id the connector must publish, and returns the entry. A
-// state that comes back (a pending count, a name: ids from
-// schema.SnapshotVersion) within dedupWindow of the entry with its id is
-// not recorded again, and nil is returned: the stream drops it as a
-// duplicate.
-func (w *world) recordEvent(a *account, kind, action string, peer schema.PeerRef, msgID int, version int64, date int, from int64) *LedgerEntry {
-	id := schema.EventID(a.Name, peer, msgID, kind, action, version)
-	t := unixTime(date)
-	for i := len(a.Ledger) - 1; i >= 0 && t.Sub(a.Ledger[i].Time) < dedupWindow; i-- {
-		if a.Ledger[i].ID == id {
-			return nil
-		}
-	}
-	w.ledgerSeq++
-	a.Ledger = append(a.Ledger, LedgerEntry{
-		Seq: w.ledgerSeq, Account: a.Name, Kind: kind, Action: action, Peer: peer, MessageID: msgID,
-		Version: version, Time: t, From: from, ID: id,
-	})
-	return &a.Ledger[len(a.Ledger)-1]
 }
 
 // dedupWindow is the connector's default JetStream duplicate window.
@@ -322,7 +300,7 @@ func (q *qtsEvent) update() tg.UpdateClass {
 		return &tg.UpdateChannelParticipant{ChannelID: q.Chat.ID, Date: q.Date, ActorID: q.actorOrUser(), UserID: q.User,
 			PrevParticipant: q.channelParticipant(q.Prev), NewParticipant: q.channelParticipant(q.New), Qts: q.Qts}
 	case qtsJoinRequest:
-		return &tg.UpdateBotChatInviteRequester{Peer: tgPeer(q.Chat), Date: q.Date, UserID: q.User, About: q.About,
+		return &tg.UpdateBotChatInviteRequester{Peer: tgconv.PeerTL(q.Chat), Date: q.Date, UserID: q.User, About: q.About,
 			Invite: &tg.ChatInvitePublicJoinRequests{}, Qts: q.Qts}
 	}
 	return &tg.UpdateBotStopped{UserID: q.User, Date: q.Date, Stopped: q.Stopped, Qts: q.Qts}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -56,7 +57,7 @@ type profileUpdate struct {
 // update renders p as the update Telegram sends.
 func (p *profileUpdate) update() tg.UpdateClass {
 	if p.Pending != nil {
-		return &tg.UpdatePendingJoinRequests{Peer: tgPeer(p.Peer), RequestsPending: *p.Pending, RecentRequesters: slices.Clone(p.Requesters)}
+		return &tg.UpdatePendingJoinRequests{Peer: tgconv.PeerTL(p.Peer), RequestsPending: *p.Pending, RecentRequesters: slices.Clone(p.Requesters)}
 	}
 	if p.Chat != 0 {
 		return &tg.UpdateChat{ChatID: p.Chat}
@@ -179,7 +180,7 @@ func (o *renameOp) apply(w *world, date int, _ *Call) (int64, error) {
 	w.profiles = append(w.profiles, p)
 	for _, a := range w.accounts {
 		a.Box.Date = max(a.Box.Date, date)
-		w.recordEvent(a, kind, action, peer, 0, version, date, o.User)
+		w.record(a, LedgerEntry{Kind: kind, Action: action, Peer: peer, Version: version, From: o.User}, date)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: a.Name, Profile: &p})
 		}

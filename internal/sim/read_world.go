@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -61,7 +62,7 @@ func (w *world) read(o *readOp, date int) (int64, error) {
 	}
 	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: kind, Msg: message{Peer: o.Chat}, IDs: []int{o.MaxID}, NoSeq: seqInc == 0}
 	b.Events = append(b.Events, ev)
-	w.recordEvent(a, schema.KindRead, action, o.Chat, o.MaxID, int64(ev.Pts), date, 0)
+	w.record(a, LedgerEntry{Kind: schema.KindRead, Action: action, Peer: o.Chat, MessageID: o.MaxID, Version: int64(ev.Pts)}, date)
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: a.Name, Event: ev})
 	}
@@ -71,7 +72,7 @@ func (w *world) read(o *readOp, date int) (int64, error) {
 // tgReadUpdate renders a read event of the common box.
 func tgReadUpdate(ev *event) tg.UpdateClass {
 	if ev.Kind == evReadOut {
-		return &tg.UpdateReadHistoryOutbox{Peer: tgPeer(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
+		return &tg.UpdateReadHistoryOutbox{Peer: tgconv.PeerTL(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
 	}
-	return &tg.UpdateReadHistoryInbox{Peer: tgPeer(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
+	return &tg.UpdateReadHistoryInbox{Peer: tgconv.PeerTL(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
 }
