@@ -142,7 +142,6 @@ func updateRows() []row {
 		mapped(joinRequest),
 		mapped(pendingJoinRequests),
 		mapped(chatUpdated),
-		mapped(channelUpdated), // ingest also follows or revives the channel
 		mapped(userName),
 		mapped(userPhone),
 		mapped(userEmojiStatus),
@@ -153,6 +152,7 @@ func updateRows() []row {
 		ignored[*tg.UpdatePtsChanged]("handled by ingest: moves pts only (Telegram reset the common box)"),
 		ignored[*tg.UpdateMessageID]("handled by ingest: pairs a sent message's random_id with its id; the new-message update is the event"),
 		ignored[*tg.UpdateStoryID]("handled by ingest: pairs a posted story's random_id with its id"),
+		ignored[*tg.UpdateChannel]("handled by ingest: names only the channel; ingest fetches it (channels.getChannels) and publishes chat.updated with what it returns (mapping.Channel), and follows or revives it"),
 		ignored[*tg.UpdateLoginToken]("handled by ingest/auth: the QR login's own client only"),
 
 		// Not yet mapped (issue 12).

@@ -3,8 +3,11 @@ package schema
 import "strconv"
 
 // ChatUpdate is the body of chat.updated events, on the chat's subject with
-// message id 0: Telegram said the chat changed (updateChat, updateChannel);
-// the body is its state as Telegram sent it with the update.
+// message id 0: Telegram said the chat changed. For a basic group
+// (updateChat) the body is its state as Telegram sent it with the update;
+// for a channel or supergroup (updateChannel, which names only the id:
+// joined, left, kicked, renamed, new username or photo) it is the channel
+// as channels.getChannels returns it, fetched by ingest.
 type ChatUpdate struct {
 	Account string `json:"account"`
 	// Chat carries the new title, username and broadcast flag.
@@ -15,7 +18,9 @@ type ChatUpdate struct {
 	// Left is true when the account is no longer a member of the chat.
 	Left bool `json:"left,omitempty"`
 	// Forbidden is true when the account lost access to the chat (banned,
-	// or the chat is private now or deleted): no more events come from it.
+	// or the chat is private now or deleted: Telegram returned
+	// channelForbidden, or refused the request): no more events come from
+	// it.
 	Forbidden bool `json:"forbidden,omitempty"`
 	// Known is false when Telegram sent nothing about the chat with the
 	// update; the other fields are then only its id.
