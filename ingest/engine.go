@@ -25,6 +25,8 @@ type API interface {
 	UpdatesGetChannelDifference(ctx context.Context, req *tg.UpdatesGetChannelDifferenceRequest) (tg.UpdatesChannelDifferenceClass, error)
 	MessagesGetHistory(ctx context.Context, req *tg.MessagesGetHistoryRequest) (tg.MessagesMessagesClass, error)
 	MessagesGetMessages(ctx context.Context, id []tg.InputMessageClass) (tg.MessagesMessagesClass, error)
+	// ChannelsGetChannels fetches a channel after updateChannel (fetch.go).
+	ChannelsGetChannels(ctx context.Context, id []tg.InputChannelClass) (tg.MessagesChatsClass, error)
 }
 
 var _ API = (*tg.Client)(nil)
@@ -153,6 +155,8 @@ type Engine struct {
 	seq      sequence[*container]    // position st.Seq
 	needDiff bool
 	chanDiff map[int64]bool // channels whose difference is wanted
+	// chanFetch holds the channels to fetch after updateChannel (fetch.go).
+	chanFetch map[int64]*channelFetch
 	// committedDate is the state date last stored (see durableDate).
 	committedDate int
 	lastSeen      time.Time
@@ -241,6 +245,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		resync:   make(chan struct{}, 1),
 		channels: map[int64]*channelBox{},
 		chanDiff: map[int64]bool{},
+
+		chanFetch: map[int64]*channelFetch{},
 	}, nil
 }
 
@@ -378,6 +384,9 @@ func (e *Engine) nextWake() time.Duration {
 	consider(e.common.deadline(e.cfg.GapTimeout))
 	consider(e.qts.deadline(e.cfg.GapTimeout))
 	consider(e.seq.deadline(e.cfg.GapTimeout))
+	for _, f := range e.chanFetch {
+		consider(f.notBefore, true)
+	}
 	for id, c := range e.channels {
 		consider(c.wake(e.cfg.GapTimeout))
 		if !c.reported.IsZero() {
@@ -462,7 +471,7 @@ func (e *Engine) recoverGaps(ctx context.Context) error {
 			}
 		}
 		if len(due) == 0 {
-			return nil
+			return e.fetchChannels(ctx)
 		}
 		slices.Sort(due)
 		for _, id := range due {
@@ -596,6 +605,9 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 		case !tr.common && (c == nil || c.Pts <= 0) && !e.cfg.BackfillOnJoin:
 			e.channel(u.ChannelID).joined = true
 		}
+		// It names only the channel: what changed is fetched (fetch.go).
+		e.fetchChannel(u.ChannelID, ent, date)
+		return
 	}
 	e.emit(u, ent, date)
 }
@@ -839,13 +851,14 @@ func (e *Engine) flush() error {
 
 // durableDate is the state date a commit may store: never after a channel
 // update the engine holds unapplied (behind a gap, or in a channel whose
-// difference is still to fetch). getDifference names only the channels
+// difference is still to fetch, or an updateChannel whose channel is still
+// to fetch). getDifference names only the channels
 // changed since the date it is given, so a later stored date would hide
 // such a channel after a crash, and what the engine held of it would never
 // be published. The date in memory moves on; only what is stored waits.
 func (e *Engine) durableDate() int {
 	d := e.st.Date
-	if len(e.chanDiff) > 0 && e.committedDate > 0 {
+	if (len(e.chanDiff) > 0 || len(e.chanFetch) > 0) && e.committedDate > 0 {
 		d = min(d, e.committedDate)
 	}
 	for _, box := range e.channels {
