@@ -38,9 +38,10 @@ func (s *Sim) Pin(ctx context.Context, account string, chat schema.PeerRef, msgI
 
 // Read marks chat read up to maxID for account (as it sees the chat): its
 // inbox, read on another of its sessions, or with outbox the other side's
-// reading of the account's messages. Private chats and basic groups only
-// (read_world.go): updateReadHistoryInbox or updateReadHistoryOutbox in
-// the account's box, in the ledger as read.inbox or read.outbox.
+// reading of the account's messages (read_world.go):
+// updateReadHistoryInbox or updateReadHistoryOutbox in the account's box,
+// in a channel updateReadChannelInbox or updateReadChannelOutbox (pushed
+// only, Live), in the ledger as read.inbox or read.outbox.
 func (s *Sim) Read(ctx context.Context, account string, chat schema.PeerRef, maxID int, outbox bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -83,7 +84,7 @@ var scenarioReactions = []string{"👍", "❤", "🔥", "🎉", ""}
 
 // actUpdate performs one random step of the update kinds beyond messages
 // (Scenario.Updates): a reaction by a member (or its removal), a pin or
-// unpin, a read receipt (inbox or outbox) of a private chat or basic group,
+// unpin, a read receipt (inbox or outbox; pushed only in a channel),
 // a poll of the account or a member's vote in one.
 func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	ts := s.targets()
@@ -97,9 +98,6 @@ func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	case 0:
 		return s.Pin(ctx, t.account, t.chat, id, rng.IntN(3) == 0)
 	case 1:
-		if t.chat.Kind == schema.PeerChannel {
-			break
-		}
 		return s.Read(ctx, t.account, t.chat, ids[0], rng.IntN(2) == 0)
 	case 2:
 		if t.members == nil {

@@ -54,6 +54,7 @@ const (
 	// Ops of members (member_world.go).
 	opMemberChange = "member_change"
 	opRename       = "rename"
+	opUserChange   = "user_change"
 )
 
 // op is one change of the world, as journaled.
@@ -135,6 +136,8 @@ func newOpBody(kind string) opBody {
 		return &memberChangeOp{}
 	case opRename:
 		return &renameOp{}
+	case opUserChange:
+		return &userChangeOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

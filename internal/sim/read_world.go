@@ -16,7 +16,8 @@ import (
 // account's messages), each with pts_count 1, pushed and part of
 // getDifference. Telegram sends these to user accounts; the simulator
 // produces them for bots too, as a test vehicle. Channel reads
-// (updateReadChannelInbox/Outbox, pushed only) are not simulated.
+// (updateReadChannelInbox/Outbox) are pushed only, outside any sequence:
+// their ledger entries are Live.
 
 // readOp marks Chat read up to MaxID for Account: its inbox, or with
 // Outbox the other side's reading of the account's messages.
@@ -44,6 +45,9 @@ func (w *world) read(o *readOp, date int) (int64, error) {
 	a, err := w.account(o.Account)
 	if err != nil {
 		return 0, err
+	}
+	if o.Chat.Kind == schema.PeerChannel {
+		return w.readChannel(a, o, date)
 	}
 	if o.Chat.Kind != schema.PeerUser && o.Chat.Kind != schema.PeerChat {
 		return 0, fmt.Errorf("%w: read receipts of %s chats are not simulated", ErrInvalid, o.Chat.Kind)
@@ -75,4 +79,48 @@ func tgReadUpdate(ev *event) tg.UpdateClass {
 		return &tg.UpdateReadHistoryOutbox{Peer: tgconv.PeerTL(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
 	}
 	return &tg.UpdateReadHistoryInbox{Peer: tgconv.PeerTL(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
+}
+
+// readPush is a channel read receipt, pushed only.
+type readPush struct {
+	Chat   schema.PeerRef
+	MaxID  int
+	Outbox bool
+	Pts    int
+	Date   int
+}
+
+// update renders r as the update Telegram pushes.
+func (r *readPush) update() tg.UpdateClass {
+	if r.Outbox {
+		return &tg.UpdateReadChannelOutbox{ChannelID: r.Chat.ID, MaxID: r.MaxID}
+	}
+	return &tg.UpdateReadChannelInbox{ChannelID: r.Chat.ID, MaxID: r.MaxID, Pts: r.Pts}
+}
+
+// readChannel applies o to a channel a is in: a Live ledger entry
+// (read.inbox or read.outbox, version 0: a channel read names no pts of
+// its own, so the same receipt twice is one event) and its push.
+func (w *world) readChannel(a *account, o *readOp, date int) (int64, error) {
+	ch, err := w.channelOf(o.Chat)
+	if err != nil {
+		return 0, err
+	}
+	if !ch.member(a.Name) {
+		return 0, fmt.Errorf("%w: account %s is not in %s", ErrInvalid, a.Name, o.Chat)
+	}
+	if m, ok := ch.Box.Msgs[o.MaxID]; !ok || m.Deleted {
+		return 0, fmt.Errorf("%w: message %d in %s", ErrNotFound, o.MaxID, o.Chat)
+	}
+	action := schema.ActionInbox
+	if o.Outbox {
+		action = schema.ActionOutbox
+	}
+	if e := w.record(a, LedgerEntry{Kind: schema.KindRead, Action: action, Peer: o.Chat, MessageID: o.MaxID}, date); e != nil {
+		e.Live = true
+	}
+	if w.live {
+		w.pushes = append(w.pushes, push{Account: a.Name, ChannelRead: &readPush{Chat: o.Chat, MaxID: o.MaxID, Outbox: o.Outbox, Pts: ch.Box.Pts, Date: date}})
+	}
+	return 0, nil
 }

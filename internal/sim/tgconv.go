@@ -86,10 +86,14 @@ func (w *world) tgUser(viewer *account, id int64) *tg.User {
 	if !ok {
 		return nil
 	}
-	return &tg.User{
+	t := &tg.User{
 		ID: u.ID, AccessHash: u.AccessHash, FirstName: u.First, LastName: u.Last, Username: u.Username,
-		Bot: u.Bot, Self: viewer != nil && viewer.UserID == id,
+		Bot: u.Bot, Self: viewer != nil && viewer.UserID == id, Phone: u.Phone,
 	}
+	if u.EmojiStatus != 0 {
+		t.EmojiStatus = &tg.EmojiStatus{DocumentID: u.EmojiStatus}
+	}
+	return t
 }
 
 func (w *world) tgChat(p schema.PeerRef) tg.ChatClass {
@@ -271,6 +275,11 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	if x := p.Reactions; x != nil {
 		return w.buildReactions(a, x)
 	}
+	if x := p.ChannelRead; x != nil {
+		r := newRefs()
+		r.peer(x.Chat)
+		return &tg.Updates{Updates: []tg.UpdateClass{x.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: x.Date}
+	}
 	if x := p.Poll; x != nil {
 		return w.buildPoll(x)
 	}
@@ -284,11 +293,6 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 		r := newRefs()
 		pu.refs(r)
 		return &tg.Updates{Updates: []tg.UpdateClass{pu.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: pu.Date}
-	}
-	if id := p.ChannelUpdate; id != 0 {
-		r := newRefs()
-		r.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: id})
-		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: id}}, Chats: w.tgChats(r), Date: w.channels[id].LastChange}
 	}
 	ev := &p.Event
 	if p.Short {

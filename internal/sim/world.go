@@ -62,6 +62,11 @@ type LedgerEntry struct {
 	// ID is the event id the connector must publish, for entries of a Kind
 	// (messages derive theirs from Action, Peer, MessageID and Version).
 	ID string `json:"id,omitempty"`
+	// Snapshot marks a state the connector fetches after Telegram said
+	// something changed (a channel's chat.updated: updateChannel names
+	// only the id): a state a later change replaced before the fetch is
+	// never published, so the entry is optional, like a Live one.
+	Snapshot bool `json:"snapshot,omitempty"`
 }
 
 // EventKind is e's event kind: Kind, or "message" when empty.
@@ -93,6 +98,10 @@ type user struct {
 	Last       string
 	Username   string
 	Bot        bool
+	// Phone and EmojiStatus (a custom emoji id) are set by user changes
+	// (profile_world.go).
+	Phone       string
+	EmojiStatus int64
 }
 
 type basicChat struct {
@@ -339,13 +348,13 @@ type push struct {
 	Reactions *reactionsPush
 	// Poll is an updateMessagePoll (live only, not subject to faults).
 	Poll *pollPush
+	// ChannelRead is an updateReadChannelInbox/Outbox of channel
+	// ChannelRead.Chat (read_world.go; pushed only, not subject to faults).
+	ChannelRead *readPush
 	// Profile is a rename (updateUserName, updateChat; profile_world.go).
 	Profile *profileUpdate
 	// Live is a typing or status update (live.go): not journaled.
 	Live *liveUpdate
-	// ChannelUpdate is the channel of an updateChannel push (membership
-	// changed; not subject to faults).
-	ChannelUpdate int64
 	// Exclude is the auth key of the session that made the change: it has
 	// the update as its call's result and must not get it again.
 	Exclude    [8]byte

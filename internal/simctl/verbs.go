@@ -65,6 +65,7 @@ func (s *Server) verbs() map[string]verbFunc {
 		"bot.stop":       s.botStop(true),
 		"bot.restart":    s.botStop(false),
 		"user.rename":    s.renameUser,
+		"user.change":    s.changeUser,
 		"chat.rename":    s.renameChat,
 		"typing":         s.typing,
 		"status":         s.status,
