@@ -59,6 +59,18 @@ func memberCases(ent tg.Entities) []goldenCase {
 		{name: "join_pending", ent: ent, want: 1, at: date + 10, update: &tg.UpdatePendingJoinRequests{
 			Peer: &tg.PeerChannel{ChannelID: gophers}, RequestsPending: 2, RecentRequesters: []int64{alice, botID},
 		}},
+		// A basic group's whole member list, and the list the account may
+		// no longer see.
+		{name: "chat_members", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChatParticipants{Participants: &tg.ChatParticipants{
+			ChatID: family, Version: 8, Participants: []tg.ChatParticipantClass{
+				&tg.ChatParticipantCreator{UserID: alice},
+				&tg.ChatParticipantAdmin{UserID: selfID, InviterID: alice, Date: date - 86400},
+				&tg.ChatParticipant{UserID: botID, InviterID: selfID, Date: date - 3600},
+			},
+		}}},
+		{name: "chat_members_forbidden", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChatParticipants{Participants: &tg.ChatParticipantsForbidden{
+			ChatID: family, SelfParticipant: &tg.ChatParticipant{UserID: selfID, InviterID: alice, Date: date - 86400},
+		}}},
 		{name: "chat_updated", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChat{ChatID: family}},
 		{name: "chat_updated_unknown", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChat{ChatID: 999}},
 		{name: "user_name", ent: ent, want: 1, at: date + 12, update: &tg.UpdateUserName{

@@ -90,7 +90,8 @@ type Event struct {
 	// *ReactionChanged for reaction events, *ReadReceipt / *ReadContents for
 	// read events, *PollUpdated / *PollVoted for poll events;
 	// *MemberChange, *JoinRequest or *JoinPending for member.*, *BotBlock
-	// for bot.*, *ChatUpdate for chat.updated, *UserUpdate for
+	// for bot.*, *ChatUpdate for chat.updated, *ChatMembers for
+	// chat.members, *UserUpdate for
 	// user.updated (event_member.go, event_profile.go).
 	Data any
 }
