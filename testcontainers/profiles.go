@@ -44,3 +44,9 @@ func (c *Container) JoinAccount(ctx context.Context, channel Chat) error {
 func (c *Container) ChangeUser(ctx context.Context, user int64, change, phone string, emoji int64) error {
 	return c.Control(ctx, "user.change", map[string]any{"user": user, "change": change, "phone": phone, "emoji_status_id": strconv.FormatInt(emoji, 10)}, nil)
 }
+
+// SendMembers pushes a basic group's whole member list
+// (updateChatParticipants): the connector publishes chat.members.
+func (c *Container) SendMembers(ctx context.Context, group Chat) error {
+	return c.Control(ctx, "chat.members", map[string]any{"chat": group}, nil)
+}

@@ -17,7 +17,8 @@ import (
 // chat.updated with the new title and username, the account kicked as
 // chat.updated with forbidden set; channel read receipts
 // (updateReadChannelInbox/Outbox) as read.inbox / read.outbox; a user's
-// new phone, emoji status and profile as user.updated. Each once, with
+// new phone, emoji status and profile as user.updated; a basic group's
+// member list (updateChatParticipants) as chat.members. Each once, with
 // the ledger's id; the optional entries (fetched states, pushed-only
 // reads) are required here, since the connector ran throughout.
 func TestChannelAndUserChanges(t *testing.T) {
@@ -33,6 +34,8 @@ func TestChannelAndUserChanges(t *testing.T) {
 	alice := s.CreateUser("Alice", "", "alice")
 	super, err := s.CreateChat(schema.PeerChannel, "Gophers", alice)
 	must(err)
+	group, err := s.CreateChat(schema.PeerChat, "Family", alice)
+	must(err)
 	in := sc.send(t, sim.Outgoing{Chat: super, From: alice, Text: "read me"})
 	mine := sc.send(t, sim.Outgoing{Chat: super, From: sc.acc.UserID, Text: "and mine"})
 	sc.checkLedger(t)
@@ -43,6 +46,7 @@ func TestChannelAndUserChanges(t *testing.T) {
 	must(s.ChangeUser(ctx, alice, schema.UserChangePhone, "15550100", 0))
 	must(s.ChangeUser(ctx, alice, schema.UserChangeEmojiStatus, "", 5368324170671202286))
 	must(s.ChangeUser(ctx, alice, schema.UserChangeProfile, "", 0))
+	must(s.SendMembers(ctx, group))
 	sc.checkLedger(t)
 	_, err = s.Inject(ctx, sim.Fault{Kind: sim.FaultLeave, Channel: super.ID})
 	must(err)
@@ -66,7 +70,7 @@ func TestChannelAndUserChanges(t *testing.T) {
 	for _, e := range evs {
 		kinds[e.kind+"."+e.action]++
 	}
-	for ka, n := range map[string]int{"chat.updated": 2, "read.inbox": 1, "read.outbox": 1, "user.updated": 3} {
+	for ka, n := range map[string]int{"chat.updated": 2, "chat.members": 1, "read.inbox": 1, "read.outbox": 1, "user.updated": 3} {
 		if kinds[ka] != n {
 			t.Errorf("%d %s events, want %d (all: %v)", kinds[ka], ka, n, kinds)
 		}
@@ -103,6 +107,16 @@ func TestChannelAndUserChanges(t *testing.T) {
 	streamBody(t, sc, phone, &user)
 	if user.Change != schema.UserChangePhone || user.Phone != "15550100" || user.User.ID != alice {
 		t.Errorf("phone change: body %+v", user)
+	}
+	var members schema.ChatMembers
+	for _, e := range s.Ledger(sc.acc.Name)[sc.from:] {
+		if e.Action == schema.ActionChatMembers {
+			streamBody(t, sc, e.ID, &members)
+		}
+	}
+	if len(members.Members) != 2 || members.Members[0].Status != schema.MemberCreator || members.Members[0].User.ID != sc.acc.UserID ||
+		members.Members[1].User.ID != alice || members.Members[1].Status != schema.MemberMember || members.Chat.Ref() != group || members.Version != 1 {
+		t.Errorf("member list: body %+v", members)
 	}
 	// A channel read names no pts: its id's version is 0.
 	read := schema.EventID(sc.acc.Name, super, in, schema.KindRead, schema.ActionInbox, 0)

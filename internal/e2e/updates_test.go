@@ -120,6 +120,7 @@ func TestSimulatedEventsMatchSchemas(t *testing.T) {
 			t.Errorf("no %s.%s event in the traffic: %v", ka[0], ka[1], types)
 		}
 	}
+	t.Logf("event types: %v", types)
 }
 
 // A vote in the bot's poll reaches the stream as poll.voted on the voter's

@@ -15,7 +15,8 @@ import (
 // kicked, promoted or demoted; in a private chat the user stops or
 // restarts the bot (a qts update, as FaultQts makes), is renamed or
 // changes phone, emoji status or profile; a channel or supergroup may be
-// renamed (updateChannel). A quarter of them come after a typing or status
+// renamed (updateChannel), a basic group's member list sent
+// (updateChatParticipants). A quarter of them come after a typing or status
 // signal.
 func (s *Sim) actMember(ctx context.Context, rng *rand.Rand, t target) error {
 	if len(t.members) > 0 && rng.IntN(4) == 0 {
@@ -46,6 +47,9 @@ func (s *Sim) actMember(ctx context.Context, rng *rand.Rand, t target) error {
 		}
 		_, err := s.Inject(ctx, Fault{Kind: FaultQts, Account: t.account, User: t.chat.ID, N: 1 + rng.IntN(2)})
 		return err
+	}
+	if t.chat.Kind == schema.PeerChat && rng.IntN(6) == 0 {
+		return s.SendMembers(ctx, t.chat)
 	}
 	if t.chat.Kind == schema.PeerChannel && rng.IntN(5) == 0 {
 		n := strconv.Itoa(rng.IntN(1000))

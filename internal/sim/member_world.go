@@ -358,3 +358,86 @@ func (q *qtsEvent) chatParticipant(status string) tg.ChatParticipantClass {
 	}
 	return nil
 }
+
+// SendMembers pushes the whole member list of basic group chat to every
+// account (chat.members): updateChatParticipants, with the list's version
+// raised, as Telegram sends it when the list changed in a way its
+// one-member updates do not tell. Pushed only: its ledger entries are Live.
+func (s *Sim) SendMembers(ctx context.Context, chat schema.PeerRef) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if chat.Kind != schema.PeerChat {
+		return fmt.Errorf("send members: %w: %s is not a basic group", ErrInvalid, chat)
+	}
+	if _, err := s.change(&op{Body: &membersOp{Chat: chat.ID}}); err != nil {
+		return fmt.Errorf("send members: %w", err)
+	}
+	return nil
+}
+
+// membersOp pushes basic group Chat's member list (SendMembers).
+type membersOp struct {
+	Chat int64 `json:"chat_id"`
+}
+
+func (*membersOp) kind() string { return opMembers }
+func (o *membersOp) check() error {
+	if o.Chat <= 0 {
+		return corrupt(opMembers, "chat %d", o.Chat)
+	}
+	return nil
+}
+
+func (o *membersOp) apply(w *world, date int, _ *Call) (int64, error) {
+	c, ok := w.chats[o.Chat]
+	if !ok {
+		return 0, fmt.Errorf("%w: chat %d", ErrNotFound, o.Chat)
+	}
+	c.Version++
+	list, body := w.chatParticipants(c)
+	peer := schema.PeerRef{Kind: schema.PeerChat, ID: c.ID}
+	version := schema.ChatMembersVersion(body)
+	users := slices.Clone(c.Members)
+	for _, a := range w.accounts {
+		users = append(users, a.UserID)
+		if e := w.record(a, LedgerEntry{Kind: schema.KindChat, Action: schema.ActionChatMembers, Peer: peer, Version: version}, date); e != nil {
+			e.Live = true
+		}
+	}
+	if w.live {
+		for _, a := range w.accounts {
+			w.pushes = append(w.pushes, push{Account: a.Name, Pushed: &pushedUpdate{
+				Update: &tg.UpdateChatParticipants{Participants: list}, Chat: peer, Users: users, Date: date}})
+		}
+	}
+	return version, nil
+}
+
+// chatParticipants is c's member list as Telegram sends it, and the
+// chat.members body the connector publishes for it (ids, statuses and
+// inviters: what schema.ChatMembersVersion covers). The first account
+// created the group; the others and the users were added by it, the
+// users in Admins as admins.
+func (w *world) chatParticipants(c *basicChat) (*tg.ChatParticipants, *schema.ChatMembers) {
+	list := &tg.ChatParticipants{ChatID: c.ID, Version: c.Version}
+	body := &schema.ChatMembers{Version: c.Version}
+	creator := w.accounts[0].UserID
+	add := func(p tg.ChatParticipantClass, status string, inviter int64) {
+		list.Participants = append(list.Participants, p)
+		body.Members = append(body.Members, schema.ChatMember{User: schema.Sender{ID: p.GetUserID()}, Status: status, InviterID: inviter})
+	}
+	add(&tg.ChatParticipantCreator{UserID: creator}, schema.MemberCreator, 0)
+	var others []int64
+	for _, a := range w.accounts[1:] {
+		others = append(others, a.UserID)
+	}
+	for _, u := range append(others, c.Members...) {
+		if _, admin := c.Admins[u]; admin {
+			add(&tg.ChatParticipantAdmin{UserID: u, InviterID: creator, Date: c.Date}, schema.MemberAdmin, creator)
+			continue
+		}
+		add(&tg.ChatParticipant{UserID: u, InviterID: creator, Date: c.Date}, schema.MemberMember, creator)
+	}
+	return list, body
+}

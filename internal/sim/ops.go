@@ -55,6 +55,7 @@ const (
 	opMemberChange = "member_change"
 	opRename       = "rename"
 	opUserChange   = "user_change"
+	opMembers      = "members"
 )
 
 // op is one change of the world, as journaled.
@@ -138,6 +139,8 @@ func newOpBody(kind string) opBody {
 		return &renameOp{}
 	case opUserChange:
 		return &userChangeOp{}
+	case opMembers:
+		return &membersOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

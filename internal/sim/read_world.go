@@ -81,21 +81,13 @@ func tgReadUpdate(ev *event) tg.UpdateClass {
 	return &tg.UpdateReadHistoryInbox{Peer: tgconv.PeerTL(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
 }
 
-// readPush is a channel read receipt, pushed only.
-type readPush struct {
+// pushedUpdate is an update Telegram only pushes (push.Pushed), sent with
+// Chat and Users.
+type pushedUpdate struct {
+	Update tg.UpdateClass
 	Chat   schema.PeerRef
-	MaxID  int
-	Outbox bool
-	Pts    int
+	Users  []int64
 	Date   int
-}
-
-// update renders r as the update Telegram pushes.
-func (r *readPush) update() tg.UpdateClass {
-	if r.Outbox {
-		return &tg.UpdateReadChannelOutbox{ChannelID: r.Chat.ID, MaxID: r.MaxID}
-	}
-	return &tg.UpdateReadChannelInbox{ChannelID: r.Chat.ID, MaxID: r.MaxID, Pts: r.Pts}
 }
 
 // readChannel applies o to a channel a is in: a Live ledger entry
@@ -120,7 +112,11 @@ func (w *world) readChannel(a *account, o *readOp, date int) (int64, error) {
 		e.Live = true
 	}
 	if w.live {
-		w.pushes = append(w.pushes, push{Account: a.Name, ChannelRead: &readPush{Chat: o.Chat, MaxID: o.MaxID, Outbox: o.Outbox, Pts: ch.Box.Pts, Date: date}})
+		var u tg.UpdateClass = &tg.UpdateReadChannelInbox{ChannelID: ch.ID, MaxID: o.MaxID, Pts: ch.Box.Pts}
+		if o.Outbox {
+			u = &tg.UpdateReadChannelOutbox{ChannelID: ch.ID, MaxID: o.MaxID}
+		}
+		w.pushes = append(w.pushes, push{Account: a.Name, Pushed: &pushedUpdate{Update: u, Chat: o.Chat, Date: date}})
 	}
 	return 0, nil
 }

@@ -275,10 +275,13 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	if x := p.Reactions; x != nil {
 		return w.buildReactions(a, x)
 	}
-	if x := p.ChannelRead; x != nil {
+	if x := p.Pushed; x != nil {
 		r := newRefs()
 		r.peer(x.Chat)
-		return &tg.Updates{Updates: []tg.UpdateClass{x.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: x.Date}
+		for _, u := range x.Users {
+			r.users[u] = true
+		}
+		return &tg.Updates{Updates: []tg.UpdateClass{x.Update}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: x.Date}
 	}
 	if x := p.Poll; x != nil {
 		return w.buildPoll(x)

@@ -112,6 +112,9 @@ type basicChat struct {
 	Admins  map[int64]string // members that are admins, with their rank (member_world.go)
 	// Requests are the users waiting for their join request (member_world.go).
 	Requests []int64
+	// Version is the version of the member list (updateChatParticipants:
+	// membersOp).
+	Version int
 }
 
 type forward struct {
@@ -348,9 +351,10 @@ type push struct {
 	Reactions *reactionsPush
 	// Poll is an updateMessagePoll (live only, not subject to faults).
 	Poll *pollPush
-	// ChannelRead is an updateReadChannelInbox/Outbox of channel
-	// ChannelRead.Chat (read_world.go; pushed only, not subject to faults).
-	ChannelRead *readPush
+	// Pushed is an update Telegram only pushes, outside any sequence
+	// (channel read receipts, read_world.go; a basic group's member list,
+	// member_world.go): not subject to faults.
+	Pushed *pushedUpdate
 	// Profile is a rename (updateUserName, updateChat; profile_world.go).
 	Profile *profileUpdate
 	// Live is a typing or status update (live.go): not journaled.

@@ -67,6 +67,7 @@ func (s *Server) verbs() map[string]verbFunc {
 		"user.rename":    s.renameUser,
 		"user.change":    s.changeUser,
 		"chat.rename":    s.renameChat,
+		"chat.members":   s.chatMembers,
 		"typing":         s.typing,
 		"status":         s.status,
 		// User-account login and sessions (login.go).

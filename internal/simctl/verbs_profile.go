@@ -115,3 +115,33 @@ func (s *Server) changeUser(ctx context.Context, body []byte) (any, error) {
 		Chat Chat `json:"chat"`
 	}{Chat{Kind: schema.PeerUser, ID: r.User}}, nil
 }
+
+// ChatMembersRequest pushes a basic group's whole member list
+// (chat.members): every account gets updateChatParticipants and a
+// connector publishes chat.members.
+type ChatMembersRequest struct {
+	Chat Chat `json:"chat"`
+}
+
+func (r *ChatMembersRequest) validate() error {
+	if err := checkChat(r.Chat); err != nil {
+		return err
+	}
+	if r.Chat.Kind != schema.PeerChat {
+		return invalid("chat.kind %q: only basic groups (chat) have a member list update", r.Chat.Kind)
+	}
+	return nil
+}
+
+func (s *Server) chatMembers(ctx context.Context, body []byte) (any, error) {
+	var r ChatMembersRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Sim.SendMembers(ctx, r.Chat); err != nil {
+		return nil, err
+	}
+	return struct {
+		Chat Chat `json:"chat"`
+	}{r.Chat}, nil
+}

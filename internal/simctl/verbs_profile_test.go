@@ -86,6 +86,19 @@ func TestChannelAndUserChangeVerbs(t *testing.T) {
 			t.Errorf("entry %d: id %s, want %s", i, e.EventID, want[i])
 		}
 	}
+	var group struct {
+		Chat Chat `json:"chat"`
+	}
+	f.ok(t, "chat.create", fmt.Sprintf(`{"type":"group","title":"F","members":[%d]}`, alice.UserID), &group)
+	f.ok(t, "chat.members", fmt.Sprintf(`{"chat":{"kind":"chat","id":%d}}`, group.Chat.ID), nil)
+	if a := f.call(t, "chat.members", fmt.Sprintf(`{"chat":{"kind":"channel","id":%d}}`, super.Chat.ID)); a.OK || a.Error.Code != CodeInvalidArgument {
+		t.Fatalf("a member list of a supergroup: %+v", a)
+	}
+	var members LedgerPage
+	f.ok(t, "ledger", fmt.Sprintf(`{"from":%d}`, page.Total), &members)
+	if n := len(members.Entries); n != 1 || members.Entries[0].Kind != schema.KindChat || members.Entries[0].Action != schema.ActionChatMembers || !members.Entries[0].Live {
+		t.Fatalf("ledger after chat.members: %+v", members.Entries)
+	}
 	if !page.Entries[0].Snapshot {
 		t.Errorf("channel rename entry %+v is not a Snapshot", page.Entries[0])
 	}
