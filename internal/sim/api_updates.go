@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -85,7 +86,8 @@ var scenarioReactions = []string{"👍", "❤", "🔥", "🎉", ""}
 // actUpdate performs one random step of the update kinds beyond messages
 // (Scenario.Updates): a reaction by a member (or its removal), a pin or
 // unpin, a read receipt (inbox or outbox; pushed only in a channel),
-// a poll of the account or a member's vote in one.
+// a poll of the account or a member's vote in one, or a change of the chat
+// or user (actProfile).
 func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	ts := s.targets()
 	t := ts[rng.IntN(len(ts))]
@@ -113,6 +115,10 @@ func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 			opts = []int{rng.IntN(len(pollAnswers))}
 		}
 		return s.Vote(ctx, t.account, t.chat, polls[rng.IntN(len(polls))], s.reactor(rng, t), opts)
+	case 3:
+		if rng.IntN(2) == 0 {
+			return s.actProfile(ctx, rng, t)
+		}
 	}
 	from := s.reactor(rng, t)
 	return s.React(ctx, t.account, t.chat, id, from, scenarioReactions[rng.IntN(len(scenarioReactions))])
@@ -156,4 +162,20 @@ func (s *Sim) recentPolls(account string, chat schema.PeerRef) []int {
 		}
 	}
 	return out
+}
+
+// actProfile changes t's chat or user: a channel or supergroup is renamed
+// (updateChannel), a basic group's member list sent
+// (updateChatParticipants), a private chat's user changes phone, emoji
+// status or profile.
+func (s *Sim) actProfile(ctx context.Context, rng *rand.Rand, t target) error {
+	n := strconv.Itoa(rng.IntN(1000))
+	switch t.chat.Kind {
+	case schema.PeerChannel:
+		return s.RenameChat(ctx, t.chat, "Channel "+n, "channel"+n)
+	case schema.PeerChat:
+		return s.SendMembers(ctx, t.chat)
+	}
+	change := []string{schema.UserChangePhone, schema.UserChangeEmojiStatus, schema.UserChangeProfile}[rng.IntN(3)]
+	return s.ChangeUser(ctx, t.chat.ID, change, "1555"+n, int64(5000+rng.IntN(100)))
 }

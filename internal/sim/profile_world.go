@@ -310,8 +310,9 @@ func (w *world) channelState(a *account, ch *channel) *schema.ChatUpdate {
 // hide it: updateUserPhone), UserChangeEmojiStatus (the custom emoji id of
 // the new status, 0 for none: updateUserEmojiStatus) or UserChangeProfile
 // (updateUser: something not modelled changed, such as the photo; the
-// connector publishes the user as sent with the update). Each connector
-// publishes user.updated.
+// connector publishes the user as sent with the update, so it is pushed
+// only and its ledger entries are Live). Each connector publishes
+// user.updated.
 func (s *Sim) ChangeUser(ctx context.Context, user int64, change, phone string, emoji int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -365,9 +366,25 @@ func (o *userChangeOp) apply(w *world, date int, _ *Call) (int64, error) {
 		}
 	}
 	version := schema.UserVersion(b)
+	peer := schema.PeerRef{Kind: schema.PeerUser, ID: o.User}
+	if o.Change == schema.UserChangeProfile {
+		// updateUser names only the user: the connector publishes the
+		// user sent with it, so a replay in a later difference would show
+		// a later state. Pushed only, with the user as it is now.
+		for _, a := range w.accounts {
+			a.Box.Date = max(a.Box.Date, date)
+			if e := w.record(a, LedgerEntry{Kind: schema.KindUser, Action: schema.ActionUserUpdated, Peer: peer, Version: version, From: o.User}, date); e != nil {
+				e.Live = true
+			}
+			if w.live {
+				w.pushes = append(w.pushes, push{Account: a.Name, Pushed: &pushedUpdate{Update: &tg.UpdateUser{UserID: o.User}, Chat: peer,
+					Date: date, Frozen: []tg.UserClass{w.tgUser(a, o.User)}}})
+			}
+		}
+		return version, nil
+	}
 	p := profileUpdate{Date: date, User: o.User, Change: o.Change, Phone: o.Phone, Emoji: o.Emoji}
 	w.profiles = append(w.profiles, p)
-	peer := schema.PeerRef{Kind: schema.PeerUser, ID: o.User}
 	for _, a := range w.accounts {
 		a.Box.Date = max(a.Box.Date, date)
 		w.record(a, LedgerEntry{Kind: schema.KindUser, Action: schema.ActionUserUpdated, Peer: peer, Version: version, From: o.User}, date)

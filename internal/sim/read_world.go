@@ -88,6 +88,9 @@ type pushedUpdate struct {
 	Chat   schema.PeerRef
 	Users  []int64
 	Date   int
+	// Frozen, when set, are the users sent with the update, as they were
+	// when it was made (not as they are when the push is built).
+	Frozen []tg.UserClass
 }
 
 // readChannel applies o to a channel a is in: a Live ledger entry

@@ -281,7 +281,11 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 		for _, u := range x.Users {
 			r.users[u] = true
 		}
-		return &tg.Updates{Updates: []tg.UpdateClass{x.Update}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: x.Date}
+		users := w.tgUsers(a, r)
+		if x.Frozen != nil {
+			users = x.Frozen
+		}
+		return &tg.Updates{Updates: []tg.UpdateClass{x.Update}, Users: users, Chats: w.tgChats(r), Date: x.Date}
 	}
 	if x := p.Poll; x != nil {
 		return w.buildPoll(x)
