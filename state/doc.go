@@ -88,5 +88,6 @@
 //	O + be64(seq)          outbox record, length-prefixed binary (see codec.go)
 //	Q                      last outbox seq assigned, be64
 //	M + be64(message id)   message index → kind + be64(id)
+//	L + be64(poll id)      poll link → kind + be64(chat id) + be64(message id), the first message the poll was seen in
 //	R + command key        command result: be64(expiry, unix ns) + value
 package state
