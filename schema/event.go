@@ -255,6 +255,7 @@ type Media struct {
 	Emoticon    string  `json:"emoticon,omitempty"`
 	Value       int     `json:"value,omitempty"`
 	Question    string  `json:"question,omitempty"`
+	PollID      string  `json:"poll_id,omitempty"` // poll: the id poll.updated events name, a decimal string
 	URL         string  `json:"url,omitempty"`
 	Spoiler     bool    `json:"spoiler,omitempty"`
 	Constructor string  `json:"constructor,omitempty"` // TL name, for "unsupported"
