@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,7 @@ type Store interface {
 	Channels() ([]state.ChannelState, error)
 	Commit(c *state.Commit) error
 	MessagePeer(msgID int) (schema.PeerRef, bool)
+	PollMessage(pollID int64) (schema.PeerRef, int, bool)
 	Peer(ref schema.PeerRef) (state.Peer, error)
 }
 
@@ -777,6 +779,12 @@ func (e *Engine) addEvent(ev *schema.Event) {
 	if ev.Action != schema.ActionCreated || ev.MessageID == 0 {
 		return
 	}
+	if m, ok := ev.Data.(*schema.Message); ok && m.Media != nil && m.Media.PollID != "" && ev.Peer.Kind.Valid() {
+		// poll.updated names only the poll: remember its message.
+		if id, err := strconv.ParseInt(m.Media.PollID, 10, 64); err == nil && id != 0 {
+			e.b.addPoll(id, ev.Peer, ev.MessageID)
+		}
+	}
 	switch ev.Peer.Kind {
 	case schema.PeerUser, schema.PeerChat:
 		e.b.addIndex(ev.MessageID, ev.Peer)
@@ -799,7 +807,7 @@ func (e *Engine) flush() error {
 	if e.b.empty() {
 		return nil
 	}
-	c := &state.Commit{Index: e.b.index, Peers: e.b.peerList()}
+	c := &state.Commit{Index: e.b.index, Peers: e.b.peerList(), Polls: e.b.pollList()}
 	for i := range e.b.events {
 		if ev := &e.b.events[i]; ev.TraceParent == "" {
 			ev.TraceParent = e.traces.take(ev)

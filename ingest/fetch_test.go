@@ -121,3 +121,43 @@ func TestEngineChannelFetchFailureHoldsTheStateDate(t *testing.T) {
 	h.travelUntil("channel fetched after the backoff", 500*time.Millisecond, func() bool { return slices.Contains(store.ids(), id) })
 	h.eventually("state date moved on", func() bool { return store.state().Date == ft.date })
 }
+
+// poll.updated names only the poll: the engine remembers the message a
+// poll was first seen in (a stored poll link, committed with the message)
+// and the event's body links it; the id stays the poll's.
+func TestEnginePollUpdateLinksItsMessage(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	h := newHarness(t, ft, store)
+	const ch, pollID = 1200, int64(-5)
+	chats := []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 5, Title: "votes", Megagroup: true}}
+	post := ft.channelMessage(ch, "")
+	post.Message.(*tg.Message).Media = &tg.MessageMediaPoll{Poll: tg.Poll{ID: pollID, Question: "Lunch?"}}
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: ch}}, Chats: chats})
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{post}, Chats: chats})
+	h.travelUntil("poll message committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == post.Pts })
+	if ref, id, ok := store.PollMessage(pollID); !ok || ref != channelRef(ch) || id != post.Message.GetID() {
+		t.Fatalf("poll link = %v %d %v, want message %d of %v", ref, id, ok, post.Message.GetID(), channelRef(ch))
+	}
+
+	results := &tg.UpdateMessagePoll{PollID: pollID, Results: tg.PollResults{TotalVoters: 1,
+		Results: []tg.PollAnswerVoters{{Option: []byte("0"), Voters: 1}}}}
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{results}, Date: ft.date})
+	evs, err := mapping.Update(account, results, tg.Entities{}, ft.date, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("poll.updated published", func() bool { return slices.Contains(store.ids(), evs[0].ID) })
+	for _, r := range store.Records() {
+		if r.MsgID != evs[0].ID {
+			continue
+		}
+		var b schema.PollUpdated
+		if err := json.Unmarshal(r.Data, &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.Message == nil || b.Message.Chat.Ref() != channelRef(ch) || b.Message.MessageID != post.Message.GetID() {
+			t.Fatalf("poll.updated links %+v, want message %d of %v", b.Message, post.Message.GetID(), channelRef(ch))
+		}
+	}
+}
