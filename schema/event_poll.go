@@ -34,7 +34,7 @@ type PollResult struct {
 // not the message or chat carrying it: the event is on chat unknown, id 0,
 // and PollID identifies the poll. Message is the message the connector
 // first saw the poll in (a message.created whose media has this poll_id),
-// when it did.
+// when it did before the update (which may outrun its message).
 type PollUpdated struct {
 	Account     string       `json:"account"`
 	Chat        Chat         `json:"chat"`
