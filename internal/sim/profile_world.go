@@ -245,7 +245,8 @@ func (o *renameOp) apply(w *world, date int, _ *Call) (int64, error) {
 }
 
 // channelChanged tells the accounts of ch that it changed (renamed; or
-// only, when set, was kicked from or joined it): each gets updateChannel,
+// only, when set, was kicked from or joined it; the others' view did not
+// change): each gets updateChannel,
 // and its connector fetches the channel (channels.getChannels:
 // channelView) and publishes chat.updated with what it gets. Every account
 // that is not Outside records the state it would fetch now (a kicked one
@@ -258,12 +259,12 @@ func (w *world) channelChanged(ch *channel, date int, only *account) {
 	p := profileUpdate{Date: date, Channel: ch.ID, Accounts: []string{}}
 	ref := schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID}
 	for _, a := range w.accounts {
-		if ch.Outside[a.Name] {
-			continue
+		if ch.Outside[a.Name] || (only != nil && a != only) {
+			continue // not in it, or its view did not change
 		}
 		w.record(a, LedgerEntry{Kind: schema.KindChat, Action: schema.ActionChatUpdated, Peer: ref,
 			Version: schema.ChatVersion(w.channelState(a, ch)), Snapshot: true}, date)
-		if a != only && (only != nil || !ch.member(a.Name)) {
+		if only == nil && !ch.member(a.Name) {
 			continue
 		}
 		a.Box.Date = max(a.Box.Date, date)
