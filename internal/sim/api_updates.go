@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -100,7 +101,11 @@ func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	case 0:
 		return s.Pin(ctx, t.account, t.chat, id, rng.IntN(3) == 0)
 	case 1:
-		return s.Read(ctx, t.account, t.chat, ids[0], rng.IntN(2) == 0)
+		err := s.Read(ctx, t.account, t.chat, ids[0], rng.IntN(2) == 0)
+		if t.chat.Kind == schema.PeerChannel && errors.Is(err, ErrInvalid) {
+			return nil // the account left the channel (channel.leave): nothing to read
+		}
+		return err
 	case 2:
 		if t.members == nil {
 			break // a broadcast channel: its posts have no creator account
