@@ -37,7 +37,8 @@
 //     Open with ErrVersion naming the version found and the one supported;
 //     older versions are upgraded by the migrations table, each in one batch.
 //   - ExportCheckpoint snapshots the account's position (session, update
-//     and channel state, peers, the newest CheckpointIndexSize index entries)
+//     and channel state, peers, the newest CheckpointIndexSize index entries,
+//     poll links)
 //     consistently with the outbox seq counter; SealCheckpoint binds it to
 //     the events stream's last sequence and seals it as a whole with the
 //     store's key, the account name as additional data. ImportCheckpoint
