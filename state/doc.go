@@ -38,8 +38,7 @@
 //     older versions are upgraded by the migrations table, each in one batch.
 //   - ExportCheckpoint snapshots the account's position (session, update
 //     and channel state, peers, the newest CheckpointIndexSize index entries,
-//     poll links)
-//     consistently with the outbox seq counter; SealCheckpoint binds it to
+//     poll links) consistently with the outbox seq counter; SealCheckpoint binds it to
 //     the events stream's last sequence and seals it as a whole with the
 //     store's key, the account name as additional data. ImportCheckpoint
 //     restores it in one batch when it is ahead of the store, keeping the
