@@ -105,6 +105,13 @@
 // while the account is disconnected is lost on Telegram's side. A bot's
 // reaction and poll-vote updates carry qts and are sequenced as such.
 //
+// updateChannel names only the channel: the engine fetches it
+// (channels.getChannels, fetch.go) once the batch is committed and
+// publishes what Telegram returns as chat.updated (mapping.Channel); the
+// stored state date waits for the fetch (durableDate). updateMessagePoll
+// names only the poll: message.created events with poll media commit a
+// poll link (state.Commit.Polls), which poll.updated's body then names.
+//
 // gotd hands every inbound MTProto message to the update handler on a
 // goroutine of its own, so pushes arrive in any order: Engine.Handle only
 // queues them and the single Run loop orders them by pts. A ctx carrying
@@ -149,6 +156,7 @@
 //	channel difference timeout                    channelDifference, expire (pollAt)  TestEngineHonoursTheChannelDifferenceTimeout               TestScenarioChannelDifferenceTimeout
 //	updateChannelTooLong (push or other_updates)  channelTooLongUpdate                TestEngineStartAndResyncAskOnlyChannelsWithNews            TestScenarioChannelDifferenceTimeout, TestScenarioStartupCallCount
 //	getChannelDifference refused (kicked)         channelFailed (disabled, revive)    TestEngineRefusedChannelDropsItsGapAndRevives              TestScenarioKickedChannelRejoin
+//	updateChannel: fetch the channel              fetchChannel, fetchChannels         TestEngineChannelUpdateFetchesTheChannel, TestEngineChannelFetchFailureHoldsTheStateDate  TestChannelAndUserChanges
 //	getChannelDifference 500 / FLOOD_WAIT         channelFailed, retryChannel         TestEngineChannelTransientErrorBacksOffAlone               TestScenarioChannelFloodWaitAlone
 //	new channel (join): seed from Telegram        applyChannel, expire, channelTooLongUpdate, channelDifference  TestEngineJoinedChannelStartsAtThePush, TestEngineNewChannelLosesNoPushBeforeTheFirstSeen, TestEngineUnseededChannelKeepsItsSinceAcrossARestart, TestEngineNewChannelFromChannelTooLongPublishesSinceTheLastState, TestEngineNewChannelMetInADifferencePublishesTheDowntime, TestEngineNewChannelReportedWithItsPushesStartsAtThePushes  TestScenarioJoinLongHistory
 //	new channel with BackfillOnJoin               channel, applyChannel               TestEngineBackfillOnJoinReadsHistory                       written reason: an option, covered by its unit test

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,8 @@ type API interface {
 	UpdatesGetChannelDifference(ctx context.Context, req *tg.UpdatesGetChannelDifferenceRequest) (tg.UpdatesChannelDifferenceClass, error)
 	MessagesGetHistory(ctx context.Context, req *tg.MessagesGetHistoryRequest) (tg.MessagesMessagesClass, error)
 	MessagesGetMessages(ctx context.Context, id []tg.InputMessageClass) (tg.MessagesMessagesClass, error)
+	// ChannelsGetChannels fetches a channel after updateChannel (fetch.go).
+	ChannelsGetChannels(ctx context.Context, id []tg.InputChannelClass) (tg.MessagesChatsClass, error)
 }
 
 var _ API = (*tg.Client)(nil)
@@ -36,6 +39,7 @@ type Store interface {
 	Channels() ([]state.ChannelState, error)
 	Commit(c *state.Commit) error
 	MessagePeer(msgID int) (schema.PeerRef, bool)
+	PollMessage(pollID int64) (schema.PeerRef, int, bool)
 	Peer(ref schema.PeerRef) (state.Peer, error)
 }
 
@@ -153,6 +157,8 @@ type Engine struct {
 	seq      sequence[*container]    // position st.Seq
 	needDiff bool
 	chanDiff map[int64]bool // channels whose difference is wanted
+	// chanFetch holds the channels to fetch after updateChannel (fetch.go).
+	chanFetch map[int64]*channelFetch
 	// committedDate is the state date last stored (see durableDate).
 	committedDate int
 	lastSeen      time.Time
@@ -241,6 +247,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		resync:   make(chan struct{}, 1),
 		channels: map[int64]*channelBox{},
 		chanDiff: map[int64]bool{},
+
+		chanFetch: map[int64]*channelFetch{},
 	}, nil
 }
 
@@ -378,6 +386,9 @@ func (e *Engine) nextWake() time.Duration {
 	consider(e.common.deadline(e.cfg.GapTimeout))
 	consider(e.qts.deadline(e.cfg.GapTimeout))
 	consider(e.seq.deadline(e.cfg.GapTimeout))
+	for _, f := range e.chanFetch {
+		consider(f.notBefore, true)
+	}
 	for id, c := range e.channels {
 		consider(c.wake(e.cfg.GapTimeout))
 		if !c.reported.IsZero() {
@@ -462,7 +473,7 @@ func (e *Engine) recoverGaps(ctx context.Context) error {
 			}
 		}
 		if len(due) == 0 {
-			return nil
+			return e.fetchChannels(ctx)
 		}
 		slices.Sort(due)
 		for _, id := range due {
@@ -596,6 +607,9 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 		case !tr.common && (c == nil || c.Pts <= 0) && !e.cfg.BackfillOnJoin:
 			e.channel(u.ChannelID).joined = true
 		}
+		// It names only the channel: what changed is fetched (fetch.go).
+		e.fetchChannel(u.ChannelID, ent, date)
+		return
 	}
 	e.emit(u, ent, date)
 }
@@ -765,6 +779,12 @@ func (e *Engine) addEvent(ev *schema.Event) {
 	if ev.Action != schema.ActionCreated || ev.MessageID == 0 {
 		return
 	}
+	if m, ok := ev.Data.(*schema.Message); ok && m.Media != nil && m.Media.PollID != "" && ev.Peer.Kind.Valid() {
+		// poll.updated names only the poll: remember its message.
+		if id, err := strconv.ParseInt(m.Media.PollID, 10, 64); err == nil && id != 0 {
+			e.b.addPoll(id, ev.Peer, ev.MessageID)
+		}
+	}
 	switch ev.Peer.Kind {
 	case schema.PeerUser, schema.PeerChat:
 		e.b.addIndex(ev.MessageID, ev.Peer)
@@ -787,7 +807,7 @@ func (e *Engine) flush() error {
 	if e.b.empty() {
 		return nil
 	}
-	c := &state.Commit{Index: e.b.index, Peers: e.b.peerList()}
+	c := &state.Commit{Index: e.b.index, Peers: e.b.peerList(), Polls: e.b.pollList()}
 	for i := range e.b.events {
 		if ev := &e.b.events[i]; ev.TraceParent == "" {
 			ev.TraceParent = e.traces.take(ev)
@@ -839,13 +859,14 @@ func (e *Engine) flush() error {
 
 // durableDate is the state date a commit may store: never after a channel
 // update the engine holds unapplied (behind a gap, or in a channel whose
-// difference is still to fetch). getDifference names only the channels
+// difference is still to fetch, or an updateChannel whose channel is still
+// to fetch). getDifference names only the channels
 // changed since the date it is given, so a later stored date would hide
 // such a channel after a crash, and what the engine held of it would never
 // be published. The date in memory moves on; only what is stored waits.
 func (e *Engine) durableDate() int {
 	d := e.st.Date
-	if len(e.chanDiff) > 0 && e.committedDate > 0 {
+	if (len(e.chanDiff) > 0 || len(e.chanFetch) > 0) && e.committedDate > 0 {
 		d = min(d, e.committedDate)
 	}
 	for _, box := range e.channels {

@@ -301,7 +301,7 @@ func TestEngineChannelGapUsesChannelDifference(t *testing.T) {
 	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c3}, Chats: entities})
 	h.travelUntil("channel gap recovered", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c3.Pts })
-	want := []string{created(channel, 1), created(channel, 2), created(channel, 3)}
+	want := []string{channelChanged(t, ch, plainChannel(ch), 1700000000), created(channel, 1), created(channel, 2), created(channel, 3)}
 	if got := store.ids(); !slices.Equal(got, want) {
 		t.Fatalf("outbox = %v, want %v", got, want)
 	}

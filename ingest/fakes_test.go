@@ -46,6 +46,10 @@ type fakeChannel struct {
 	// noPts makes every difference a non-final channelDifferenceTooLong
 	// whose dialog carries no pts.
 	noPts bool
+	// state is what channels.getChannels returns for the channel, and
+	// fetchErr its error when set.
+	state    tg.ChatClass
+	fetchErr error
 }
 
 func newFakeTelegram() *fakeTelegram {
@@ -291,4 +295,34 @@ func (m *memStore) channel(id int64) state.ChannelState {
 		}
 	}
 	return state.ChannelState{}
+}
+
+// ChannelsGetChannels answers the channel's state (fakeChannel.state), a
+// channel without one as a plain channel, and err when set.
+func (f *fakeTelegram) ChannelsGetChannels(_ context.Context, ids []tg.InputChannelClass) (tg.MessagesChatsClass, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["getChannels"]++
+	res := &tg.MessagesChats{}
+	for _, in := range ids {
+		id := in.(*tg.InputChannel).ChannelID
+		c := f.channels[id]
+		switch {
+		case c == nil:
+			return nil, tgerr.New(400, "CHANNEL_INVALID")
+		case c.fetchErr != nil:
+			return nil, c.fetchErr
+		case c.state != nil:
+			res.Chats = append(res.Chats, c.state)
+		default:
+			res.Chats = append(res.Chats, plainChannel(id))
+		}
+	}
+	return res, nil
+}
+
+// plainChannel is what channels.getChannels returns for a channel of the
+// fake without a state.
+func plainChannel(id int64) *tg.Channel {
+	return &tg.Channel{ID: id, AccessHash: 1, Title: fmt.Sprint("channel ", id)}
 }

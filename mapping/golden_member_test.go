@@ -1,11 +1,13 @@
 package mapping_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/gotd/td/tg"
 
 	"github.com/tgnats/tgnats/mapping"
+	"github.com/tgnats/tgnats/schema"
 )
 
 // memberCases are the golden cases of members, join requests, bots, chats
@@ -57,11 +59,20 @@ func memberCases(ent tg.Entities) []goldenCase {
 		{name: "join_pending", ent: ent, want: 1, at: date + 10, update: &tg.UpdatePendingJoinRequests{
 			Peer: &tg.PeerChannel{ChannelID: gophers}, RequestsPending: 2, RecentRequesters: []int64{alice, botID},
 		}},
+		// A basic group's whole member list, and the list the account may
+		// no longer see.
+		{name: "chat_members", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChatParticipants{Participants: &tg.ChatParticipants{
+			ChatID: family, Version: 8, Participants: []tg.ChatParticipantClass{
+				&tg.ChatParticipantCreator{UserID: alice},
+				&tg.ChatParticipantAdmin{UserID: selfID, InviterID: alice, Date: date - 86400},
+				&tg.ChatParticipant{UserID: botID, InviterID: selfID, Date: date - 3600},
+			},
+		}}},
+		{name: "chat_members_forbidden", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChatParticipants{Participants: &tg.ChatParticipantsForbidden{
+			ChatID: family, SelfParticipant: &tg.ChatParticipant{UserID: selfID, InviterID: alice, Date: date - 86400},
+		}}},
 		{name: "chat_updated", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChat{ChatID: family}},
 		{name: "chat_updated_unknown", ent: ent, want: 1, at: date + 11, update: &tg.UpdateChat{ChatID: 999}},
-		// The account left the channel.
-		{name: "channel_left", ent: tg.Entities{Channels: map[int64]*tg.Channel{news: {ID: news, Title: "News", Broadcast: true, Left: true}}},
-			want: 1, at: date + 11, update: &tg.UpdateChannel{ChannelID: news}},
 		{name: "user_name", ent: ent, want: 1, at: date + 12, update: &tg.UpdateUserName{
 			UserID: alice, FirstName: "Alicia", LastName: "Smith", Usernames: []tg.Username{{Username: "alicia", Active: true}},
 		}},
@@ -73,13 +84,45 @@ func memberCases(ent tg.Entities) []goldenCase {
 	}
 }
 
-// TestChannelUpdateInChannel: updateChannel of a channel the account is in
-// (joined, or changed), or without its channel, is no event.
-func TestChannelUpdateInChannel(t *testing.T) {
+// TestChannelUpdateIsFetched: updateChannel names only the channel; the
+// update itself maps to no event (ingest fetches the channel and calls
+// mapping.Channel), whatever entities come with it.
+func TestChannelUpdateIsFetched(t *testing.T) {
 	for _, id := range []int64{gophers, 999} {
 		evs, err := mapping.Update(account, &tg.UpdateChannel{ChannelID: id}, entities(), date, nil)
-		if err != nil || len(evs) != 0 {
-			t.Fatalf("channel %d: Update = %v, %v; want no event", id, evs, err)
+		if !errors.Is(err, mapping.ErrIgnored) || len(evs) != 0 {
+			t.Fatalf("channel %d: Update = %v, %v; want no event, ignored", id, evs, err)
 		}
+	}
+}
+
+// TestGoldenChannel: what channels.getChannels returns after an
+// updateChannel, as chat.updated.
+func TestGoldenChannel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    tg.ChatClass
+	}{
+		// Renamed, with a new username and photo.
+		{"channel_renamed", &tg.Channel{ID: news, Title: "Gopher News", Username: "gophernews", Broadcast: true,
+			Photo: &tg.ChatPhoto{PhotoID: 4242, DCID: 2}}},
+		// The account left the channel.
+		{"channel_left", &tg.Channel{ID: news, Title: "News", Broadcast: true, Left: true}},
+		// The account was banned: Telegram gives only the title.
+		{"channel_forbidden", &tg.ChannelForbidden{ID: news, Title: "News", Broadcast: true}},
+		// Telegram refused the request (CHANNEL_PRIVATE).
+		{"channel_refused", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, err := mapping.Channel(account, news, tc.c, date+11)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertValidCloudEvent(t, &ev)
+			compareGolden(t, tc.name, encodeGolden(t, []schema.Event{ev}))
+		})
+	}
+	if _, err := mapping.Channel(account, news, &tg.Channel{ID: gophers}, date); !errors.Is(err, mapping.ErrMalformed) {
+		t.Fatalf("another channel than asked: err = %v, want ErrMalformed", err)
 	}
 }

@@ -3,6 +3,7 @@ package mapping_test
 import (
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/mapping"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -69,8 +70,32 @@ func reactionReadPinPollCases() []goldenCase {
 			u.SetPoll(tg.Poll{ID: 6022374129832706049, Question: "Lunch?", Answers: []tg.PollAnswer{{Text: "Pizza", Option: []byte("0")}, {Text: "Sushi", Option: []byte("1")}}})
 			return u
 		}()},
+		// The connector saw the poll in message 25 of the supergroup.
+		{name: "poll_results_linked", ent: ent, r: polls{6022374129832706049: {schema.PeerRef{Kind: schema.PeerChannel, ID: gophers}, 25}}, want: 1, at: date + 1200, update: func() tg.UpdateClass {
+			u := &tg.UpdateMessagePoll{PollID: 6022374129832706049, Results: tg.PollResults{
+				Results:     []tg.PollAnswerVoters{{Option: []byte("0"), Voters: 2, Chosen: true}, {Option: []byte("1"), Voters: 1}},
+				TotalVoters: 3,
+			}}
+			u.SetPoll(tg.Poll{ID: 6022374129832706049, Question: "Lunch?", Answers: []tg.PollAnswer{{Text: "Pizza", Option: []byte("0")}, {Text: "Sushi", Option: []byte("1")}}})
+			return u
+		}()},
 		{name: "poll_vote", ent: ent, want: 1, at: date + 1201, update: &tg.UpdateMessagePollVote{
 			PollID: 6022374129832706049, Peer: &tg.PeerUser{UserID: alice}, Options: [][]byte{[]byte("1")}, Qts: 43,
 		}},
 	}
 }
+
+// polls is the in-memory twin of the state store's poll links.
+type polls map[int64]struct {
+	peer schema.PeerRef
+	id   int
+}
+
+func (polls) MessagePeer(int) (schema.PeerRef, bool) { return schema.PeerRef{}, false }
+
+func (p polls) PollMessage(id int64) (schema.PeerRef, int, bool) {
+	l, ok := p[id]
+	return l.peer, l.id, ok
+}
+
+var _ mapping.PollResolver = polls(nil)

@@ -262,7 +262,7 @@ func TestMedia(t *testing.T) {
 			want: schema.Media{Type: "geo_live", Latitude: 1, Longitude: 2, Duration: 900}},
 		{name: "contact", media: &tg.MessageMediaContact{PhoneNumber: "+100", FirstName: "Bob", LastName: "B", UserID: 9},
 			want: schema.Media{Type: "contact", PhoneNumber: "+100", FirstName: "Bob", LastName: "B", UserID: 9}},
-		{name: "poll", media: &tg.MessageMediaPoll{Poll: tg.Poll{Question: "Tabs?"}}, want: schema.Media{Type: "poll", Question: "Tabs?"}},
+		{name: "poll", media: &tg.MessageMediaPoll{Poll: tg.Poll{ID: -7, Question: "Tabs?"}}, want: schema.Media{Type: "poll", Question: "Tabs?", PollID: "-7"}},
 		{name: "webpage pending", media: &tg.MessageMediaWebPage{Webpage: &tg.WebPagePending{URL: "https://x"}}, want: schema.Media{Type: "webpage", URL: "https://x"}},
 		{name: "dice", media: &tg.MessageMediaDice{Value: 6, Emoticon: "🎲"}, want: schema.Media{Type: "dice", Value: 6, Emoticon: "🎲"}},
 		{name: "venue", media: &tg.MessageMediaVenue{Geo: &tg.GeoPoint{Lat: 3, Long: 4}, Title: "Cafe", Address: "Main St"},

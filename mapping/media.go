@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"github.com/gotd/td/tg"
+	"strconv"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -63,7 +64,7 @@ func media(m tg.MessageMediaClass) *schema.Media {
 			UserID:      m.UserID,
 		}
 	case *tg.MessageMediaPoll:
-		return &schema.Media{Type: MediaPoll, Question: m.Poll.Question}
+		return &schema.Media{Type: MediaPoll, Question: m.Poll.Question, PollID: strconv.FormatInt(m.Poll.ID, 10)}
 	case *tg.MessageMediaWebPage:
 		out := &schema.Media{Type: MediaWebPage}
 		switch w := m.Webpage.(type) {

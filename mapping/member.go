@@ -175,3 +175,53 @@ func inviteLink(i tg.ExportedChatInviteClass) string {
 	}
 	return ""
 }
+
+// chatParticipants maps an updateChatParticipants (a basic group's whole
+// member list) to chat.members, a snapshot: consumers keeping the list
+// replace theirs. tgnats keeps no member lists, so it publishes the list
+// rather than a difference of it; the one-member updates
+// (updateChatParticipantAdd/Delete/Admin, updateChatParticipant) are the
+// member.* events. The id's version is schema.ChatMembersVersion.
+func chatParticipants(in input, u *tg.UpdateChatParticipants) ([]schema.Event, error) {
+	if absent(u.Participants) {
+		return nil, fmt.Errorf("%w: chat participants: no list", ErrMalformed)
+	}
+	id := u.Participants.GetChatID()
+	if id <= 0 {
+		return nil, fmt.Errorf("%w: chat participants: chat id %d", ErrMalformed, id)
+	}
+	peer := schema.PeerRef{Kind: schema.PeerChat, ID: id}
+	body := &schema.ChatMembers{Account: in.account, Chat: chatOf(peer, in.ent), Members: []schema.ChatMember{}}
+	switch p := u.Participants.(type) {
+	case *tg.ChatParticipants:
+		body.Version = p.Version
+		for _, m := range p.Participants {
+			body.Members = append(body.Members, chatMember(in, m))
+		}
+	case *tg.ChatParticipantsForbidden:
+		body.Forbidden = true
+		if self, ok := p.GetSelfParticipant(); ok {
+			m := chatMember(in, self)
+			body.Self = &m
+		}
+	}
+	return []schema.Event{chatLevelEvent(in.account, peer, schema.KindChat, schema.ActionChatMembers, schema.ChatMembersVersion(body), unix(in.date), body)}, nil
+}
+
+// chatMember is one participant of a basic group's list.
+func chatMember(in input, p tg.ChatParticipantClass) schema.ChatMember {
+	m := schema.ChatMember{User: *senderOf(schema.PeerRef{Kind: schema.PeerUser, ID: p.GetUserID()}, in.ent), Status: chatStatus(p).status}
+	m.InviterID = chatStatus(p).inviter
+	var date int
+	switch p := p.(type) {
+	case *tg.ChatParticipant:
+		date = p.Date
+	case *tg.ChatParticipantAdmin:
+		date = p.Date
+	}
+	if date != 0 {
+		t := unix(date)
+		m.Date = &t
+	}
+	return m
+}

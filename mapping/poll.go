@@ -13,8 +13,10 @@ import (
 // messagePoll maps updateMessagePoll to poll.updated. Telegram names the
 // poll only, not the message or chat carrying it: the event is on chat
 // unknown (id 0), message 0, versioned by schema.PollVersion (the poll id
-// and its results). The update has no date: the time is the containing
-// Updates'.
+// and its results). The body links the message the poll was first seen in
+// when the Resolver is a PollResolver that knows it; the id and subject do
+// not depend on it, so what the connector remembers never changes them.
+// The update has no date: the time is the containing Updates'.
 func messagePoll(in input, u *tg.UpdateMessagePoll) ([]schema.Event, error) {
 	peer := schema.PeerRef{Kind: schema.PeerUnknown}
 	body := &schema.PollUpdated{
@@ -24,6 +26,11 @@ func messagePoll(in input, u *tg.UpdateMessagePoll) ([]schema.Event, error) {
 		Results:     make([]schema.PollResult, 0, len(u.Results.Results)),
 		TotalVoters: u.Results.TotalVoters,
 		Min:         u.Results.Min,
+	}
+	if r, ok := in.r.(PollResolver); ok {
+		if ref, id, ok := r.PollMessage(u.PollID); ok && ref.Kind.Valid() && id > 0 {
+			body.Message = &schema.PollMessage{Chat: chatOf(ref, in.ent), MessageID: id}
+		}
 	}
 	if p, ok := u.GetPoll(); ok {
 		body.Question, body.Closed, body.Quiz = p.Question, p.Closed, p.Quiz

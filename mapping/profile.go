@@ -29,24 +29,46 @@ func chatUpdated(in input, u *tg.UpdateChat) ([]schema.Event, error) {
 	return []schema.Event{chatEvent(in, body)}, nil
 }
 
-// channelUpdated maps an updateChannel to chat.updated when the account
-// left the channel: the channel sent with the update says left. A channel
-// the account is in (joined, or changed: title changes come as service
-// messages) gives no event, and so does one the update sends no channel
-// of: ingest drops channelForbidden (access lost), so that case is not told
-// apart from a bare update yet. Ingest follows or revives the channel in
-// every case.
-func channelUpdated(in input, u *tg.UpdateChannel) ([]schema.Event, error) {
-	if u.ChannelID <= 0 {
-		return nil, fmt.Errorf("%w: channel update: channel id %d", ErrMalformed, u.ChannelID)
+// Channel maps what channels.getChannels returned for channel id after an
+// updateChannel (a channel or supergroup the account joined, left, was
+// kicked from, or that changed its title, username or photo: Telegram
+// sends only the id, so ingest fetches the channel and calls Channel) to
+// chat.updated, dated date (the update's). c is:
+//   - a *tg.Channel: its title, username, broadcast flag and photo; Left
+//     when the account is not a member;
+//   - a *tg.ChannelForbidden (the account was banned, or the channel went
+//     private): Forbidden, with the title it gives;
+//   - nil when Telegram refused the request (CHANNEL_PRIVATE): Forbidden,
+//     and not Known.
+//
+// The id's version is the state (schema.ChatVersion): the same state
+// fetched again after a restart is the same event.
+func Channel(account string, id int64, c tg.ChatClass, date int) (schema.Event, error) {
+	if id <= 0 {
+		return schema.Event{}, fmt.Errorf("%w: channel update: channel id %d", ErrMalformed, id)
 	}
-	c := in.ent.Channels[u.ChannelID]
-	if c == nil || !c.Left {
-		return nil, nil
+	in := input{account: account, date: date}
+	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: id}
+	body := &schema.ChatUpdate{Account: account, Chat: schema.NewChat(peer)}
+	switch c := c.(type) {
+	case *tg.Channel:
+		if c.ID != id {
+			return schema.Event{}, fmt.Errorf("%w: channel update: got channel %d for %d", ErrMalformed, c.ID, id)
+		}
+		body.Chat = chatOf(peer, tg.Entities{Channels: map[int64]*tg.Channel{id: c}})
+		body.Known, body.Left, body.PhotoID = true, c.Left, chatPhotoID(c.Photo)
+	case *tg.ChannelForbidden:
+		if c.ID != id {
+			return schema.Event{}, fmt.Errorf("%w: channel update: got channel %d for %d", ErrMalformed, c.ID, id)
+		}
+		body.Chat.Title, body.Chat.Broadcast = c.Title, c.Broadcast
+		body.Known, body.Forbidden = true, true
+	case nil:
+		body.Forbidden = true
+	default:
+		return schema.Event{}, fmt.Errorf("%w: channel update: %s for channel %d", ErrMalformed, c.TypeName(), id)
 	}
-	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: u.ChannelID}
-	body := &schema.ChatUpdate{Account: in.account, Chat: chatOf(peer, in.ent), Known: true, Left: true, PhotoID: chatPhotoID(c.Photo)}
-	return []schema.Event{chatEvent(in, body)}, nil
+	return chatEvent(in, body), nil
 }
 
 // chatEvent wraps a chat.updated body.

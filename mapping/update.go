@@ -51,6 +51,13 @@ type Resolver interface {
 	MessagePeer(msgID int) (schema.PeerRef, bool)
 }
 
+// PollResolver, when a Resolver also implements it, answers which message
+// a poll was first seen in (the state store's poll links): updateMessagePoll
+// names the poll only.
+type PollResolver interface {
+	PollMessage(pollID int64) (schema.PeerRef, int, bool)
+}
+
 // Update maps one update to zero or more events, by the row of its
 // constructor in the table of table.go. date is the date of the containing
 // Updates or difference, used as the time of deletions, which carry none.

@@ -16,7 +16,8 @@
 // users (event_member.go, event_profile.go): MemberChange (member.joined,
 // member.left, member.updated), JoinRequest (member.join_requested),
 // JoinPending (member.join_pending), BotBlock (bot.stopped, bot.restarted),
-// ChatUpdate (chat.updated), UserUpdate (user.updated); versions of changes
+// ChatUpdate (chat.updated), ChatMembers (chat.members), UserUpdate
+// (user.updated); versions of changes
 // without an identity of their own come from SnapshotVersion.
 //
 // # Live signals

@@ -90,7 +90,8 @@ type Event struct {
 	// *ReactionChanged for reaction events, *ReadReceipt / *ReadContents for
 	// read events, *PollUpdated / *PollVoted for poll events;
 	// *MemberChange, *JoinRequest or *JoinPending for member.*, *BotBlock
-	// for bot.*, *ChatUpdate for chat.updated, *UserUpdate for
+	// for bot.*, *ChatUpdate for chat.updated, *ChatMembers for
+	// chat.members, *UserUpdate for
 	// user.updated (event_member.go, event_profile.go).
 	Data any
 }
@@ -254,6 +255,7 @@ type Media struct {
 	Emoticon    string  `json:"emoticon,omitempty"`
 	Value       int     `json:"value,omitempty"`
 	Question    string  `json:"question,omitempty"`
+	PollID      string  `json:"poll_id,omitempty"` // poll: the id poll.updated events name, a decimal string
 	URL         string  `json:"url,omitempty"`
 	Spoiler     bool    `json:"spoiler,omitempty"`
 	Constructor string  `json:"constructor,omitempty"` // TL name, for "unsupported"

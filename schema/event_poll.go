@@ -32,11 +32,14 @@ type PollResult struct {
 
 // PollUpdated is the body of poll.updated. Telegram names only the poll,
 // not the message or chat carrying it: the event is on chat unknown, id 0,
-// and PollID identifies the poll.
+// and PollID identifies the poll. Message is the message the connector
+// first saw the poll in (a message.created whose media has this poll_id),
+// when it did before the update (which may outrun its message).
 type PollUpdated struct {
 	Account     string       `json:"account"`
 	Chat        Chat         `json:"chat"`
 	PollID      string       `json:"poll_id"`
+	Message     *PollMessage `json:"message,omitempty"`
 	Question    string       `json:"question,omitempty"`
 	Answers     []PollAnswer `json:"answers,omitempty"`
 	Closed      bool         `json:"closed,omitempty"`
@@ -44,6 +47,13 @@ type PollUpdated struct {
 	Results     []PollResult `json:"results,omitempty"`
 	TotalVoters int          `json:"total_voters,omitempty"`
 	Min         bool         `json:"min,omitempty"` // the account's own vote is unknown
+}
+
+// PollMessage is the message a poll was first seen in: a forwarded poll
+// shares its poll id, so the poll may show in other messages too.
+type PollMessage struct {
+	Chat      Chat `json:"chat"`
+	MessageID int  `json:"message_id"`
 }
 
 // PollVoted is the body of poll.voted (bots): Voter's choice in poll

@@ -40,6 +40,7 @@ var bodyTypes = map[string]reflect.Type{
 	schema.SchemaName(schema.KindBot, schema.ActionBotStopped):       reflect.TypeFor[schema.BotBlock](),
 	schema.SchemaName(schema.KindBot, schema.ActionBotRestarted):     reflect.TypeFor[schema.BotBlock](),
 	schema.SchemaName(schema.KindChat, schema.ActionChatUpdated):     reflect.TypeFor[schema.ChatUpdate](),
+	schema.SchemaName(schema.KindChat, schema.ActionChatMembers):     reflect.TypeFor[schema.ChatMembers](),
 	schema.SchemaName(schema.KindUser, schema.ActionUserUpdated):     reflect.TypeFor[schema.UserUpdate](),
 	// Live signals (issue 12): core NATS, not stored.
 	schema.SchemaName("live", schema.LiveTyping): reflect.TypeFor[schema.Typing](),
@@ -99,7 +100,7 @@ func TestSchemasCoverBodies(t *testing.T) {
 	// Members, bots, chats and users (issue 12).
 	want = append(want, "member.joined.v1.json", "member.left.v1.json", "member.updated.v1.json",
 		"member.join_requested.v1.json", "member.join_pending.v1.json", "bot.stopped.v1.json",
-		"bot.restarted.v1.json", "chat.updated.v1.json", "user.updated.v1.json",
+		"bot.restarted.v1.json", "chat.updated.v1.json", "chat.members.v1.json", "user.updated.v1.json",
 		"live.typing.v1.json", "live.status.v1.json")
 	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))

@@ -29,6 +29,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		Channels: []ChannelState{{ID: 99, Pts: 40, AccessHash: 1234}},
 		Index:    []IndexEntry{{MessageID: 5, Peer: peer}},
 		Peers:    []Peer{{Kind: schema.PeerUser, ID: 7, AccessHash: 77, Username: "seven"}},
+		Polls:    []PollEntry{{PollID: 42, Peer: peer, MessageID: 5}},
 	}
 	if err := src.Commit(c); err != nil {
 		t.Fatal(err)
@@ -82,6 +83,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	if got, ok := dst.MessagePeer(5); !ok || got != peer {
 		t.Fatalf("MessagePeer(5) = %v, %v", got, ok)
+	}
+	if got, id, ok := dst.PollMessage(42); !ok || got != peer || id != 5 {
+		t.Fatalf("PollMessage(42) = %v, %d, %v", got, id, ok)
 	}
 	if depth, _ := dst.OutboxStats(); depth != 0 {
 		t.Fatalf("outbox depth %d after import, want 0 (events are not part of a checkpoint)", depth)

@@ -32,6 +32,13 @@ type IndexEntry struct {
 	Peer      schema.PeerRef
 }
 
+// PollEntry links a poll to a message it was seen in (PollMessage).
+type PollEntry struct {
+	PollID    int64
+	Peer      schema.PeerRef
+	MessageID int
+}
+
 // Peer is what is known of a user, basic group or channel.
 type Peer struct {
 	Kind       schema.PeerKind
@@ -61,6 +68,9 @@ type Commit struct {
 	Channels []ChannelState
 	Index    []IndexEntry
 	Peers    []Peer
+	// Polls link polls to the first message they were seen in; a poll
+	// linked already keeps its link.
+	Polls []PollEntry
 }
 
 // On-disk forms: tagged so that renaming a Go field never changes the format.
@@ -181,6 +191,9 @@ func (s *Store) Commit(c *Commit) error {
 		if err := writePeer(b, p); err != nil {
 			return fmt.Errorf("commit: peer %s: %w", p.Ref(), err)
 		}
+	}
+	if err := s.writePolls(b, c.Polls); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 
 	if err := b.Commit(s.sync); err != nil {
@@ -325,4 +338,33 @@ func readPeer(r pebble.Reader, key []byte) (Peer, bool, error) {
 		return Peer{}, false, fmt.Errorf("%w: peer: %w", ErrCorrupt, err)
 	}
 	return Peer(d), true, nil
+}
+
+// writePolls adds the poll links of entries not stored yet to b: the first
+// message a poll was seen in keeps it (a forwarded poll shares its id).
+func (s *Store) writePolls(b *pebble.Batch, entries []PollEntry) error {
+	seen := map[int64]bool{}
+	for _, e := range entries {
+		if e.PollID == 0 || e.MessageID <= 0 {
+			return fmt.Errorf("%w: poll %d in message %d", ErrInvalid, e.PollID, e.MessageID)
+		}
+		ref, err := encodeRef(e.Peer)
+		if err != nil {
+			return fmt.Errorf("poll %d: %w", e.PollID, err)
+		}
+		if seen[e.PollID] {
+			continue
+		}
+		seen[e.PollID] = true
+		switch _, err := s.get(pollKey(e.PollID)); {
+		case err == nil:
+			continue
+		case !errors.Is(err, ErrNotFound):
+			return fmt.Errorf("poll %d: %w", e.PollID, err)
+		}
+		if err := b.Set(pollKey(e.PollID), binary.BigEndian.AppendUint64(ref, uint64(e.MessageID)), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }

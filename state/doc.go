@@ -37,8 +37,8 @@
 //     Open with ErrVersion naming the version found and the one supported;
 //     older versions are upgraded by the migrations table, each in one batch.
 //   - ExportCheckpoint snapshots the account's position (session, update
-//     and channel state, peers, the newest CheckpointIndexSize index entries)
-//     consistently with the outbox seq counter; SealCheckpoint binds it to
+//     and channel state, peers, the newest CheckpointIndexSize index entries,
+//     poll links) consistently with the outbox seq counter; SealCheckpoint binds it to
 //     the events stream's last sequence and seals it as a whole with the
 //     store's key, the account name as additional data. ImportCheckpoint
 //     restores it in one batch when it is ahead of the store, keeping the
@@ -88,5 +88,6 @@
 //	O + be64(seq)          outbox record, length-prefixed binary (see codec.go)
 //	Q                      last outbox seq assigned, be64
 //	M + be64(message id)   message index → kind + be64(id)
+//	L + be64(poll id)      poll link → kind + be64(chat id) + be64(message id), the first message the poll was seen in
 //	R + command key        command result: be64(expiry, unix ns) + value
 package state

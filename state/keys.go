@@ -21,6 +21,7 @@ const (
 	prefixSeq      byte = 'Q' // "Q" → be64(last seq assigned), so seqs never repeat once acked
 	prefixIndex    byte = 'M' // "M" + be64(message id) → peer ref
 	prefixResult   byte = 'R' // "R" + key → be64(expiry unix ns) + value
+	prefixPoll     byte = 'L' // "L" + be64(poll id) → peer ref + be64(message id)
 )
 
 var (
@@ -40,6 +41,7 @@ func key8(prefix byte, v uint64) []byte {
 func channelKey(id int64) []byte  { return key8(prefixChannel, uint64(id)) }
 func outboxKey(seq uint64) []byte { return key8(prefixOutbox, seq) }
 func indexKey(msgID int) []byte   { return key8(prefixIndex, uint64(msgID)) }
+func pollKey(pollID int64) []byte { return key8(prefixPoll, uint64(pollID)) }
 
 func usernameKey(lower string) []byte { return append([]byte{prefixUsername}, lower...) }
 func resultKey(key string) []byte     { return append([]byte{prefixResult}, key...) }

@@ -169,3 +169,29 @@ func (s *Store) PeerByUsername(username string) (Peer, error) {
 	}
 	return p, nil
 }
+
+// PollMessage returns the chat and message a poll was first seen in
+// (Commit.Polls). It returns false when the poll is unknown; read errors
+// are logged and also return false.
+func (s *Store) PollMessage(pollID int64) (schema.PeerRef, int, bool) {
+	done, err := s.use()
+	if err != nil {
+		return schema.PeerRef{}, 0, false
+	}
+	defer done()
+	v, err := s.get(pollKey(pollID))
+	if errors.Is(err, ErrNotFound) {
+		return schema.PeerRef{}, 0, false
+	}
+	if err == nil && len(v) != 17 {
+		err = fmt.Errorf("%w: poll link of %d bytes", ErrCorrupt, len(v))
+	}
+	if err == nil {
+		var ref schema.PeerRef
+		if ref, err = decodeRef(v[:9]); err == nil {
+			return ref, int(binary.BigEndian.Uint64(v[9:])), true
+		}
+	}
+	s.log.Error("poll link lookup failed", slog.Int64("poll_id", pollID), slog.Any("error", err))
+	return schema.PeerRef{}, 0, false
+}

@@ -24,7 +24,7 @@ func TestScenarioRenames(t *testing.T) {
 	if err := sc.sim.RenameUser(ctx, alice, "Alicia", "R", "alicia"); err != nil {
 		t.Fatal(err)
 	}
-	if err := sc.sim.RenameChat(ctx, group, "After"); err != nil {
+	if err := sc.sim.RenameChat(ctx, group, "After", ""); err != nil {
 		t.Fatal(err)
 	}
 	sc.checkLedger(t)

@@ -115,6 +115,7 @@ func TestSimulatedEventsMatchSchemas(t *testing.T) {
 		{schema.KindReaction, schema.ActionChanged}, {schema.KindReaction, schema.ActionUpdated},
 		{schema.KindRead, schema.ActionInbox}, {schema.KindRead, schema.ActionOutbox},
 		{schema.KindPoll, schema.ActionVoted}, {schema.KindPoll, schema.ActionUpdated},
+		{schema.KindChat, schema.ActionChatUpdated}, {schema.KindChat, schema.ActionChatMembers}, {schema.KindUser, schema.ActionUserUpdated},
 	} {
 		if types[schema.TypeName(ka[0], ka[1])] == 0 {
 			t.Errorf("no %s.%s event in the traffic: %v", ka[0], ka[1], types)
@@ -124,8 +125,8 @@ func TestSimulatedEventsMatchSchemas(t *testing.T) {
 
 // A vote in the bot's poll reaches the stream as poll.voted on the voter's
 // private chat (also when its push was withheld: the qts gap brings it
-// back) and poll.updated with the results; the poll message is a
-// message.created with poll media.
+// back) and poll.updated with the results, linked to the poll's message;
+// the poll message is a message.created with poll media.
 func TestPollVotes(t *testing.T) {
 	sc := newScenario(t, sim.Config{})
 	s := sc.sim
@@ -140,6 +141,10 @@ func TestPollVotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The poll's message in the stream first: a poll.updated that outruns
+	// it (a new channel's first pushes wait for the reorder window) has no
+	// link yet.
+	sc.checkLedger(t)
 	s.Withhold(true)
 	if err := s.Vote(ctx, "", super, id, alice, []int{0}); err != nil {
 		t.Fatal(err)
@@ -163,5 +168,16 @@ func TestPollVotes(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no event %s", want)
+	}
+	// poll.updated names the poll only; its body links the poll's message.
+	for _, e := range evs {
+		if e.kind != schema.KindPoll || e.action != schema.ActionUpdated {
+			continue
+		}
+		var body schema.PollUpdated
+		streamBody(t, sc, e.id, &body)
+		if body.Message == nil || body.Message.Chat.Ref() != super || body.Message.MessageID != id {
+			t.Errorf("%s links %+v, want message %d of %v", e.id, body.Message, id, super)
+		}
 	}
 }

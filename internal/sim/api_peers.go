@@ -104,7 +104,7 @@ func (s *Sim) onGetChannels(a *account, req *tgtest.Request, r *tg.ChannelsGetCh
 		if err != nil {
 			return nil, err
 		}
-		res.Chats = append(res.Chats, s.w.tgChat(schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID}))
+		res.Chats = append(res.Chats, s.w.channelView(a, ch))
 	}
 	return res, nil
 }

@@ -228,7 +228,7 @@ func (s *Sim) onSendMessage(a *account, req *tgtest.Request, r *tg.MessagesSendM
 	d.add("markup", markupDetail(r.ReplyMarkup))
 	o := &op{
 		Body: &apiSendOp{Account: a.Name, RandomID: r.RandomID,
-			Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: fromTGEntities(r.Entities), ReplyTo: reply}},
+			Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: tgconv.Entities(r.Entities), ReplyTo: reply}},
 		Call: &Call{Account: a.Name, Method: "messages.sendMessage", Peer: peer, Text: r.Message, RandomID: r.RandomID, Detail: d.String()},
 	}
 	id, own, err := s.changeLocked(o, callerOf(a, req))
@@ -347,7 +347,7 @@ func (s *Sim) onSendMedia(a *account, req *tgtest.Request, r *tg.MessagesSendMed
 	}
 	o := &op{
 		Body: &apiSendOp{Account: a.Name, RandomID: r.RandomID, Media: info, Upload: upload,
-			Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: fromTGEntities(r.Entities), ReplyTo: reply, Media: info.Kind}},
+			Out: &Outgoing{Account: a.Name, Chat: peer, From: a.UserID, Text: r.Message, Entities: tgconv.Entities(r.Entities), ReplyTo: reply, Media: info.Kind}},
 		Call: &Call{Account: a.Name, Method: "messages.sendMedia", Peer: peer, Text: r.Message, RandomID: r.RandomID, Detail: d.String()},
 	}
 	id, own, err := s.changeLocked(o, callerOf(a, req))
@@ -429,7 +429,7 @@ func (s *Sim) onEditMessage(a *account, req *tgtest.Request, r *tg.MessagesEditM
 		return nil, err
 	}
 	_, hasEnts := r.GetEntities()
-	ents := fromTGEntities(r.Entities)
+	ents := tgconv.Entities(r.Entities)
 	if hasText && !hasEnts {
 		ents, hasEnts = nil, true // a new text without entities has none
 	}
@@ -623,7 +623,7 @@ func (s *Sim) onSendReaction(a *account, req *tgtest.Request, r *tg.MessagesSend
 	rf := newRefs()
 	rf.peer(peer)
 	return &tg.Updates{
-		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgPeer(peer), MsgID: r.MsgID,
+		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgconv.PeerTL(peer), MsgID: r.MsgID,
 			Reactions: tg.MessageReactions{Results: tgReactionCounts(reactionCounts(a.UserID, m.Reactions))}}},
 		Users: s.w.tgUsers(a, rf), Chats: s.w.tgChats(rf), Date: int(s.cfg.Now().Unix()),
 	}, nil
@@ -737,5 +737,5 @@ func (s *Sim) onResolveUsername(a *account, req *tgtest.Request, r *tg.ContactsR
 	}
 	rf := newRefs()
 	rf.peer(peer)
-	return &tg.ContactsResolvedPeer{Peer: tgPeer(peer), Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
+	return &tg.ContactsResolvedPeer{Peer: tgconv.PeerTL(peer), Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
 }

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -38,9 +40,10 @@ func (s *Sim) Pin(ctx context.Context, account string, chat schema.PeerRef, msgI
 
 // Read marks chat read up to maxID for account (as it sees the chat): its
 // inbox, read on another of its sessions, or with outbox the other side's
-// reading of the account's messages. Private chats and basic groups only
-// (read_world.go): updateReadHistoryInbox or updateReadHistoryOutbox in
-// the account's box, in the ledger as read.inbox or read.outbox.
+// reading of the account's messages (read_world.go):
+// updateReadHistoryInbox or updateReadHistoryOutbox in the account's box,
+// in a channel updateReadChannelInbox or updateReadChannelOutbox (pushed
+// only, Live), in the ledger as read.inbox or read.outbox.
 func (s *Sim) Read(ctx context.Context, account string, chat schema.PeerRef, maxID int, outbox bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -83,8 +86,9 @@ var scenarioReactions = []string{"👍", "❤", "🔥", "🎉", ""}
 
 // actUpdate performs one random step of the update kinds beyond messages
 // (Scenario.Updates): a reaction by a member (or its removal), a pin or
-// unpin, a read receipt (inbox or outbox) of a private chat or basic group,
-// a poll of the account or a member's vote in one.
+// unpin, a read receipt (inbox or outbox; pushed only in a channel),
+// a poll of the account or a member's vote in one, or a change of the chat
+// or user (actProfile).
 func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	ts := s.targets()
 	t := ts[rng.IntN(len(ts))]
@@ -97,10 +101,11 @@ func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	case 0:
 		return s.Pin(ctx, t.account, t.chat, id, rng.IntN(3) == 0)
 	case 1:
-		if t.chat.Kind == schema.PeerChannel {
-			break
+		err := s.Read(ctx, t.account, t.chat, ids[0], rng.IntN(2) == 0)
+		if t.chat.Kind == schema.PeerChannel && errors.Is(err, ErrInvalid) {
+			return nil // the account left the channel (channel.leave): nothing to read
 		}
-		return s.Read(ctx, t.account, t.chat, ids[0], rng.IntN(2) == 0)
+		return err
 	case 2:
 		if t.members == nil {
 			break // a broadcast channel: its posts have no creator account
@@ -115,6 +120,10 @@ func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 			opts = []int{rng.IntN(len(pollAnswers))}
 		}
 		return s.Vote(ctx, t.account, t.chat, polls[rng.IntN(len(polls))], s.reactor(rng, t), opts)
+	case 3:
+		if rng.IntN(2) == 0 {
+			return s.actProfile(ctx, rng, t)
+		}
 	}
 	from := s.reactor(rng, t)
 	return s.React(ctx, t.account, t.chat, id, from, scenarioReactions[rng.IntN(len(scenarioReactions))])
@@ -158,4 +167,20 @@ func (s *Sim) recentPolls(account string, chat schema.PeerRef) []int {
 		}
 	}
 	return out
+}
+
+// actProfile changes t's chat or user: a channel or supergroup is renamed
+// (updateChannel), a basic group's member list sent
+// (updateChatParticipants), a private chat's user changes phone, emoji
+// status or profile.
+func (s *Sim) actProfile(ctx context.Context, rng *rand.Rand, t target) error {
+	n := strconv.Itoa(rng.IntN(1000))
+	switch t.chat.Kind {
+	case schema.PeerChannel:
+		return s.RenameChat(ctx, t.chat, "Channel "+n, "channel"+n)
+	case schema.PeerChat:
+		return s.SendMembers(ctx, t.chat)
+	}
+	change := []string{schema.UserChangePhone, schema.UserChangeEmojiStatus, schema.UserChangeProfile}[rng.IntN(3)]
+	return s.ChangeUser(ctx, t.chat.ID, change, "1555"+n, int64(5000+rng.IntN(100)))
 }

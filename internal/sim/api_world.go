@@ -448,7 +448,7 @@ func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, dat
 		w.touchChannel(ch, date)
 		for _, acc := range w.accounts {
 			if ch.recorded(acc.Name) {
-				w.recordEvent(acc, schema.KindMessage, pinAction(unpin), chat, id, int64(ev.Pts), date, 0)
+				w.record(acc, LedgerEntry{Kind: schema.KindMessage, Action: pinAction(unpin), Peer: chat, MessageID: id, Version: int64(ev.Pts)}, date)
 			}
 			w.channelPush(ch, acc, ev)
 		}
@@ -462,7 +462,7 @@ func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, dat
 		}
 		cm.Pinned = !unpin
 		ev := acc.Box.mark(cm.Peer, []int{cm.ID}, unpin, date, w.seqInc(acc))
-		w.recordEvent(acc, schema.KindMessage, pinAction(unpin), cm.Peer, cm.ID, int64(ev.Pts), date, 0)
+		w.record(acc, LedgerEntry{Kind: schema.KindMessage, Action: pinAction(unpin), Peer: cm.Peer, MessageID: cm.ID, Version: int64(ev.Pts)}, date)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
 		}

@@ -210,7 +210,7 @@ func botQueryUpdate(q *callbackQuery) tg.UpdateClass {
 			ShippingAddress: tg.PostAddress{StreetLine1: "1 Simulated Way", City: "Simville", CountryISO2: "DE", PostCode: "10115"}}
 	}
 	return &tg.UpdateBotCallbackQuery{
-		QueryID: q.ID, UserID: q.From, Peer: tgPeer(q.Chat), MsgID: q.MsgID,
+		QueryID: q.ID, UserID: q.From, Peer: tgconv.PeerTL(q.Chat), MsgID: q.MsgID,
 		ChatInstance: accessHash("instance", q.Chat.ID), Data: slices.Clone(q.Data),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gotd/td/tgerr"
 	"github.com/gotd/td/tgtest"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -125,7 +126,7 @@ func (s *Sim) onGetDialogs(a *account, req *tgtest.Request, r *tg.MessagesGetDia
 	res := &tg.MessagesDialogsSlice{Count: len(all)}
 	for _, d := range all[start:end] {
 		rf.peer(d.peer)
-		dl := &tg.Dialog{Peer: tgPeer(d.peer), TopMessage: d.topID(), ReadInboxMaxID: d.topID(), ReadOutboxMaxID: d.topID(),
+		dl := &tg.Dialog{Peer: tgconv.PeerTL(d.peer), TopMessage: d.topID(), ReadInboxMaxID: d.topID(), ReadOutboxMaxID: d.topID(),
 			NotifySettings: tg.PeerNotifySettings{}}
 		if d.peer.Kind == schema.PeerChannel {
 			dl.SetPts(d.pts)

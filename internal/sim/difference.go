@@ -7,6 +7,7 @@ import (
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgtest"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -138,7 +139,7 @@ func (s *Sim) onGetChannelDifference(a *account, req *tgtest.Request, r *tg.Upda
 		}
 		return &tg.UpdatesChannelDifferenceTooLong{
 			Final: true, Timeout: timeout,
-			Dialog:   &tg.Dialog{Peer: tgPeer(peer), TopMessage: top, ReadInboxMaxID: top, ReadOutboxMaxID: top, Pts: b.Pts},
+			Dialog:   &tg.Dialog{Peer: tgconv.PeerTL(peer), TopMessage: top, ReadInboxMaxID: top, ReadOutboxMaxID: top, Pts: b.Pts},
 			Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),
 		}, nil
 	}

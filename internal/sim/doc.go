@@ -90,14 +90,20 @@
 // account's box, also for bots, as a test vehicle; polls (poll_world.go;
 // SendPoll and Vote, verbs poll.send and poll.vote), whose votes are told
 // to the poll's creator: updateMessagePollVote (qts) to a bot and
-// updateMessagePoll, pushed only (LedgerEntry.Live). Scenario.Updates
-// mixes them into generated traffic.
+// updateMessagePoll, pushed only (LedgerEntry.Live); channel read receipts
+// (updateReadChannelInbox/Outbox, pushed only); chat and user changes
+// (profile_world.go): channel renames and the account kicked or joined
+// (updateChannel: the connector fetches the channel through
+// channels.getChannels, which answers channelForbidden once kicked; their
+// ledger entries are LedgerEntry.Snapshot), a basic group's member list
+// (updateChatParticipants, SendMembers, pushed only), user phone, emoji
+// status and profile changes (ChangeUser). Scenario.Updates mixes them into
+// generated traffic.
 //
 // Limits: one DC (2; auth.importLoginToken is refused), no sign-up, files are
 // only sizes and types (no download), channel and chat
 // creation produce no service message (a channel starts at pts 1, empty).
-// Pins produce no pin service message; channel read receipts and read
-// contents are not simulated; polls have one fixed question; reply markup and
+// Pins produce no pin service message; read contents are not simulated; polls have one fixed question; reply markup and
 // scheduled sends are not stored (bots get SCHEDULE_BOT_NOT_ALLOWED).
 // Failed calls are not in ServedCalls. With Dir, auth keys persist
 // (auth_keys.json, restored into gotd's tgtest server by reflection on

@@ -59,7 +59,9 @@ func (w *world) channelOf(chat schema.PeerRef) (*channel, error) {
 }
 
 // memberOp makes Account leave (be kicked from) or, with Join, (re)join
-// channel Chat (FaultLeave, FaultJoin).
+// channel Chat (FaultLeave, FaultJoin): Account gets updateChannel and its
+// connector publishes chat.updated, forbidden or joined
+// (profile_world.go).
 type memberOp struct {
 	Account string         `json:"account,omitempty"`
 	Chat    schema.PeerRef `json:"chat"`
@@ -68,7 +70,7 @@ type memberOp struct {
 
 func (*memberOp) kind() string { return opMember }
 func (*memberOp) check() error { return nil }
-func (o *memberOp) apply(w *world, _ int, _ *Call) (int64, error) {
+func (o *memberOp) apply(w *world, date int, _ *Call) (int64, error) {
 	a, err := w.account(o.Account)
 	if err != nil {
 		return 0, err
@@ -89,9 +91,7 @@ func (o *memberOp) apply(w *world, _ int, _ *Call) (int64, error) {
 		}
 		ch.Kicked[a.Name] = true
 	}
-	if w.live {
-		w.pushes = append(w.pushes, push{Account: a.Name, ChannelUpdate: ch.ID})
-	}
+	w.channelChanged(ch, date, a)
 	return ch.ID, nil
 }
 

@@ -224,7 +224,7 @@ func (s *Sim) enqueueLocked(p push) {
 	}
 	u := queued{account: p.Account, updates: s.w.buildPush(p), exclude: p.Exclude, hasEx: p.HasExclude}
 	s.noteSeqLocked(u)
-	if !p.TooLong && p.Callback == nil && p.ChannelUpdate == 0 && p.Reactions == nil && p.Poll == nil {
+	if !p.TooLong && p.Callback == nil && p.Reactions == nil && p.Poll == nil && p.Pushed == nil {
 		if s.f.withhold {
 			s.metrics.fault("withheld")
 			return
@@ -255,7 +255,7 @@ func (s *Sim) enqueueLocked(p push) {
 // false when p is not to be combined. s.mu and s.f.mu must be held.
 func (s *Sim) combineLocked(p push) bool {
 	c := s.f.combine[p.Account]
-	if c == nil || p.TooLong || p.Callback != nil || p.HasExclude || p.Qts != nil || p.Channel != 0 || p.Reactions != nil || p.Poll != nil || p.Profile != nil || p.Live != nil {
+	if c == nil || p.TooLong || p.Callback != nil || p.HasExclude || p.Qts != nil || p.Channel != 0 || p.Reactions != nil || p.Poll != nil || p.Pushed != nil || p.Profile != nil || p.Live != nil {
 		return false
 	}
 	c.buf = append(c.buf, p)

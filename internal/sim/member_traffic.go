@@ -13,8 +13,11 @@ import (
 // actMember is the generated traffic's member change (issue 12) in t: in a
 // group, a user not in it joins or asks to join, a member leaves, is
 // kicked, promoted or demoted; in a private chat the user stops or
-// restarts the bot (a qts update, as FaultQts makes) or is renamed. A
-// quarter of them come after a typing or status signal.
+// restarts the bot (a qts update, as FaultQts makes), is renamed or
+// changes phone, emoji status or profile; a channel or supergroup may be
+// renamed (updateChannel), a basic group's member list sent
+// (updateChatParticipants). A quarter of them come after a typing or status
+// signal.
 func (s *Sim) actMember(ctx context.Context, rng *rand.Rand, t target) error {
 	if len(t.members) > 0 && rng.IntN(4) == 0 {
 		// A live signal first (not recorded: typing, online status).
@@ -33,12 +36,24 @@ func (s *Sim) actMember(ctx context.Context, rng *rand.Rand, t target) error {
 		}
 	}
 	if t.chat.Kind == schema.PeerUser {
-		if rng.IntN(2) == 0 {
+		switch rng.IntN(4) {
+		case 0:
 			n := strconv.Itoa(rng.IntN(1000))
 			return s.RenameUser(ctx, t.chat.ID, "Renamed"+n, "User", "renamed"+n)
+		case 1:
+			// Another change of the user: phone, emoji status, profile.
+			change := []string{schema.UserChangePhone, schema.UserChangeEmojiStatus, schema.UserChangeProfile}[rng.IntN(3)]
+			return s.ChangeUser(ctx, t.chat.ID, change, "1555"+strconv.Itoa(rng.IntN(10000)), int64(5000+rng.IntN(100)))
 		}
 		_, err := s.Inject(ctx, Fault{Kind: FaultQts, Account: t.account, User: t.chat.ID, N: 1 + rng.IntN(2)})
 		return err
+	}
+	if t.chat.Kind == schema.PeerChat && rng.IntN(6) == 0 {
+		return s.SendMembers(ctx, t.chat)
+	}
+	if t.chat.Kind == schema.PeerChannel && rng.IntN(5) == 0 {
+		n := strconv.Itoa(rng.IntN(1000))
+		return s.RenameChat(ctx, t.chat, "Channel "+n, "channel"+n)
 	}
 	c, ok := s.memberChoice(rng, t.chat)
 	if !ok {

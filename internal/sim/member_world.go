@@ -8,6 +8,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -227,7 +228,7 @@ func (w *world) pendingChanged(chat schema.PeerRef, accounts []*account, date in
 	w.profiles = append(w.profiles, p)
 	version := schema.JoinPendingVersion(n, recent)
 	for _, a := range accounts {
-		w.recordEvent(a, schema.KindMember, schema.ActionJoinPending, chat, 0, version, date, 0)
+		w.record(a, LedgerEntry{Kind: schema.KindMember, Action: schema.ActionJoinPending, Peer: chat, Version: version}, date)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: a.Name, Profile: &p})
 		}
@@ -257,7 +258,7 @@ func (w *world) addQts(a *account, q qtsEvent, date int) int {
 	a.QtsEvents = append(a.QtsEvents, q)
 	a.Box.Date = max(a.Box.Date, date)
 	kind, action, peer := q.ledgerKey()
-	w.recordEvent(a, kind, action, peer, 0, int64(q.Qts), date, q.User)
+	w.record(a, LedgerEntry{Kind: kind, Action: action, Peer: peer, Version: int64(q.Qts), From: q.User}, date)
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: a.Name, Qts: &q})
 	}
@@ -277,29 +278,6 @@ func (q *qtsEvent) ledgerKey() (kind, action string, peer schema.PeerRef) {
 		action = schema.ActionBotStopped
 	}
 	return schema.KindBot, action, schema.PeerRef{Kind: schema.PeerUser, ID: q.User}
-}
-
-// recordEvent records a change other than a message's creation, edit or
-// deletion (its Kind is set; msgID is the message it is about, 0 for none)
-// with the event id the connector must publish, and returns the entry. A
-// state that comes back (a pending count, a name: ids from
-// schema.SnapshotVersion) within dedupWindow of the entry with its id is
-// not recorded again, and nil is returned: the stream drops it as a
-// duplicate.
-func (w *world) recordEvent(a *account, kind, action string, peer schema.PeerRef, msgID int, version int64, date int, from int64) *LedgerEntry {
-	id := schema.EventID(a.Name, peer, msgID, kind, action, version)
-	t := unixTime(date)
-	for i := len(a.Ledger) - 1; i >= 0 && t.Sub(a.Ledger[i].Time) < dedupWindow; i-- {
-		if a.Ledger[i].ID == id {
-			return nil
-		}
-	}
-	w.ledgerSeq++
-	a.Ledger = append(a.Ledger, LedgerEntry{
-		Seq: w.ledgerSeq, Account: a.Name, Kind: kind, Action: action, Peer: peer, MessageID: msgID,
-		Version: version, Time: t, From: from, ID: id,
-	})
-	return &a.Ledger[len(a.Ledger)-1]
 }
 
 // dedupWindow is the connector's default JetStream duplicate window.
@@ -322,7 +300,7 @@ func (q *qtsEvent) update() tg.UpdateClass {
 		return &tg.UpdateChannelParticipant{ChannelID: q.Chat.ID, Date: q.Date, ActorID: q.actorOrUser(), UserID: q.User,
 			PrevParticipant: q.channelParticipant(q.Prev), NewParticipant: q.channelParticipant(q.New), Qts: q.Qts}
 	case qtsJoinRequest:
-		return &tg.UpdateBotChatInviteRequester{Peer: tgPeer(q.Chat), Date: q.Date, UserID: q.User, About: q.About,
+		return &tg.UpdateBotChatInviteRequester{Peer: tgconv.PeerTL(q.Chat), Date: q.Date, UserID: q.User, About: q.About,
 			Invite: &tg.ChatInvitePublicJoinRequests{}, Qts: q.Qts}
 	}
 	return &tg.UpdateBotStopped{UserID: q.User, Date: q.Date, Stopped: q.Stopped, Qts: q.Qts}
@@ -379,4 +357,87 @@ func (q *qtsEvent) chatParticipant(status string) tg.ChatParticipantClass {
 		return &tg.ChatParticipantAdmin{UserID: q.User, InviterID: q.actorOrUser(), Date: q.Date}
 	}
 	return nil
+}
+
+// SendMembers pushes the whole member list of basic group chat to every
+// account (chat.members): updateChatParticipants, with the list's version
+// raised, as Telegram sends it when the list changed in a way its
+// one-member updates do not tell. Pushed only: its ledger entries are Live.
+func (s *Sim) SendMembers(ctx context.Context, chat schema.PeerRef) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if chat.Kind != schema.PeerChat {
+		return fmt.Errorf("send members: %w: %s is not a basic group", ErrInvalid, chat)
+	}
+	if _, err := s.change(&op{Body: &membersOp{Chat: chat.ID}}); err != nil {
+		return fmt.Errorf("send members: %w", err)
+	}
+	return nil
+}
+
+// membersOp pushes basic group Chat's member list (SendMembers).
+type membersOp struct {
+	Chat int64 `json:"chat_id"`
+}
+
+func (*membersOp) kind() string { return opMembers }
+func (o *membersOp) check() error {
+	if o.Chat <= 0 {
+		return corrupt(opMembers, "chat %d", o.Chat)
+	}
+	return nil
+}
+
+func (o *membersOp) apply(w *world, date int, _ *Call) (int64, error) {
+	c, ok := w.chats[o.Chat]
+	if !ok {
+		return 0, fmt.Errorf("%w: chat %d", ErrNotFound, o.Chat)
+	}
+	c.Version++
+	list, body := w.chatParticipants(c)
+	peer := schema.PeerRef{Kind: schema.PeerChat, ID: c.ID}
+	version := schema.ChatMembersVersion(body)
+	users := slices.Clone(c.Members)
+	for _, a := range w.accounts {
+		users = append(users, a.UserID)
+		if e := w.record(a, LedgerEntry{Kind: schema.KindChat, Action: schema.ActionChatMembers, Peer: peer, Version: version}, date); e != nil {
+			e.Live = true
+		}
+	}
+	if w.live {
+		for _, a := range w.accounts {
+			w.pushes = append(w.pushes, push{Account: a.Name, Pushed: &pushedUpdate{
+				Update: &tg.UpdateChatParticipants{Participants: list}, Chat: peer, Users: users, Date: date}})
+		}
+	}
+	return version, nil
+}
+
+// chatParticipants is c's member list as Telegram sends it, and the
+// chat.members body the connector publishes for it (ids, statuses and
+// inviters: what schema.ChatMembersVersion covers). The first account
+// created the group; the others and the users were added by it, the
+// users in Admins as admins.
+func (w *world) chatParticipants(c *basicChat) (*tg.ChatParticipants, *schema.ChatMembers) {
+	list := &tg.ChatParticipants{ChatID: c.ID, Version: c.Version}
+	body := &schema.ChatMembers{Version: c.Version}
+	creator := w.accounts[0].UserID
+	add := func(p tg.ChatParticipantClass, status string, inviter int64) {
+		list.Participants = append(list.Participants, p)
+		body.Members = append(body.Members, schema.ChatMember{User: schema.Sender{ID: p.GetUserID()}, Status: status, InviterID: inviter})
+	}
+	add(&tg.ChatParticipantCreator{UserID: creator}, schema.MemberCreator, 0)
+	var others []int64
+	for _, a := range w.accounts[1:] {
+		others = append(others, a.UserID)
+	}
+	for _, u := range append(others, c.Members...) {
+		if _, admin := c.Admins[u]; admin {
+			add(&tg.ChatParticipantAdmin{UserID: u, InviterID: creator, Date: c.Date}, schema.MemberAdmin, creator)
+			continue
+		}
+		add(&tg.ChatParticipant{UserID: u, InviterID: creator, Date: c.Date}, schema.MemberMember, creator)
+	}
+	return list, body
 }

@@ -54,6 +54,8 @@ const (
 	// Ops of members (member_world.go).
 	opMemberChange = "member_change"
 	opRename       = "rename"
+	opUserChange   = "user_change"
+	opMembers      = "members"
 )
 
 // op is one change of the world, as journaled.
@@ -135,6 +137,10 @@ func newOpBody(kind string) opBody {
 		return &memberChangeOp{}
 	case opRename:
 		return &renameOp{}
+	case opUserChange:
+		return &userChangeOp{}
+	case opMembers:
+		return &membersOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -95,7 +96,7 @@ func (v *qtsVote) update(qts int) tg.UpdateClass {
 	for _, o := range v.Options {
 		opts = append(opts, pollOption(o))
 	}
-	return &tg.UpdateMessagePollVote{PollID: v.PollID, Peer: tgPeer(schema.PeerRef{Kind: schema.PeerUser, ID: v.User}), Options: opts, Qts: qts}
+	return &tg.UpdateMessagePollVote{PollID: v.PollID, Peer: tgconv.PeerTL(schema.PeerRef{Kind: schema.PeerUser, ID: v.User}), Options: opts, Qts: qts}
 }
 
 // pollPush is an updateMessagePoll push.
@@ -177,14 +178,13 @@ func (w *world) votedFor(acc *account, p *pollState, user int64, options []int, 
 		acc.Qts++
 		ev := qtsEvent{Qts: acc.Qts, Date: date, Vote: &qtsVote{PollID: p.ID, User: user, Options: slices.Clone(options)}}
 		acc.QtsEvents = append(acc.QtsEvents, ev)
-		w.recordEvent(acc, schema.KindPoll, schema.ActionVoted, schema.PeerRef{Kind: schema.PeerUser, ID: user}, 0, int64(ev.Qts), date, user)
+		w.record(acc, LedgerEntry{Kind: schema.KindPoll, Action: schema.ActionVoted, Peer: schema.PeerRef{Kind: schema.PeerUser, ID: user}, Version: int64(ev.Qts), From: user}, date)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Qts: &ev})
 		}
 	}
 	total, rs := p.results(acc.UserID)
-	if e := w.recordEvent(acc, schema.KindPoll, schema.ActionUpdated, schema.PeerRef{Kind: schema.PeerUnknown}, 0,
-		schema.PollVersion(p.ID, false, total, rs), date, user); e != nil {
+	if e := w.record(acc, LedgerEntry{Kind: schema.KindPoll, Action: schema.ActionUpdated, Peer: schema.PeerRef{Kind: schema.PeerUnknown}, Version: schema.PollVersion(p.ID, false, total, rs), From: user}, date); e != nil {
 		e.Live = true
 	}
 	if w.live {

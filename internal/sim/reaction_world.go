@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -89,10 +90,10 @@ func tgEmojis(es []string) []tg.ReactionClass {
 // update renders q as the qts update Telegram sends a bot.
 func (q *qtsReaction) update(qts, date int) tg.UpdateClass {
 	if q.Actor == 0 {
-		return &tg.UpdateBotMessageReactions{Peer: tgPeer(q.Chat), MsgID: q.MsgID, Date: date, Reactions: tgReactionCounts(q.Counts), Qts: qts}
+		return &tg.UpdateBotMessageReactions{Peer: tgconv.PeerTL(q.Chat), MsgID: q.MsgID, Date: date, Reactions: tgReactionCounts(q.Counts), Qts: qts}
 	}
 	return &tg.UpdateBotMessageReaction{
-		Peer: tgPeer(q.Chat), MsgID: q.MsgID, Date: date, Actor: tgPeer(schema.PeerRef{Kind: schema.PeerUser, ID: q.Actor}),
+		Peer: tgconv.PeerTL(q.Chat), MsgID: q.MsgID, Date: date, Actor: tgconv.PeerTL(schema.PeerRef{Kind: schema.PeerUser, ID: q.Actor}),
 		OldReactions: tgEmojis(q.Old), NewReactions: tgEmojis(q.New), Qts: qts,
 	}
 }
@@ -181,16 +182,16 @@ func (w *world) reactionSeen(acc *account, m *message, anonymous bool, user int6
 		if !anonymous {
 			version = int64(ev.Qts)
 		}
-		w.recordEvent(acc, schema.KindReaction, action, m.Peer, m.ID, version, date, user)
+		w.record(acc, LedgerEntry{Kind: schema.KindReaction, Action: action, Peer: m.Peer, MessageID: m.ID, Version: version, From: user}, date)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Qts: &ev})
 		}
 		return
 	}
 	counts := reactionCounts(acc.UserID, m.Reactions)
-	if e := w.recordEvent(acc, schema.KindReaction, schema.ActionUpdated, m.Peer, m.ID, schema.ReactionVersion(0, counts), date, user); e != nil && !ownCall {
-		e.Live = true // a push only: no getDifference replays it
-	}
+	// Live: a push only, no getDifference replays it; the account's own
+	// sendReaction learns it from the call's result.
+	w.record(acc, LedgerEntry{Kind: schema.KindReaction, Action: schema.ActionUpdated, Peer: m.Peer, MessageID: m.ID, Version: schema.ReactionVersion(0, counts), From: user, Live: !ownCall}, date)
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: acc.Name, Reactions: &reactionsPush{Peer: m.Peer, MsgID: m.ID, Counts: counts, Date: date}})
 	}
@@ -201,7 +202,7 @@ func (w *world) buildReactions(a *account, p *reactionsPush) tg.UpdatesClass {
 	r := newRefs()
 	r.peer(p.Peer)
 	return &tg.Updates{
-		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgPeer(p.Peer), MsgID: p.MsgID,
+		Updates: []tg.UpdateClass{&tg.UpdateMessageReactions{Peer: tgconv.PeerTL(p.Peer), MsgID: p.MsgID,
 			Reactions: tg.MessageReactions{Results: tgReactionCounts(p.Counts)}}},
 		Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: p.Date,
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/tgconv"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -15,7 +16,8 @@ import (
 // account's messages), each with pts_count 1, pushed and part of
 // getDifference. Telegram sends these to user accounts; the simulator
 // produces them for bots too, as a test vehicle. Channel reads
-// (updateReadChannelInbox/Outbox, pushed only) are not simulated.
+// (updateReadChannelInbox/Outbox) are pushed only, outside any sequence:
+// their ledger entries are Live.
 
 // readOp marks Chat read up to MaxID for Account: its inbox, or with
 // Outbox the other side's reading of the account's messages.
@@ -44,6 +46,9 @@ func (w *world) read(o *readOp, date int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if o.Chat.Kind == schema.PeerChannel {
+		return w.readChannel(a, o, date)
+	}
 	if o.Chat.Kind != schema.PeerUser && o.Chat.Kind != schema.PeerChat {
 		return 0, fmt.Errorf("%w: read receipts of %s chats are not simulated", ErrInvalid, o.Chat.Kind)
 	}
@@ -61,7 +66,7 @@ func (w *world) read(o *readOp, date int) (int64, error) {
 	}
 	ev := event{Pts: b.Pts, PtsCount: 1, Seq: b.Seq, Date: date, Kind: kind, Msg: message{Peer: o.Chat}, IDs: []int{o.MaxID}, NoSeq: seqInc == 0}
 	b.Events = append(b.Events, ev)
-	w.recordEvent(a, schema.KindRead, action, o.Chat, o.MaxID, int64(ev.Pts), date, 0)
+	w.record(a, LedgerEntry{Kind: schema.KindRead, Action: action, Peer: o.Chat, MessageID: o.MaxID, Version: int64(ev.Pts)}, date)
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: a.Name, Event: ev})
 	}
@@ -71,7 +76,50 @@ func (w *world) read(o *readOp, date int) (int64, error) {
 // tgReadUpdate renders a read event of the common box.
 func tgReadUpdate(ev *event) tg.UpdateClass {
 	if ev.Kind == evReadOut {
-		return &tg.UpdateReadHistoryOutbox{Peer: tgPeer(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
+		return &tg.UpdateReadHistoryOutbox{Peer: tgconv.PeerTL(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
 	}
-	return &tg.UpdateReadHistoryInbox{Peer: tgPeer(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
+	return &tg.UpdateReadHistoryInbox{Peer: tgconv.PeerTL(ev.Msg.Peer), MaxID: ev.IDs[0], Pts: ev.Pts, PtsCount: ev.PtsCount}
+}
+
+// pushedUpdate is an update Telegram only pushes (push.Pushed), sent with
+// Chat and Users.
+type pushedUpdate struct {
+	Update tg.UpdateClass
+	Chat   schema.PeerRef
+	Users  []int64
+	Date   int
+	// Frozen, when set, are the users sent with the update, as they were
+	// when it was made (not as they are when the push is built).
+	Frozen []tg.UserClass
+}
+
+// readChannel applies o to a channel a is in: a Live ledger entry
+// (read.inbox or read.outbox, version 0: a channel read names no pts of
+// its own, so the same receipt twice is one event) and its push.
+func (w *world) readChannel(a *account, o *readOp, date int) (int64, error) {
+	ch, err := w.channelOf(o.Chat)
+	if err != nil {
+		return 0, err
+	}
+	if !ch.member(a.Name) {
+		return 0, fmt.Errorf("%w: account %s is not in %s", ErrInvalid, a.Name, o.Chat)
+	}
+	if m, ok := ch.Box.Msgs[o.MaxID]; !ok || m.Deleted {
+		return 0, fmt.Errorf("%w: message %d in %s", ErrNotFound, o.MaxID, o.Chat)
+	}
+	action := schema.ActionInbox
+	if o.Outbox {
+		action = schema.ActionOutbox
+	}
+	if e := w.record(a, LedgerEntry{Kind: schema.KindRead, Action: action, Peer: o.Chat, MessageID: o.MaxID}, date); e != nil {
+		e.Live = true
+	}
+	if w.live {
+		var u tg.UpdateClass = &tg.UpdateReadChannelInbox{ChannelID: ch.ID, MaxID: o.MaxID, Pts: ch.Box.Pts}
+		if o.Outbox {
+			u = &tg.UpdateReadChannelOutbox{ChannelID: ch.ID, MaxID: o.MaxID}
+		}
+		w.pushes = append(w.pushes, push{Account: a.Name, Pushed: &pushedUpdate{Update: u, Chat: o.Chat, Date: date}})
+	}
+	return 0, nil
 }

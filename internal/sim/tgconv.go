@@ -86,10 +86,14 @@ func (w *world) tgUser(viewer *account, id int64) *tg.User {
 	if !ok {
 		return nil
 	}
-	return &tg.User{
+	t := &tg.User{
 		ID: u.ID, AccessHash: u.AccessHash, FirstName: u.First, LastName: u.Last, Username: u.Username,
-		Bot: u.Bot, Self: viewer != nil && viewer.UserID == id,
+		Bot: u.Bot, Self: viewer != nil && viewer.UserID == id, Phone: u.Phone,
 	}
+	if u.EmojiStatus != 0 {
+		t.EmojiStatus = &tg.EmojiStatus{DocumentID: u.EmojiStatus}
+	}
+	return t
 }
 
 func (w *world) tgChat(p schema.PeerRef) tg.ChatClass {
@@ -113,9 +117,6 @@ func (w *world) tgChat(p schema.PeerRef) tg.ChatClass {
 	return nil
 }
 
-// tgPeer is the Telegram peer of p (see tgconv.PeerTL).
-func tgPeer(p schema.PeerRef) tg.PeerClass { return tgconv.PeerTL(p) }
-
 // tgEntities renders entities as Telegram delivers them (see
 // tgconv.EntityTL); a type tgconv does not know, such as unsupported,
 // becomes messageEntityUnknown.
@@ -131,19 +132,16 @@ func tgEntities(es []schema.Entity) []tg.MessageEntityClass {
 	return out
 }
 
-// fromTGEntities converts the entities of a request (see tgconv.Entities).
-func fromTGEntities(es []tg.MessageEntityClass) []schema.Entity { return tgconv.Entities(es) }
-
 func tgFwd(f *forward) tg.MessageFwdHeader {
 	if f == nil {
 		return tg.MessageFwdHeader{}
 	}
 	if f.Channel != 0 {
-		h := tg.MessageFwdHeader{FromID: tgPeer(schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}), Date: f.Date}
+		h := tg.MessageFwdHeader{FromID: tgconv.PeerTL(schema.PeerRef{Kind: schema.PeerChannel, ID: f.Channel}), Date: f.Date}
 		h.SetChannelPost(f.Post)
 		return h
 	}
-	return tg.MessageFwdHeader{FromID: tgPeer(schema.PeerRef{Kind: schema.PeerUser, ID: f.From}), Date: f.Date}
+	return tg.MessageFwdHeader{FromID: tgconv.PeerTL(schema.PeerRef{Kind: schema.PeerUser, ID: f.From}), Date: f.Date}
 }
 
 func tgMedia(m *message) tg.MessageMediaClass {
@@ -187,16 +185,16 @@ func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 	}
 	var from tg.PeerClass
 	if m.From != 0 {
-		from = tgPeer(schema.PeerRef{Kind: schema.PeerUser, ID: m.From})
+		from = tgconv.PeerTL(schema.PeerRef{Kind: schema.PeerUser, ID: m.From})
 	}
 	if m.Service != "" {
 		return &tg.MessageService{
-			ID: m.ID, Out: out, FromID: from, PeerID: tgPeer(m.Peer), Date: m.Date,
+			ID: m.ID, Out: out, FromID: from, PeerID: tgconv.PeerTL(m.Peer), Date: m.Date,
 			Action: &tg.MessageActionChatAddUser{Users: slices.Clone(m.SvcUsers)},
 		}
 	}
 	msg := &tg.Message{
-		ID: m.ID, Out: out, Post: m.Post, FromID: from, PeerID: tgPeer(m.Peer), Date: m.Date, EditDate: m.EditDate,
+		ID: m.ID, Out: out, Post: m.Post, FromID: from, PeerID: tgconv.PeerTL(m.Peer), Date: m.Date, EditDate: m.EditDate,
 		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: replyHeader(m),
 		Media: tgMedia(m), Pinned: m.Pinned,
 	}
@@ -242,7 +240,7 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 	case evRead, evReadOut:
 		return tgReadUpdate(ev)
 	case evPin:
-		return &tg.UpdatePinnedMessages{Pinned: !ev.Unpin, Peer: tgPeer(ev.Msg.Peer), Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
+		return &tg.UpdatePinnedMessages{Pinned: !ev.Unpin, Peer: tgconv.PeerTL(ev.Msg.Peer), Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	default:
 		return &tg.UpdateDeleteMessages{Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	}
@@ -277,6 +275,18 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	if x := p.Reactions; x != nil {
 		return w.buildReactions(a, x)
 	}
+	if x := p.Pushed; x != nil {
+		r := newRefs()
+		r.peer(x.Chat)
+		for _, u := range x.Users {
+			r.users[u] = true
+		}
+		users := w.tgUsers(a, r)
+		if x.Frozen != nil {
+			users = x.Frozen
+		}
+		return &tg.Updates{Updates: []tg.UpdateClass{x.Update}, Users: users, Chats: w.tgChats(r), Date: x.Date}
+	}
 	if x := p.Poll; x != nil {
 		return w.buildPoll(x)
 	}
@@ -290,11 +300,6 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 		r := newRefs()
 		pu.refs(r)
 		return &tg.Updates{Updates: []tg.UpdateClass{pu.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: pu.Date}
-	}
-	if id := p.ChannelUpdate; id != 0 {
-		r := newRefs()
-		r.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: id})
-		return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: id}}, Chats: w.tgChats(r), Date: w.channels[id].LastChange}
 	}
 	ev := &p.Event
 	if p.Short {

@@ -62,6 +62,11 @@ type LedgerEntry struct {
 	// ID is the event id the connector must publish, for entries of a Kind
 	// (messages derive theirs from Action, Peer, MessageID and Version).
 	ID string `json:"id,omitempty"`
+	// Snapshot marks a state the connector fetches after Telegram said
+	// something changed (a channel's chat.updated: updateChannel names
+	// only the id): a state a later change replaced before the fetch is
+	// never published, so the entry is optional, like a Live one.
+	Snapshot bool `json:"snapshot,omitempty"`
 }
 
 // EventKind is e's event kind: Kind, or "message" when empty.
@@ -93,6 +98,10 @@ type user struct {
 	Last       string
 	Username   string
 	Bot        bool
+	// Phone and EmojiStatus (a custom emoji id) are set by user changes
+	// (profile_world.go).
+	Phone       string
+	EmojiStatus int64
 }
 
 type basicChat struct {
@@ -103,6 +112,9 @@ type basicChat struct {
 	Admins  map[int64]string // members that are admins, with their rank (member_world.go)
 	// Requests are the users waiting for their join request (member_world.go).
 	Requests []int64
+	// Version is the version of the member list (updateChatParticipants:
+	// membersOp).
+	Version int
 }
 
 type forward struct {
@@ -339,13 +351,14 @@ type push struct {
 	Reactions *reactionsPush
 	// Poll is an updateMessagePoll (live only, not subject to faults).
 	Poll *pollPush
+	// Pushed is an update Telegram only pushes, outside any sequence
+	// (channel read receipts, read_world.go; a basic group's member list,
+	// member_world.go): not subject to faults.
+	Pushed *pushedUpdate
 	// Profile is a rename (updateUserName, updateChat; profile_world.go).
 	Profile *profileUpdate
 	// Live is a typing or status update (live.go): not journaled.
 	Live *liveUpdate
-	// ChannelUpdate is the channel of an updateChannel push (membership
-	// changed; not subject to faults).
-	ChannelUpdate int64
 	// Exclude is the auth key of the session that made the change: it has
 	// the update as its call's result and must not get it again.
 	Exclude    [8]byte
@@ -405,12 +418,28 @@ func (w *world) account(name string) (*account, error) {
 	return a, nil
 }
 
-func (w *world) record(a *account, action string, peer schema.PeerRef, id int, version int64, date int, text string, from int64) {
+// record appends e, dated date, to a's ledger and returns the entry. A
+// message event (Kind "") derives its id from its action, peer, message id
+// and version (LedgerEntry.EventID). Any other change (its Kind set;
+// MessageID is the message it is about, 0 for none) gets the event id the
+// connector must publish in ID; a state that comes back (a pending count, a
+// name: ids from schema.SnapshotVersion) within dedupWindow of the entry
+// with its id is not recorded again, and nil is returned: the stream drops
+// it as a duplicate.
+func (w *world) record(a *account, e LedgerEntry, date int) *LedgerEntry {
+	e.Account, e.Time = a.Name, unixTime(date)
+	if e.Kind != "" {
+		e.ID = schema.EventID(a.Name, e.Peer, e.MessageID, e.Kind, e.Action, e.Version)
+		for i := len(a.Ledger) - 1; i >= 0 && e.Time.Sub(a.Ledger[i].Time) < dedupWindow; i-- {
+			if a.Ledger[i].ID == e.ID {
+				return nil
+			}
+		}
+	}
 	w.ledgerSeq++
-	a.Ledger = append(a.Ledger, LedgerEntry{
-		Seq: w.ledgerSeq, Account: a.Name, Action: action, Peer: peer, MessageID: id,
-		Version: version, Time: unixTime(date), Text: text, From: from,
-	})
+	e.Seq = w.ledgerSeq
+	a.Ledger = append(a.Ledger, e)
+	return &a.Ledger[len(a.Ledger)-1]
 }
 
 func (w *world) createUser(first, last, username string) int64 {
@@ -651,7 +680,7 @@ func (w *world) addCopy(a *account, msg *message, date int) {
 	}
 	ev := a.Box.add(msg, date, seqInc)
 	w.copies[msg.Logical] = append(w.copies[msg.Logical], copyRef{Account: a.Name, ID: msg.ID})
-	w.record(a, schema.ActionCreated, msg.Peer, msg.ID, 0, date, msg.Text, msg.From)
+	w.record(a, LedgerEntry{Action: schema.ActionCreated, Peer: msg.Peer, MessageID: msg.ID, Text: msg.Text, From: msg.From}, date)
 	if w.live {
 		w.pushes = append(w.pushes, push{Account: a.Name, Event: ev, Short: short})
 	}
@@ -700,7 +729,7 @@ func (w *world) sendChannel(m *Outgoing, x *sendExtra, date int) (int, error) {
 	w.touchChannel(ch, date)
 	for _, a := range w.accounts {
 		if ch.recorded(a.Name) {
-			w.record(a, schema.ActionCreated, m.Chat, msg.ID, 0, date, msg.Text, msg.From)
+			w.record(a, LedgerEntry{Action: schema.ActionCreated, Peer: m.Chat, MessageID: msg.ID, Text: msg.Text, From: msg.From}, date)
 		}
 		w.channelPush(ch, a, ev)
 	}
@@ -731,7 +760,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
 			if ch.recorded(a.Name) {
-				w.record(a, schema.ActionEdited, chat, id, editVersion(m), m.EditDate, text, m.From)
+				w.record(a, LedgerEntry{Action: schema.ActionEdited, Peer: chat, MessageID: id, Version: editVersion(m), Text: text, From: m.From}, m.EditDate)
 			}
 			w.channelPush(ch, a, ev)
 		}
@@ -755,7 +784,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 			continue
 		}
 		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc), same)
-		w.record(acc, schema.ActionEdited, cm.Peer, cm.ID, editVersion(cm), cm.EditDate, text, cm.From)
+		w.record(acc, LedgerEntry{Action: schema.ActionEdited, Peer: cm.Peer, MessageID: cm.ID, Version: editVersion(cm), Text: text, From: cm.From}, cm.EditDate)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
 		}
@@ -790,7 +819,7 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 		for _, a := range w.accounts {
 			for _, id := range live {
 				if ch.recorded(a.Name) {
-					w.record(a, schema.ActionDeleted, chat, id, 0, date, "", 0)
+					w.record(a, LedgerEntry{Action: schema.ActionDeleted, Peer: chat, MessageID: id}, date)
 				}
 			}
 			w.channelPush(ch, a, ev)
@@ -823,7 +852,7 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 		}
 		ev := acc.Box.remove(del, date, w.seqInc(acc))
 		for _, id := range del {
-			w.record(acc, schema.ActionDeleted, acc.Box.Msgs[id].Peer, id, 0, date, "", 0)
+			w.record(acc, LedgerEntry{Action: schema.ActionDeleted, Peer: acc.Box.Msgs[id].Peer, MessageID: id}, date)
 		}
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})

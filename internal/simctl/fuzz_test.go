@@ -37,7 +37,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			"message.delete": &DeleteRequest{}, "callback.press": &PressRequest{},
 			"inline.query": &InlineQueryRequest{}, "inline.send": &InlineSendRequest{}, "inline.press": &InlinePressRequest{},
 			"precheckout": &PrecheckoutRequest{}, "shipping": &ShippingRequest{},
-			"reaction.set": &ReactionRequest{}, "message.pin": &PinRequest{}, "read": &ReadRequest{},
+			"reaction.set": &ReactionRequest{}, "message.pin": &PinRequest{}, "read": &ReadRequest{}, "user.change": &ChangeUserRequest{}, "chat.members": &ChatMembersRequest{},
 			"poll.send": &PollRequest{}, "poll.vote": &VoteRequest{},
 		} {
 			check(name, decodeValid(body, r))

@@ -46,7 +46,9 @@ type Simulator interface {
 	ChangeMember(ctx context.Context, c sim.MemberChange) (int, error)
 	StopBot(ctx context.Context, account string, user int64, stopped bool) (int, error)
 	RenameUser(ctx context.Context, user int64, first, last, username string) error
-	RenameChat(ctx context.Context, chat schema.PeerRef, title string) error
+	ChangeUser(ctx context.Context, user int64, change, phone string, emoji int64) error
+	SendMembers(ctx context.Context, chat schema.PeerRef) error
+	RenameChat(ctx context.Context, chat schema.PeerRef, title, username string) error
 	Typing(ctx context.Context, chat schema.PeerRef, from int64, action string) error
 	SetStatus(ctx context.Context, user int64, online bool) error
 	LoginSimulator

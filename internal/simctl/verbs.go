@@ -65,7 +65,9 @@ func (s *Server) verbs() map[string]verbFunc {
 		"bot.stop":       s.botStop(true),
 		"bot.restart":    s.botStop(false),
 		"user.rename":    s.renameUser,
+		"user.change":    s.changeUser,
 		"chat.rename":    s.renameChat,
+		"chat.members":   s.chatMembers,
 		"typing":         s.typing,
 		"status":         s.status,
 		// User-account login and sessions (login.go).

@@ -58,10 +58,12 @@ func (s *Server) pin(ctx context.Context, body []byte) (any, error) {
 	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
 }
 
-// ReadRequest marks a private chat or basic group read (read): up to
-// MaxID, the account's inbox (as read on another of its sessions), or
-// with Outbox the other side's reading of the account's messages. The
-// account gets updateReadHistoryInbox or updateReadHistoryOutbox.
+// ReadRequest marks a chat read (read): up to MaxID, the account's inbox
+// (as read on another of its sessions), or with Outbox the other side's
+// reading of the account's messages. The account gets
+// updateReadHistoryInbox or updateReadHistoryOutbox, in a channel or
+// supergroup updateReadChannelInbox or updateReadChannelOutbox (pushed
+// only).
 type ReadRequest struct {
 	Chat   Chat `json:"chat"`
 	MaxID  int  `json:"max_id"`

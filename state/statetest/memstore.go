@@ -26,6 +26,7 @@ type MemStore struct {
 	recs     []state.OutboxRecord // live records, in Seq order
 	lastSeq  uint64               // never reused, even after the outbox drained
 	index    map[int]schema.PeerRef
+	polls    map[int64]state.PollEntry
 	peers    map[schema.PeerRef]state.Peer
 	names    map[string]schema.PeerRef // lower-case username → peer
 	results  map[string]memResult
@@ -52,6 +53,7 @@ func NewMemStore(now func() time.Time) *MemStore {
 		now:      now,
 		channels: map[int64]state.ChannelState{},
 		index:    map[int]schema.PeerRef{},
+		polls:    map[int64]state.PollEntry{},
 		peers:    map[schema.PeerRef]state.Peer{},
 		names:    map[string]schema.PeerRef{},
 		results:  map[string]memResult{},
@@ -113,6 +115,11 @@ func (m *MemStore) Commit(c *state.Commit) error {
 	for _, p := range c.Peers {
 		m.putPeer(p)
 	}
+	for _, e := range c.Polls {
+		if _, ok := m.polls[e.PollID]; !ok {
+			m.polls[e.PollID] = e
+		}
+	}
 	if len(c.Events) > 0 {
 		select {
 		case m.notify <- struct{}{}:
@@ -148,6 +155,14 @@ func validate(c *state.Commit) error {
 	for _, p := range c.Peers {
 		if err := validRef(p.Ref()); err != nil {
 			return fmt.Errorf("commit: peer %s: %w", p.Ref(), err)
+		}
+	}
+	for _, e := range c.Polls {
+		if e.PollID == 0 || e.MessageID <= 0 {
+			return fmt.Errorf("commit: %w: poll %d in message %d", state.ErrInvalid, e.PollID, e.MessageID)
+		}
+		if err := validRef(e.Peer); err != nil {
+			return fmt.Errorf("commit: poll %d: %w", e.PollID, err)
 		}
 	}
 	return nil
@@ -211,6 +226,14 @@ func (m *MemStore) MessagePeer(id int) (schema.PeerRef, bool) {
 	defer m.mu.Unlock()
 	p, ok := m.index[id]
 	return p, ok
+}
+
+// PollMessage returns the chat and message a poll was first seen in.
+func (m *MemStore) PollMessage(pollID int64) (schema.PeerRef, int, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.polls[pollID]
+	return e.Peer, e.MessageID, ok
 }
 
 // Peer returns the stored peer, or an error wrapping state.ErrNotFound.

@@ -19,6 +19,7 @@ type Store interface {
 	UpdateState() (state.UpdateState, bool, error)
 	Channels() ([]state.ChannelState, error)
 	MessagePeer(msgID int) (schema.PeerRef, bool)
+	PollMessage(pollID int64) (schema.PeerRef, int, bool)
 	Peer(ref schema.PeerRef) (state.Peer, error)
 	PeerByUsername(username string) (state.Peer, error)
 	PutResult(key string, value []byte, ttl time.Duration) error
@@ -51,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChannelsByID", testChannels},
 		{"PeerMerge", testPeerMerge},
 		{"Results", testResults},
+		{"PollLinks", testPollLinks},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
@@ -429,5 +431,35 @@ func testResults(t *testing.T, open Opener) {
 	}
 	if err := s.PutResult("k", []byte("x"), 0); !errors.Is(err, state.ErrInvalid) {
 		t.Errorf("PutResult without ttl: %v, want ErrInvalid", err)
+	}
+}
+
+// testPollLinks: a poll keeps the first message it was seen in, also when
+// the same commit or a later one names another (a forwarded poll); an
+// invalid link fails the commit.
+func testPollLinks(t *testing.T, open Opener) {
+	s, _ := openAt(t, open)
+	group := schema.PeerRef{Kind: schema.PeerChat, ID: 5}
+	super := schema.PeerRef{Kind: schema.PeerChannel, ID: 6}
+	if _, _, ok := s.PollMessage(42); ok {
+		t.Fatal("PollMessage of an empty store found a link")
+	}
+	if err := s.Commit(&state.Commit{Polls: []state.PollEntry{{PollID: 42, Peer: group, MessageID: 3}, {PollID: 42, Peer: super, MessageID: 9}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(&state.Commit{Polls: []state.PollEntry{{PollID: 42, Peer: super, MessageID: 10}, {PollID: -7, Peer: super, MessageID: 11}}}); err != nil {
+		t.Fatal(err)
+	}
+	if ref, id, ok := s.PollMessage(42); !ok || ref != group || id != 3 {
+		t.Errorf("PollMessage(42) = %v %d %v, want %v 3", ref, id, ok, group)
+	}
+	if ref, id, ok := s.PollMessage(-7); !ok || ref != super || id != 11 {
+		t.Errorf("PollMessage(-7) = %v %d %v, want %v 11", ref, id, ok, super)
+	}
+	if err := s.Commit(&state.Commit{Polls: []state.PollEntry{{PollID: 43, Peer: schema.PeerRef{Kind: schema.PeerUnknown}, MessageID: 1}}}); !errors.Is(err, state.ErrInvalid) {
+		t.Errorf("a poll link to an unknown chat: err = %v, want ErrInvalid", err)
+	}
+	if _, _, ok := s.PollMessage(43); ok {
+		t.Error("an invalid poll link was stored")
 	}
 }
