@@ -101,6 +101,7 @@ func routes() map[uint32]route {
 		tg.MessagesSendMediaRequestTypeID:            worldRoute((*Sim).onSendMedia),
 		tg.UploadSaveFilePartRequestTypeID:           worldRoute((*Sim).onSaveFilePart),
 		tg.UploadSaveBigFilePartRequestTypeID:        worldRoute((*Sim).onSaveBigFilePart),
+		tg.UploadGetFileRequestTypeID:                worldRoute((*Sim).onGetFile), // files.go
 		tg.MessagesEditMessageRequestTypeID:          worldRoute((*Sim).onEditMessage),
 		tg.MessagesDeleteMessagesRequestTypeID:       worldRoute((*Sim).onDeleteMessages),
 		tg.ChannelsDeleteMessagesRequestTypeID:       worldRoute((*Sim).onChannelsDeleteMessages),
