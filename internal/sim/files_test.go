@@ -276,3 +276,33 @@ func TestInjectedFileIsValidated(t *testing.T) {
 		}
 	}
 }
+
+func TestGetChannelMessages(t *testing.T) {
+	ctx := testCtx(t)
+	ch, err := shared.CreateChat(schema.PeerChannel, "files", newTestUser(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := shared.SendMessage(ctx, Outgoing{Account: "main", Chat: ch, Media: "document", File: &File{Size: 4096}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := mainAPI.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: inputChannelOf(ch),
+		ID: []tg.InputMessageClass{&tg.InputMessageID{ID: id}, &tg.InputMessageID{ID: id + 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := res.(*tg.MessagesChannelMessages).Messages
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
+	}
+	if m, ok := msgs[0].(*tg.Message); !ok || m.ID != id || m.Media.(*tg.MessageMediaDocument).Document.(*tg.Document).Size != 4096 {
+		t.Errorf("first message %v", msgs[0])
+	}
+	if _, ok := msgs[1].(*tg.MessageEmpty); !ok {
+		t.Errorf("missing message as %T, want messageEmpty", msgs[1])
+	}
+	_, err = mainAPI.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: &tg.InputChannel{ChannelID: ch.ID, AccessHash: 1},
+		ID: []tg.InputMessageClass{&tg.InputMessageID{ID: id}}})
+	wantRPCError(t, err, "CHANNEL_INVALID")
+}

@@ -92,6 +92,7 @@ func routes() map[uint32]route {
 		tg.UpdatesGetChannelDifferenceRequestTypeID: worldRoute((*Sim).onGetChannelDifference),
 		tg.MessagesGetHistoryRequestTypeID:          worldRoute((*Sim).onGetHistory),
 		tg.MessagesGetMessagesRequestTypeID:         worldRoute((*Sim).onGetMessages),
+		tg.ChannelsGetMessagesRequestTypeID:         worldRoute((*Sim).onGetChannelMessages),
 		tg.ChannelsGetChannelsRequestTypeID:         worldRoute((*Sim).onGetChannels),
 		tg.MessagesGetChatsRequestTypeID:            worldRoute((*Sim).onGetChats),
 		tg.MessagesGetDialogsRequestTypeID:          worldRoute((*Sim).onGetDialogs),
