@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -370,9 +371,14 @@ func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store
 	e.metrics.transfers.WithLabelValues("download").Inc()
 	defer e.metrics.transfers.WithLabelValues("download").Dec()
 	counted := &byteCounter{w: pw, add: e.metrics.fileBytes.WithLabelValues("download").Add}
+	ordered := newOrderedWriter(counted, downloadWindow)
 	c.called = true
 	go func() {
-		_, err := downloader.NewDownloader().Download(partCalls{e: e, c: c, FileAPI: api}, f.loc).Stream(ctx, counted)
+		_, err := downloader.NewDownloader().WithPartSize(downloadPartSize).Download(partCalls{e: e, c: c, FileAPI: api, gate: ordered}, f.loc).
+			WithThreads(downloadThreads).Parallel(ctx, ordered)
+		if err == nil {
+			err = ordered.complete()
+		}
 		_ = pw.CloseWithError(err)
 		done <- err
 	}()
@@ -413,6 +419,9 @@ type partCalls struct {
 	e *Egress
 	c *command
 	FileAPI
+	// gate, for downloads, holds back a part too far ahead of the bytes
+	// written so far.
+	gate *orderedWriter
 }
 
 func floodRetry[Req, Res any](ctx context.Context, p partCalls, method func(context.Context, Req) (Res, error), req Req) (Res, error) {
@@ -432,7 +441,97 @@ func floodRetry[Req, Res any](ctx context.Context, p partCalls, method func(cont
 }
 
 func (p partCalls) UploadGetFile(ctx context.Context, req *tg.UploadGetFileRequest) (tg.UploadFileClass, error) {
+	if p.gate != nil {
+		if err := p.gate.wait(ctx, req.Offset); err != nil {
+			return nil, err
+		}
+	}
 	return floodRetry(ctx, p, p.FileAPI.UploadGetFile, req)
+}
+
+// Downloads fetch downloadThreads parts at once (gotd's parallel
+// downloader) and write them in order into the Object Store: parts that
+// arrive early wait in an orderedWriter, and a part more than
+// downloadWindow bytes ahead of those written is not requested yet, so a
+// download holds at most about downloadWindow bytes whatever its size.
+const (
+	downloadPartSize = 512 << 10
+	downloadThreads  = 4
+	downloadWindow   = 2 * downloadThreads * downloadPartSize
+)
+
+// orderedWriter turns the WriteAt of parallel parts into sequential
+// writes to w, buffering parts that arrive before their turn.
+type orderedWriter struct {
+	w      io.Writer
+	window int64
+
+	mu      sync.Mutex
+	next    int64            // offset of the next byte to write
+	pending map[int64][]byte // parts that came early, by offset
+	moved   chan struct{}    // closed and replaced when next advances
+	err     error
+}
+
+func newOrderedWriter(w io.Writer, window int64) *orderedWriter {
+	return &orderedWriter{w: w, window: window, pending: map[int64][]byte{}, moved: make(chan struct{})}
+}
+
+// WriteAt implements io.WriterAt; it never waits for an earlier part
+// (gotd's write loop would then hold the part it waits for).
+func (o *orderedWriter) WriteAt(p []byte, off int64) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return 0, o.err
+	}
+	if off != o.next {
+		o.pending[off] = bytes.Clone(p)
+		return len(p), nil
+	}
+	for part := p; ; {
+		if _, err := o.w.Write(part); err != nil {
+			o.err = err
+			return 0, err
+		}
+		o.next += int64(len(part))
+		var ok bool
+		if part, ok = o.pending[o.next]; !ok {
+			break
+		}
+		delete(o.pending, o.next)
+	}
+	close(o.moved)
+	o.moved = make(chan struct{})
+	return len(p), nil
+}
+
+// wait returns once a part at off is within the window of the bytes
+// written.
+func (o *orderedWriter) wait(ctx context.Context, off int64) error {
+	for {
+		o.mu.Lock()
+		ok, moved := off < o.next+o.window, o.moved
+		o.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// complete reports parts left unwritten: a gap in what was downloaded.
+func (o *orderedWriter) complete() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.pending) > 0 {
+		return fmt.Errorf("download: %d parts after a gap at byte %d", len(o.pending), o.next)
+	}
+	return nil
 }
 
 func (p partCalls) UploadSaveFilePart(ctx context.Context, req *tg.UploadSaveFilePartRequest) (bool, error) {
