@@ -455,7 +455,7 @@ func (p partCalls) UploadGetFile(ctx context.Context, req *tg.UploadGetFileReque
 // downloadWindow bytes ahead of those written is not requested yet, so a
 // download holds at most about downloadWindow bytes whatever its size.
 const (
-	downloadPartSize = 512 << 10
+	downloadPartSize = 1 << 20 // Telegram's largest part: the fewest calls
 	downloadThreads  = 4
 	downloadWindow   = 2 * downloadThreads * downloadPartSize
 )
