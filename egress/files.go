@@ -542,6 +542,10 @@ func (p partCalls) UploadSaveBigFilePart(ctx context.Context, req *tg.UploadSave
 	return floodRetry(ctx, p, p.FileAPI.UploadSaveBigFilePart, req)
 }
 
+// Uploads send parts of 512 KiB, Telegram's largest (its 4000 parts then
+// hold 2000 MiB; gotd's default of 128 KiB stops at 500 MiB), 4 at once.
+const uploadThreads = 4
+
 // uploadObject streams object name of the files bucket to Telegram and
 // returns the uploaded file with the object's size and metadata.
 func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.InputFileClass, *jetstream.ObjectInfo, error) {
@@ -579,7 +583,8 @@ func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.
 		fileName = name[strings.LastIndexByte(name, '/')+1:]
 	}
 	r := io.TeeReader(obj, &byteCounter{w: io.Discard, add: e.metrics.fileBytes.WithLabelValues("upload").Add})
-	f, err := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).Upload(ctx, uploader.NewUpload(fileName, r, int64(info.Size)))
+	up := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).WithPartSize(uploadPartSize).WithThreads(uploadThreads)
+	f, err := up.Upload(ctx, uploader.NewUpload(fileName, r, int64(info.Size)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("upload object %s: %w", name, err)
 	}

@@ -29,7 +29,9 @@ type fakeFiles struct {
 	fetches  int // getMessages calls
 	hold     int // parts to serve before blocking; 0: never block
 	released chan struct{}
-	uploaded bytes.Buffer
+	uploaded bytes.Buffer   // saveFilePart bytes
+	parts    map[int][]byte // saveBigFilePart parts by number
+	total    int            // their file_total_parts
 }
 
 func content(off int64, n int) []byte {
@@ -109,7 +111,11 @@ func (f *fakeFiles) UploadSaveFilePart(_ context.Context, req *tg.UploadSaveFile
 func (f *fakeFiles) UploadSaveBigFilePart(_ context.Context, req *tg.UploadSaveBigFilePartRequest) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.uploaded.Write(req.Bytes)
+	if f.parts == nil {
+		f.parts = map[int][]byte{}
+	}
+	f.parts[req.FilePart] = bytes.Clone(req.Bytes)
+	f.total = req.FileTotalParts
 	return true, nil
 }
 
@@ -201,8 +207,17 @@ func TestSendObjectStreamsItsBytes(t *testing.T) {
 		t.Fatalf("result %+v", res.Error)
 	}
 	files.mu.Lock()
-	got := files.uploaded.Bytes()
+	var got []byte
+	for i := range len(files.parts) {
+		got = append(got, files.parts[i]...)
+	}
+	n, first, total := len(files.parts), len(files.parts[0]), files.total
 	files.mu.Unlock()
+	// 512 KiB parts, Telegram's largest: with its 4000 parts a file of
+	// 2000 MiB fits (128 KiB parts would stop at 500 MiB).
+	if total != 22 || n != 22 || first != 512<<10 {
+		t.Errorf("%d parts, the first of %d bytes (file_total_parts %d), want 22 of 512 KiB", n, first, total)
+	}
 	if !bytes.Equal(got, data) {
 		t.Errorf("uploaded %d bytes, not the object's %d", len(got), len(data))
 	}
