@@ -149,7 +149,8 @@ type MediaInput struct {
 // fetching the message again) or of a file_ref from an event, stored in
 // the account's Object Store bucket of files.
 type DownloadMedia struct {
-	Peer      PeerInput `json:"peer,omitempty"`
+	// Peer is left out of the JSON when zero (a download by file_ref).
+	Peer      PeerInput `json:"peer,omitempty,omitzero"`
 	MessageID int       `json:"message_id,omitempty" tl:"int"`
 	FileRef   string    `json:"file_ref,omitempty"`
 	// Thumb is a size type of a photo ("m", "x", …) or of a document's

@@ -148,6 +148,24 @@ func TestEveryCommandParses(t *testing.T) {
 	}
 }
 
+// TestDownloadByFileRefRoundTrip: a media.download body made in Go (as
+// egress.Client sends it) without a peer parses back: the zero peer is
+// left out, not sent as {"kind":"","id":0}.
+func TestDownloadByFileRefRoundTrip(t *testing.T) {
+	in := &schema.DownloadMedia{FileRef: "AQI", Thumb: "m"}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := schema.ParseCommand(schema.CommandMediaDownload, b)
+	if err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if !reflect.DeepEqual(cmd.Body, in) || len(cmd.Peers()) != 0 {
+		t.Errorf("%s parsed as %+v with peers %v", b, cmd.Body, cmd.Peers())
+	}
+}
+
 func TestPeerInputRoundTrip(t *testing.T) {
 	for _, in := range []schema.PeerInput{{Kind: schema.PeerChannel, ID: 5}, {Username: "someone"}} {
 		b, err := json.Marshal(in)
