@@ -5,15 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gotd/td/tg"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -227,4 +231,93 @@ func TestFiles(t *testing.T) {
 	if n := metricValue(t, env.conn.http, fmt.Sprintf(`tgnats_file_bytes_total{account=%q,direction="upload"}`, acc.Name)); n < 2*(10<<20) {
 		t.Errorf("tgnats_file_bytes_total upload = %v, want at least the two 10 MB uploads", n)
 	}
+}
+
+// TestFileDownloadCrash kills the connector (SIGKILL, a real process) in
+// the middle of a 64 MB download: its first parts are in the bucket's
+// stream, yet the object's name is not found, before and after the kill.
+// The restarted connector gets the command again and completes it; the
+// object holds exactly the simulator's bytes.
+func TestFileDownloadCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a real connector process; skipped with -short")
+	}
+	bin, err := buildConnector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, sim.Config{})
+	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
+	defer nsrv.Shutdown()
+	httpAddr := freeAddr(t)
+	// A short command deadline: the consumer redelivers a command whose
+	// connector died after twice it (a transfer's own deadline is files.deadline).
+	cfgFile := w.processConfig(t, nsrv.ClientURL(), httpAddr, noLease+"commands: {deadline: 2s}\n")
+	p := startProcess(t, bin, cfgFile)
+	defer func() {
+		p.kill(t)
+		if t.Failed() {
+			t.Logf("connector output:\n%s", p.out)
+		}
+	}()
+	waitReady(t, httpAddr)
+
+	ctx := context.Background()
+	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
+	alice := w.sim.CreateUser("Alice", "", "alice_files")
+	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+	const size = 64 << 20
+	id, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Media: "document", File: &sim.File{Size: size}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.events.wait(t, schema.EventID(w.acc.Name, chat, id, schema.KindMessage, schema.ActionCreated, 0))
+	want, err := w.sim.MessageFile(ctx, w.acc.Name, chat, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	parts := func() int { return w.sim.Calls(w.acc.Name)["upload.getFile"] }
+	key := "download-crash-1"
+	cl.publish(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(chat), id), sent{key: key})
+	testutil.Eventually(t, 30*time.Second, "the first parts downloaded", func() bool { return parts() >= 6 })
+	// Every later part is served without its reply reaching the connector:
+	// the download stalls midway.
+	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 1000)
+	bucket := schema.FilesBucketName(w.acc.Name)
+	name := fmt.Sprintf("%s/user/%d/%d", w.acc.Name, alice, id)
+	testutil.Eventually(t, 30*time.Second, "chunks in the bucket's stream", func() bool {
+		s, err := cl.js.Stream(ctx, "OBJ_"+bucket)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(ctx)
+		return err == nil && info.State.Msgs > 0
+	})
+	store, err := cl.js.ObjectStore(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Fatalf("mid-transfer GetInfo = %v, want not found", err)
+	}
+	if parts() >= size>>20 {
+		t.Fatal("the download was not cut short: every part was asked for before the hold")
+	}
+	p.kill(t)
+	if _, err := store.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Fatalf("GetInfo after SIGKILL = %v, want not found", err)
+	}
+
+	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 0)
+	p = startProcess(t, bin, cfgFile)
+	waitReady(t, httpAddr)
+	res, _ := cl.result(t, key)
+	if !res.OK || res.Result == nil || res.Result.File == nil || res.Result.File.SHA256 != want.SHA256 || res.Result.File.Size != size {
+		t.Fatalf("result %+v, want the object with sha256 %s", res, want.SHA256)
+	}
+	if n, sum := objectSHA256(t, cl.js, bucket, name); n != size || sum != want.SHA256 {
+		t.Fatalf("the object holds %d bytes sha256 %s, want %d %s", n, sum, int64(size), want.SHA256)
+	}
+	p.term(t)
 }
