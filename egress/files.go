@@ -18,6 +18,7 @@ import (
 	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
 	"github.com/gotd/td/tgerr"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/tgconv"
@@ -122,6 +123,17 @@ func (e *Egress) objectStore(ctx context.Context) (jetstream.ObjectStore, error)
 	}
 	e.files.store = st
 	return st, nil
+}
+
+// bucketGone forgets the bucket when err says it may no longer exist
+// (deleted by an operator; a direct get of a deleted stream finds no
+// responders): the next attempt creates it again, or fails as this one.
+func (e *Egress) bucketGone(err error) {
+	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrNoResponders) {
+		e.files.mu.Lock()
+		e.files.store = nil
+		e.files.mu.Unlock()
+	}
 }
 
 // fileAPI returns the API of files, or an error naming what is missing.
@@ -281,6 +293,7 @@ func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.Down
 	if info, err := store.GetInfo(ctx, name); err == nil {
 		return fileOutput(info, true)
 	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
+		e.bucketGone(err)
 		return nil, fmt.Errorf("look up object %s: %w", name, err)
 	}
 
@@ -562,6 +575,7 @@ func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.
 		return nil, nil, schema.NewCommandError(schema.CodeObjectNotFound, "media.object: no object %q in bucket %s", name, e.cfg.Files.Bucket)
 	}
 	if err != nil {
+		e.bucketGone(err)
 		return nil, nil, fmt.Errorf("get object %s: %w", name, err)
 	}
 	defer obj.Close()

@@ -275,3 +275,25 @@ func TestOrderedWriter(t *testing.T) {
 		t.Errorf("wait with a cancelled context = %v", err)
 	}
 }
+
+// TestBucketDeletedIsCreatedAgain: after an operator deleted the files
+// bucket, the next download creates it again instead of failing until
+// the connector restarts.
+func TestBucketDeletedIsCreatedAgain(t *testing.T) {
+	h := newHarness(t, nil)
+	files := &fakeFiles{size: 5000}
+	cfg := h.config()
+	cfg.FileAPI = files
+	h.start(cfg)
+	const body = `{"peer":{"kind":"user","id":7},"message_id":3}`
+	if res := h.rpc(schema.CommandMediaDownload, body, "b-1"); !res.OK {
+		t.Fatalf("first download: %+v", res.Error)
+	}
+	if err := h.js.DeleteObjectStore(context.Background(), schema.FilesBucketName("main")); err != nil {
+		t.Fatal(err)
+	}
+	res := h.rpc(schema.CommandMediaDownload, body, "b-2")
+	if !res.OK || res.Result.File.Cached || res.Result.File.Size != 5000 {
+		t.Fatalf("download after the bucket was deleted: %+v %+v", res.Error, res.Result)
+	}
+}
