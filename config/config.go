@@ -38,6 +38,7 @@ type Config struct {
 	Outbox   Outbox    `yaml:"outbox"`
 	State    State     `yaml:"state"`
 	Commands Commands  `yaml:"commands"`
+	Files    Files     `yaml:"files"`
 	Lease    Lease     `yaml:"lease"`
 	Simulate Simulate  `yaml:"simulate"`
 }
@@ -145,6 +146,22 @@ type Commands struct {
 	MaxPending int `yaml:"max_pending"`
 }
 
+// Files configures the JetStream Object Store bucket of files
+// (media.download, media.send from an object).
+type Files struct {
+	// Bucket is the bucket's name; "" is TG_<ACCOUNT>_FILES per account.
+	Bucket string `yaml:"bucket"`
+	// TTL is how long objects are kept (0: forever); MaxBytes bounds the
+	// bucket (0: unbounded); Replicas its replicas (0: 1).
+	TTL      time.Duration `yaml:"ttl"`
+	MaxBytes int64         `yaml:"max_bytes"`
+	Replicas int           `yaml:"replicas"`
+	// Deadline bounds one transfer command in place of commands.deadline.
+	Deadline time.Duration `yaml:"deadline"`
+	// MaxUploadBytes bounds the object media.send sends.
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+}
+
 // Lease configures replicas and failover (DESIGN.md §7). It applies with
 // an external NATS only: the embedded server lives in one process.
 type Lease struct {
@@ -178,6 +195,7 @@ func Default() *Config {
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
 		Outbox:   Outbox{Window: 256, DrainTimeout: 10 * time.Second},
 		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second, MaxPending: 20000},
+		Files:    Files{Deadline: 30 * time.Minute, MaxUploadBytes: 2000 << 20},
 		Lease:    Lease{Enabled: true, TTL: 15 * time.Second, Bucket: schema.DefaultLeaseBucket, CheckpointBucket: schema.DefaultCheckpointBucket, CheckpointInterval: 5 * time.Second},
 	}
 }

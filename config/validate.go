@@ -64,6 +64,18 @@ func (c *Config) Validate() error {
 	if cm.MaxPending < 0 {
 		v.add("commands.max_pending", "must not be negative (0: the default, 20000)")
 	}
+	f := c.Files
+	v.positive("files.deadline", int64(f.Deadline))
+	v.positive("files.max_upload_bytes", f.MaxUploadBytes)
+	if f.TTL < 0 {
+		v.add("files.ttl", "must not be negative (0: kept forever)")
+	}
+	if f.MaxBytes < 0 {
+		v.add("files.max_bytes", "must not be negative (0: unbounded)")
+	}
+	if f.Replicas < 0 {
+		v.add("files.replicas", "must not be negative (0: 1)")
+	}
 	c.validateLease(v)
 	c.validateSimulate(v)
 	for i, p := range c.Commands.AllowPeers {

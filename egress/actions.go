@@ -97,6 +97,7 @@ var handlers = map[string]handler{
 	schema.CommandReadMark:       handle((*Egress).markRead),
 	schema.CommandCallbackAnswer: handle((*Egress).answerCallback),
 	schema.CommandMediaSend:      handle((*Egress).sendMedia),
+	schema.CommandMediaDownload:  handle((*Egress).downloadMedia), // files.go
 	// Answers to bot queries (bot_answers.go).
 	schema.CommandInlineAnswer:      handle((*Egress).answerInline),
 	schema.CommandPrecheckoutAnswer: handle((*Egress).answerPrecheckout),
@@ -308,6 +309,15 @@ func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput
 		}
 		return nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: refers to a %s, not a %s", ref.Kind, m.Type)
 	}
+	if m.Object != "" {
+		f, info, err := e.uploadObject(ctx, c, m.Object)
+		if err != nil {
+			return nil, err
+		}
+		m.MimeType = cmp.Or(m.MimeType, info.Metadata[metaMime])
+		m.FileName = cmp.Or(m.FileName, info.Metadata[metaName], f.GetName())
+		return uploadedMedia(m, f), nil
+	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	fileID := int64(binary.BigEndian.Uint64(b[:]))
@@ -321,13 +331,15 @@ func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput
 		}
 		parts++
 	}
+	m.FileName = cmp.Or(m.FileName, "file")
+	return uploadedMedia(m, &tg.InputFile{ID: fileID, Parts: parts, Name: m.FileName}), nil
+}
+
+// uploadedMedia is the media of an uploaded file of the kind m.Type.
+func uploadedMedia(m schema.MediaInput, file tg.InputFileClass) tg.InputMediaClass {
 	name := m.FileName
-	if name == "" {
-		name = "file"
-	}
-	file := &tg.InputFile{ID: fileID, Parts: parts, Name: name}
 	if m.Type == "photo" {
-		return &tg.InputMediaUploadedPhoto{File: file}, nil
+		return &tg.InputMediaUploadedPhoto{File: file}
 	}
 	mime := m.MimeType
 	attrs := []tg.DocumentAttributeClass{&tg.DocumentAttributeFilename{FileName: name}}
@@ -344,5 +356,5 @@ func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput
 	default:
 		mime = cmp.Or(mime, "application/octet-stream")
 	}
-	return &tg.InputMediaUploadedDocument{File: file, MimeType: mime, Attributes: attrs, ForceFile: m.Type == "document"}, nil
+	return &tg.InputMediaUploadedDocument{File: file, MimeType: mime, Attributes: attrs, ForceFile: m.Type == "document"}
 }

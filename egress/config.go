@@ -122,6 +122,11 @@ type Config struct {
 	// it is redelivered. Held commands are kept from redelivery by
 	// progress acks every AckWait/3.
 	AckWait time.Duration
+	// FileAPI serves files (media.download, media.send from an object);
+	// nil uses API when it implements FileAPI.
+	FileAPI FileAPI
+	// Files configures the Object Store bucket of files.
+	Files FilesConfig
 	// Logger receives logs; nil discards.
 	Logger *slog.Logger
 	// Registerer receives the metrics; nil registers nowhere.
@@ -167,6 +172,7 @@ func (c *Config) setDefaults() {
 	if c.AckWait == 0 {
 		c.AckWait = 2 * c.DeadlinePerCommand
 	}
+	c.Files.setDefaults(c.Account)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -194,6 +200,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: deadline, upload bound, result ttl, concurrency and pending bound must be positive", ErrInvalidConfig)
 	case c.AckWait < 0:
 		return fmt.Errorf("%w: ack wait must be positive", ErrInvalidConfig)
+	case c.Files.TTL < 0 || c.Files.MaxBytes < 0 || c.Files.Replicas < 0 || c.Files.Deadline < 0 || c.Files.MaxUploadBytes < 0:
+		return fmt.Errorf("%w: files ttl, max bytes, replicas, deadline and upload bound must be positive", ErrInvalidConfig)
 	}
 	if _, err := parseAllowList(c.AllowPeers); err != nil {
 		return fmt.Errorf("%w: allow peers: %w", ErrInvalidConfig, err)

@@ -38,6 +38,7 @@ type Egress struct {
 	lanes   map[string]*lane
 	wg      sync.WaitGroup
 	sem     chan struct{}
+	files   fileStore // the Object Store bucket of files, on first use (files.go)
 }
 
 // New checks cfg and returns an Egress; Run starts it.
@@ -227,7 +228,7 @@ func (e *Egress) serveRPC(ctx context.Context, name string, req micro.Request) {
 	go func() {
 		defer e.wg.Done()
 		defer func() { <-e.sem; e.metrics.queued.Dec() }()
-		c := e.newCommand(name, req.Data(), nats.Header(req.Headers()), e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
+		c := e.newCommand(name, req.Data(), nats.Header(req.Headers()), e.cfg.Now().Add(e.deadline(name)))
 		o := e.execRPC(ctx, c)
 		if err := e.finish(c, o); err != nil {
 			e.log.Error("command result not made durable", "command_id", c.id, "error", err)
@@ -330,7 +331,7 @@ func (e *Egress) execStream(ctx context.Context, name string, msg jetstream.Msg)
 		_ = msg.Nak()
 		return
 	}
-	c := e.newCommand(name, msg.Data(), msg.Headers(), e.cfg.Now().Add(e.cfg.DeadlinePerCommand))
+	c := e.newCommand(name, msg.Data(), msg.Headers(), e.cfg.Now().Add(e.deadline(name)))
 	o := e.execute(ctx, c)
 	if ctx.Err() != nil && (o.retry > 0 || !c.called) {
 		_ = msg.Nak() // stopping before Telegram was called, or with its answer unknown

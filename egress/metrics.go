@@ -16,6 +16,8 @@ type metrics struct {
 	errors    *prometheus.CounterVec // code
 	queued    prometheus.Gauge
 	floodWait *prometheus.CounterVec // scope
+	fileBytes *prometheus.CounterVec // direction: download, upload
+	transfers *prometheus.GaugeVec   // direction
 }
 
 func newMetrics(reg prometheus.Registerer, account string) *metrics {
@@ -24,6 +26,8 @@ func newMetrics(reg prometheus.Registerer, account string) *metrics {
 		errors    *prometheus.CounterVec
 		queued    *prometheus.GaugeVec
 		floodWait *prometheus.CounterVec
+		fileBytes *prometheus.CounterVec
+		transfers *prometheus.GaugeVec
 	}{
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tgnats_commands_total",
@@ -41,12 +45,22 @@ func newMetrics(reg prometheus.Registerer, account string) *metrics {
 			Name: "tgnats_flood_wait_seconds",
 			Help: "Seconds of FLOOD_WAIT imposed by Telegram, by account and scope (chat or global).",
 		}, []string{"account", "scope"}),
+		fileBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tgnats_file_bytes_total",
+			Help: "File bytes moved between Telegram and the Object Store, by account and direction (download, upload).",
+		}, []string{"account", "direction"}),
+		transfers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tgnats_file_transfers_in_flight",
+			Help: "File transfers under way, by account and direction (download, upload).",
+		}, []string{"account", "direction"}),
 	}
 	if reg != nil {
 		v.commands = register(reg, v.commands)
 		v.errors = register(reg, v.errors)
 		v.queued = register(reg, v.queued)
 		v.floodWait = register(reg, v.floodWait)
+		v.fileBytes = register(reg, v.fileBytes)
+		v.transfers = register(reg, v.transfers)
 	}
 	acct := prometheus.Labels{"account": account}
 	return &metrics{
@@ -54,6 +68,8 @@ func newMetrics(reg prometheus.Registerer, account string) *metrics {
 		errors:    v.errors.MustCurryWith(acct),
 		queued:    v.queued.With(acct),
 		floodWait: v.floodWait.MustCurryWith(acct),
+		fileBytes: v.fileBytes.MustCurryWith(acct),
+		transfers: v.transfers.MustCurryWith(acct),
 	}
 }
 

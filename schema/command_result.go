@@ -21,9 +21,14 @@ const (
 	CodeForbidden          = "FORBIDDEN"
 	CodeNotAllowed         = "NOT_ALLOWED"
 	CodeMessageNotModified = "MESSAGE_NOT_MODIFIED"
-	CodeUnknownAction      = "UNKNOWN_ACTION"
-	CodeTelegramError      = "TELEGRAM_ERROR"
-	CodeTimeout            = "TIMEOUT"
+	// Codes of media.download and media.send from an object (files).
+	CodeMessageNotFound = "MESSAGE_NOT_FOUND"
+	CodeNoMedia         = "NO_MEDIA"
+	CodeObjectNotFound  = "OBJECT_NOT_FOUND"
+	CodeFileTooLarge    = "FILE_TOO_LARGE"
+	CodeUnknownAction   = "UNKNOWN_ACTION"
+	CodeTelegramError   = "TELEGRAM_ERROR"
+	CodeTimeout         = "TIMEOUT"
 	// CodeInternal is a bug in tgnats met while executing the command;
 	// the connector log has the details.
 	CodeInternal = "INTERNAL"
@@ -57,6 +62,10 @@ var (
 	ErrForbidden          = &CommandError{Code: CodeForbidden}
 	ErrNotAllowed         = &CommandError{Code: CodeNotAllowed}
 	ErrMessageNotModified = &CommandError{Code: CodeMessageNotModified}
+	ErrMessageNotFound    = &CommandError{Code: CodeMessageNotFound}
+	ErrNoMedia            = &CommandError{Code: CodeNoMedia}
+	ErrObjectNotFound     = &CommandError{Code: CodeObjectNotFound}
+	ErrFileTooLarge       = &CommandError{Code: CodeFileTooLarge}
 	ErrUnknownAction      = &CommandError{Code: CodeUnknownAction}
 	ErrTelegramError      = &CommandError{Code: CodeTelegramError}
 	ErrTimeout            = &CommandError{Code: CodeTimeout}
@@ -95,6 +104,25 @@ type CommandOutput struct {
 	MessageID  int        `json:"message_id,omitempty"`
 	Date       *time.Time `json:"date,omitempty"`
 	MessageIDs []int      `json:"message_ids,omitempty"`
+	// File is the object media.download stored (or found stored).
+	File *FileObject `json:"file,omitempty"`
+}
+
+// FileObject is a file in a JetStream Object Store bucket: fetch it with
+// `nats object get <bucket> <object>`.
+type FileObject struct {
+	Bucket string `json:"bucket"`
+	Object string `json:"object"`
+	Size   int64  `json:"size"`
+	Mime   string `json:"mime,omitempty"`
+	Name   string `json:"file_name,omitempty"`
+	// SHA256 is the hex sha256 of the content; Digest the Object Store's
+	// digest of it ("SHA-256=<base64url>").
+	SHA256 string `json:"sha256"`
+	Digest string `json:"digest"`
+	// Cached is true when the object was already stored: nothing was
+	// downloaded and Telegram was not called.
+	Cached bool `json:"cached,omitempty"`
 }
 
 // CommandEvent builds the command.completed or command.failed event of

@@ -133,13 +133,29 @@ type AnswerCallback struct {
 // Media types of media.send.
 var MediaTypes = []string{"photo", "document", "video", "voice", "audio"}
 
-// MediaInput is the media of media.send: a file_ref from an event, or bytes.
+// MediaInput is the media of media.send: a file_ref from an event, bytes,
+// or an object of the account's Object Store bucket of files.
 type MediaInput struct {
 	Type     string `json:"type"`
 	FileRef  string `json:"file_ref,omitempty"`
 	Data     []byte `json:"data,omitempty"` // base64 in JSON
+	Object   string `json:"object,omitempty"`
 	FileName string `json:"file_name,omitempty"`
 	MimeType string `json:"mime_type,omitempty"`
+}
+
+// DownloadMedia is the body of media.download: the file of a message
+// (peer and message_id: an expired file reference is refreshed by
+// fetching the message again) or of a file_ref from an event, stored in
+// the account's Object Store bucket of files.
+type DownloadMedia struct {
+	// Peer is left out of the JSON when zero (a download by file_ref).
+	Peer      PeerInput `json:"peer,omitempty,omitzero"`
+	MessageID int       `json:"message_id,omitempty" tl:"int"`
+	FileRef   string    `json:"file_ref,omitempty"`
+	// Thumb is a size type of a photo ("m", "x", …) or of a document's
+	// thumbnail; "" is the file (a photo's largest size).
+	Thumb string `json:"thumb,omitempty"`
 }
 
 // SendMedia is the body of media.send.

@@ -26,6 +26,9 @@ func FuzzParseCommand(f *testing.F) {
 		{"message.forward", `{"from_peer":-400,"to_peer":"777","message_ids":[1,2]}`},
 		{"callback.answer", `{"query_id":"-9223372036854775808","cache_time":5}`},
 		{"media.send", `{"peer":1,"media":{"type":"photo","data":"AA=="},"caption":"\u00e9"}`},
+		{"media.send", `{"peer":1,"media":{"type":"video","object":"a/b.mp4"}}`},
+		{"media.download", `{"peer":-1001234567890,"message_id":4294967296}`},
+		{"media.download", `{"file_ref":"AQI","thumb":"m"}`},
 		{"message.send", "{\"peer\":1,\"text\":\"\xe2\x82\",\"entities\":[{\"type\":\"bold\",\"offset\":0,\"length\":2}]}"},
 		{"nope", `{}`},
 	} {

@@ -49,6 +49,11 @@ func EventStreamName(account string) string { return streamName(account, "EVENTS
 // (a work queue), TG_<ACCOUNT>_COMMANDS.
 func CommandStreamName(account string) string { return streamName(account, "COMMANDS") }
 
+// FilesBucketName returns the name of an account's Object Store bucket of
+// files (media.download, media.send from an object), TG_<ACCOUNT>_FILES,
+// unless files.bucket names another.
+func FilesBucketName(account string) string { return streamName(account, "FILES") }
+
 func streamName(account, what string) string {
 	return "TG_" + strings.ToUpper(strings.ReplaceAll(account, "-", "_")) + "_" + what
 }

@@ -18,6 +18,7 @@ const (
 	CommandReadMark       = "read.mark"
 	CommandCallbackAnswer = "callback.answer"
 	CommandMediaSend      = "media.send"
+	CommandMediaDownload  = "media.download"
 )
 
 // registry is the one list of commands, in a stable order; the names,
@@ -38,6 +39,12 @@ var registry = [...]commandDef{
 	define(CommandReadMark, func(c *MarkRead) []PeerInput { return []PeerInput{c.Peer} }),
 	define(CommandCallbackAnswer, func(*AnswerCallback) []PeerInput { return nil }),
 	define(CommandMediaSend, func(c *SendMedia) []PeerInput { return []PeerInput{c.Peer} }),
+	define(CommandMediaDownload, func(c *DownloadMedia) []PeerInput {
+		if c.Peer.IsZero() {
+			return nil // a file_ref alone names no chat
+		}
+		return []PeerInput{c.Peer}
+	}),
 	define(CommandInlineAnswer, func(*AnswerInline) []PeerInput { return nil }),
 	define(CommandPrecheckoutAnswer, func(*AnswerPrecheckout) []PeerInput { return nil }),
 	define(CommandShippingAnswer, func(*AnswerShipping) []PeerInput { return nil }),

@@ -265,11 +265,37 @@ func (c *SendMedia) Validate() error {
 	if !ok {
 		return invalid("media.type: %q, want one of %s", c.Media.Type, strings.Join(MediaTypes, ", "))
 	}
-	if (c.Media.FileRef == "") == (len(c.Media.Data) == 0) {
-		return invalid("media: set exactly one of file_ref, data")
+	sources := 0
+	for _, set := range []bool{c.Media.FileRef != "", len(c.Media.Data) > 0, c.Media.Object != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return invalid("media: set exactly one of file_ref, data, object")
 	}
 	if c.ReplyTo < 0 {
 		return invalid("reply_to: must be a positive message id")
 	}
 	return checkText("caption", c.Caption, MaxCaptionLength, c.ParseMode, c.Entities)
+}
+
+// Validate implements Body.
+func (c *DownloadMedia) Validate() error {
+	byMessage := !c.Peer.IsZero() || c.MessageID != 0
+	if byMessage == (c.FileRef != "") {
+		return invalid("set either peer and message_id, or file_ref")
+	}
+	if byMessage {
+		if err := checkPeer("peer", c.Peer); err != nil {
+			return err
+		}
+		if err := checkMessageID("message_id", c.MessageID); err != nil {
+			return err
+		}
+	}
+	if len(c.Thumb) > 1 || c.Thumb != "" && (c.Thumb[0] < 'a' || c.Thumb[0] > 'z') {
+		return invalid("thumb: %q, want a size type such as \"m\" or \"x\"", c.Thumb)
+	}
+	return nil
 }

@@ -29,6 +29,20 @@ type CommandOutput struct {
 	MessageID  int        `json:"message_id,omitempty"`
 	Date       *time.Time `json:"date,omitempty"`
 	MessageIDs []int      `json:"message_ids,omitempty"`
+	// File is the object media.download stored (or found stored).
+	File *FileObject `json:"file,omitempty"`
+}
+
+// FileObject is a file in the connector's Object Store bucket.
+type FileObject struct {
+	Bucket string `json:"bucket"`
+	Object string `json:"object"`
+	Size   int64  `json:"size"`
+	Mime   string `json:"mime,omitempty"`
+	Name   string `json:"file_name,omitempty"`
+	SHA256 string `json:"sha256"` // hex
+	Digest string `json:"digest"` // the Object Store's, SHA-256=<base64url>
+	Cached bool   `json:"cached,omitempty"`
 }
 
 // CommandError is the error of a failed command: Code is PEER_NOT_FOUND,

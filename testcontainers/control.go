@@ -25,8 +25,11 @@ type Message struct {
 	Text    string `json:"text,omitempty"`
 	ReplyTo int    `json:"reply_to,omitempty"`
 	// Media is "", "photo" or "document".
-	Media   string `json:"media,omitempty"`
-	Forward bool   `json:"forward,omitempty"`
+	Media string `json:"media,omitempty"`
+	// File, with Media, is the size and kind of the message's file, whose
+	// content the simulator generates (MessageFile answers its sha256).
+	File    *File `json:"file,omitempty"`
+	Forward bool  `json:"forward,omitempty"`
 }
 
 // ChatSpec describes a chat for CreateChat. Type is "private" (the chat

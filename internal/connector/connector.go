@@ -431,8 +431,10 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		BurstPerChat:       cfg.Commands.BurstPerChat,
 		DeadlinePerCommand: cfg.Commands.Deadline,
 		MaxPending:         cfg.Commands.MaxPending,
-		Logger:             log,
-		Registerer:         reg,
+		Files: egress.FilesConfig{Bucket: cfg.Files.Bucket, TTL: cfg.Files.TTL, MaxBytes: cfg.Files.MaxBytes,
+			Replicas: cfg.Files.Replicas, Deadline: cfg.Files.Deadline, MaxUploadBytes: cfg.Files.MaxUploadBytes},
+		Logger:     log,
+		Registerer: reg,
 	})
 	if err != nil {
 		return nil, err

@@ -50,6 +50,8 @@ type commandEnvOptions struct {
 	simNow func() time.Time
 	// allowAll leaves the allow list empty: every chat may be addressed.
 	allowAll bool
+	// files, when set, replaces the connector's files section.
+	files *config.Files
 }
 
 // newCommandEnv starts the shared world. The allow list holds every chat
@@ -95,6 +97,9 @@ func newCommandEnv(t testing.TB, opts commandEnvOptions) *commandEnv {
 	}
 	if !opts.allowAll {
 		env.cfg.Commands.AllowPeers = allow
+	}
+	if opts.files != nil {
+		env.cfg.Files = *opts.files
 	}
 	env.from = len(w.sim.Ledger(w.acc.Name))
 	env.conn = w.startConnector(t, env.cfg)

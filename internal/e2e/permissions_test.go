@@ -128,3 +128,55 @@ func grepLines(s, sub string) []string {
 	}
 	return out
 }
+
+// filesPermissions are the grants README "Security" adds for files: the
+// account's Object Store bucket (media.download, media.send from an object).
+func filesPermissions(account string) []string {
+	b := schema.FilesBucketName(account)
+	s := "OBJ_" + b
+	return []string{
+		"$JS.API.STREAM.CREATE." + s, "$JS.API.STREAM.UPDATE." + s,
+		"$JS.API.STREAM.PURGE." + s, // the chunks of a failed or replaced transfer
+		"$JS.API.DIRECT.GET." + s + ".>",
+		"$JS.API.CONSUMER.CREATE." + s + ".>", "$JS.API.CONSUMER.DELETE." + s + ".>",
+		"$O." + b + ".>",
+	}
+}
+
+// TestMinimalPermissionsFiles runs media.download and media.send from an
+// object as a NATS user holding the documented permissions and the files
+// grants: both work and no permission is refused.
+func TestMinimalPermissionsFiles(t *testing.T) {
+	w := newWorld(t, sim.Config{})
+	def := config.Default()
+	perms := connectorPermissions("tg", w.acc.Name, def.Lease)
+	perms.Publish.Allow = append(perms.Publish.Allow, filesPermissions(w.acc.Name)...)
+	url, admin := permissionsNATS(t, perms)
+	c, logs := w.startRestricted(t, url)
+	ctx := t.Context()
+	cl := newCommandClient(t, admin, w.acc.Name)
+	alice := w.sim.CreateUser("Alice", "", "alice_perm")
+	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+	id, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Media: "document", File: &sim.File{Size: 3 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.events.wait(t, schema.EventID(w.acc.Name, chat, id, schema.KindMessage, schema.ActionCreated, 0))
+	var res schema.CommandResult
+	testutil.Eventually(t, 30*time.Second, "the rpc service answering", func() bool {
+		res = cl.rpc(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(chat), id), sent{key: "perm-dl"})
+		return res.OK
+	})
+	again := cl.rpc(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(chat), id), sent{key: "perm-dl-2"})
+	if !again.OK || !again.Result.File.Cached {
+		t.Fatalf("repeat: %+v", again)
+	}
+	send := cl.rpc(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": %q}}`, peerJSON(chat), res.Result.File.Object), sent{key: "perm-send"})
+	if !send.OK {
+		t.Fatalf("media.send: %+v", send.Error)
+	}
+	if strings.Contains(logs.String(), "Permissions Violation") {
+		t.Fatalf("a permission was refused:\n%s", grepLines(logs.String(), "Permissions Violation"))
+	}
+	c.stop(t)
+}

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -248,7 +250,7 @@ func (s *Sim) inputMedia(a *account, in tg.InputMediaClass) (*mediaInfo, *upload
 		if !ok || m.Kind != kind || hash != accessHash(kind, id) {
 			return nil, nil, errMediaEmpty
 		}
-		if !bytes.Equal(ref, fileReference(id)) {
+		if !bytes.Equal(ref, s.w.fileReference(id)) {
 			return nil, nil, errFileRefExpired
 		}
 		return m, nil, nil
@@ -342,6 +344,8 @@ func (s *Sim) onSendMedia(a *account, req *tgtest.Request, r *tg.MessagesSendMed
 	if upload != nil {
 		size, _ := s.w.uploadSize(a.Name, *upload)
 		d.add("uploaded", size)
+		sum := sha256.Sum256(s.w.uploadBytes(a.Name, *upload))
+		d.add("sha256", hex.EncodeToString(sum[:]))
 	} else {
 		d.add("media_id", info.ID)
 	}
@@ -358,7 +362,7 @@ func (s *Sim) onSendMedia(a *account, req *tgtest.Request, r *tg.MessagesSendMed
 		u := shortSent(own, int(id), r.Entities)
 		for _, p := range own {
 			if p.Channel == 0 && p.Event.Msg.ID == int(id) {
-				u.Media = tgMedia(&p.Event.Msg)
+				u.Media = s.w.tgMedia(&p.Event.Msg)
 			}
 		}
 		u.SetFlags()

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,6 +44,9 @@ type mediaInfo struct {
 	Size int64  `json:"size,omitempty"`
 	Mime string `json:"mime,omitempty"`
 	Name string `json:"name,omitempty"`
+	// Blob is the content of media made from an upload (files.go); other
+	// media have generated content. Kept in snapshots; rebuilt from the journaled parts.
+	Blob []byte `json:"blob,omitempty"`
 }
 
 func (m *mediaInfo) setDefaults() {
@@ -67,11 +69,6 @@ func (m *mediaInfo) setDefaults() {
 			m.Name = "report.pdf"
 		}
 	}
-}
-
-// fileReference is the file_reference of media id: it never expires.
-func fileReference(id int64) []byte {
-	return binary.LittleEndian.AppendUint64([]byte{'s', 'i', 'm'}, uint64(id))
 }
 
 // registerMedia records new media under id, filling defaults.
@@ -109,6 +106,16 @@ func (w *world) uploadSize(account string, ref uploadRef) (int64, bool) {
 		n += int64(len(p))
 	}
 	return n, true
+}
+
+// uploadBytes returns the content of a complete upload, its parts in order.
+func (w *world) uploadBytes(account string, ref uploadRef) []byte {
+	parts := w.uploads[uploadKey{account, ref.FileID}]
+	var b []byte
+	for i := range ref.Parts {
+		b = append(b, parts[i]...)
+	}
+	return b
 }
 
 // callbackQuery is a query a bot answers: a button press under a chat
@@ -221,6 +228,7 @@ func (o *apiSendOp) apply(w *world, date int, call *Call) (int64, error) {
 				return 0, fmt.Errorf("%w: upload %d incomplete", ErrInvalid, o.Upload.FileID)
 			}
 			info.Size = size
+			info.Blob = w.uploadBytes(o.Account, *o.Upload)
 			delete(w.uploads, uploadKey{o.Account, o.Upload.FileID})
 		}
 		x = &sendExtra{media: &info}

@@ -84,13 +84,18 @@ const (
 	// FaultShortSent, while On, answers private text and media sends with
 	// updateShortSentMessage, as Telegram does, instead of updates.
 	FaultShortSent = "call.short_sent"
+	// FaultExpireRefs expires every file reference given out so far:
+	// upload.getFile and sends of known media with an older reference
+	// answer FILE_REFERENCE_EXPIRED; messages fetched again carry the new
+	// one (files.go). Not journaled: a restart revives old references.
+	FaultExpireRefs = "file.expire_refs"
 )
 
 // FaultKinds lists the kinds Inject accepts, sorted.
 func FaultKinds() []string {
 	k := []string{FaultWithhold, FaultTooLong, FaultDuplicate, FaultReorder, FaultQts, FaultCombine, FaultReplay,
 		FaultLeave, FaultJoin, FaultHistory, FaultChannelTooLong, FaultChannelEmpty, FaultQuiet, FaultCallError, FaultDropConnections,
-		FaultHoldReply, FaultShortSent}
+		FaultHoldReply, FaultShortSent, FaultExpireRefs}
 	slices.Sort(k)
 	return k
 }
@@ -215,6 +220,10 @@ func (s *Sim) inject(f Fault, method uint32) (int64, error) {
 		s.f.setHold(method, f.Times)
 	case FaultShortSent:
 		s.f.setShortSent(f.On)
+	case FaultExpireRefs:
+		s.mu.Lock()
+		s.w.refEpoch++
+		s.mu.Unlock()
 	case FaultQuiet:
 		s.mu.Lock()
 		defer s.mu.Unlock()

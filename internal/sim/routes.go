@@ -92,6 +92,7 @@ func routes() map[uint32]route {
 		tg.UpdatesGetChannelDifferenceRequestTypeID: worldRoute((*Sim).onGetChannelDifference),
 		tg.MessagesGetHistoryRequestTypeID:          worldRoute((*Sim).onGetHistory),
 		tg.MessagesGetMessagesRequestTypeID:         worldRoute((*Sim).onGetMessages),
+		tg.ChannelsGetMessagesRequestTypeID:         worldRoute((*Sim).onGetChannelMessages),
 		tg.ChannelsGetChannelsRequestTypeID:         worldRoute((*Sim).onGetChannels),
 		tg.MessagesGetChatsRequestTypeID:            worldRoute((*Sim).onGetChats),
 		tg.MessagesGetDialogsRequestTypeID:          worldRoute((*Sim).onGetDialogs),
@@ -101,6 +102,7 @@ func routes() map[uint32]route {
 		tg.MessagesSendMediaRequestTypeID:            worldRoute((*Sim).onSendMedia),
 		tg.UploadSaveFilePartRequestTypeID:           worldRoute((*Sim).onSaveFilePart),
 		tg.UploadSaveBigFilePartRequestTypeID:        worldRoute((*Sim).onSaveBigFilePart),
+		tg.UploadGetFileRequestTypeID:                worldRoute((*Sim).onGetFile), // files.go
 		tg.MessagesEditMessageRequestTypeID:          worldRoute((*Sim).onEditMessage),
 		tg.MessagesDeleteMessagesRequestTypeID:       worldRoute((*Sim).onDeleteMessages),
 		tg.ChannelsDeleteMessagesRequestTypeID:       worldRoute((*Sim).onChannelsDeleteMessages),

@@ -180,6 +180,38 @@ func (s *Sim) onGetMessages(a *account, req *tgtest.Request, r *tg.MessagesGetMe
 	return &tg.MessagesMessages{Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
 }
 
+// onGetChannelMessages answers channels.getMessages: messages of one
+// channel by id, messageEmpty for ids it does not hold.
+func (s *Sim) onGetChannelMessages(a *account, req *tgtest.Request, r *tg.ChannelsGetMessagesRequest) (bin.Encoder, error) {
+	ch, err := s.inputChannel(r.Channel)
+	if err != nil {
+		return nil, err
+	}
+	if !ch.member(a.Name) {
+		return nil, errChannelPrivate
+	}
+	if len(r.ID) > 200 {
+		return nil, tgerr.New(400, "LIMIT_INVALID")
+	}
+	rf := newRefs()
+	rf.peer(schema.PeerRef{Kind: schema.PeerChannel, ID: ch.ID})
+	msgs := make([]tg.MessageClass, 0, len(r.ID))
+	for _, in := range r.ID {
+		id, ok := in.(*tg.InputMessageID)
+		if !ok {
+			return nil, tgerr.New(400, "MESSAGE_ID_INVALID")
+		}
+		m, ok := ch.Box.Msgs[id.ID]
+		if !ok || m.Deleted {
+			msgs = append(msgs, &tg.MessageEmpty{ID: id.ID})
+			continue
+		}
+		rf.message(m)
+		msgs = append(msgs, s.w.tgMessage(a, m))
+	}
+	return &tg.MessagesChannelMessages{Pts: ch.Box.Pts, Count: len(msgs), Messages: msgs, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf)}, nil
+}
+
 func (s *Sim) onGetHistory(a *account, req *tgtest.Request, r *tg.MessagesGetHistoryRequest) (bin.Encoder, error) {
 	peer, err := s.inputPeer(a, r.Peer)
 	if err != nil {

@@ -144,13 +144,13 @@ func tgFwd(f *forward) tg.MessageFwdHeader {
 	return tg.MessageFwdHeader{FromID: tgconv.PeerTL(schema.PeerRef{Kind: schema.PeerUser, ID: f.From}), Date: f.Date}
 }
 
-func tgMedia(m *message) tg.MessageMediaClass {
+func (w *world) tgMedia(m *message) tg.MessageMediaClass {
 	info := mediaInfo{ID: m.MediaID, Kind: m.Media, Size: m.MediaSize, Mime: m.MediaMime, Name: m.MediaName, Attr: m.MediaAttr}
 	info.setDefaults()
 	switch m.Media {
 	case "photo":
 		return &tg.MessageMediaPhoto{Photo: &tg.Photo{
-			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: fileReference(m.MediaID), Date: m.Date, DCID: dcID,
+			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: w.fileReference(m.MediaID), Date: m.Date, DCID: dcID,
 			Sizes: []tg.PhotoSizeClass{
 				&tg.PhotoStrippedSize{Type: "i", Bytes: []byte{1, 40, 30}},
 				&tg.PhotoSize{Type: "m", W: 320, H: 240, Size: int(info.Size / 4)},
@@ -170,7 +170,7 @@ func tgMedia(m *message) tg.MessageMediaClass {
 			thumbs = []tg.PhotoSizeClass{&tg.PhotoSize{Type: "m", W: 320, H: 240, Size: 4096}}
 		}
 		return &tg.MessageMediaDocument{Document: &tg.Document{
-			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: fileReference(m.MediaID), Date: m.Date, DCID: dcID,
+			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: w.fileReference(m.MediaID), Date: m.Date, DCID: dcID,
 			MimeType: info.Mime, Size: info.Size, Attributes: attrs, Thumbs: thumbs,
 		}}
 	}
@@ -196,7 +196,7 @@ func (w *world) tgMessage(viewer *account, m *message) tg.MessageClass {
 	msg := &tg.Message{
 		ID: m.ID, Out: out, Post: m.Post, FromID: from, PeerID: tgconv.PeerTL(m.Peer), Date: m.Date, EditDate: m.EditDate,
 		Message: m.Text, Entities: tgEntities(m.Entities), FwdFrom: tgFwd(m.Fwd), ReplyTo: replyHeader(m),
-		Media: tgMedia(m), Pinned: m.Pinned,
+		Media: w.tgMedia(m), Pinned: m.Pinned,
 	}
 	if m.Poll != nil {
 		var self int64

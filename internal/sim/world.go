@@ -32,6 +32,9 @@ type Outgoing struct {
 	ReplyTo int `json:"reply_to,omitempty"`
 	// Media is "photo", "document", "poll" (a poll; Text is dropped) or "".
 	Media string `json:"media,omitempty"`
+	// File, with Media "photo" or "document", is the file's size and
+	// details; its content is generated (files.go). Default: a small file.
+	File *File `json:"file,omitempty"`
 	// Forward makes the message a forward of another user's message.
 	Forward bool `json:"forward,omitempty"`
 	// Service is "chat_add_user" (From joined) or "" for a normal message.
@@ -332,6 +335,9 @@ type world struct {
 	forbidden map[forbidKey]bool
 	calls     map[string][]Call // served API calls by account
 	callSeq   uint64
+	// refEpoch is in every file reference; FaultExpireRefs advances it,
+	// expiring the references given out (not journaled, like faults).
+	refEpoch uint64
 }
 
 // push is an update to send to an account, built into tg types when queued.
@@ -506,6 +512,14 @@ func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from 
 	default:
 		return nil, fmt.Errorf("%w: media %q", ErrInvalid, m.Media)
 	}
+	if m.File != nil {
+		if m.Media != "photo" && m.Media != "document" {
+			return nil, fmt.Errorf("%w: a file needs media photo or document", ErrInvalid)
+		}
+		if err := m.File.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	switch m.Service {
 	case "":
 	case "chat_add_user":
@@ -529,6 +543,9 @@ func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from 
 	} else if m.Media != "" {
 		msg.MediaID = int64(w.nextLogic)*10 + 7
 		info := &mediaInfo{Kind: m.Media}
+		if m.File != nil {
+			info = m.File.info(m.Media)
+		}
 		if x != nil && x.media != nil {
 			info = x.media
 		}

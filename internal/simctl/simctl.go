@@ -51,6 +51,8 @@ type Simulator interface {
 	RenameChat(ctx context.Context, chat schema.PeerRef, title, username string) error
 	Typing(ctx context.Context, chat schema.PeerRef, from int64, action string) error
 	SetStatus(ctx context.Context, user int64, online bool) error
+	// Files (issue 13).
+	MessageFile(ctx context.Context, account string, chat schema.PeerRef, id int) (sim.MediaFile, error)
 	LoginSimulator
 }
 

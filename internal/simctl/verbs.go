@@ -74,6 +74,8 @@ func (s *Server) verbs() map[string]verbFunc {
 		"login.code":     s.loginCode,
 		"login.accept":   s.loginAccept,
 		"session.revoke": s.sessionRevoke,
+		// Files (issue 13): what a message's file holds.
+		"message.file": s.messageFile,
 	}
 }
 
@@ -120,8 +122,12 @@ type InjectRequest struct {
 	Entities []schema.Entity `json:"entities,omitempty"`
 	ReplyTo  int             `json:"reply_to,omitempty"`
 	// Media is "", "photo" or "document".
-	Media   string `json:"media,omitempty"`
-	Forward bool   `json:"forward,omitempty"`
+	Media string `json:"media,omitempty"`
+	// File, with Media, sets the file's size (and a document's mime, name
+	// and attr: video, audio, voice); its content is generated from the
+	// media id, never held (message.file answers its sha256).
+	File    *sim.File `json:"file,omitempty"`
+	Forward bool      `json:"forward,omitempty"`
 }
 
 // MessageResult is the answer to message.inject and callback.press.
@@ -143,6 +149,14 @@ func (r *InjectRequest) validate() error {
 	if r.Media != "" && r.Media != "photo" && r.Media != "document" {
 		return invalid("media %q: want photo or document", r.Media)
 	}
+	if r.File != nil {
+		if r.Media == "" {
+			return invalid("file needs media photo or document")
+		}
+		if err := r.File.Validate(); err != nil {
+			return invalid("%s", err.Error())
+		}
+	}
 	return nil
 }
 
@@ -153,7 +167,7 @@ func (s *Server) inject(ctx context.Context, body []byte) (any, error) {
 	}
 	id, err := s.cfg.Sim.SendMessage(ctx, sim.Outgoing{
 		Account: s.cfg.Account, Chat: r.Chat, From: r.From, Text: r.Text, Entities: r.Entities,
-		ReplyTo: r.ReplyTo, Media: r.Media, Forward: r.Forward,
+		ReplyTo: r.ReplyTo, Media: r.Media, File: r.File, Forward: r.Forward,
 	})
 	if err != nil {
 		return nil, err
@@ -586,4 +600,22 @@ func (s *Server) servedCalls(_ context.Context, body []byte) (any, error) {
 	return struct {
 		Calls []sim.Call `json:"actions"`
 	}{calls}, nil
+}
+
+// FileRequest names a message whose file to describe (message.file).
+type FileRequest struct {
+	Chat      Chat `json:"chat"`
+	MessageID int  `json:"message_id"`
+}
+
+func (r *FileRequest) validate() error { return checkMessage(r.Chat, r.MessageID) }
+
+// messageFile answers the file of a message: id, kind, size, mime, name
+// and the sha256 of its content (sim.MediaFile).
+func (s *Server) messageFile(ctx context.Context, body []byte) (any, error) {
+	var r FileRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	return s.cfg.Sim.MessageFile(ctx, s.cfg.Account, r.Chat, r.MessageID)
 }

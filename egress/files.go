@@ -1,0 +1,606 @@
+package egress
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gotd/td/telegram/downloader"
+	"github.com/gotd/td/telegram/uploader"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/internal/tgconv"
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Files: media.download streams a file from Telegram (gotd's downloader,
+// upload.getFile in 512 KiB parts) into the account's Object Store bucket;
+// media.send with media.object streams an object to Telegram (gotd's
+// uploader: saveFilePart, saveBigFilePart above 10 MiB). Neither holds a
+// file in memory: bytes flow through a pipe, a part at a time.
+//
+// Crash safety: the Object Store writes an object's chunks first and its
+// info (name, size, digest) last; until that final info message the name
+// is not found, so a transfer cut short, by an error or a SIGKILL, never
+// looks complete. A failed Put purges its chunks; a killed process leaves
+// them unnamed (they age out with the bucket's TTL). The redelivered
+// command downloads again from the start: resuming is not done.
+
+// FileAPI is the part of Telegram's API files take: downloads, uploads and
+// the fetch of a message whose file reference expired. *tg.Client
+// satisfies it.
+type FileAPI interface {
+	downloader.Client
+	uploader.Client
+	MessagesGetMessages(ctx context.Context, id []tg.InputMessageClass) (tg.MessagesMessagesClass, error)
+	ChannelsGetMessages(ctx context.Context, req *tg.ChannelsGetMessagesRequest) (tg.MessagesMessagesClass, error)
+}
+
+var _ FileAPI = (*tg.Client)(nil)
+
+// Defaults of FilesConfig.
+const (
+	DefaultFilesDeadline       = 30 * time.Minute
+	DefaultFilesMaxUploadBytes = 2000 << 20 // Telegram's limit for accounts without premium
+	// bigFileThreshold is the size above which uploads use saveBigFilePart.
+	bigFileThreshold = 10 << 20
+)
+
+// FilesConfig configures the Object Store bucket of files.
+type FilesConfig struct {
+	// Bucket is the Object Store bucket (default TG_<ACCOUNT>_FILES).
+	Bucket string
+	// TTL is how long objects are kept (0: forever); MaxBytes bounds the
+	// bucket (0: no bound); Replicas its replicas (default 1).
+	TTL      time.Duration
+	MaxBytes int64
+	Replicas int
+	// Deadline bounds one media.download or media.send (default 30 min),
+	// in place of Config.DeadlinePerCommand.
+	Deadline time.Duration
+	// MaxUploadBytes bounds the object media.send sends (default 2000 MiB).
+	MaxUploadBytes int64
+}
+
+func (c *FilesConfig) setDefaults(account string) {
+	if c.Bucket == "" {
+		c.Bucket = schema.FilesBucketName(account)
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.Deadline == 0 {
+		c.Deadline = DefaultFilesDeadline
+	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = DefaultFilesMaxUploadBytes
+	}
+}
+
+// deadline is how long the command name may take.
+func (e *Egress) deadline(name string) time.Duration {
+	if name == schema.CommandMediaDownload || name == schema.CommandMediaSend {
+		return max(e.cfg.Files.Deadline, e.cfg.DeadlinePerCommand)
+	}
+	return e.cfg.DeadlinePerCommand
+}
+
+// fileStore returns the bucket of files, created or updated on first use.
+type fileStore struct {
+	mu    sync.Mutex
+	store jetstream.ObjectStore
+}
+
+func (e *Egress) objectStore(ctx context.Context) (jetstream.ObjectStore, error) {
+	e.files.mu.Lock()
+	defer e.files.mu.Unlock()
+	if e.files.store != nil {
+		return e.files.store, nil
+	}
+	f := e.cfg.Files
+	st, err := e.cfg.JS.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      f.Bucket,
+		Description: "tgnats files of account " + e.cfg.Account,
+		TTL:         f.TTL,
+		MaxBytes:    f.MaxBytes,
+		Storage:     jetstream.FileStorage,
+		Replicas:    f.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("files bucket %s: %w", f.Bucket, err)
+	}
+	e.files.store = st
+	return st, nil
+}
+
+// bucketGone forgets the bucket when err says it may no longer exist
+// (deleted by an operator; a direct get of a deleted stream finds no
+// responders): the next attempt creates it again, or fails as this one.
+func (e *Egress) bucketGone(err error) {
+	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrNoResponders) {
+		e.files.mu.Lock()
+		e.files.store = nil
+		e.files.mu.Unlock()
+	}
+}
+
+// fileAPI returns the API of files, or an error naming what is missing.
+func (e *Egress) fileAPI() (FileAPI, error) {
+	if e.cfg.FileAPI != nil {
+		return e.cfg.FileAPI, nil
+	}
+	if f, ok := e.cfg.API.(FileAPI); ok {
+		return f, nil
+	}
+	return nil, schema.NewCommandError(schema.CodeInternal, "files are not served: no file API configured")
+}
+
+// remoteFile is a file on Telegram: where to download it and what it is.
+type remoteFile struct {
+	loc  tg.InputFileLocationClass
+	kind string // "photo" or "document"
+	id   int64
+	size int64
+	mime string
+	name string
+}
+
+// fileOf finds the file of media at size thumb ("": the file itself, a
+// photo's largest size).
+func fileOf(media tg.MessageMediaClass, thumb string) (remoteFile, error) {
+	switch m := media.(type) {
+	case *tg.MessageMediaPhoto:
+		p, ok := m.Photo.(*tg.Photo)
+		if !ok {
+			break
+		}
+		size, typ, best := int64(-1), "", -1
+		for _, s := range p.Sizes {
+			var t string
+			var n, area int
+			switch s := s.(type) {
+			case *tg.PhotoSize:
+				t, n, area = s.Type, s.Size, s.W*s.H
+			case *tg.PhotoSizeProgressive:
+				if len(s.Sizes) > 0 {
+					t, n, area = s.Type, s.Sizes[len(s.Sizes)-1], s.W*s.H
+				}
+			}
+			if t == "" {
+				continue
+			}
+			if thumb == t || thumb == "" && area > best {
+				size, typ, best = int64(n), t, area
+			}
+		}
+		if typ == "" {
+			return remoteFile{}, schema.NewCommandError(schema.CodeNoMedia, "the photo has no size %q", thumb)
+		}
+		return remoteFile{
+			loc:  &tg.InputPhotoFileLocation{ID: p.ID, AccessHash: p.AccessHash, FileReference: p.FileReference, ThumbSize: typ},
+			kind: "photo", id: p.ID, size: size, mime: "image/jpeg", name: "photo_" + strconv.FormatInt(p.ID, 10) + ".jpg",
+		}, nil
+	case *tg.MessageMediaDocument:
+		d, ok := m.Document.(*tg.Document)
+		if !ok {
+			break
+		}
+		f := remoteFile{
+			loc:  &tg.InputDocumentFileLocation{ID: d.ID, AccessHash: d.AccessHash, FileReference: d.FileReference, ThumbSize: thumb},
+			kind: "document", id: d.ID, size: d.Size, mime: d.MimeType,
+		}
+		for _, a := range d.Attributes {
+			if fn, ok := a.(*tg.DocumentAttributeFilename); ok {
+				f.name = fn.FileName
+			}
+		}
+		if thumb != "" {
+			f.size, f.mime, f.name = -1, "image/jpeg", ""
+			for _, s := range d.Thumbs {
+				if ps, ok := s.(*tg.PhotoSize); ok && ps.Type == thumb {
+					f.size = int64(ps.Size)
+				}
+			}
+			if f.size < 0 {
+				return remoteFile{}, schema.NewCommandError(schema.CodeNoMedia, "the document has no thumbnail %q", thumb)
+			}
+		}
+		return f, nil
+	}
+	return remoteFile{}, schema.NewCommandError(schema.CodeNoMedia, "the message has no photo or document")
+}
+
+// objectName is the deterministic object name of a download: by message
+// "<account>/<peer kind>/<peer id>/<message id>", by file_ref
+// "<photo|document>/<media id>", with "/<thumb>" for a thumbnail.
+func (e *Egress) objectName(cmd *schema.DownloadMedia, t *target, ref *tgconv.FileRef) string {
+	var name string
+	if t != nil {
+		name = fmt.Sprintf("%s/%s/%d/%d", e.cfg.Account, t.peer.Kind, t.peer.ID, cmd.MessageID)
+	} else {
+		name = fmt.Sprintf("%s/%d", ref.Kind, ref.ID)
+	}
+	if cmd.Thumb != "" {
+		name += "/" + cmd.Thumb
+	}
+	return name
+}
+
+// Object metadata keys set by media.download.
+const (
+	metaMime = "mime"
+	metaName = "file_name"
+)
+
+// fileOutput is the result of a stored object.
+func fileOutput(info *jetstream.ObjectInfo, cached bool) (*schema.CommandOutput, error) {
+	sum, err := digestHex(info.Digest)
+	if err != nil {
+		return nil, err
+	}
+	return &schema.CommandOutput{File: &schema.FileObject{
+		Bucket: info.Bucket, Object: info.Name, Size: int64(info.Size),
+		Mime: info.Metadata[metaMime], Name: info.Metadata[metaName],
+		SHA256: sum, Digest: info.Digest, Cached: cached,
+	}}, nil
+}
+
+// digestHex turns the Object Store's "SHA-256=<base64url>" into hex.
+func digestHex(d string) (string, error) {
+	b64, ok := strings.CutPrefix(d, "SHA-256=")
+	if !ok {
+		return "", fmt.Errorf("object digest %q: not SHA-256", d)
+	}
+	b, err := base64.URLEncoding.DecodeString(b64)
+	if err != nil {
+		return "", fmt.Errorf("object digest %q: %w", d, err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.DownloadMedia, ts []target) (*schema.CommandOutput, error) {
+	api, err := e.fileAPI()
+	if err != nil {
+		return nil, err
+	}
+	var t *target
+	var ref tgconv.FileRef
+	if len(ts) > 0 {
+		t = &ts[0]
+	} else {
+		ref, err = tgconv.ParseFileRef(cmd.FileRef)
+		if err != nil {
+			return nil, schema.NewCommandError(schema.CodeInvalidArgument, "file_ref: not a file_ref from an event")
+		}
+	}
+	store, err := e.objectStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := e.objectName(cmd, t, &ref)
+	if info, err := store.GetInfo(ctx, name); err == nil {
+		return fileOutput(info, true)
+	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
+		e.bucketGone(err)
+		return nil, fmt.Errorf("look up object %s: %w", name, err)
+	}
+
+	locate := func() (remoteFile, error) {
+		if t == nil {
+			f := remoteFile{kind: ref.Kind.String(), id: ref.ID, size: -1}
+			switch ref.Kind {
+			case tgconv.FilePhoto:
+				f.mime, f.name = "image/jpeg", "photo_"+strconv.FormatInt(ref.ID, 10)+".jpg"
+				f.loc = &tg.InputPhotoFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmp.Or(cmd.Thumb, ref.ThumbSize)}
+			default:
+				f.loc = &tg.InputDocumentFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmd.Thumb}
+			}
+			return f, nil
+		}
+		media, err := e.fetchMedia(ctx, c, api, *t, cmd.MessageID)
+		if err != nil {
+			return remoteFile{}, err
+		}
+		return fileOf(media, cmd.Thumb)
+	}
+	f, err := locate()
+	if err != nil {
+		return nil, err
+	}
+	for refreshed := false; ; refreshed = true {
+		info, err := e.putDownload(ctx, c, api, store, name, f)
+		if err == nil {
+			return fileOutput(info, false)
+		}
+		if !tgerr.Is(err, "FILE_REFERENCE_EXPIRED") || t == nil || refreshed {
+			return nil, err
+		}
+		// The reference expired: the message fetched again carries a new one.
+		e.log.Debug("file reference expired; fetching the message again", "command_id", c.id)
+		if f, err = locate(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// fetchMedia fetches message id of t and returns its media.
+func (e *Egress) fetchMedia(ctx context.Context, c *command, api FileAPI, t target, id int) (tg.MessageMediaClass, error) {
+	ids := []tg.InputMessageClass{&tg.InputMessageID{ID: id}}
+	var res tg.MessagesMessagesClass
+	var err error
+	if t.peer.Kind == schema.PeerChannel {
+		res, err = invoke(ctx, e, c, t.chatKey(), api.ChannelsGetMessages, &tg.ChannelsGetMessagesRequest{Channel: t.channel(), ID: ids})
+	} else {
+		res, err = invoke(ctx, e, c, t.chatKey(), api.MessagesGetMessages, ids)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var msgs []tg.MessageClass
+	switch r := res.(type) {
+	case *tg.MessagesMessages:
+		msgs = r.Messages
+	case *tg.MessagesMessagesSlice:
+		msgs = r.Messages
+	case *tg.MessagesChannelMessages:
+		msgs = r.Messages
+	}
+	for _, m := range msgs {
+		msg, ok := m.(*tg.Message)
+		if !ok || msg.ID != id {
+			continue
+		}
+		// A private chat or basic group shares one id space: the message
+		// must be in the chat the command named.
+		if ref, err := tgconv.Peer(msg.PeerID); t.peer.Kind != schema.PeerChannel && (err != nil || ref != t.peer.Ref()) {
+			break
+		}
+		if msg.Media == nil {
+			return nil, schema.NewCommandError(schema.CodeNoMedia, "message %d has no media", id)
+		}
+		return msg.Media, nil
+	}
+	return nil, schema.NewCommandError(schema.CodeMessageNotFound, "message %d not found in %s", id, t.peer.Ref())
+}
+
+// putDownload streams f from Telegram into object name of store.
+func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile) (*jetstream.ObjectInfo, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	e.metrics.transfers.WithLabelValues("download").Inc()
+	defer e.metrics.transfers.WithLabelValues("download").Dec()
+	counted := &byteCounter{w: pw, add: e.metrics.fileBytes.WithLabelValues("download").Add}
+	ordered := newOrderedWriter(counted, downloadWindow)
+	c.called = true
+	go func() {
+		_, err := downloader.NewDownloader().WithPartSize(downloadPartSize).Download(partCalls{e: e, c: c, FileAPI: api, gate: ordered}, f.loc).
+			WithThreads(downloadThreads).Parallel(ctx, ordered)
+		if err == nil {
+			err = ordered.complete()
+		}
+		_ = pw.CloseWithError(err)
+		done <- err
+	}()
+	meta := jetstream.ObjectMeta{Name: name, Description: f.kind + " " + strconv.FormatInt(f.id, 10),
+		Metadata: map[string]string{metaMime: f.mime}}
+	if f.name != "" {
+		meta.Metadata[metaName] = f.name
+	}
+	info, err := store.Put(ctx, meta, pr)
+	_ = pr.CloseWithError(errors.Join(err, io.ErrClosedPipe))
+	dlErr := <-done
+	if dlErr != nil {
+		return nil, fmt.Errorf("download %s %d: %w", f.kind, f.id, dlErr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("put object %s: %w", name, err)
+	}
+	return info, nil
+}
+
+// byteCounter counts the bytes written through it.
+type byteCounter struct {
+	w   io.Writer
+	add func(float64)
+}
+
+func (b *byteCounter) Write(p []byte) (int, error) {
+	n, err := b.w.Write(p)
+	b.add(float64(n))
+	return n, err
+}
+
+// partCalls passes file part calls to Telegram and waits out a FLOOD_WAIT
+// in place while the command's deadline allows (a restart would lose the
+// parts done). Parts are not held to the message rate limits: Telegram
+// limits file parts apart from messages.
+type partCalls struct {
+	e *Egress
+	c *command
+	FileAPI
+	// gate, for downloads, holds back a part too far ahead of the bytes
+	// written so far.
+	gate *orderedWriter
+}
+
+func floodRetry[Req, Res any](ctx context.Context, p partCalls, method func(context.Context, Req) (Res, error), req Req) (Res, error) {
+	for {
+		res, err := method(ctx, req)
+		d, ok := tgerr.AsFloodWait(err)
+		if !ok || p.e.cfg.Now().Add(d).After(p.c.deadline) {
+			return res, err
+		}
+		p.e.metrics.floodWait.WithLabelValues("files").Add(d.Seconds())
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(d):
+		}
+	}
+}
+
+func (p partCalls) UploadGetFile(ctx context.Context, req *tg.UploadGetFileRequest) (tg.UploadFileClass, error) {
+	if p.gate != nil {
+		if err := p.gate.wait(ctx, req.Offset); err != nil {
+			return nil, err
+		}
+	}
+	return floodRetry(ctx, p, p.FileAPI.UploadGetFile, req)
+}
+
+// Downloads fetch downloadThreads parts at once (gotd's parallel
+// downloader) and write them in order into the Object Store: parts that
+// arrive early wait in an orderedWriter, and a part more than
+// downloadWindow bytes ahead of those written is not requested yet, so a
+// download holds at most about downloadWindow bytes whatever its size.
+const (
+	downloadPartSize = 1 << 20 // Telegram's largest part: the fewest calls
+	downloadThreads  = 4
+	downloadWindow   = 2 * downloadThreads * downloadPartSize
+)
+
+// orderedWriter turns the WriteAt of parallel parts into sequential
+// writes to w, buffering parts that arrive before their turn.
+type orderedWriter struct {
+	w      io.Writer
+	window int64
+
+	mu      sync.Mutex
+	next    int64            // offset of the next byte to write
+	pending map[int64][]byte // parts that came early, by offset
+	moved   chan struct{}    // closed and replaced when next advances
+	err     error
+}
+
+func newOrderedWriter(w io.Writer, window int64) *orderedWriter {
+	return &orderedWriter{w: w, window: window, pending: map[int64][]byte{}, moved: make(chan struct{})}
+}
+
+// WriteAt implements io.WriterAt; it never waits for an earlier part
+// (gotd's write loop would then hold the part it waits for).
+func (o *orderedWriter) WriteAt(p []byte, off int64) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return 0, o.err
+	}
+	if off != o.next {
+		o.pending[off] = bytes.Clone(p)
+		return len(p), nil
+	}
+	for part := p; ; {
+		if _, err := o.w.Write(part); err != nil {
+			o.err = err
+			return 0, err
+		}
+		o.next += int64(len(part))
+		var ok bool
+		if part, ok = o.pending[o.next]; !ok {
+			break
+		}
+		delete(o.pending, o.next)
+	}
+	close(o.moved)
+	o.moved = make(chan struct{})
+	return len(p), nil
+}
+
+// wait returns once a part at off is within the window of the bytes
+// written.
+func (o *orderedWriter) wait(ctx context.Context, off int64) error {
+	for {
+		o.mu.Lock()
+		ok, moved := off < o.next+o.window, o.moved
+		o.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// complete reports parts left unwritten: a gap in what was downloaded.
+func (o *orderedWriter) complete() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.pending) > 0 {
+		return fmt.Errorf("download: %d parts after a gap at byte %d", len(o.pending), o.next)
+	}
+	return nil
+}
+
+func (p partCalls) UploadSaveFilePart(ctx context.Context, req *tg.UploadSaveFilePartRequest) (bool, error) {
+	return floodRetry(ctx, p, p.FileAPI.UploadSaveFilePart, req)
+}
+
+func (p partCalls) UploadSaveBigFilePart(ctx context.Context, req *tg.UploadSaveBigFilePartRequest) (bool, error) {
+	return floodRetry(ctx, p, p.FileAPI.UploadSaveBigFilePart, req)
+}
+
+// Uploads send parts of 512 KiB, Telegram's largest (its 4000 parts then
+// hold 2000 MiB; gotd's default of 128 KiB stops at 500 MiB), 4 at once.
+const uploadThreads = 4
+
+// uploadObject streams object name of the files bucket to Telegram and
+// returns the uploaded file with the object's size and metadata.
+func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.InputFileClass, *jetstream.ObjectInfo, error) {
+	api, err := e.fileAPI()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := e.objectStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	obj, err := store.Get(ctx, name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, nil, schema.NewCommandError(schema.CodeObjectNotFound, "media.object: no object %q in bucket %s", name, e.cfg.Files.Bucket)
+	}
+	if err != nil {
+		e.bucketGone(err)
+		return nil, nil, fmt.Errorf("get object %s: %w", name, err)
+	}
+	defer obj.Close()
+	info, err := obj.Info()
+	if err != nil {
+		return nil, nil, fmt.Errorf("object %s info: %w", name, err)
+	}
+	if info.Size == 0 {
+		return nil, nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.object: object %q is empty", name)
+	}
+	if int64(info.Size) > e.cfg.Files.MaxUploadBytes {
+		return nil, nil, schema.NewCommandError(schema.CodeFileTooLarge, "media.object: %d bytes, at most %d (files.max_upload_bytes)", info.Size, e.cfg.Files.MaxUploadBytes)
+	}
+	e.metrics.transfers.WithLabelValues("upload").Inc()
+	defer e.metrics.transfers.WithLabelValues("upload").Dec()
+	c.called = true
+	fileName := info.Metadata[metaName]
+	if fileName == "" {
+		fileName = name[strings.LastIndexByte(name, '/')+1:]
+	}
+	r := io.TeeReader(obj, &byteCounter{w: io.Discard, add: e.metrics.fileBytes.WithLabelValues("upload").Add})
+	up := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).WithPartSize(uploadPartSize).WithThreads(uploadThreads)
+	f, err := up.Upload(ctx, uploader.NewUpload(fileName, r, int64(info.Size)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("upload object %s: %w", name, err)
+	}
+	return f, info, nil
+}

@@ -1,0 +1,323 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotd/td/tg"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/config"
+	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Files through the Object Store (issue 13): media.download and media.send
+// from an object, through both entry points, every byte checked against
+// the sha256 the simulator computes from what it serves or received.
+
+// objectSHA256 reads object name of bucket and returns its size and hex sha256.
+func objectSHA256(t testing.TB, js jetstream.JetStream, bucket, name string) (int64, string) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := js.ObjectStore(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := store.Get(ctx, name)
+	if err != nil {
+		t.Fatalf("get object %s: %v", name, err)
+	}
+	defer obj.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, hex.EncodeToString(h.Sum(nil))
+}
+
+func (env *commandEnv) messageFile(t testing.TB, chat schema.PeerRef, id int) sim.MediaFile {
+	t.Helper()
+	f, err := env.w.sim.MessageFile(context.Background(), env.w.acc.Name, chat, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (c call) fail(t testing.TB, action, body, code string) *schema.CommandError {
+	t.Helper()
+	res, _ := c.do(t, action, body)
+	if res.OK || res.Error == nil || res.Error.Code != code {
+		b, _ := json.Marshal(res)
+		t.Fatalf("%s %s: %s, want code %s", action, body, b, code)
+	}
+	return res.Error
+}
+
+func TestFiles(t *testing.T) {
+	env := newCommandEnv(t, commandEnvOptions{files: &config.Files{Deadline: config.Default().Files.Deadline, MaxUploadBytes: 11 << 20}})
+	acc := env.w.acc
+	bucket := schema.FilesBucketName(acc.Name)
+	ctx := context.Background()
+	calls := func(method string) int { return env.w.sim.Calls(acc.Name)[method] }
+
+	for _, via := range entryPoints {
+		c := call{env: env, via: via}
+		for _, tc := range []struct {
+			name  string
+			chat  schema.PeerRef
+			media string
+			file  sim.File
+		}{
+			{"1KB document in a private chat", env.user, "document", sim.File{Size: 1000, Mime: "text/plain", Name: "notes.txt"}},
+			{"10MB video in a supergroup", env.super, "document", sim.File{Size: 10 << 20, Mime: "video/mp4", Name: "clip.mp4", Attr: "video"}},
+			{"photo in a basic group", env.group, "photo", sim.File{Size: 300_000}},
+		} {
+			t.Run(via.name+"/download "+tc.name, func(t *testing.T) {
+				f := tc.file
+				id := env.post(t, sim.Outgoing{Chat: tc.chat, From: env.alice, Media: tc.media, File: &f})
+				want := env.messageFile(t, tc.chat, id)
+				body := fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(tc.chat), id)
+				out := c.ok(t, schema.CommandMediaDownload, body, 0)
+				got := out.File
+				wantName := fmt.Sprintf("%s/%s/%d/%d", acc.Name, tc.chat.Kind, tc.chat.ID, id)
+				if got == nil || got.Bucket != bucket || got.Object != wantName || got.Size != tc.file.Size || got.SHA256 != want.SHA256 || got.Cached {
+					t.Fatalf("result file %+v, want %s/%s of %d bytes sha256 %s", got, bucket, wantName, tc.file.Size, want.SHA256)
+				}
+				if got.Mime != want.Mime || tc.media == "document" && got.Name != want.Name {
+					t.Errorf("result mime %q name %q, want %q %q", got.Mime, got.Name, want.Mime, want.Name)
+				}
+				if n, sum := objectSHA256(t, env.cl.js, bucket, got.Object); n != tc.file.Size || sum != want.SHA256 {
+					t.Errorf("the object holds %d bytes sha256 %s, want %d %s", n, sum, tc.file.Size, want.SHA256)
+				}
+				// A repeat finds the object and calls nothing.
+				getFile, getMessages := calls("upload.getFile"), calls("messages.getMessages")+calls("channels.getMessages")
+				again := c.ok(t, schema.CommandMediaDownload, body, 0).File
+				if again == nil || !again.Cached || again.SHA256 != want.SHA256 || again.Digest != got.Digest {
+					t.Errorf("repeat: %+v, want the cached object %+v", again, got)
+				}
+				if calls("upload.getFile") != getFile || calls("messages.getMessages")+calls("channels.getMessages") != getMessages {
+					t.Error("the repeat called Telegram")
+				}
+			})
+		}
+		for _, tc := range []struct {
+			name, kind string
+			size       int64
+			wantMedia  string
+		}{
+			{"1KB document", "document", 1000, "document"},
+			{"10MB voice note", "voice", 10 << 20, "voice"},
+			{"photo", "photo", 200_000, "photo"},
+		} {
+			t.Run(via.name+"/send "+tc.name, func(t *testing.T) {
+				store, err := env.cl.js.ObjectStore(ctx, bucket)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("outgoing/%s/%s", via.name, strings.ReplaceAll(tc.name, " ", "-"))
+				info, err := store.Put(ctx, jetstream.ObjectMeta{Name: name}, sim.FileContent(tc.size+7, tc.size))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, sum := objectSHA256(t, env.cl.js, bucket, name)
+				body := fmt.Sprintf(`{"peer": %s, "caption": "*from* the store", "parse_mode": "markdown", "media": {"type": %q, "object": %q}}`, peerJSON(env.super), tc.kind, name)
+				out := c.ok(t, schema.CommandMediaSend, body, 1)
+				m := env.message(t, env.super, out.MessageID)
+				if m.Media != tc.wantMedia || m.Text != "from the store" || len(m.Entities) != 1 {
+					t.Errorf("simulator holds media %q text %q entities %+v", m.Media, m.Text, m.Entities)
+				}
+				got := env.messageFile(t, env.super, out.MessageID)
+				if got.Size != int64(info.Size) || got.SHA256 != sum {
+					t.Errorf("Telegram got %d bytes sha256 %s, want %d %s", got.Size, got.SHA256, info.Size, sum)
+				}
+				if tc.kind == "voice" && got.Attr != "voice" {
+					t.Errorf("attr %q, want voice", got.Attr)
+				}
+				detail := env.lastAction(t).Detail
+				if !strings.Contains(detail, "sha256="+sum) {
+					t.Errorf("sendMedia detail %q", detail)
+				}
+			})
+		}
+		t.Run(via.name+"/errors", func(t *testing.T) {
+			text := env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Text: "no file here"})
+			c.fail(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.user), text), schema.CodeNoMedia)
+			c.fail(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": 99999}`, peerJSON(env.super)), schema.CodeMessageNotFound)
+			c.fail(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": "no/such/object"}}`, peerJSON(env.user)), schema.CodeObjectNotFound)
+			store, err := env.cl.js.ObjectStore(ctx, bucket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.Put(ctx, jetstream.ObjectMeta{Name: "too/large"}, sim.FileContent(1, 12<<20)); err != nil {
+				t.Fatal(err)
+			}
+			before := calls("upload.saveBigFilePart") + calls("upload.saveFilePart")
+			c.fail(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": "too/large"}}`, peerJSON(env.user)), schema.CodeFileTooLarge)
+			if calls("upload.saveBigFilePart")+calls("upload.saveFilePart") != before {
+				t.Error("a too large object was uploaded")
+			}
+		})
+	}
+
+	// An expired file reference: the message is fetched again and the
+	// download completes.
+	t.Run("reference expired", func(t *testing.T) {
+		f := sim.File{Size: 3 << 20}
+		id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Media: "document", File: &f})
+		if _, err := env.w.sim.Inject(ctx, sim.Fault{Kind: sim.FaultCallError, Account: acc.Name, Method: "upload.getFile", Code: 400, Error: "FILE_REFERENCE_EXPIRED"}); err != nil {
+			t.Fatal(err)
+		}
+		fetches := calls("channels.getMessages")
+		out := call{env: env, via: entryPoints[0]}.ok(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 0)
+		if want := env.messageFile(t, env.super, id); out.File.SHA256 != want.SHA256 {
+			t.Errorf("sha256 %s, want %s", out.File.SHA256, want.SHA256)
+		}
+		if n := calls("channels.getMessages") - fetches; n != 2 {
+			t.Errorf("channels.getMessages called %d times, want 2 (the fetch, and again for a fresh reference)", n)
+		}
+	})
+
+	// A file_ref from the event: downloaded under the media's name; once
+	// expired it cannot be refreshed without the message.
+	t.Run("file_ref", func(t *testing.T) {
+		f := sim.File{Size: 5000, Name: "a.bin"}
+		id := env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Media: "document", File: &f})
+		ev := env.cl.events.wait(t, schema.EventID(acc.Name, env.user, id, schema.KindMessage, schema.ActionCreated, 0))
+		var msg schema.Message
+		if err := json.Unmarshal(ev.data, &msg); err != nil {
+			t.Fatal(err)
+		}
+		want := env.messageFile(t, env.user, id)
+		c := call{env: env, via: entryPoints[1]}
+		out := c.ok(t, schema.CommandMediaDownload, fmt.Sprintf(`{"file_ref": %q}`, msg.Media.FileRef), 0)
+		if out.File.Object != fmt.Sprintf("document/%d", want.ID) || out.File.SHA256 != want.SHA256 {
+			t.Errorf("result %+v, want document/%d sha256 %s", out.File, want.ID, want.SHA256)
+		}
+		f2 := sim.File{Size: 6000}
+		id2 := env.post(t, sim.Outgoing{Chat: env.user, From: env.alice, Media: "document", File: &f2})
+		ev2 := env.cl.events.wait(t, schema.EventID(acc.Name, env.user, id2, schema.KindMessage, schema.ActionCreated, 0))
+		var msg2 schema.Message
+		if err := json.Unmarshal(ev2.data, &msg2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.w.sim.Inject(ctx, sim.Fault{Kind: sim.FaultExpireRefs}); err != nil {
+			t.Fatal(err)
+		}
+		ce := c.fail(t, schema.CommandMediaDownload, fmt.Sprintf(`{"file_ref": %q}`, msg2.Media.FileRef), schema.CodeInvalidArgument)
+		if ce.TelegramError != "FILE_REFERENCE_EXPIRED" {
+			t.Errorf("error %+v, want telegram_error FILE_REFERENCE_EXPIRED", ce)
+		}
+		store, _ := env.cl.js.ObjectStore(ctx, bucket)
+		if _, err := store.GetInfo(ctx, fmt.Sprintf("document/%d", env.messageFile(t, env.user, id2).ID)); err == nil {
+			t.Error("a failed download left an object")
+		}
+	})
+
+	if n := metricValue(t, env.conn.http, fmt.Sprintf(`tgnats_file_bytes_total{account=%q,direction="download"}`, acc.Name)); n < 2*(10<<20) {
+		t.Errorf("tgnats_file_bytes_total download = %v, want at least the two 10 MB downloads", n)
+	}
+	if n := metricValue(t, env.conn.http, fmt.Sprintf(`tgnats_file_bytes_total{account=%q,direction="upload"}`, acc.Name)); n < 2*(10<<20) {
+		t.Errorf("tgnats_file_bytes_total upload = %v, want at least the two 10 MB uploads", n)
+	}
+}
+
+// TestFileDownloadCrash kills the connector (SIGKILL, a real process) in
+// the middle of a 64 MB download: its first parts are in the bucket's
+// stream, yet the object's name is not found, before and after the kill.
+// The restarted connector gets the command again and completes it; the
+// object holds exactly the simulator's bytes.
+func TestFileDownloadCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a real connector process; skipped with -short")
+	}
+	bin, err := buildConnector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, sim.Config{})
+	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
+	defer nsrv.Shutdown()
+	httpAddr := freeAddr(t)
+	// A short command deadline: the consumer redelivers a command whose
+	// connector died after twice it (a transfer's own deadline is files.deadline).
+	cfgFile := w.processConfig(t, nsrv.ClientURL(), httpAddr, noLease+"commands: {deadline: 2s}\n")
+	p := startProcess(t, bin, cfgFile)
+	defer func() {
+		p.kill(t)
+		if t.Failed() {
+			t.Logf("connector output:\n%s", p.out)
+		}
+	}()
+	waitReady(t, httpAddr)
+
+	ctx := context.Background()
+	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
+	alice := w.sim.CreateUser("Alice", "", "alice_files")
+	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+	const size = 64 << 20
+	id, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Media: "document", File: &sim.File{Size: size}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.events.wait(t, schema.EventID(w.acc.Name, chat, id, schema.KindMessage, schema.ActionCreated, 0))
+	want, err := w.sim.MessageFile(ctx, w.acc.Name, chat, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	parts := func() int { return w.sim.Calls(w.acc.Name)["upload.getFile"] }
+	key := "download-crash-1"
+	cl.publish(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(chat), id), sent{key: key})
+	testutil.Eventually(t, 30*time.Second, "the first parts downloaded", func() bool { return parts() >= 6 })
+	// Every later part is served without its reply reaching the connector:
+	// the download stalls midway.
+	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 1000)
+	bucket := schema.FilesBucketName(w.acc.Name)
+	name := fmt.Sprintf("%s/user/%d/%d", w.acc.Name, alice, id)
+	testutil.Eventually(t, 30*time.Second, "chunks in the bucket's stream", func() bool {
+		s, err := cl.js.Stream(ctx, "OBJ_"+bucket)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(ctx)
+		return err == nil && info.State.Msgs > 0
+	})
+	store, err := cl.js.ObjectStore(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Fatalf("mid-transfer GetInfo = %v, want not found", err)
+	}
+	if parts() >= size>>20 {
+		t.Fatal("the download was not cut short: every part was asked for before the hold")
+	}
+	p.kill(t)
+	if _, err := store.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Fatalf("GetInfo after SIGKILL = %v, want not found", err)
+	}
+
+	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 0)
+	p = startProcess(t, bin, cfgFile)
+	waitReady(t, httpAddr)
+	res, _ := cl.result(t, key)
+	if !res.OK || res.Result == nil || res.Result.File == nil || res.Result.File.SHA256 != want.SHA256 || res.Result.File.Size != size {
+		t.Fatalf("result %+v, want the object with sha256 %s", res, want.SHA256)
+	}
+	if n, sum := objectSHA256(t, cl.js, bucket, name); n != size || sum != want.SHA256 {
+		t.Fatalf("the object holds %d bytes sha256 %s, want %d %s", n, sum, int64(size), want.SHA256)
+	}
+	p.term(t)
+}

@@ -1,0 +1,307 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/gotd/td/bin"
+	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
+	"github.com/gotd/td/tgtest"
+
+	"github.com/tgnats/tgnats/schema"
+)
+
+// Files: upload.getFile with Telegram's rules
+// (https://core.telegram.org/api/files#downloading-files). The content of
+// a photo or document is generated from its media id and size (fileAt),
+// a part at a time, so a file of 2 GB costs no memory; media made from an
+// upload keep the uploaded bytes (mediaInfo.Blob) and serve those.
+
+// Errors of upload.getFile.
+var (
+	errLimitInvalid    = tgerr.New(400, "LIMIT_INVALID")
+	errOffsetInvalid   = tgerr.New(400, "OFFSET_INVALID")
+	errLocationInvalid = tgerr.New(400, "LOCATION_INVALID")
+)
+
+const (
+	// maxFilePart is the largest limit of upload.getFile (1 MiB).
+	maxFilePart = 1 << 20
+	// thumbDivisor: a photo's "m" size is a quarter of the full ("x") size.
+	thumbDivisor = 4
+)
+
+// MaxFileSize is the largest file injected messages may carry (4 GB,
+// Telegram's limit for premium users).
+const MaxFileSize = 4000 << 20
+
+// fileSeed is the content seed of media id at size kind thumb ("" for the
+// file itself): thumbnails get content of their own.
+func fileSeed(id int64, thumb string) uint64 {
+	s := uint64(id) * 0x9E3779B97F4A7C15
+	for _, c := range []byte(thumb) {
+		s = (s ^ uint64(c)) * 0x100000001B3
+	}
+	return s
+}
+
+// splitmix64 is the mixing function of SplitMix64.
+func splitmix64(x uint64) uint64 {
+	x += 0x9E3779B97F4A7C15
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
+	return x ^ (x >> 31)
+}
+
+// fileAt fills p with the generated content of seed from offset off: the
+// 8-byte word i of a file is splitmix64(seed+i), little-endian, so any
+// range is computed without the bytes before it.
+func fileAt(seed uint64, off int64, p []byte) {
+	var w [8]byte
+	for len(p) > 0 {
+		i := off / 8
+		binary.LittleEndian.PutUint64(w[:], splitmix64(seed+uint64(i)))
+		n := copy(p, w[off%8:])
+		p, off = p[n:], off+int64(n)
+	}
+}
+
+// fileReader reads the generated content of seed, size bytes long.
+type fileReader struct {
+	seed      uint64
+	off, size int64
+}
+
+func (r *fileReader) Read(p []byte) (int, error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.size-r.off)]
+	fileAt(r.seed, r.off, p)
+	r.off += int64(len(p))
+	return len(p), nil
+}
+
+// FileContent returns the content the simulator serves for a generated
+// file of media id and size: tests compute what a download must yield
+// without holding it.
+func FileContent(id, size int64) io.Reader { return &fileReader{seed: fileSeed(id, ""), size: size} }
+
+// File describes the file of a photo or document a test injects with a
+// message (Outgoing.File).
+type File struct {
+	// Size in bytes, 1 to MaxFileSize.
+	Size int64 `json:"size"`
+	// Mime is the MIME type of a document (default application/octet-stream).
+	Mime string `json:"mime,omitempty"`
+	// Name is the file name of a document (default file.bin).
+	Name string `json:"name,omitempty"`
+	// Attr is "video", "audio" or "voice" for such documents, else "".
+	Attr string `json:"attr,omitempty"`
+}
+
+// Validate checks the file's fields.
+func (f *File) Validate() error {
+	if f.Size <= 0 || f.Size > MaxFileSize {
+		return fmt.Errorf("%w: file size %d: want 1 to %d", ErrInvalid, f.Size, int64(MaxFileSize))
+	}
+	switch f.Attr {
+	case "", "video", "audio", "voice":
+	default:
+		return fmt.Errorf("%w: file attr %q: want video, audio, voice or none", ErrInvalid, f.Attr)
+	}
+	return nil
+}
+
+// info is the media description of f for a message of media kind.
+func (f *File) info(kind string) *mediaInfo {
+	m := &mediaInfo{Kind: kind, Size: f.Size}
+	if kind == "document" {
+		m.Mime, m.Name, m.Attr = f.Mime, f.Name, f.Attr
+		if m.Mime == "" {
+			m.Mime = "application/octet-stream"
+		}
+		if m.Name == "" {
+			m.Name = "file.bin"
+		}
+	}
+	return m
+}
+
+// MediaFile is the file of a message as the simulator holds it: what a
+// download must yield.
+type MediaFile struct {
+	ID   int64  `json:"id"`
+	Kind string `json:"kind"` // "photo" or "document"
+	Size int64  `json:"size"`
+	Mime string `json:"mime,omitempty"`
+	Name string `json:"name,omitempty"`
+	Attr string `json:"attr,omitempty"`
+	// SHA256 is the hex sha256 of the content.
+	SHA256 string `json:"sha256"`
+}
+
+// MessageFile returns the file of message id of chat as account sees it
+// (account "": the first account). Hashing a generated file reads it once.
+func (s *Sim) MessageFile(ctx context.Context, account string, chat schema.PeerRef, id int) (MediaFile, error) {
+	if err := ctx.Err(); err != nil {
+		return MediaFile{}, err
+	}
+	s.mu.Lock()
+	_, m, err := s.w.liveMessage(account, chat, id)
+	var info mediaInfo
+	if err == nil {
+		if mi, ok := s.w.media[m.MediaID]; ok && m.MediaID != 0 {
+			info = *mi
+		} else {
+			err = fmt.Errorf("%w: message %d in %s has no file", ErrNotFound, id, chat)
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return MediaFile{}, err
+	}
+	info.setDefaults()
+	h := sha256.New()
+	if _, err := io.Copy(h, info.content("")); err != nil {
+		return MediaFile{}, fmt.Errorf("hash media %d: %w", info.ID, err)
+	}
+	return MediaFile{ID: info.ID, Kind: info.Kind, Size: info.Size, Mime: info.Mime, Name: info.Name, Attr: info.Attr,
+		SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// content reads the bytes of the media's size thumb ("" or "x": the file).
+func (m *mediaInfo) content(thumb string) io.Reader {
+	if m.Blob != nil && (thumb == "" || thumb == "x") {
+		return bytes.NewReader(m.Blob)
+	}
+	size, seed := m.sizeOf(thumb), fileSeed(m.ID, "")
+	if thumb != "" && thumb != "x" {
+		seed = fileSeed(m.ID, thumb)
+	}
+	return &fileReader{seed: seed, size: size}
+}
+
+// sizeOf is the size of the media's size thumb: "" or "x" the file, "m"
+// a photo's or video's thumbnail; -1 when it has no such size.
+func (m *mediaInfo) sizeOf(thumb string) int64 {
+	switch {
+	case thumb == "" || thumb == "x" && m.Kind == "photo":
+		if m.Blob != nil {
+			return int64(len(m.Blob))
+		}
+		return m.Size
+	case thumb == "m" && m.Kind == "photo":
+		return m.Size / thumbDivisor
+	case thumb == "m" && m.Attr == "video":
+		return 4096
+	}
+	return -1
+}
+
+// checkGetFile checks offset and limit by Telegram's rules: offset
+// divisible by 4 KiB; limit divisible by 4 KiB and dividing 1 MiB, or
+// with precise, divisible by 1 KiB, at most 1 MiB, and the range within
+// one 1 MiB block.
+func checkGetFile(offset int64, limit int, precise bool) error {
+	if offset < 0 || offset%4096 != 0 {
+		return errOffsetInvalid
+	}
+	if limit <= 0 || limit > maxFilePart {
+		return errLimitInvalid
+	}
+	if precise {
+		if limit%1024 != 0 || offset/maxFilePart != (offset+int64(limit)-1)/maxFilePart {
+			return errLimitInvalid
+		}
+		return nil
+	}
+	if limit%4096 != 0 || maxFilePart%limit != 0 {
+		return errLimitInvalid
+	}
+	return nil
+}
+
+// getFileResult is the answer to upload.getFile, encoded when sent (after
+// the world lock is released): its bytes are generated then.
+type getFileResult struct {
+	media  mediaInfo
+	thumb  string
+	offset int64
+	n      int
+	mtime  int
+}
+
+func (r *getFileResult) Encode(b *bin.Buffer) error {
+	data := make([]byte, r.n)
+	if r.media.Blob != nil && r.thumb == "" {
+		copy(data, r.media.Blob[r.offset:])
+	} else {
+		seed := fileSeed(r.media.ID, "")
+		if r.thumb != "" && r.thumb != "x" {
+			seed = fileSeed(r.media.ID, r.thumb)
+		}
+		fileAt(seed, r.offset, data)
+	}
+	return (&tg.UploadFile{Type: &tg.StorageFilePartial{}, Mtime: r.mtime, Bytes: data}).Encode(b)
+}
+
+func (s *Sim) onGetFile(_ *account, _ *tgtest.Request, r *tg.UploadGetFileRequest) (bin.Encoder, error) {
+	if err := checkGetFile(r.Offset, r.Limit, r.Precise); err != nil {
+		return nil, err
+	}
+	var (
+		kind, thumb string
+		id, hash    int64
+		ref         []byte
+	)
+	switch l := r.Location.(type) {
+	case *tg.InputDocumentFileLocation:
+		kind, id, hash, ref, thumb = "document", l.ID, l.AccessHash, l.FileReference, l.ThumbSize
+	case *tg.InputPhotoFileLocation:
+		kind, id, hash, ref, thumb = "photo", l.ID, l.AccessHash, l.FileReference, l.ThumbSize
+		if thumb == "" {
+			return nil, errLocationInvalid // a photo is downloaded by one of its sizes
+		}
+	default:
+		return nil, errLocationInvalid
+	}
+	m, ok := s.w.media[id]
+	if !ok || m.Kind != kind || hash != accessHash(kind, id) {
+		return nil, errLocationInvalid
+	}
+	if !bytes.Equal(ref, s.w.fileReference(id)) {
+		return nil, errFileRefExpired
+	}
+	info := *m
+	info.setDefaults()
+	size := info.sizeOf(thumb)
+	if size < 0 {
+		return nil, errLocationInvalid
+	}
+	if thumb == "x" {
+		thumb = ""
+	}
+	n := 0
+	if r.Offset < size {
+		n = int(min(int64(r.Limit), size-r.Offset))
+	}
+	return &getFileResult{media: info, thumb: thumb, offset: r.Offset, n: n, mtime: int(s.cfg.Now().Unix())}, nil
+}
+
+// fileReference is the file_reference of media id: it changes when
+// references are expired (FaultExpireRefs), so a client holding an older
+// one gets FILE_REFERENCE_EXPIRED and must fetch the message again.
+func (w *world) fileReference(id int64) []byte {
+	b := binary.LittleEndian.AppendUint64([]byte{'s', 'i', 'm'}, uint64(id))
+	if w.refEpoch == 0 {
+		return b
+	}
+	return binary.LittleEndian.AppendUint64(b, w.refEpoch)
+}
