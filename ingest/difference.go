@@ -386,6 +386,7 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 	for _, h := range box.gap.take() {
 		e.countDuplicates("channel", box.gap.push(&box.Pts, h.end, h.count, h.v, now, e.channelApply(box)))
 	}
+	e.holdChanged(box)
 	return e.flush()
 }
 
@@ -443,6 +444,7 @@ func (e *Engine) channelFailed(box *channelBox, err error) error {
 		dropped := box.gap.len()
 		box.disabled = true
 		box.gap.reset()
+		e.holdChanged(box)
 		e.cfg.Metrics.channelRefused(e.cfg.Account)
 		e.log.Warn("channel difference refused: not following this channel until it shows up again",
 			"channel", box.ID, "dropped", dropped, "error", err)
