@@ -289,11 +289,18 @@ func (q *qtsEvent) ledgerKey() (kind, action string, peer schema.PeerRef) {
 func (w *world) recordEvent(a *account, kind, action string, peer schema.PeerRef, msgID int, version int64, date int, from int64) *LedgerEntry {
 	id := schema.EventID(a.Name, peer, msgID, kind, action, version)
 	t := unixTime(date)
-	for i := len(a.Ledger) - 1; i >= 0 && t.Sub(a.Ledger[i].Time) < dedupWindow; i-- {
-		if a.Ledger[i].ID == id {
-			return nil
+	if a.recent == nil {
+		a.recent = make(map[string]time.Time)
+		for _, e := range a.Ledger {
+			if e.ID != "" && e.Time.After(a.recent[e.ID]) {
+				a.recent[e.ID] = e.Time
+			}
 		}
 	}
+	if last, ok := a.recent[id]; ok && t.Sub(last) < dedupWindow {
+		return nil
+	}
+	a.recent[id] = t
 	w.ledgerSeq++
 	a.Ledger = append(a.Ledger, LedgerEntry{
 		Seq: w.ledgerSeq, Account: a.Name, Kind: kind, Action: action, Peer: peer, MessageID: msgID,

@@ -272,6 +272,10 @@ type account struct {
 	Account
 	Box    *box
 	Ledger []LedgerEntry
+	// recent holds the latest time of each event id in Ledger, for
+	// recordEvent's duplicate check; nil until first needed (and after
+	// restore).
+	recent map[string]time.Time
 	// Qts is the account's qts; QtsEvents its qts updates, in qts order.
 	Qts       int
 	QtsEvents []qtsEvent
