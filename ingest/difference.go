@@ -94,6 +94,7 @@ func (e *Engine) getDifference(ctx context.Context) error {
 	// or a hand-over then leaves them unpublished). What the margin
 	// publishes twice, JetStream's duplicate window drops.
 	e.since = max(e.st.Date-newChannelMargin, 0)
+	defer func() { e.roundIDs = nil }()
 	for round := 1; ; round++ {
 		if round > maxDifferenceRounds {
 			e.cfg.Metrics.roundCapped(e.cfg.Account, "common")
@@ -177,10 +178,49 @@ func (e *Engine) applyDifference(msgs []tg.MessageClass, other []tg.UpdateClass,
 		e.addMessage(m, ent)
 	}
 	for _, u := range other {
+		n := len(e.b.events)
 		e.applyUpdate(u, ent, st.Date, trust{common: true})
+		if positionless(u) {
+			e.dropRepeated(n)
+		}
 	}
 	e.st.Pts, e.st.Qts, e.st.Seq, e.st.Date = st.Pts, st.Qts, st.Seq, st.Date
 	e.b.stateDirty = true
+}
+
+// positionless reports an update that moves no position (no pts, no qts):
+// a difference may hand it over again in each of its parts (a rename, say,
+// comes in every part dated after it), and no sequence drops the repeats.
+func positionless(u tg.UpdateClass) bool {
+	if _, _, _, ok := channelPts(u); ok {
+		return false
+	}
+	if _, _, ok := commonPts(u); ok {
+		return false
+	}
+	_, ok := u.(interface{ GetQts() int })
+	return !ok
+}
+
+// dropRepeated takes out of the batch the events from index n on that an
+// earlier part of the same difference round produced already: they are in
+// the outbox (each part is committed), so the repeat would only be
+// encoded, stored and published for JetStream to drop as a duplicate.
+func (e *Engine) dropRepeated(n int) {
+	if e.roundIDs == nil {
+		e.roundIDs = make(map[string]struct{})
+	}
+	kept := e.b.events[:n]
+	for _, ev := range e.b.events[n:] {
+		if _, dup := e.roundIDs[ev.ID]; dup {
+			e.cfg.Metrics.duplicate(e.cfg.Account, "difference")
+			continue
+		}
+		e.roundIDs[ev.ID] = struct{}{}
+		kept = append(kept, ev)
+	}
+	clear(e.b.events[len(kept):])
+	e.b.events = kept
 }
 
 // addMessage maps a message from a difference or from history.

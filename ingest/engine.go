@@ -156,6 +156,9 @@ type Engine struct {
 	seq      sequence[*container]    // position st.Seq
 	needDiff bool
 	chanDiff map[int64]bool // channels whose difference is wanted
+	// roundIDs holds the ids of the events of position-less updates
+	// committed during the current getDifference round (dropRepeated).
+	roundIDs map[string]struct{}
 	// committedDate is the state date last stored (see durableDate).
 	committedDate int
 	lastSeen      time.Time
