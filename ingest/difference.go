@@ -95,6 +95,9 @@ func (e *Engine) getDifference(ctx context.Context) error {
 	// publishes twice, JetStream's duplicate window drops.
 	e.since = max(e.st.Date-newChannelMargin, 0)
 	defer func() { e.roundIDs = nil }()
+	// next is the part asked for while the previous one was committed.
+	var next *differenceCall
+	defer func() { next.abandon() }()
 	for round := 1; ; round++ {
 		if round > maxDifferenceRounds {
 			e.cfg.Metrics.roundCapped(e.cfg.Account, "common")
@@ -102,11 +105,11 @@ func (e *Engine) getDifference(ctx context.Context) error {
 				"rounds", maxDifferenceRounds, "pts", e.st.Pts)
 			break
 		}
-		var d tg.UpdatesDifferenceClass
-		err := e.call(ctx, "updates.getDifference", func() (err error) {
-			d, err = e.cfg.API.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: e.st.Pts, Qts: e.st.Qts, Date: e.st.Date})
-			return err
-		})
+		if next == nil {
+			next = e.askDifference(ctx)
+		}
+		d, err := next.wait()
+		next = nil
 		if err != nil {
 			if permanent(err) && !errors.Is(err, context.Canceled) {
 				return e.resetCommon(ctx, err)
@@ -126,6 +129,12 @@ func (e *Engine) getDifference(ctx context.Context) error {
 			e.applyDifference(d.NewMessages, d.OtherUpdates, d.Users, d.Chats, d.IntermediateState)
 			e.cfg.Metrics.difference(e.cfg.Account, "common", "slice")
 			final = false
+			if round < maxDifferenceRounds {
+				// The next part follows from the state in memory: ask for it
+				// while this one is committed. Nothing is applied before the
+				// commit returns, and a failed commit abandons the answer.
+				next = e.askDifference(ctx)
+			}
 		case *tg.UpdatesDifferenceTooLong:
 			e.cfg.Metrics.difference(e.cfg.Account, "common", "too_long")
 			if err := e.commonTooLong(ctx, d.Pts); err != nil {
@@ -186,6 +195,46 @@ func (e *Engine) applyDifference(msgs []tg.MessageClass, other []tg.UpdateClass,
 	}
 	e.st.Pts, e.st.Qts, e.st.Seq, e.st.Date = st.Pts, st.Qts, st.Seq, st.Date
 	e.b.stateDirty = true
+}
+
+// differenceCall is an updates.getDifference on its way.
+type differenceCall struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	d      tg.UpdatesDifferenceClass
+	err    error
+}
+
+// askDifference calls updates.getDifference from the state in memory, in a
+// goroutine of its own.
+func (e *Engine) askDifference(ctx context.Context) *differenceCall {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &differenceCall{cancel: cancel, done: make(chan struct{})}
+	req := &tg.UpdatesGetDifferenceRequest{Pts: e.st.Pts, Qts: e.st.Qts, Date: e.st.Date}
+	go func() {
+		defer close(c.done)
+		c.err = e.call(ctx, "updates.getDifference", func() (err error) {
+			c.d, err = e.cfg.API.UpdatesGetDifference(ctx, req)
+			return err
+		})
+	}()
+	return c
+}
+
+// wait returns the call's answer.
+func (c *differenceCall) wait() (tg.UpdatesDifferenceClass, error) {
+	<-c.done
+	c.cancel()
+	return c.d, c.err
+}
+
+// abandon stops a call whose answer is not wanted and waits for it to end.
+func (c *differenceCall) abandon() {
+	if c == nil {
+		return
+	}
+	c.cancel()
+	<-c.done
 }
 
 // positionless reports an update that moves no position (no pts, no qts):
