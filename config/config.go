@@ -193,7 +193,7 @@ func Default() *Config {
 		},
 		Accounts: []Account{{Name: "main"}},
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
-		Outbox:   Outbox{Window: 256, DrainTimeout: 10 * time.Second},
+		Outbox:   Outbox{Window: 1024, DrainTimeout: 10 * time.Second},
 		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second, MaxPending: 20000},
 		Files:    Files{Deadline: 30 * time.Minute, MaxUploadBytes: 2000 << 20},
 		Lease:    Lease{Enabled: true, TTL: 15 * time.Second, Bucket: schema.DefaultLeaseBucket, CheckpointBucket: schema.DefaultCheckpointBucket, CheckpointInterval: 5 * time.Second},

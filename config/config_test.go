@@ -128,7 +128,7 @@ func TestPrecedence(t *testing.T) {
 	if c.NATS.SubjectPrefix != "filetg" {
 		t.Errorf("nats.subject_prefix = %q, want the file value over the default", c.NATS.SubjectPrefix)
 	}
-	if c.Log.Format != "text" || c.Outbox.Window != 256 {
+	if c.Log.Format != "text" || c.Outbox.Window != 1024 {
 		t.Errorf("defaults lost: log.format %q, outbox.window %d", c.Log.Format, c.Outbox.Window)
 	}
 }

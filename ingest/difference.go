@@ -94,6 +94,10 @@ func (e *Engine) getDifference(ctx context.Context) error {
 	// or a hand-over then leaves them unpublished). What the margin
 	// publishes twice, JetStream's duplicate window drops.
 	e.since = max(e.st.Date-newChannelMargin, 0)
+	defer func() { e.roundIDs = nil }()
+	// next is the part asked for while the previous one was committed.
+	var next *differenceCall
+	defer func() { next.abandon() }()
 	for round := 1; ; round++ {
 		if round > maxDifferenceRounds {
 			e.cfg.Metrics.roundCapped(e.cfg.Account, "common")
@@ -101,11 +105,11 @@ func (e *Engine) getDifference(ctx context.Context) error {
 				"rounds", maxDifferenceRounds, "pts", e.st.Pts)
 			break
 		}
-		var d tg.UpdatesDifferenceClass
-		err := e.call(ctx, "updates.getDifference", func() (err error) {
-			d, err = e.cfg.API.UpdatesGetDifference(ctx, &tg.UpdatesGetDifferenceRequest{Pts: e.st.Pts, Qts: e.st.Qts, Date: e.st.Date})
-			return err
-		})
+		if next == nil {
+			next = e.askDifference(ctx)
+		}
+		d, err := next.wait()
+		next = nil
 		if err != nil {
 			if permanent(err) && !errors.Is(err, context.Canceled) {
 				return e.resetCommon(ctx, err)
@@ -125,6 +129,12 @@ func (e *Engine) getDifference(ctx context.Context) error {
 			e.applyDifference(d.NewMessages, d.OtherUpdates, d.Users, d.Chats, d.IntermediateState)
 			e.cfg.Metrics.difference(e.cfg.Account, "common", "slice")
 			final = false
+			if round < maxDifferenceRounds {
+				// The next part follows from the state in memory: ask for it
+				// while this one is committed. Nothing is applied before the
+				// commit returns, and a failed commit abandons the answer.
+				next = e.askDifference(ctx)
+			}
 		case *tg.UpdatesDifferenceTooLong:
 			e.cfg.Metrics.difference(e.cfg.Account, "common", "too_long")
 			if err := e.commonTooLong(ctx, d.Pts); err != nil {
@@ -177,10 +187,89 @@ func (e *Engine) applyDifference(msgs []tg.MessageClass, other []tg.UpdateClass,
 		e.addMessage(m, ent)
 	}
 	for _, u := range other {
+		n := len(e.b.events)
 		e.applyUpdate(u, ent, st.Date, trust{common: true})
+		if positionless(u) {
+			e.dropRepeated(n)
+		}
 	}
 	e.st.Pts, e.st.Qts, e.st.Seq, e.st.Date = st.Pts, st.Qts, st.Seq, st.Date
 	e.b.stateDirty = true
+}
+
+// differenceCall is an updates.getDifference on its way.
+type differenceCall struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	d      tg.UpdatesDifferenceClass
+	err    error
+}
+
+// askDifference calls updates.getDifference from the state in memory, in a
+// goroutine of its own.
+func (e *Engine) askDifference(ctx context.Context) *differenceCall {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &differenceCall{cancel: cancel, done: make(chan struct{})}
+	req := &tg.UpdatesGetDifferenceRequest{Pts: e.st.Pts, Qts: e.st.Qts, Date: e.st.Date}
+	go func() {
+		defer close(c.done)
+		c.err = e.call(ctx, "updates.getDifference", func() (err error) {
+			c.d, err = e.cfg.API.UpdatesGetDifference(ctx, req)
+			return err
+		})
+	}()
+	return c
+}
+
+// wait returns the call's answer.
+func (c *differenceCall) wait() (tg.UpdatesDifferenceClass, error) {
+	<-c.done
+	c.cancel()
+	return c.d, c.err
+}
+
+// abandon stops a call whose answer is not wanted and waits for it to end.
+func (c *differenceCall) abandon() {
+	if c == nil {
+		return
+	}
+	c.cancel()
+	<-c.done
+}
+
+// positionless reports an update that moves no position (no pts, no qts):
+// a difference may hand it over again in each of its parts (a rename, say,
+// comes in every part dated after it), and no sequence drops the repeats.
+func positionless(u tg.UpdateClass) bool {
+	if _, _, _, ok := channelPts(u); ok {
+		return false
+	}
+	if _, _, ok := commonPts(u); ok {
+		return false
+	}
+	_, ok := u.(interface{ GetQts() int })
+	return !ok
+}
+
+// dropRepeated takes out of the batch the events from index n on that an
+// earlier part of the same difference round produced already: they are in
+// the outbox (each part is committed), so the repeat would only be
+// encoded, stored and published for JetStream to drop as a duplicate.
+func (e *Engine) dropRepeated(n int) {
+	if e.roundIDs == nil {
+		e.roundIDs = make(map[string]struct{})
+	}
+	kept := e.b.events[:n]
+	for _, ev := range e.b.events[n:] {
+		if _, dup := e.roundIDs[ev.ID]; dup {
+			e.cfg.Metrics.duplicate(e.cfg.Account, "difference")
+			continue
+		}
+		e.roundIDs[ev.ID] = struct{}{}
+		kept = append(kept, ev)
+	}
+	clear(e.b.events[len(kept):])
+	e.b.events = kept
 }
 
 // addMessage maps a message from a difference or from history.
@@ -386,6 +475,7 @@ func (e *Engine) channelDifference(ctx context.Context, id int64) error {
 	for _, h := range box.gap.take() {
 		e.countDuplicates("channel", box.gap.push(&box.Pts, h.end, h.count, h.v, now, e.channelApply(box)))
 	}
+	e.holdChanged(box)
 	return e.flush()
 }
 
@@ -443,6 +533,7 @@ func (e *Engine) channelFailed(box *channelBox, err error) error {
 		dropped := box.gap.len()
 		box.disabled = true
 		box.gap.reset()
+		e.holdChanged(box)
 		e.cfg.Metrics.channelRefused(e.cfg.Account)
 		e.log.Warn("channel difference refused: not following this channel until it shows up again",
 			"channel", box.ID, "dropped", dropped, "error", err)

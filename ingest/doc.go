@@ -145,7 +145,8 @@
 //	updates without pts/qts (button press)        applyUpdate                         TestEngineEmitsCallbackQueriesInPlace                      TestCommands (callback flow)
 //	bot queries without pts/qts (inline, payment) applyUpdate                         TestEngineEmitsBotQueriesInPlace                           TestCommands (inline and payment flows)
 //	differenceEmpty, difference                   getDifference                       TestEngineRecoversAGapThatDoesNotFill                      TestEndToEnd, TestNATSOutage
-//	differenceSlice: commit, ask again            getDifference                       TestEngineDifferenceSlicesAndTooLong                       TestCrashSafety (long downtime)
+//	differenceSlice: commit, ask again            getDifference (next part asked while this one commits)  TestEngineDifferenceSlicesAndTooLong  TestCrashSafety (long downtime)
+//	update without pts/qts repeated in parts      applyDifference, dropRepeated (updates_duplicate_total{box="difference"})  TestEngineDifferenceRepeatedRenameCommittedOnce  TestScenarioRenames
 //	differenceTooLong: backfill, move to pts      commonTooLong                       TestEngineDifferenceSlicesAndTooLong                       TestTooLongDowntime
 //	getDifference refused (400/403/406)           resetCommon                         TestEngineRefusedDifferenceContinuesFromTheCurrentState    written reason: the simulator can refuse it (fault call.error) but no e2e test asserts the loss report yet
 //	difference loop that never ends               maxDifferenceRounds                 TestEngineChannelDifferenceLoopIsCapped                    written reason: the simulator cannot produce an endless difference

@@ -152,6 +152,9 @@ type Engine struct {
 	// behind a gap (sequence.go).
 	st       state.UpdateState
 	channels map[int64]*channelBox
+	// holding is the channels whose box holds updates behind a gap (see
+	// holdChanged): durableDate reads only those, not every channel.
+	holding  map[int64]*channelBox
 	common   sequence[pendingUpdate] // position st.Pts
 	qts      sequence[pendingUpdate] // position st.Qts
 	seq      sequence[*container]    // position st.Seq
@@ -159,6 +162,9 @@ type Engine struct {
 	chanDiff map[int64]bool // channels whose difference is wanted
 	// chanFetch holds the channels to fetch after updateChannel (fetch.go).
 	chanFetch map[int64]*channelFetch
+	// roundIDs holds the ids of the events of position-less updates
+	// committed during the current getDifference round (dropRepeated).
+	roundIDs map[string]struct{}
 	// committedDate is the state date last stored (see durableDate).
 	committedDate int
 	lastSeen      time.Time
@@ -246,6 +252,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		in:       make(chan tg.UpdatesClass, cfg.QueueSize),
 		resync:   make(chan struct{}, 1),
 		channels: map[int64]*channelBox{},
+		holding:  map[int64]*channelBox{},
 		chanDiff: map[int64]bool{},
 
 		chanFetch: map[int64]*channelFetch{},
@@ -433,6 +440,7 @@ func (e *Engine) expire() {
 			// publishing what is dated since the last catch-up.
 			if c.joined && c.gap.len() > 0 {
 				e.countDuplicates("channel", c.gap.seed(&c.Pts, e.channelApply(c)))
+				e.holdChanged(c)
 				e.b.dirtyChannel(id)
 				e.log.Info("following a joined channel", "channel", id, "from_pts", c.Pts)
 				if c.reported.IsZero() {
@@ -693,7 +701,18 @@ func (e *Engine) applyChannel(id int64, u tg.UpdateClass, pts, count int, ent tg
 	// A channel without a position holds its first pushes for the
 	// reorder window (expire seeds it); they arrive in any order.
 	o := box.gap.push(&box.Pts, pts, count, pendingUpdate{u: u, ent: ent, date: date}, e.cfg.Clock.Now(), e.channelApply(box))
+	e.holdChanged(box)
 	e.countDuplicates("channel", o)
+}
+
+// holdChanged keeps holding in step with box's gap buffer; every change of
+// a channel's buffer is followed by it.
+func (e *Engine) holdChanged(box *channelBox) {
+	if box.gap.len() > 0 {
+		e.holding[box.ID] = box
+	} else {
+		delete(e.holding, box.ID)
+	}
 }
 
 // channelTooLongUpdate handles updateChannelTooLong: Telegram has news in
@@ -869,7 +888,7 @@ func (e *Engine) durableDate() int {
 	if (len(e.chanDiff) > 0 || len(e.chanFetch) > 0) && e.committedDate > 0 {
 		d = min(d, e.committedDate)
 	}
-	for _, box := range e.channels {
+	for _, box := range e.holding {
 		for _, h := range box.gap.pending {
 			if h.v.date > 0 {
 				d = min(d, h.v.date)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -283,6 +284,42 @@ func TestEngineDifferenceSlicesAndTooLong(t *testing.T) {
 	}
 	if ft.count("getMessages") == 0 {
 		t.Fatal("too-long difference did not backfill")
+	}
+}
+
+// A position-less update (a rename) that every part of a sliced difference
+// hands over again is committed once: the repeats would only be stored and
+// published for JetStream to drop.
+func TestEngineDifferenceRepeatedRenameCommittedOnce(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	h := newHarness(t, ft, store)
+	u1 := ft.newMessage(1, 7, "seen")
+	h.push(wrap(u1))
+	h.eventually("u1 committed", func() bool { return store.state().Pts == u1.Pts })
+	if err := h.halt(); err != nil {
+		t.Fatal(err)
+	}
+
+	ft.slice = 3
+	for i := 2; i <= 8; i++ {
+		ft.newMessage(i, 7, fmt.Sprint("offline ", i))
+	}
+	ft.users = []tg.UserClass{&tg.User{ID: 7, AccessHash: 7, FirstName: "Old"}}
+	ft.repeat = []tg.UpdateClass{&tg.UpdateUserName{UserID: 7, FirstName: "New"}}
+	h.start()
+	h.eventually("sliced recovery", func() bool { return store.state().Pts == ft.pts })
+	if n := ft.count("getDifference"); n < 3 {
+		t.Fatalf("expected several slices, got %d getDifference calls", n)
+	}
+	renames := 0
+	for _, id := range store.ids() {
+		if strings.Contains(id, ":"+schema.KindUser+"."+schema.ActionUserUpdated) {
+			renames++
+		}
+	}
+	if got := len(store.ids()); renames != 1 || got != 9 {
+		t.Fatalf("the outbox holds %d events, %d of them the rename; want 9 (8 messages) and 1: %v", got, renames, store.ids())
 	}
 }
 

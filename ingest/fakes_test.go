@@ -28,6 +28,9 @@ type fakeTelegram struct {
 	calls    map[string]int
 	failNext error
 	users    []tg.UserClass // returned with every difference
+	// repeat is handed over in every part of a difference (other_updates),
+	// as the simulator does with the renames dated after the part's date.
+	repeat []tg.UpdateClass
 	// news holds the channels changed since the last getDifference: it
 	// reports them as updateChannelTooLong, as Telegram does.
 	news map[int64]bool
@@ -169,7 +172,7 @@ func (f *fakeTelegram) UpdatesGetDifference(_ context.Context, req *tg.UpdatesGe
 		return &tg.UpdatesDifferenceTooLong{Pts: f.pts}, nil
 	}
 	var msgs []tg.MessageClass
-	other := news
+	other := append(news, f.repeat...)
 	last := req.Pts
 	n := 0
 	for _, u := range f.common {

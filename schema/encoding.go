@@ -114,26 +114,32 @@ func (e Encoder) Encode(ev *Event) (*nats.Msg, error) {
 		return nil, fmt.Errorf("%w: marshal data: %w", ErrInvalidEvent, err)
 	}
 
-	msg := nats.NewMsg(ev.Subject(prefix))
-	msg.Header.Set(HeaderMsgID, ev.ID)
+	// One map sized for every header and one array for all their values:
+	// an event is encoded once per update, on the engine's hot path.
+	n := 12 // binary mode: msg id, traceparent, ce-*
+	if e.Mode != ModeBinary {
+		n = 3
+	}
+	h := headerSet{h: make(nats.Header, n), vals: make([]string, 0, n)}
+	msg := &nats.Msg{Subject: ev.Subject(prefix), Header: h.h}
+	h.set(HeaderMsgID, ev.ID)
 	if ev.TraceParent != "" {
-		msg.Header.Set(HeaderTraceParent, ev.TraceParent)
+		h.set(HeaderTraceParent, ev.TraceParent)
 	}
 
 	switch e.Mode {
 	case ModeBinary:
-		h := msg.Header
-		h.Set(HeaderCESpecVersion, event.CloudEventsVersionV1)
-		h.Set(HeaderCEID, ev.ID)
-		h.Set(HeaderCESource, ev.Source())
-		h.Set(HeaderCEType, ev.Type())
-		h.Set(HeaderCETime, ev.Time.UTC().Format(time.RFC3339Nano))
-		h.Set(HeaderCESubject, ev.CESubject())
-		h.Set(HeaderCEDataContentType, ContentTypeJSON)
-		h.Set(HeaderCEDataSchema, DataSchema(ev.Kind, ev.Action))
-		h.Set(HeaderCEPartitionKey, ev.Peer.PartitionKey())
+		h.set(HeaderCESpecVersion, event.CloudEventsVersionV1)
+		h.set(HeaderCEID, ev.ID)
+		h.set(HeaderCESource, ev.Source())
+		h.set(HeaderCEType, ev.Type())
+		h.set(HeaderCETime, ev.Time.UTC().Format(time.RFC3339Nano))
+		h.set(HeaderCESubject, ev.CESubject())
+		h.set(HeaderCEDataContentType, ContentTypeJSON)
+		h.set(HeaderCEDataSchema, DataSchema(ev.Kind, ev.Action))
+		h.set(HeaderCEPartitionKey, ev.Peer.PartitionKey())
 		if ev.TraceParent != "" {
-			h.Set(HeaderCETraceParent, ev.TraceParent)
+			h.set(HeaderCETraceParent, ev.TraceParent)
 		}
 		msg.Data = data
 	case ModeStructured:
@@ -145,12 +151,26 @@ func (e Encoder) Encode(ev *Event) (*nats.Msg, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: marshal event: %w", ErrInvalidEvent, err)
 		}
-		msg.Header.Set(HeaderContentType, ContentTypeCloudEventsJSON)
+		h.set(HeaderContentType, ContentTypeCloudEventsJSON)
 		msg.Data = body
 	default:
 		return nil, fmt.Errorf("%w: %v", ErrInvalidMode, e.Mode)
 	}
 	return msg, nil
+}
+
+// headerSet fills a header whose values share one array (nats.Header.Set
+// allocates one slice per value).
+type headerSet struct {
+	h    nats.Header
+	vals []string
+}
+
+// set replaces key's values with value.
+func (s *headerSet) set(key, value string) {
+	s.vals = append(s.vals, value)
+	n := len(s.vals)
+	s.h[key] = s.vals[n-1 : n : n]
 }
 
 // CloudEvent returns ev as an sdk-go event carrying the same attributes that

@@ -67,24 +67,28 @@ func decodeRecord(seq uint64, b []byte) (OutboxRecord, error) {
 	if err != nil {
 		return OutboxRecord{}, err
 	}
-	d := decoder{b: b[9:]}
+	// One copy of the fields before Data (callers pass iterator memory)
+	// holds every string; Data gets its own.
+	body := b[9:]
+	d := decoder{b: body, s: string(body[:stringsEnd(body)])}
 	r := OutboxRecord{Seq: seq, Created: created}
 	r.Subject = d.string()
 	r.MsgID = d.string()
 	if names := d.count(); names > 0 {
 		r.Header = make(map[string][]string, names)
+		all := make([]string, 0, names)
 		for range names {
 			name := d.string()
-			vals := make([]string, d.count())
-			for i := range vals {
-				vals[i] = d.string()
+			start := len(all)
+			for range d.count() {
+				all = append(all, d.string())
 			}
-			r.Header[name] = vals
+			r.Header[name] = all[start:len(all):len(all)]
 		}
 	}
 	r.Data = d.bytes()
-	if d.err == nil && len(d.b) != 0 {
-		d.err = fmt.Errorf("%d trailing bytes", len(d.b))
+	if d.err == nil && d.off != len(d.b) {
+		d.err = fmt.Errorf("%d trailing bytes", len(d.b)-d.off)
 	}
 	if d.err != nil {
 		return OutboxRecord{}, fmt.Errorf("%w: outbox record %d: %w", ErrCorrupt, seq, d.err)
@@ -92,10 +96,13 @@ func decodeRecord(seq uint64, b []byte) (OutboxRecord, error) {
 	return r, nil
 }
 
-// decoder reads the primitives of encodeRecord; the first failure sticks
-// and later reads return zero values.
+// decoder reads the primitives of encodeRecord from b, whose copy s the
+// strings it returns share; the first failure sticks and later reads
+// return zero values.
 type decoder struct {
 	b   []byte
+	s   string
+	off int
 	err error
 }
 
@@ -103,22 +110,22 @@ func (d *decoder) uvarint() uint64 {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(d.b)
+	v, n := binary.Uvarint(d.b[d.off:])
 	if n <= 0 {
 		d.err = fmt.Errorf("bad length")
 		return 0
 	}
-	d.b = d.b[n:]
+	d.off += n
 	return v
 }
 
 // count reads a number of items, each at least one byte long, so a corrupt
-// count cannot make the decoder allocate more than the input could hold.
+// count cannot exceed what is left.
 func (d *decoder) count() int {
 	v := d.uvarint()
-	if v > uint64(len(d.b)) {
+	if v > uint64(len(d.b)-d.off) {
 		if d.err == nil {
-			d.err = fmt.Errorf("count %d beyond %d bytes", v, len(d.b))
+			d.err = fmt.Errorf("count %d beyond %d bytes", v, len(d.b)-d.off)
 		}
 		return 0
 	}
@@ -130,9 +137,41 @@ func (d *decoder) bytes() []byte {
 	if d.err != nil {
 		return nil
 	}
-	out := append([]byte(nil), d.b[:n]...) // callers pass iterator memory
-	d.b = d.b[n:]
+	out := append([]byte(nil), d.b[d.off:d.off+n]...) // callers pass iterator memory
+	d.off += n
 	return out
 }
 
-func (d *decoder) string() string { return string(d.bytes()) }
+func (d *decoder) string() string {
+	n := d.count()
+	if d.err != nil {
+		return ""
+	}
+	if d.off+n > len(d.s) {
+		d.err = fmt.Errorf("string beyond the fields")
+		return ""
+	}
+	out := d.s[d.off : d.off+n]
+	d.off += n
+	return out
+}
+
+func (d *decoder) skip() { d.off += d.count() }
+
+// stringsEnd returns where the strings of an encoded record body end (its
+// Data field begins); a corrupt body is left for the decoding to report.
+func stringsEnd(b []byte) int {
+	d := decoder{b: b}
+	d.skip() // subject
+	d.skip() // msg id
+	for range d.count() {
+		d.skip()
+		for range d.count() {
+			d.skip()
+		}
+	}
+	if d.err != nil {
+		return len(b)
+	}
+	return d.off
+}

@@ -75,14 +75,14 @@ func BenchmarkIngest(b *testing.B) {
 				// the load of a shared machine weighs on both alike.
 				for done := 0; done < n; done += ingestRound {
 					m := min(ingestRound, n-done)
-					from := len(w.sim.Ledger(acc.Name))
+					from := w.sim.LedgerLen(acc.Name)
 					base := streamMsgs(b, js, stream)
 					start := time.Now()
 					if err := w.sim.Produce(ctx, sc, m); err != nil {
 						b.Fatal(err)
 					}
 					simTime += time.Since(start)
-					k := durable(expected(acc.Name, w.sim.Ledger(acc.Name), from))
+					k := durable(expected(acc.Name, w.sim.LedgerSince(acc.Name, from), 0))
 					waitStreamMsgs(b, js, stream, base+uint64(k), 2*time.Minute+time.Duration(m)*10*time.Millisecond)
 					connTime += time.Since(start)
 					events += k
@@ -132,12 +132,12 @@ func BenchmarkCatchUp(b *testing.B) {
 	var elapsed, engineTime time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		from := len(w.sim.Ledger(acc.Name))
+		from := w.sim.LedgerLen(acc.Name)
 		base := streamMsgs(b, js, stream)
 		if err := w.sim.Produce(ctx, sc, n); err != nil {
 			b.Fatal(err)
 		}
-		k := durable(expected(acc.Name, w.sim.Ledger(acc.Name), from))
+		k := durable(expected(acc.Name, w.sim.LedgerSince(acc.Name, from), 0))
 		b.StartTimer()
 		start := time.Now()
 		c := w.startConnector(b, cfg)

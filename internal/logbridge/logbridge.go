@@ -6,6 +6,7 @@ package logbridge
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -19,8 +20,12 @@ func Zap(l *slog.Logger) *zap.Logger {
 	return zap.New(&core{l: l})
 }
 
+// core keeps the fields of With as they are and converts them only when
+// an entry is written: gotd derives a logger for every MTProto message,
+// nearly all of them below the level that is logged.
 type core struct {
-	l *slog.Logger
+	l      *slog.Logger
+	fields []zapcore.Field
 }
 
 func level(z zapcore.Level) slog.Level {
@@ -41,7 +46,10 @@ func (c *core) Enabled(z zapcore.Level) bool {
 }
 
 func (c *core) With(fields []zapcore.Field) zapcore.Core {
-	return &core{l: c.l.With(attrs(fields)...)}
+	if len(fields) == 0 {
+		return c
+	}
+	return &core{l: c.l, fields: append(slices.Clip(c.fields), fields...)}
 }
 
 func (c *core) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
@@ -52,7 +60,7 @@ func (c *core) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Checked
 }
 
 func (c *core) Write(e zapcore.Entry, fields []zapcore.Field) error {
-	args := attrs(fields)
+	args := attrs(append(slices.Clip(c.fields), fields...))
 	if e.LoggerName != "" {
 		args = append(args, slog.String("gotd", e.LoggerName))
 	}

@@ -61,7 +61,7 @@ type Config struct {
 	Outbox Outbox
 	// JS publishes; a jetstream.JetStream.
 	JS JetStream
-	// Window is the most records read from the outbox and not yet acked. Default 256.
+	// Window is the most records read from the outbox and not yet acked. Default 1024.
 	Window int
 	// NoBatch publishes one event per chat at a time with PublishMsgAsync,
 	// even where the server offers fast batch publishing.
@@ -84,7 +84,7 @@ type Config struct {
 
 func (c *Config) setDefaults() {
 	if c.Window == 0 {
-		c.Window = 256
+		c.Window = 1024
 	}
 	if c.AckTimeout == 0 {
 		c.AckTimeout = 5 * time.Second

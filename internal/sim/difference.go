@@ -76,13 +76,18 @@ func (s *Sim) onGetDifference(a *account, req *tgtest.Request, r *tg.UpdatesGetD
 		}
 		other = append(other, s.w.tgEventUpdate(a, 0, ev))
 	}
-	// Every part repeats the renames since the client's date
-	// (profile_world.go): a slice's intermediate date may pass them.
+	// The renames since the client's date (profile_world.go): a slice
+	// returns those the next part, asked from its intermediate date, will
+	// not; the last part all that are left.
+	slice := len(part) < len(evs)
 	for i := range profiles {
+		if slice && profiles[i].Date >= part[len(part)-1].Date-profileMargin {
+			continue
+		}
 		profiles[i].refs(rf)
 		other = append(other, profiles[i].update())
 	}
-	if len(part) < len(evs) {
+	if slice {
 		last := part[len(part)-1]
 		return &tg.UpdatesDifferenceSlice{
 			NewMessages: msgs, OtherUpdates: other, Chats: s.w.tgChats(rf), Users: s.w.tgUsers(a, rf),

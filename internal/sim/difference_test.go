@@ -131,6 +131,38 @@ func TestGetDifference(t *testing.T) {
 		}
 	})
 
+	t.Run("rename in a sliced backlog comes once", func(t *testing.T) {
+		st, _ := shared.State("main")
+		sendN(t, shared, "main", chat, 2)
+		if err := shared.RenameUser(ctx, chat.ID, "Renamed", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		sendN(t, shared, "main", chat, 2*testSliceLimit)
+		// Walk the round as a client does, from each part's state.
+		renames, parts := 0, 0
+		req := tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Date: st.Date}
+		for done := false; !done && parts < 10; parts++ {
+			var other []tg.UpdateClass
+			switch d := getDiff(t, req).(type) {
+			case *tg.UpdatesDifferenceSlice:
+				other = d.OtherUpdates
+				req = tg.UpdatesGetDifferenceRequest{Pts: d.IntermediateState.Pts, Date: d.IntermediateState.Date}
+			case *tg.UpdatesDifference:
+				other, done = d.OtherUpdates, true
+			default:
+				t.Fatalf("part %d is %T", parts, d)
+			}
+			for _, u := range other {
+				if u, ok := u.(*tg.UpdateUserName); ok && u.UserID == chat.ID && u.FirstName == "Renamed" {
+					renames++
+				}
+			}
+		}
+		if parts < 3 || renames != 1 {
+			t.Fatalf("the rename came in %d of %d parts, want 1 of at least 3", renames, parts)
+		}
+	})
+
 	t.Run("too long", func(t *testing.T) {
 		st, _ := shared.State("main")
 		sendN(t, shared, "main", chat, testTooLongAfter+1)

@@ -15,11 +15,12 @@ import (
 // Telegram tells the accounts of them by updates without pts or qts
 // (updateUserName, updateChat, updatePendingJoinRequests), pushed live
 // and, after downtime, in getDifference's other_updates: the simulator
-// returns there, in every part, every rename dated at or after the
-// difference's date less profileMargin, so a rename missed while down is
-// replayed (one already seen comes again with the same event id, which
-// JetStream drops as a duplicate). Every part: a slice's intermediate date
-// may pass them. The margin: a push may arrive after a later one (the
+// returns there every rename dated at or after the difference's date less
+// profileMargin, so a rename missed while down is replayed (one already
+// seen comes again with the same event id, which JetStream drops as a
+// duplicate). A slice returns only those its intermediate date, asked from
+// next, will not return again (dated before it less the margin); the last
+// part returns the rest. The margin: a push may arrive after a later one (the
 // reorder fault), and a connector killed after committing the later one
 // asks from its date. So, unlike Telegram, a difference asked within a
 // minute after such a change is not empty. Each rename

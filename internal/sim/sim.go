@@ -434,6 +434,29 @@ func (s *Sim) Ledger(account string) []LedgerEntry {
 	return slices.Clone(a.Ledger)
 }
 
+// LedgerLen returns how many changes account saw.
+func (s *Sim) LedgerLen(account string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.w.byName[account]; ok {
+		return len(a.Ledger)
+	}
+	return 0
+}
+
+// LedgerSince returns the changes account saw from the from-th on (0 is
+// the first), in production order: Ledger(account)[from:] without copying
+// the rest.
+func (s *Sim) LedgerSince(account string, from int) []LedgerEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.w.byName[account]
+	if !ok || from >= len(a.Ledger) {
+		return nil
+	}
+	return slices.Clone(a.Ledger[max(from, 0):])
+}
+
 // State returns account's common-box state (pts, qts, date, seq) as
 // updates.getState would answer it.
 func (s *Sim) State(account string) (tg.UpdatesState, error) {

@@ -84,6 +84,7 @@ func (w *world) restore(st worldState) {
 	for _, a := range w.accounts {
 		if as, ok := st.Accounts[a.Name]; ok {
 			a.Box, a.Ledger, a.Qts, a.QtsEvents = as.Box, as.Ledger, as.Qts, as.QtsEvents
+			a.recent = nil
 		}
 		if a.Box == nil {
 			a.Box = newBox()

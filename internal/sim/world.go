@@ -287,6 +287,10 @@ type account struct {
 	Account
 	Box    *box
 	Ledger []LedgerEntry
+	// recent holds the latest time of each event id in Ledger, for
+	// recordEvent's duplicate check; nil until first needed (and after
+	// restore).
+	recent map[string]time.Time
 	// Qts is the account's qts; QtsEvents its qts updates, in qts order.
 	Qts       int
 	QtsEvents []qtsEvent
@@ -436,11 +440,18 @@ func (w *world) record(a *account, e LedgerEntry, date int) *LedgerEntry {
 	e.Account, e.Time = a.Name, unixTime(date)
 	if e.Kind != "" {
 		e.ID = schema.EventID(a.Name, e.Peer, e.MessageID, e.Kind, e.Action, e.Version)
-		for i := len(a.Ledger) - 1; i >= 0 && e.Time.Sub(a.Ledger[i].Time) < dedupWindow; i-- {
-			if a.Ledger[i].ID == e.ID {
-				return nil
+		if a.recent == nil {
+			a.recent = make(map[string]time.Time)
+			for _, old := range a.Ledger {
+				if old.ID != "" && old.Time.After(a.recent[old.ID]) {
+					a.recent[old.ID] = old.Time
+				}
 			}
 		}
+		if last, ok := a.recent[e.ID]; ok && e.Time.Sub(last) < dedupWindow {
+			return nil
+		}
+		a.recent[e.ID] = e.Time
 	}
 	w.ledgerSeq++
 	e.Seq = w.ledgerSeq
