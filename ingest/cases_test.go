@@ -174,7 +174,7 @@ func testEngineRefusedChannelDropsItsGapAndRevives(t *testing.T) {
 	const ch = 500
 	chats := []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 99, Title: "news", Broadcast: true}}
 	c1 := ft.channelMessage(ch, "first")
-	h.push(wrap(&tg.UpdateChannel{ChannelID: ch})) // joined: the channel starts at its first push
+	h.push(joinedNow(ft, ch)) // joined: the channel starts at its first push
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c1}, Chats: chats})
 	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 
@@ -311,7 +311,7 @@ func testEngineHonoursTheChannelDifferenceTimeout(t *testing.T) {
 	const ch = 500
 	chats := []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 99, Title: "news", Broadcast: true}}
 	c1 := ft.channelMessage(ch, "first")
-	h.push(wrap(&tg.UpdateChannel{ChannelID: ch})) // joined: the channel starts at its first push
+	h.push(joinedNow(ft, ch)) // joined: the channel starts at its first push
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c1}, Chats: chats})
 	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 	ft.channelMessage(ch, "missed")
@@ -448,7 +448,9 @@ func TestEngineJoinedChannelStartsAtThePush(t *testing.T) {
 		ft.channelMessage(ch, fmt.Sprint("history ", i))
 	}
 	joined := ft.channelMessage(ch, "first after the join")
-	h.push(wrap(&tg.UpdateChannel{ChannelID: ch}))
+	// The channel's date is the account's join date: now.
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: ch}}, Date: ft.date,
+		Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "big", Date: ft.date}}})
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{joined}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "big"}}})
 	h.travelUntil("push committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == joined.Pts })
 	if got, want := store.ids(), []string{channelChanged(t, ch, plainChannel(ch), 1700000000), created(channelRef(ch), 301)}; !slices.Equal(got, want) {
@@ -456,6 +458,40 @@ func TestEngineJoinedChannelStartsAtThePush(t *testing.T) {
 	}
 	if n := ft.count("getChannelDifference") + ft.count("getHistory"); n != 0 {
 		t.Fatalf("%d history calls for a channel joined now", n)
+	}
+}
+
+// updateChannel comes for a rename or a new photo too. Of a channel the
+// account has long been in (its date, the join date, is before the last
+// catch-up) that the engine has no position for (silent until now, or a
+// state restored from an older checkpoint), it is no join: the channel is
+// read from its start, and what was sent since the last catch-up is
+// published, not only what follows the push (the failover suite lost a
+// channel's posts so, once the simulator renamed channels).
+func TestEngineChannelUpdateOfAnOldMembershipIsNoJoin(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	const ch = 700
+	for i := range 300 {
+		ft.channelMessage(ch, fmt.Sprint("history ", i))
+	}
+	member := ft.date // in the channel since its history
+	ft.date++
+	h := newHarness(t, ft, store)
+	ft.channelMessage(ch, "pushed, but lost")
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: ch}}, Date: ft.date,
+		Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "renamed", Date: member}}})
+	seen := ft.channelMessage(ch, "first push seen")
+	h.push(&tg.Updates{Updates: []tg.UpdateClass{seen}, Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "renamed", Date: member}}})
+	h.travelUntil("channel followed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == seen.Pts })
+	got := store.ids()
+	for _, want := range []string{created(channelRef(ch), 301), created(channelRef(ch), 302)} {
+		if !slices.Contains(got, want) {
+			t.Errorf("outbox lacks %s: %v", want, got)
+		}
+	}
+	if slices.Contains(got, created(channelRef(ch), 300)) {
+		t.Errorf("history before the last catch-up published: %v", got)
 	}
 }
 

@@ -157,6 +157,7 @@ func (e *Engine) getDifference(ctx context.Context) error {
 	}
 	e.needDiff = false
 	e.lastSeen = e.cfg.Clock.Now()
+	e.liveFrom = max(e.liveFrom, e.st.Date)
 	// What was buffered behind a gap is either covered now or still new:
 	// run it through the checks again, never skip it.
 	now := e.cfg.Clock.Now()

@@ -165,6 +165,10 @@ type Engine struct {
 	// roundIDs holds the ids of the events of position-less updates
 	// committed during the current getDifference round (dropRepeated).
 	roundIDs map[string]struct{}
+	// liveFrom is the state date at the end of the last getDifference:
+	// a channel whose date (the account's join date) is not before it was
+	// joined while the engine followed live pushes (liveJoin).
+	liveFrom int
 	// committedDate is the state date last stored (see durableDate).
 	committedDate int
 	lastSeen      time.Time
@@ -296,6 +300,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer e.caughtUp.Store(false)
 	if err := e.start(ctx); err != nil {
 		return err
+	}
+	e.liveFrom = max(e.liveFrom, e.st.Date)
+	if e.liveFrom == 0 {
+		// No update yet, so no date from Telegram: the local clock,
+		// a minute back for skew.
+		e.liveFrom = int(e.cfg.Clock.Now().Add(-time.Minute).Unix())
 	}
 	e.caughtUp.Store(true)
 	e.log.Info("caught up", "pts", e.st.Pts, "qts", e.st.Qts, "seq", e.st.Seq, "channels", len(e.channels))
@@ -612,7 +622,7 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 		case c != nil && c.disabled:
 			e.revive(c)
 			e.chanDiff[u.ChannelID] = true
-		case !tr.common && (c == nil || c.Pts <= 0) && !e.cfg.BackfillOnJoin:
+		case !tr.common && (c == nil || c.Pts <= 0) && !e.cfg.BackfillOnJoin && e.liveJoin(u.ChannelID, ent):
 			e.channel(u.ChannelID).joined = true
 		}
 		// It names only the channel: what changed is fetched (fetch.go).
@@ -620,6 +630,19 @@ func (e *Engine) applyUpdate(u tg.UpdateClass, ent tg.Entities, date int, tr tru
 		return
 	}
 	e.emit(u, ent, date)
+}
+
+// liveJoin reports whether updateChannel of channel id, which the engine
+// has no position for, says the account just joined it. Telegram sends
+// updateChannel for a rename or a new photo too, and the engine may lack
+// a position for a channel the account has long been in (state restored
+// from an older checkpoint): only a channel whose date, the date the
+// account joined it, is not before the end of the last catch-up was
+// joined live. Any other is read from its start, so that nothing sent
+// since the last catch-up is skipped.
+func (e *Engine) liveJoin(id int64, ent tg.Entities) bool {
+	ch, ok := ent.Channels[id]
+	return ok && !ch.Left && e.liveFrom > 0 && ch.Date >= e.liveFrom
 }
 
 // commonApply emits an update of the common box (pts or qts) whose turn has

@@ -111,6 +111,13 @@ func created(peer schema.PeerRef, id int) string {
 
 func user(id int64) schema.PeerRef { return schema.PeerRef{Kind: schema.PeerUser, ID: id} }
 
+// joinedNow is the updateChannel Telegram pushes when the account joins
+// channel ch: the channel's date is the join date, now.
+func joinedNow(ft *fakeTelegram, ch int64) *tg.Updates {
+	return &tg.Updates{Updates: []tg.UpdateClass{&tg.UpdateChannel{ChannelID: ch}}, Date: ft.date,
+		Chats: []tg.ChatClass{&tg.Channel{ID: ch, AccessHash: 9, Title: "joined", Date: ft.date}}}
+}
+
 func wrap(us ...tg.UpdateClass) *tg.Updates {
 	return &tg.Updates{Updates: us, Date: 1700000000}
 }
@@ -333,7 +340,7 @@ func TestEngineChannelGapUsesChannelDifference(t *testing.T) {
 	c1 := ft.channelMessage(ch, "first")
 	ft.channelMessage(ch, "lost push")
 	c3 := ft.channelMessage(ch, "third")
-	h.push(wrap(&tg.UpdateChannel{ChannelID: ch})) // joined: the channel starts at its first push
+	h.push(joinedNow(ft, ch)) // joined: the channel starts at its first push
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c1}, Chats: entities})
 	h.travelUntil("c1 committed", 100*time.Millisecond, func() bool { return store.channel(ch).Pts == c1.Pts })
 	h.push(&tg.Updates{Updates: []tg.UpdateClass{c3}, Chats: entities})

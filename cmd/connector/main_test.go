@@ -18,6 +18,7 @@ import (
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/simtest"
 	"github.com/tgnats/tgnats/internal/syncbuf"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
 )
@@ -29,8 +30,8 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		err := goleak.Find()
-		for deadline := time.Now().Add(10 * time.Second); err != nil && time.Now().Before(deadline); err = goleak.Find() {
+		err := goleak.Find(testutil.KnownLeaks()...)
+		for deadline := time.Now().Add(10 * time.Second); err != nil && time.Now().Before(deadline); err = goleak.Find(testutil.KnownLeaks()...) {
 			time.Sleep(200 * time.Millisecond) // polling for goroutines to end
 		}
 		if err != nil {

@@ -44,7 +44,7 @@ type world struct {
 var testAccount = sim.Account{Name: "e2e", BotToken: "2001:e2e-token", UserID: 2001, FirstName: "e2e", Username: "e2e_bot"}
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { removeConnectorBuild() }))
+	goleak.VerifyTestMain(m, append(testutil.KnownLeaks(), goleak.Cleanup(func(int) { removeConnectorBuild() }))...)
 }
 
 // newWorld starts a simulator for the test and stops it at cleanup. Its

@@ -85,6 +85,10 @@ func (o *memberOp) apply(w *world, date int, _ *Call) (int64, error) {
 	if o.Join {
 		delete(ch.Kicked, a.Name)
 		delete(ch.Outside, a.Name)
+		if ch.Joined == nil {
+			ch.Joined = map[string]int{}
+		}
+		ch.Joined[a.Name] = date
 	} else {
 		if ch.Kicked == nil {
 			ch.Kicked = map[string]bool{}

@@ -292,6 +292,9 @@ func (w *world) channelView(a *account, ch *channel) tg.ChatClass {
 	if c != nil && ch.Outside[a.Name] {
 		c.Left = true
 	}
+	if c != nil {
+		c.Date = ch.dateFor(a.Name)
+	}
 	return c
 }
 

@@ -299,7 +299,13 @@ func (w *world) buildPush(p push) tg.UpdatesClass {
 	if pu := p.Profile; pu != nil {
 		r := newRefs()
 		pu.refs(r)
-		return &tg.Updates{Updates: []tg.UpdateClass{pu.update()}, Users: w.tgUsers(a, r), Chats: w.tgChats(r), Date: pu.Date}
+		chats := w.tgChats(r)
+		for _, c := range chats {
+			if c, ok := c.(*tg.Channel); ok && w.channels[c.ID] != nil {
+				c.Date = w.channels[c.ID].dateFor(a.Name) // updateChannel of a join says when
+			}
+		}
+		return &tg.Updates{Updates: []tg.UpdateClass{pu.update()}, Users: w.tgUsers(a, r), Chats: chats, Date: pu.Date}
 	}
 	ev := &p.Event
 	if p.Short {

@@ -273,6 +273,18 @@ type channel struct {
 	Kicked map[string]bool
 	// Outside accounts never joined: neither pushes nor ledger until they join.
 	Outside map[string]bool
+	// Joined holds the date each account joined on (channel.join), which
+	// Telegram gives that account as the channel's date; the others see
+	// Date, its creation.
+	Joined map[string]int `json:",omitempty"`
+}
+
+// dateFor is the channel's date as account sees it: the date it joined.
+func (ch *channel) dateFor(account string) int {
+	if d, ok := ch.Joined[account]; ok {
+		return d
+	}
+	return ch.Date
 }
 
 // member reports whether account is in ch now (gets its pushes).

@@ -1,0 +1,18 @@
+package testutil
+
+import "go.uber.org/goleak"
+
+// KnownLeaks are goroutines of dependencies that outlive their use through
+// no fault of the code under test; goleak checks ignore them.
+//
+// nats.go v1.55.0: every ObjectStore.Put makes a JetStream context of its
+// own and starts resetPendingAcksOnReconnect for its async publishes; Put
+// clears the context's status channel when it returns, and a goroutine that
+// had not read the channel yet then waits on a nil channel for ever (seen
+// after small, fast puts). One goroutine per such Put, in tests and in the
+// connector alike; it holds no connection.
+func KnownLeaks() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreTopFunction("github.com/nats-io/nats.go/jetstream.(*jetStream).resetPendingAcksOnReconnect"),
+	}
+}
