@@ -38,13 +38,13 @@ const checkpointMaxDateSkew = 24 * time.Hour
 
 // checkpointPrefixes are the key families a checkpoint carries: everything
 // but the outbox, its seq counter, command results and the format version.
-var checkpointPrefixes = []byte{prefixSession, prefixUpdate, prefixChannel, prefixPeer, prefixUsername, prefixIndex, prefixPoll}
+var checkpointPrefixes = []byte{prefixSession, prefixUpdate, prefixChannel, prefixPeer, prefixUsername, prefixIndex, prefixPoll, prefixWebPage}
 
 func (s *Store) checkpointAD() []byte { return []byte(checkpointPurpose + s.opts.Account) }
 
 // ExportCheckpoint returns a consistent snapshot of the account's position
 // (session, update state, channel states, peers, username index and the
-// newest CheckpointIndexSize message-index entries, poll links) with the highest
+// newest CheckpointIndexSize message-index entries, poll links, web page links) with the highest
 // outbox seq assigned when it was taken (UpTo). The snapshot is only as far
 // as the events durable in JetStream once OutboxAckedThrough(UpTo) reports
 // true: a caller must not seal and publish it before. Before the first
@@ -287,6 +287,8 @@ func checkpointKey(k []byte) bool {
 		return len(k) == 1
 	case prefixChannel, prefixIndex, prefixPoll:
 		return len(k) == 9
+	case prefixWebPage:
+		return len(k) == webPageKeyLen
 	case prefixPeer:
 		return len(k) == 10 && k[1] >= codeUser && k[1] <= codeChannel
 	case prefixUsername:

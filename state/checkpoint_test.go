@@ -30,6 +30,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		Index:    []IndexEntry{{MessageID: 5, Peer: peer}},
 		Peers:    []Peer{{Kind: schema.PeerUser, ID: 7, AccessHash: 77, Username: "seven"}},
 		Polls:    []PollEntry{{PollID: 42, Peer: peer, MessageID: 5}},
+		WebPages: []WebPageEntry{{WebPageID: 77, Peer: peer, MessageID: 5, Message: []byte(`{"message_id":5}`)}},
 	}
 	if err := src.Commit(c); err != nil {
 		t.Fatal(err)
@@ -86,6 +87,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	if got, id, ok := dst.PollMessage(42); !ok || got != peer || id != 5 {
 		t.Fatalf("PollMessage(42) = %v, %d, %v", got, id, ok)
+	}
+	if got := dst.WebPageMessages(77); len(got) != 1 || got[0].Peer != peer || got[0].MessageID != 5 || string(got[0].Message) != `{"message_id":5}` {
+		t.Fatalf("WebPageMessages(77) = %+v", got)
 	}
 	if depth, _ := dst.OutboxStats(); depth != 0 {
 		t.Fatalf("outbox depth %d after import, want 0 (events are not part of a checkpoint)", depth)
