@@ -234,7 +234,15 @@ func mediaKey(m *schema.Media) string {
 	}
 	if m.FileRef != "" {
 		if r, err := ParseFileRef(m.FileRef); err == nil {
-			return r.Kind.String() + ":" + strconv.FormatInt(r.ID, 10)
+			key := r.Kind.String() + ":" + strconv.FormatInt(r.ID, 10)
+			if m.Type != MediaWebPage {
+				return key
+			}
+			// A link preview's text is part of its identity, its
+			// photo's file reference is not.
+			c := *m
+			c.FileRef = key
+			m = &c
 		}
 	}
 	b, err := json.Marshal(m)
