@@ -1,6 +1,8 @@
 package mapping_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gotd/td/tg"
@@ -119,6 +121,26 @@ func TestWebPageEditIDs(t *testing.T) {
 	refreshed.Photo.(*tg.Photo).FileReference = []byte{10}
 	if got := ids(&tg.UpdateWebPage{Webpage: refreshed, Pts: 92, PtsCount: 1}); len(got) != 1 || got[0] != first[0] {
 		t.Errorf("a preview whose photo's file reference was renewed: ids %v, want %v", got, first)
+	}
+	// After an edit of the message (remembered with its edit date), the
+	// preview's version is above the edit's, whatever the digests.
+	edited := pendingLink(&tg.PeerUser{UserID: alice}, 15)
+	edited.Message, edited.EditDate = "see https://go.dev/blog (edited)", date+1302
+	editEv, _, err := mapping.Message(account, edited, entities())
+	if err != nil {
+		t.Fatal(err)
+	}
+	editVersion := schema.EditVersion(date+1302, edited.Message, editEv.Data.(*schema.Message).Entities, "")
+	for i := range 50 {
+		w := readyPage()
+		w.Title = fmt.Sprint("title ", i)
+		evs, err := mapping.Update(account, &tg.UpdateWebPage{Webpage: w}, tg.Entities{}, date+2000, webPages{pageID: {*editEv.Data.(*schema.Message)}})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("preview after an edit: %v %v", evs, err)
+		}
+		if v := mapping.PreviewVersion(evs[0].Data.(*schema.Message)); v <= editVersion || !strings.HasSuffix(evs[0].ID, fmt.Sprint(":", v)) {
+			t.Fatalf("preview %s (version %d) not after the edit's version %d", evs[0].ID, v, editVersion)
+		}
 	}
 	for name, u := range map[string]tg.UpdateClass{
 		"pending":       &tg.UpdateWebPage{Webpage: &tg.WebPagePending{ID: pageID}},

@@ -78,6 +78,7 @@ func webPageEdits(in input, w tg.WebPageClass, channel int64) []schema.Event {
 			editDate = int(body.EditDate.Unix())
 		}
 		ev := newMessageEvent(in.account, peer, &body, editDate, schema.ActionEdited)
+		ev.ID = schema.EventID(in.account, peer, body.MessageID, schema.KindMessage, schema.ActionEdited, PreviewVersion(&body))
 		if in.date > 0 {
 			ev.Time = unix(in.date) // the preview's arrival: the update has no date
 		}
@@ -102,4 +103,19 @@ func webPageMedia(w *tg.WebPage) *schema.Media {
 		photo(out, p)
 	}
 	return out
+}
+
+// PreviewVersion is the version of the message.edited that completes
+// m's link preview (m with the completed preview as its media):
+// schema.EditVersion over the message's edit date, else its date, plus
+// one second, and its text, entities and media. The update has no date
+// and the message's edit date does not change; the second added orders
+// the preview after the message's last edit, whose version has the same
+// date but an unrelated digest.
+func PreviewVersion(m *schema.Message) int64 {
+	base := m.Date.Unix()
+	if m.EditDate != nil {
+		base = max(base, m.EditDate.Unix())
+	}
+	return schema.EditVersion(int(base)+1, m.Text, m.Entities, mediaKey(m.Media))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/mapping"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -168,16 +169,25 @@ func TestWebPageReadyInDifference(t *testing.T) {
 	if up == nil || up.Pts != st.Pts+1 {
 		t.Fatalf("web page update %+v (state pts %d)", up, st.Pts)
 	}
-	page, ok := up.Webpage.(*tg.WebPage)
-	if !ok || page.Title == "" || page.URL == "" {
+	view, ok := shared.Message(group, "main", id)
+	if !ok {
+		t.Fatal("message gone")
+	}
+	ready, ok := up.Webpage.(*tg.WebPage)
+	if !ok || ready.Title == "" || ready.URL == "" || ready.ID != view.MediaID {
 		t.Fatalf("web page %+v, want a completed page", up.Webpage)
 	}
 	led := shared.Ledger("main")[from:]
 	if len(led) != 1 || led[0].Action != schema.ActionEdited || led[0].MessageID != id || led[0].Peer != group {
 		t.Fatalf("ledger entries %+v", led)
 	}
-	m := &message{MediaID: page.ID, Media: mediaLink, PageReady: true, Text: led[0].Text}
-	if want := editVersion(m); led[0].Version != want {
+	// The connector maps the message with the completed page.
+	ev, _, err := mapping.Message("main", &tg.Message{ID: id, PeerID: &tg.PeerChat{ChatID: group.ID}, Date: int(view.Date.Unix()),
+		Message: view.Text, Media: &tg.MessageMediaWebPage{Webpage: ready}}, tg.Entities{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := mapping.PreviewVersion(ev.Data.(*schema.Message)); led[0].Version != want {
 		t.Errorf("ledger version %d, want %d", led[0].Version, want)
 	}
 }

@@ -19,9 +19,9 @@ import (
 // gets updateWebPage (the account's common box, pts) or, in a channel,
 // updateChannelWebPage (the channel's pts), replayed by the differences.
 // The update names the page only, not the message. In the ledger it is a
-// message.edited of each copy: the message's edit date does not change,
-// and its version is schema.EditVersion over that edit date, the text,
-// entities and the completed preview as the connector maps it (linkKey).
+// message.edited of each copy: the message's edit date does not change;
+// its version is previewVersion, the connector's (mapping.PreviewVersion),
+// and a later edit of the message gets a later edit date.
 
 // opWebPage completes a link preview (webPageOp).
 const opWebPage = "webpage"
@@ -68,11 +68,12 @@ func (w *world) webPageReady(o *webPageOp, date int) error {
 	if o.Chat.Kind == schema.PeerChannel {
 		ch := w.channels[o.Chat.ID]
 		m.PageReady = true
+		version := previewVersion(m)
 		ev := ch.Box.webPage(m, date, 0)
 		w.touchChannel(ch, date)
 		for _, a := range w.accounts {
 			if ch.recorded(a.Name) {
-				w.record(a, LedgerEntry{Action: schema.ActionEdited, Peer: m.Peer, MessageID: m.ID, Version: editVersion(m), Text: m.Text, From: m.From}, date)
+				w.record(a, LedgerEntry{Action: schema.ActionEdited, Peer: m.Peer, MessageID: m.ID, Version: version, Text: m.Text, From: m.From}, date)
 			}
 			w.channelPush(ch, a, ev)
 		}
@@ -85,8 +86,9 @@ func (w *world) webPageReady(o *webPageOp, date int) error {
 			continue
 		}
 		cm.PageReady = true
+		version := previewVersion(cm)
 		ev := acc.Box.webPage(cm, date, w.seqInc(acc))
-		w.record(acc, LedgerEntry{Action: schema.ActionEdited, Peer: cm.Peer, MessageID: cm.ID, Version: editVersion(cm), Text: cm.Text, From: cm.From}, date)
+		w.record(acc, LedgerEntry{Action: schema.ActionEdited, Peer: cm.Peer, MessageID: cm.ID, Version: version, Text: cm.Text, From: cm.From}, date)
 		if w.live {
 			w.pushes = append(w.pushes, push{Account: acc.Name, Event: ev})
 		}
@@ -126,6 +128,15 @@ func page(id int64) schema.Media {
 		Type: "webpage", URL: pageURL(id), DisplayURL: "example.org/p/" + n, SiteName: "Example",
 		Title: "Page " + n, Description: "The page numbered " + n, WebPageID: n,
 	}
+}
+
+// previewVersion is the version of the edit completing m's preview
+// (mapping.PreviewVersion): the edit date, else the date, plus one second
+// over m's content. It sets m.PreviewDate to that second, so that a later
+// edit is dated after it (box.edit).
+func previewVersion(m *message) int64 {
+	m.PreviewDate = max(m.EditDate, m.Date) + 1
+	return schema.EditVersion(m.PreviewDate, m.Text, m.Entities, linkKey(m))
 }
 
 // linkKey is the media part of an edit version of m's link preview: the

@@ -165,8 +165,11 @@ type message struct {
 	// Poll is the poll of a poll message (Media "poll"), replaced on change.
 	Poll *pollState
 	// PageReady says the link preview of a Media "link" message is
-	// complete (webpage_world.go); MediaID is its page's id.
-	PageReady bool
+	// complete (webpage_world.go); MediaID is its page's id. PreviewDate
+	// is the second its completion's version is dated: an edit after it
+	// is dated later.
+	PageReady   bool
+	PreviewDate int
 }
 
 type reaction struct {
@@ -237,9 +240,9 @@ func (b *box) edit(m *message, text string, ents *[]schema.Entity, date, seqInc 
 		m.Entities = slices.Clone(*ents)
 	}
 	if sameSecond {
-		m.EditDate = max(date, m.EditDate, m.Date) // Telegram's second granularity
+		m.EditDate = max(date, m.EditDate, m.Date, m.PreviewDate+1) // Telegram's second granularity
 	} else {
-		m.EditDate = max(date, m.EditDate+1, m.Date)
+		m.EditDate = max(date, m.EditDate+1, m.Date, m.PreviewDate+1)
 	}
 	b.Pts++
 	b.Seq += seqInc
