@@ -804,15 +804,21 @@ func (e *Engine) addEvent(ev *schema.Event) {
 	}
 }
 
-// rememberWebPage links a message created or edited with a link preview
-// still pending to its web page, with its body: updateWebPage names only
+// rememberWebPage links a message created with a link preview still
+// pending, or edited with a preview, to its web page, with its body: updateWebPage names only
 // the page, and its message.edited is built from this body (mapping.
 // WebPageResolver). The body, not a fetch of the message, so the edit is
 // made in the update's turn, without a call, and the same on a replay.
 func (e *Engine) rememberWebPage(ev *schema.Event) {
 	m, ok := ev.Data.(*schema.Message)
-	if !ok || ev.Kind != schema.KindMessage || (ev.Action != schema.ActionCreated && ev.Action != schema.ActionEdited) ||
-		m.Media == nil || !m.Media.Pending || ev.MessageID <= 0 || !ev.Peer.Kind.Valid() || ev.Peer.Kind == schema.PeerUnknown {
+	if !ok || ev.Kind != schema.KindMessage || m.Media == nil || m.Media.Type != mapping.MediaWebPage ||
+		ev.MessageID <= 0 || !ev.Peer.Kind.Valid() || ev.Peer.Kind == schema.PeerUnknown {
+		return
+	}
+	// A new message only while its preview is pending; an edit with a
+	// preview in any state, so that the body a later updateWebPage of the
+	// page (a changed page) edits is the latest.
+	if !m.Media.Pending && ev.Action != schema.ActionEdited {
 		return
 	}
 	id, err := strconv.ParseInt(m.Media.WebPageID, 10, 64)

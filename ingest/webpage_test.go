@@ -114,3 +114,47 @@ func TestEngineLinkPreviewIsAnEdit(t *testing.T) {
 		t.Errorf("edited messages %v, want private message 1 and post %d", seen, post.Message.GetID())
 	}
 }
+
+// editMessage is the common box's updateEditMessage of m.
+func (f *fakeTelegram) editMessage(m *tg.Message) *tg.UpdateEditMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pts++
+	u := &tg.UpdateEditMessage{Message: m, Pts: f.pts, PtsCount: 1}
+	f.common = append(f.common, u)
+	return u
+}
+
+// A message edited after its preview completed keeps its link with the
+// edited body: a later updateWebPage of the page (it changed) publishes
+// the edited text with the new preview, not the text first remembered.
+func TestEngineLinkPreviewAfterAnEdit(t *testing.T) {
+	ft := newFakeTelegram()
+	store := newMemStore()
+	h := newHarness(t, ft, store)
+	const page = int64(78)
+	ready := &tg.WebPage{ID: page, URL: "https://go.dev", Hash: 3, Title: "Go"}
+	msg := ft.newMessage(1, 7, "")
+	pending(msg.Message, page)
+	preview := ft.webPageReady(ready)
+	h.push(wrap(msg, preview))
+	edited := *msg.Message.(*tg.Message)
+	edited.Message, edited.EditDate = "see https://go.dev (edited)", edited.Date+5
+	edited.Media = &tg.MessageMediaWebPage{Webpage: ready}
+	edit := ft.editMessage(&edited)
+	changed := *ready
+	changed.Title, changed.Hash = "Go (new)", 4
+	again := ft.webPageReady(&changed)
+	h.push(wrap(edit))
+	h.push(wrap(again))
+	h.eventually("second preview committed", func() bool { return store.state().Pts == again.Pts })
+	var titles []string
+	for _, e := range store.edits(t) {
+		if e.Media != nil && e.Media.Title == "Go (new)" {
+			titles = append(titles, e.Text)
+		}
+	}
+	if len(titles) != 1 || titles[0] != edited.Message {
+		t.Fatalf("edits with the changed preview have texts %q, want the edited text once", titles)
+	}
+}
