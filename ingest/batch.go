@@ -1,6 +1,10 @@
 package ingest
 
 import (
+	"cmp"
+	"encoding/json"
+	"slices"
+
 	"github.com/tgnats/tgnats/mapping"
 	"github.com/tgnats/tgnats/schema"
 	"github.com/tgnats/tgnats/state"
@@ -15,11 +19,12 @@ type batch struct {
 	channels   map[int64]bool
 	polls      map[int64]state.PollEntry // poll links, first seen first
 	pollOrder  []int64
+	webPages   []state.WebPageEntry // web page links, in the order seen
 	stateDirty bool
 }
 
 func (b *batch) empty() bool {
-	return len(b.events) == 0 && len(b.index) == 0 && len(b.peers) == 0 && len(b.channels) == 0 && len(b.polls) == 0 && !b.stateDirty
+	return len(b.events) == 0 && len(b.index) == 0 && len(b.peers) == 0 && len(b.channels) == 0 && len(b.polls) == 0 && len(b.webPages) == 0 && !b.stateDirty
 }
 
 // addPoll links poll id to the message it was seen in, unless the batch
@@ -41,6 +46,13 @@ func (b *batch) pollList() []state.PollEntry {
 		out = append(out, b.polls[id])
 	}
 	return out
+}
+
+// addWebPage links pending web page id to a message showing it, with the
+// message's body as mapped: a later link of the same message replaces it
+// when committed (the store keeps the last).
+func (b *batch) addWebPage(id int64, peer schema.PeerRef, msgID int, body []byte) {
+	b.webPages = append(b.webPages, state.WebPageEntry{WebPageID: id, Peer: peer, MessageID: msgID, Message: body})
 }
 
 func (b *batch) dirtyChannel(id int64) {
@@ -88,14 +100,51 @@ type batchResolver struct {
 	store interface {
 		MessagePeer(msgID int) (schema.PeerRef, bool)
 		PollMessage(pollID int64) (schema.PeerRef, int, bool)
+		WebPageMessages(pageID int64) []state.WebPageEntry
 	}
 	b *batch
 }
 
 var (
-	_ mapping.Resolver     = batchResolver{}
-	_ mapping.PollResolver = batchResolver{}
+	_ mapping.Resolver        = batchResolver{}
+	_ mapping.PollResolver    = batchResolver{}
+	_ mapping.WebPageResolver = batchResolver{}
 )
+
+// WebPageMessages are the messages remembered showing web page id pending,
+// each as last mapped (the batch's over the store's), ordered by chat and
+// message id.
+func (r batchResolver) WebPageMessages(id int64) []schema.Message {
+	type key struct {
+		peer schema.PeerRef
+		msg  int
+	}
+	last := map[key][]byte{}
+	for _, e := range r.store.WebPageMessages(id) {
+		last[key{e.Peer, e.MessageID}] = e.Message
+	}
+	for _, e := range r.b.webPages {
+		if e.WebPageID == id {
+			last[key{e.Peer, e.MessageID}] = e.Message
+		}
+	}
+	keys := make([]key, 0, len(last))
+	for k := range last {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.peer.Kind, b.peer.Kind), cmp.Compare(a.peer.ID, b.peer.ID), cmp.Compare(a.msg, b.msg))
+	})
+	out := make([]schema.Message, 0, len(keys))
+	for _, k := range keys {
+		var m schema.Message
+		if err := json.Unmarshal(last[k], &m); err != nil {
+			continue // written by addEvent from a schema.Message: not expected
+		}
+		out = append(out, m)
+	}
+	return out
+}
 
 // PollMessage is the message poll id was first seen in.
 func (r batchResolver) PollMessage(id int64) (schema.PeerRef, int, bool) {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,7 @@ type Store interface {
 	Commit(c *state.Commit) error
 	MessagePeer(msgID int) (schema.PeerRef, bool)
 	PollMessage(pollID int64) (schema.PeerRef, int, bool)
+	WebPageMessages(pageID int64) []state.WebPageEntry
 	Peer(ref schema.PeerRef) (state.Peer, error)
 }
 
@@ -818,6 +820,7 @@ func (e *Engine) emit(u tg.UpdateClass, ent tg.Entities, date int) {
 func (e *Engine) addEvent(ev *schema.Event) {
 	e.b.events = append(e.b.events, *ev)
 	e.cfg.Metrics.unsupported(e.cfg.Account, ev)
+	e.rememberWebPage(ev)
 	if ev.Action != schema.ActionCreated || ev.MessageID == 0 {
 		return
 	}
@@ -843,13 +846,42 @@ func (e *Engine) addEvent(ev *schema.Event) {
 	}
 }
 
+// rememberWebPage links a message created with a link preview still
+// pending, or edited with a preview, to its web page, with its body: updateWebPage names only
+// the page, and its message.edited is built from this body (mapping.
+// WebPageResolver). The body, not a fetch of the message, so the edit is
+// made in the update's turn, without a call, and the same on a replay.
+func (e *Engine) rememberWebPage(ev *schema.Event) {
+	m, ok := ev.Data.(*schema.Message)
+	if !ok || ev.Kind != schema.KindMessage || m.Media == nil || m.Media.Type != mapping.MediaWebPage ||
+		ev.MessageID <= 0 || !ev.Peer.Kind.Valid() || ev.Peer.Kind == schema.PeerUnknown {
+		return
+	}
+	// A new message only while its preview is pending; an edit with a
+	// preview in any state, so that the body a later updateWebPage of the
+	// page (a changed page) edits is the latest.
+	if !m.Media.Pending && ev.Action != schema.ActionEdited {
+		return
+	}
+	id, err := strconv.ParseInt(m.Media.WebPageID, 10, 64)
+	if err != nil || id == 0 {
+		return
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		e.log.Warn("message with a pending link preview not remembered", "id", ev.ID, "error", err)
+		return
+	}
+	e.b.addWebPage(id, ev.Peer, ev.MessageID, body)
+}
+
 // flush commits the batch: outbox records, update state, channel states,
 // index entries and peers, in one synced write.
 func (e *Engine) flush() error {
 	if e.b.empty() {
 		return nil
 	}
-	c := &state.Commit{Index: e.b.index, Peers: e.b.peerList(), Polls: e.b.pollList()}
+	c := &state.Commit{Index: e.b.index, Peers: e.b.peerList(), Polls: e.b.pollList(), WebPages: e.b.webPages}
 	for i := range e.b.events {
 		if ev := &e.b.events[i]; ev.TraceParent == "" {
 			ev.TraceParent = e.traces.take(ev)

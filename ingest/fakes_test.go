@@ -104,14 +104,13 @@ func (f *fakeTelegram) deleteMessages(ids ...int) *tg.UpdateDeleteMessages {
 	return u
 }
 
-// readHistory records that the account read a private chat up to maxID
-// and returns the push: an update of the common box that maps to no event.
-// webPage is an updateWebPage of the common box, which mapping ignores.
-func (f *fakeTelegram) webPage(id int64) *tg.UpdateWebPage {
+// folderPeers is an updateFolderPeers of the common box, which mapping
+// ignores (client state).
+func (f *fakeTelegram) folderPeers() *tg.UpdateFolderPeers {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pts++
-	u := &tg.UpdateWebPage{Webpage: &tg.WebPageEmpty{ID: id}, Pts: f.pts, PtsCount: 1}
+	u := &tg.UpdateFolderPeers{Pts: f.pts, PtsCount: 1}
 	f.common = append(f.common, u)
 	return u
 }

@@ -11,26 +11,26 @@ import (
 	"github.com/tgnats/tgnats/internal/syncbuf"
 )
 
-// Updates mapping ignores on purpose (a link preview, typing) publish
+// Updates mapping ignores on purpose (client state, typing) publish
 // nothing, still move their position and are counted by type in
 // tgnats_updates_ignored_total.
 func TestEngineCountsIgnoredUpdates(t *testing.T) {
 	ft := newFakeTelegram()
 	h := newHarness(t, ft, newMemStore())
-	page := ft.webPage(1)
-	h.push(wrap(page, &tg.UpdateUserTyping{UserID: 7, Action: &tg.SendMessageTypingAction{}}))
-	u1 := ft.newMessage(1, 7, "after the preview")
+	folders := ft.folderPeers()
+	h.push(wrap(folders, &tg.UpdateUserTyping{UserID: 7, Action: &tg.SendMessageTypingAction{}}))
+	u1 := ft.newMessage(1, 7, "after the folders")
 	h.push(wrap(u1))
 	h.eventually("message committed", func() bool { return h.store.state().Pts == u1.Pts })
 	if got, want := h.store.ids(), []string{created(user(7), 1)}; !slices.Equal(got, want) {
 		t.Fatalf("outbox = %v, want %v", got, want)
 	}
-	for _, typ := range []string{"updateWebPage", "updateUserTyping"} {
+	for _, typ := range []string{"updateFolderPeers", "updateUserTyping"} {
 		if n := counterValue(h.eng.cfg.Metrics.ignoredC.WithLabelValues(account, typ)); n != 1 {
 			t.Errorf("updates_ignored_total{type=%q} = %v, want 1", typ, n)
 		}
 	}
-	if n := counterValue(h.eng.cfg.Metrics.mapErrors.WithLabelValues(account, "updateWebPage")); n != 0 {
+	if n := counterValue(h.eng.cfg.Metrics.mapErrors.WithLabelValues(account, "updateFolderPeers")); n != 0 {
 		t.Errorf("an ignored update counted as a mapping error: %v", n)
 	}
 }

@@ -77,6 +77,7 @@
 // (permanent: the same input always fails the same way). Text and entity
 // offsets are passed through as Telegram sends them (UTF-16 offsets).
 // Views, inline-mode callback queries and other update kinds are not mapped
-// yet: the table lists them. Link-preview updates (updateWebPage) are
-// ignored: they name a web page, not the messages showing it.
+// yet: the table lists them. Link-preview updates (updateWebPage) name a
+// web page, not the messages showing it: they become message.edited only
+// for the messages a WebPageResolver remembers showing the page pending.
 package mapping

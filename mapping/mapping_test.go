@@ -50,7 +50,8 @@ func TestUpdateErrorsAndSkips(t *testing.T) {
 		wantErr error
 	}{
 		{name: "not a message update", update: &tg.UpdateUserTyping{UserID: 1, Action: &tg.SendMessageTypingAction{}}, wantErr: mapping.ErrIgnored},
-		{name: "link preview", update: &tg.UpdateWebPage{Webpage: &tg.WebPageEmpty{ID: 5}}, wantErr: mapping.ErrIgnored},
+		{name: "link preview of no message remembered", update: &tg.UpdateWebPage{Webpage: &tg.WebPageEmpty{ID: 5}}},
+		{name: "link preview still pending", update: &tg.UpdateWebPage{Webpage: &tg.WebPagePending{ID: 5}}},
 		{name: "message empty", update: &tg.UpdateNewMessage{Message: &tg.MessageEmpty{ID: 5}}},
 		{name: "edit of message empty", update: &tg.UpdateEditChannelMessage{Message: &tg.MessageEmpty{ID: 5}}},
 		{name: "nothing deleted", update: &tg.UpdateDeleteMessages{}},
@@ -263,7 +264,7 @@ func TestMedia(t *testing.T) {
 		{name: "contact", media: &tg.MessageMediaContact{PhoneNumber: "+100", FirstName: "Bob", LastName: "B", UserID: 9},
 			want: schema.Media{Type: "contact", PhoneNumber: "+100", FirstName: "Bob", LastName: "B", UserID: 9}},
 		{name: "poll", media: &tg.MessageMediaPoll{Poll: tg.Poll{ID: -7, Question: "Tabs?"}}, want: schema.Media{Type: "poll", Question: "Tabs?", PollID: "-7"}},
-		{name: "webpage pending", media: &tg.MessageMediaWebPage{Webpage: &tg.WebPagePending{URL: "https://x"}}, want: schema.Media{Type: "webpage", URL: "https://x"}},
+		{name: "webpage pending", media: &tg.MessageMediaWebPage{Webpage: &tg.WebPagePending{ID: 9, URL: "https://x"}}, want: schema.Media{Type: "webpage", URL: "https://x", WebPageID: "9", Pending: true}},
 		{name: "dice", media: &tg.MessageMediaDice{Value: 6, Emoticon: "🎲"}, want: schema.Media{Type: "dice", Value: 6, Emoticon: "🎲"}},
 		{name: "venue", media: &tg.MessageMediaVenue{Geo: &tg.GeoPoint{Lat: 3, Long: 4}, Title: "Cafe", Address: "Main St"},
 			want: schema.Media{Type: "venue", Latitude: 3, Longitude: 4, Title: "Cafe", Address: "Main St"}},

@@ -66,22 +66,22 @@ func media(m tg.MessageMediaClass) *schema.Media {
 	case *tg.MessageMediaPoll:
 		return &schema.Media{Type: MediaPoll, Question: m.Poll.Question, PollID: strconv.FormatInt(m.Poll.ID, 10)}
 	case *tg.MessageMediaWebPage:
-		out := &schema.Media{Type: MediaWebPage}
 		switch w := m.Webpage.(type) {
 		case *tg.WebPage:
 			if w != nil {
-				out.URL, out.Title = w.URL, w.Title
+				return webPageMedia(w)
 			}
 		case *tg.WebPageEmpty:
 			if w != nil {
-				out.URL = w.URL
+				return &schema.Media{Type: MediaWebPage, URL: w.URL, WebPageID: strconv.FormatInt(w.ID, 10)}
 			}
 		case *tg.WebPagePending:
 			if w != nil {
-				out.URL = w.URL
+				// Completed later by updateWebPage: an edit (webpage.go).
+				return &schema.Media{Type: MediaWebPage, URL: w.URL, WebPageID: strconv.FormatInt(w.ID, 10), Pending: true}
 			}
 		}
-		return out
+		return &schema.Media{Type: MediaWebPage}
 	case *tg.MessageMediaDice:
 		return &schema.Media{Type: MediaDice, Emoticon: m.Emoticon, Value: m.Value}
 	case *tg.MessageMediaVenue:

@@ -126,11 +126,11 @@ func updateRows() []row {
 		mapped(pinnedChannelMessages),
 		mapped(messagePoll),
 		mapped(messagePollVote),
-		// Link previews: Telegram names the web page, not the messages
-		// showing it, and tgnats keeps no web page → message index (poll
-		// links, state.Commit.Polls, are the model should it be wanted).
-		ignored[*tg.UpdateWebPage]("no message to publish: names a web page, not the messages showing it; a message.edited would need a web page → message index and a fetch of each message (not done); a message edited later carries its preview"),
-		ignored[*tg.UpdateChannelWebPage]("no message to publish: names a web page, not the messages showing it; a message.edited would need a web page → message index and a fetch of each message (not done); a message edited later carries its preview"),
+		// Link previews: a pending preview completed → message.edited of
+		// each message remembered showing it (state web page links,
+		// WebPageResolver; webpage.go).
+		mapped(webPage),
+		mapped(channelWebPage),
 
 		// Members, join requests, bots, chats and users (issue 12; member.go,
 		// join.go, profile.go).

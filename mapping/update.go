@@ -68,7 +68,8 @@ type PollResolver interface {
 // An update whose constructor is ignored on purpose returns an
 // *IgnoredError (errors.Is ErrIgnored); one whose constructor is not in the
 // table returns an error wrapping ErrUnclassified. New or edited messages of
-// type messageEmpty and deletions of no message return (nil, nil). A nil
+// type messageEmpty, deletions of no message and link previews of no
+// message remembered (WebPageResolver) return (nil, nil). A nil
 // update or message, a message without a valid peer_id and a callback query
 // without a valid peer or user return an error wrapping ErrMalformed.
 func Update(account string, u tg.UpdateClass, ent tg.Entities, date int, r Resolver) ([]schema.Event, error) {
@@ -234,7 +235,15 @@ func mediaKey(m *schema.Media) string {
 	}
 	if m.FileRef != "" {
 		if r, err := ParseFileRef(m.FileRef); err == nil {
-			return r.Kind.String() + ":" + strconv.FormatInt(r.ID, 10)
+			key := r.Kind.String() + ":" + strconv.FormatInt(r.ID, 10)
+			if m.Type != MediaWebPage {
+				return key
+			}
+			// A link preview's text is part of its identity, its
+			// photo's file reference is not.
+			c := *m
+			c.FileRef = key
+			m = &c
 		}
 	}
 	b, err := json.Marshal(m)

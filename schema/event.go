@@ -257,8 +257,18 @@ type Media struct {
 	Question    string  `json:"question,omitempty"`
 	PollID      string  `json:"poll_id,omitempty"` // poll: the id poll.updated events name, a decimal string
 	URL         string  `json:"url,omitempty"`
-	Spoiler     bool    `json:"spoiler,omitempty"`
-	Constructor string  `json:"constructor,omitempty"` // TL name, for "unsupported"
+	// Web page (link preview) fields: DisplayURL, SiteName, Description;
+	// its photo, if any, is FileRef, Width, Height, Size and Thumbs.
+	DisplayURL  string `json:"display_url,omitempty"`
+	SiteName    string `json:"site_name,omitempty"`
+	Description string `json:"description,omitempty"`
+	// WebPageID is the web page's id as a decimal string.
+	WebPageID string `json:"webpage_id,omitempty"`
+	// Pending says Telegram is still building the preview: a
+	// message.edited with the completed preview follows when it is ready.
+	Pending     bool   `json:"pending,omitempty"`
+	Spoiler     bool   `json:"spoiler,omitempty"`
+	Constructor string `json:"constructor,omitempty"` // TL name, for "unsupported"
 	// DCID is the data centre holding the file (photos and documents).
 	DCID int `json:"dc_id,omitempty"`
 	// Thumbs are the downloadable sizes of a photo (the largest is the

@@ -2,12 +2,14 @@ package state
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -16,6 +18,11 @@ import (
 // CheckpointIndexSize bounds the message-id index entries a checkpoint
 // carries (the newest ones), so that it fits a NATS message.
 const CheckpointIndexSize = 10_000
+
+// CheckpointWebPageBytes bounds the web page links a checkpoint carries
+// (keys and values, the newest links first), for the same reason: each
+// holds a message's body.
+const CheckpointWebPageBytes = 128 << 10
 
 // Checkpoint formats: the magic, whose last byte is the format version.
 // Format 2 is
@@ -38,13 +45,13 @@ const checkpointMaxDateSkew = 24 * time.Hour
 
 // checkpointPrefixes are the key families a checkpoint carries: everything
 // but the outbox, its seq counter, command results and the format version.
-var checkpointPrefixes = []byte{prefixSession, prefixUpdate, prefixChannel, prefixPeer, prefixUsername, prefixIndex, prefixPoll}
+var checkpointPrefixes = []byte{prefixSession, prefixUpdate, prefixChannel, prefixPeer, prefixUsername, prefixIndex, prefixPoll, prefixWebPage}
 
 func (s *Store) checkpointAD() []byte { return []byte(checkpointPurpose + s.opts.Account) }
 
 // ExportCheckpoint returns a consistent snapshot of the account's position
 // (session, update state, channel states, peers, username index and the
-// newest CheckpointIndexSize message-index entries, poll links) with the highest
+// newest CheckpointIndexSize message-index entries, poll links, the newest CheckpointWebPageBytes of web page links) with the highest
 // outbox seq assigned when it was taken (UpTo). The snapshot is only as far
 // as the events durable in JetStream once OutboxAckedThrough(UpTo) reports
 // true: a caller must not seal and publish it before. Before the first
@@ -74,6 +81,13 @@ func (s *Store) ExportCheckpoint() (Checkpoint, error) {
 		if err != nil {
 			return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
 		}
+		if p == prefixWebPage {
+			body, err = appendWebPages(body, it)
+			if err != nil {
+				return Checkpoint{}, fmt.Errorf("export checkpoint: %w", err)
+			}
+			continue
+		}
 		ok := it.First()
 		if p == prefixIndex && it.Last() {
 			newest := binary.BigEndian.Uint64(it.Key()[1:])
@@ -90,6 +104,39 @@ func (s *Store) ExportCheckpoint() (Checkpoint, error) {
 		}
 	}
 	return Checkpoint{UpTo: upTo, Digest: sha256.Sum256(body), body: body}, nil
+}
+
+// appendWebPages appends the web page links of it to body, the newest
+// within CheckpointWebPageBytes, in key order, and closes it.
+func appendWebPages(body []byte, it *pebble.Iterator) ([]byte, error) {
+	type kv struct{ k, v []byte }
+	var all []kv
+	for ok := it.First(); ok; ok = it.Next() {
+		all = append(all, kv{bytes.Clone(it.Key()), bytes.Clone(it.Value())})
+	}
+	if err := closeIter(it); err != nil {
+		return nil, err
+	}
+	added := func(e kv) uint64 {
+		if len(e.v) < 8 {
+			return 0
+		}
+		return binary.BigEndian.Uint64(e.v)
+	}
+	slices.SortStableFunc(all, func(a, b kv) int { return cmp.Compare(added(b), added(a)) })
+	n, size := 0, 0
+	for ; n < len(all) && size+len(all[n].k)+len(all[n].v) <= CheckpointWebPageBytes; n++ {
+		size += len(all[n].k) + len(all[n].v)
+	}
+	kept := all[:n]
+	slices.SortFunc(kept, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for _, e := range kept {
+		body = binary.AppendUvarint(body, uint64(len(e.k)))
+		body = append(body, e.k...)
+		body = binary.AppendUvarint(body, uint64(len(e.v)))
+		body = append(body, e.v...)
+	}
+	return body, nil
 }
 
 // Checkpoint is an exported snapshot of an account's position, not yet
@@ -287,6 +334,8 @@ func checkpointKey(k []byte) bool {
 		return len(k) == 1
 	case prefixChannel, prefixIndex, prefixPoll:
 		return len(k) == 9
+	case prefixWebPage:
+		return len(k) == webPageKeyLen
 	case prefixPeer:
 		return len(k) == 10 && k[1] >= codeUser && k[1] <= codeChannel
 	case prefixUsername:

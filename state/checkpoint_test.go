@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		Index:    []IndexEntry{{MessageID: 5, Peer: peer}},
 		Peers:    []Peer{{Kind: schema.PeerUser, ID: 7, AccessHash: 77, Username: "seven"}},
 		Polls:    []PollEntry{{PollID: 42, Peer: peer, MessageID: 5}},
+		WebPages: []WebPageEntry{{WebPageID: 77, Peer: peer, MessageID: 5, Message: []byte(`{"message_id":5}`)}},
 	}
 	if err := src.Commit(c); err != nil {
 		t.Fatal(err)
@@ -86,6 +88,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	if got, id, ok := dst.PollMessage(42); !ok || got != peer || id != 5 {
 		t.Fatalf("PollMessage(42) = %v, %d, %v", got, id, ok)
+	}
+	if got := dst.WebPageMessages(77); len(got) != 1 || got[0].Peer != peer || got[0].MessageID != 5 || string(got[0].Message) != `{"message_id":5}` {
+		t.Fatalf("WebPageMessages(77) = %+v", got)
 	}
 	if depth, _ := dst.OutboxStats(); depth != 0 {
 		t.Fatalf("outbox depth %d after import, want 0 (events are not part of a checkpoint)", depth)
@@ -185,5 +190,40 @@ func TestCheckpointMalformedKeys(t *testing.T) {
 		if ok, err := s.ImportCheckpoint(data, 0); ok || !errors.Is(err, ErrCorrupt) {
 			t.Errorf("key %q: restored %v, %v; want ErrCorrupt", key, ok, err)
 		}
+	}
+}
+
+// A checkpoint carries the newest web page links that fit
+// CheckpointWebPageBytes, so that it fits a NATS message however long
+// the remembered messages are.
+func TestCheckpointWebPageLinksBounded(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	src := openT(t, t.TempDir(), Options{Account: "a", Now: func() time.Time { return now }})
+	peer := schema.PeerRef{Kind: schema.PeerChannel, ID: 9}
+	body := bytes.Repeat([]byte("x"), 50_000) // two fit in 128 KiB, three do not
+	for i := range 4 {
+		now = now.Add(time.Second)
+		if err := src.Commit(&Commit{State: &UpdateState{Pts: 1, Date: 1000}, WebPages: []WebPageEntry{{WebPageID: int64(10 - i), Peer: peer, MessageID: i + 1, Message: body}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp, err := src.ExportCheckpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := openT(t, t.TempDir(), Options{Account: "a"})
+	if ok, err := dst.ImportCheckpoint(seal(t, src, cp, 0), 0); err != nil || !ok {
+		t.Fatalf("ImportCheckpoint = %v, %v", ok, err)
+	}
+	var kept []int
+	for page := int64(7); page <= 10; page++ {
+		for _, e := range dst.WebPageMessages(page) {
+			kept = append(kept, e.MessageID)
+		}
+	}
+	// Pages 7..10 hold messages 4..1, committed in that order: the two
+	// newest (4 and 3) fit.
+	if !slices.Equal(kept, []int{4, 3}) {
+		t.Errorf("links restored for messages %v, want the newest two [4 3]", kept)
 	}
 }

@@ -1,11 +1,15 @@
 package state
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/tgnats/tgnats/schema"
@@ -39,6 +43,26 @@ type PollEntry struct {
 	MessageID int
 }
 
+// WebPageEntry links a web page Telegram is still building a preview of
+// (webPagePending) to a message showing it, with the message as last
+// mapped, so that the preview's arrival (updateWebPage) can be published
+// as an edit of the message (Store.WebPageMessages).
+type WebPageEntry struct {
+	WebPageID int64
+	Peer      schema.PeerRef
+	MessageID int
+	// Message is the JSON of the message's schema.Message body.
+	Message []byte
+}
+
+// Bounds of the web page links: a preview Telegram has not completed
+// within WebPageLinkTTL is not expected any more, and at most
+// WebPageLinkLimit links are kept (the oldest go first).
+const (
+	WebPageLinkTTL   = 24 * time.Hour
+	WebPageLinkLimit = 1000
+)
+
 // Peer is what is known of a user, basic group or channel.
 type Peer struct {
 	Kind       schema.PeerKind
@@ -71,6 +95,11 @@ type Commit struct {
 	// Polls link polls to the first message they were seen in; a poll
 	// linked already keeps its link.
 	Polls []PollEntry
+	// WebPages link pending web pages to the messages showing them; an
+	// entry of a message linked already replaces it (the message was
+	// edited). Links older than WebPageLinkTTL and beyond
+	// WebPageLinkLimit are evicted in the same batch.
+	WebPages []WebPageEntry
 }
 
 // On-disk forms: tagged so that renaming a Go field never changes the format.
@@ -193,6 +222,9 @@ func (s *Store) Commit(c *Commit) error {
 		}
 	}
 	if err := s.writePolls(b, c.Polls); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if err := s.writeWebPages(b, c.WebPages, now); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 
@@ -363,6 +395,65 @@ func (s *Store) writePolls(b *pebble.Batch, entries []PollEntry) error {
 			return fmt.Errorf("poll %d: %w", e.PollID, err)
 		}
 		if err := b.Set(pollKey(e.PollID), binary.BigEndian.AppendUint64(ref, uint64(e.MessageID)), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeWebPages adds the web page links of entries to b, replacing a
+// stored link of the same page and message, and evicts links older than
+// WebPageLinkTTL, then the oldest beyond WebPageLinkLimit.
+func (s *Store) writeWebPages(b *pebble.Batch, entries []WebPageEntry, now time.Time) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	added := map[string]bool{}
+	for _, e := range entries {
+		if e.WebPageID == 0 || e.MessageID <= 0 || len(e.Message) == 0 {
+			return fmt.Errorf("%w: web page %d in message %d", ErrInvalid, e.WebPageID, e.MessageID)
+		}
+		ref, err := encodeRef(e.Peer)
+		if err != nil {
+			return fmt.Errorf("web page %d: %w", e.WebPageID, err)
+		}
+		k := webPageKey(e.WebPageID, ref, e.MessageID)
+		v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(e.Message)), uint64(now.UnixNano()))
+		if err := b.Set(k, append(v, e.Message...), nil); err != nil {
+			return err
+		}
+		added[string(k)] = true
+	}
+	type link struct {
+		key   []byte
+		added int64
+	}
+	var old []link
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixWebPage}, UpperBound: prefixUpper(prefixWebPage)})
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if added[string(it.Key())] {
+			continue
+		}
+		var t int64
+		if v := it.Value(); len(v) >= 8 {
+			t = int64(binary.BigEndian.Uint64(v))
+		}
+		old = append(old, link{key: bytes.Clone(it.Key()), added: t})
+	}
+	if err := closeIter(it); err != nil {
+		return err
+	}
+	slices.SortFunc(old, func(a, b link) int { return cmp.Compare(a.added, b.added) })
+	expired := now.Add(-WebPageLinkTTL).UnixNano()
+	excess := len(old) + len(added) - WebPageLinkLimit
+	for i, l := range old {
+		if l.added >= expired && i >= excess {
+			break
+		}
+		if err := b.Delete(l.key, nil); err != nil {
 			return err
 		}
 	}

@@ -89,5 +89,7 @@
 //	Q                      last outbox seq assigned, be64
 //	M + be64(message id)   message index → kind + be64(id)
 //	L + be64(poll id)      poll link → kind + be64(chat id) + be64(message id), the first message the poll was seen in
+//	W + be64(page id) + kind + be64(chat id) + be64(message id)
+//	                       web page link → be64(added, unix ns) + message JSON: a message showing a pending preview (bounded: WebPageLinkTTL, WebPageLinkLimit)
 //	R + command key        command result: be64(expiry, unix ns) + value
 package state

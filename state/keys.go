@@ -22,6 +22,7 @@ const (
 	prefixIndex    byte = 'M' // "M" + be64(message id) → peer ref
 	prefixResult   byte = 'R' // "R" + key → be64(expiry unix ns) + value
 	prefixPoll     byte = 'L' // "L" + be64(poll id) → peer ref + be64(message id)
+	prefixWebPage  byte = 'W' // "W" + be64(web page id) + peer ref + be64(message id) → be64(added unix ns) + message JSON
 )
 
 var (
@@ -42,6 +43,16 @@ func channelKey(id int64) []byte  { return key8(prefixChannel, uint64(id)) }
 func outboxKey(seq uint64) []byte { return key8(prefixOutbox, seq) }
 func indexKey(msgID int) []byte   { return key8(prefixIndex, uint64(msgID)) }
 func pollKey(pollID int64) []byte { return key8(prefixPoll, uint64(pollID)) }
+
+// webPageKey is the key of a web page link; ref is an encoded peer ref.
+func webPageKey(pageID int64, ref []byte, msgID int) []byte {
+	k := key8(prefixWebPage, uint64(pageID))
+	k = append(k, ref...)
+	return binary.BigEndian.AppendUint64(k, uint64(msgID))
+}
+
+// webPageKeyLen is the length of a web page link's key.
+const webPageKeyLen = 1 + 8 + 9 + 8
 
 func usernameKey(lower string) []byte { return append([]byte{prefixUsername}, lower...) }
 func resultKey(key string) []byte     { return append([]byte{prefixResult}, key...) }

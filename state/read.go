@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -194,4 +195,50 @@ func (s *Store) PollMessage(pollID int64) (schema.PeerRef, int, bool) {
 	}
 	s.log.Error("poll link lookup failed", slog.Int64("poll_id", pollID), slog.Any("error", err))
 	return schema.PeerRef{}, 0, false
+}
+
+// WebPageMessages returns the messages linked to web page id (Commit.
+// WebPages), in key order. Read errors are logged and end the list.
+func (s *Store) WebPageMessages(pageID int64) []WebPageEntry {
+	done, err := s.use()
+	if err != nil {
+		return nil
+	}
+	defer done()
+	lower := key8(prefixWebPage, uint64(pageID))
+	upper := key8(prefixWebPage, uint64(pageID)+1)
+	if uint64(pageID) == ^uint64(0) {
+		upper = prefixUpper(prefixWebPage)
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		s.log.Error("web page link lookup failed", slog.Int64("web_page_id", pageID), slog.Any("error", err))
+		return nil
+	}
+	var out []WebPageEntry
+	for ok := it.First(); ok; ok = it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) != webPageKeyLen || len(v) <= 8 {
+			err = fmt.Errorf("%w: web page link of %d+%d bytes", ErrCorrupt, len(k), len(v))
+			break
+		}
+		ref, derr := decodeRef(k[9:18])
+		if derr != nil {
+			err = derr
+			break
+		}
+		out = append(out, WebPageEntry{
+			WebPageID: pageID,
+			Peer:      ref,
+			MessageID: int(binary.BigEndian.Uint64(k[18:])),
+			Message:   bytes.Clone(v[8:]),
+		})
+	}
+	if cerr := closeIter(it); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.log.Error("web page link lookup failed", slog.Int64("web_page_id", pageID), slog.Any("error", err))
+	}
+	return out
 }

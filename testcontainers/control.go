@@ -24,7 +24,8 @@ type Message struct {
 	From    int64  `json:"from,omitempty"`
 	Text    string `json:"text,omitempty"`
 	ReplyTo int    `json:"reply_to,omitempty"`
-	// Media is "", "photo" or "document".
+	// Media is "", "photo", "document" or "link" (a link preview
+	// pending until WebPageReady).
 	Media string `json:"media,omitempty"`
 	// File, with Media, is the size and kind of the message's file, whose
 	// content the simulator generates (MessageFile answers its sha256).

@@ -46,3 +46,16 @@ func (c *Container) SendPoll(ctx context.Context, chat Chat) (int, error) {
 func (c *Container) Vote(ctx context.Context, chat Chat, id int, from int64, options ...int) error {
 	return c.Control(ctx, "poll.vote", map[string]any{"chat": chat, "message_id": id, "from": from, "options": options}, nil)
 }
+
+// InjectLink injects a message from a user with a link whose preview
+// Telegram is still building (webPagePending): the connector publishes
+// message.created with media pending; WebPageReady completes it.
+func (c *Container) InjectLink(ctx context.Context, chat Chat, from int64) (int, error) {
+	return c.InjectMessage(ctx, Message{Chat: chat, From: from, Media: "link"})
+}
+
+// WebPageReady completes the link preview of message id (injected with
+// InjectLink): the connector publishes message.edited with the preview.
+func (c *Container) WebPageReady(ctx context.Context, chat Chat, id int) error {
+	return c.Control(ctx, "webpage.ready", map[string]any{"chat": chat, "message_id": id}, nil)
+}

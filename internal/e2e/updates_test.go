@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -86,7 +87,8 @@ func TestReactionsPinsAndReads(t *testing.T) {
 
 // TestSimulatedEventsMatchSchemas runs generated traffic of every kind the
 // simulator makes (messages of every chat kind, edits, deletions, service
-// messages, reactions, pins, read receipts, polls and votes, with faults) through the connector and checks
+// messages, reactions, pins, read receipts, polls and votes, link
+// previews, with faults) through the connector and checks
 // each event's body against the JSON Schema its dataschema names.
 func TestSimulatedEventsMatchSchemas(t *testing.T) {
 	sc := newScenario(t, sim.Config{SliceLimit: 40})
@@ -96,6 +98,7 @@ func TestSimulatedEventsMatchSchemas(t *testing.T) {
 	want := sc.want()
 	assertExactlyOnce(t, readWanted(t, sc.url, sc.acc.Name, want), want)
 	types := map[string]int{}
+	previews := 0 // message.edited with a completed link preview
 	eachStreamMsg(t, sc.url, sc.acc.Name, 0, func(msg jetstream.Msg) {
 		ev, err := schema.Decode(&nats.Msg{Subject: msg.Subject(), Header: msg.Headers(), Data: msg.Data()})
 		if err != nil {
@@ -105,7 +108,15 @@ func TestSimulatedEventsMatchSchemas(t *testing.T) {
 		if err := schemacheck.Body(ev.DataSchema(), ev.Data()); err != nil {
 			t.Errorf("%s: %v", ev.ID(), err)
 		}
+		var m schema.Message
+		if ev.Type() == schema.TypeName(schema.KindMessage, schema.ActionEdited) && json.Unmarshal(ev.Data(), &m) == nil &&
+			m.Media != nil && m.Media.Type == "webpage" && !m.Media.Pending {
+			previews++
+		}
 	})
+	if previews == 0 {
+		t.Errorf("no message.edited with a completed link preview in the traffic: %v", types)
+	}
 	for _, typ := range []string{"created", "edited", "deleted", "pinned", "unpinned"} {
 		if types[schema.TypeName(schema.KindMessage, typ)] == 0 {
 			t.Errorf("no message.%s event in the traffic: %v", typ, types)

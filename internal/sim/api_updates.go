@@ -87,8 +87,8 @@ var scenarioReactions = []string{"👍", "❤", "🔥", "🎉", ""}
 // actUpdate performs one random step of the update kinds beyond messages
 // (Scenario.Updates): a reaction by a member (or its removal), a pin or
 // unpin, a read receipt (inbox or outbox; pushed only in a channel),
-// a poll of the account or a member's vote in one, or a change of the chat
-// or user (actProfile).
+// a poll of the account or a member's vote in one, a change of the chat
+// or user (actProfile), or a link whose preview completes later (actLink).
 func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	ts := s.targets()
 	t := ts[rng.IntN(len(ts))]
@@ -123,6 +123,10 @@ func (s *Sim) actUpdate(ctx context.Context, rng *rand.Rand) error {
 	case 3:
 		if rng.IntN(2) == 0 {
 			return s.actProfile(ctx, rng, t)
+		}
+	case 4:
+		if rng.IntN(2) == 0 {
+			return s.actLink(ctx, rng, t)
 		}
 	}
 	from := s.reactor(rng, t)
@@ -163,6 +167,44 @@ func (s *Sim) recentPolls(account string, chat schema.PeerRef) []int {
 	var out []int
 	for i := len(ids) - 1; i >= 0 && i >= len(ids)-20; i-- {
 		if m := b.Msgs[ids[i]]; !m.Deleted && m.Poll != nil {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// actLink completes the preview of one of t's pending links
+// (updateWebPage / updateChannelWebPage), or sends a message with a link
+// whose preview is pending when there is none.
+func (s *Sim) actLink(ctx context.Context, rng *rand.Rand, t target) error {
+	if links := s.recentLinks(t.account, t.chat); len(links) > 0 {
+		return s.WebPageReady(ctx, t.account, t.chat, links[rng.IntN(len(links))])
+	}
+	m := Outgoing{Account: t.account, Chat: t.chat, Media: mediaLink}
+	if len(t.members) > 0 {
+		m.From = t.members[rng.IntN(len(t.members))]
+	}
+	_, err := s.SendMessage(ctx, m)
+	return err
+}
+
+// recentLinks returns the live messages of chat among its latest twenty
+// whose link preview is pending, as account sees them.
+func (s *Sim) recentLinks(account string, chat schema.PeerRef) []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.w.account(account)
+	if err != nil {
+		return nil
+	}
+	b := s.w.boxOf(a, chat)
+	if b == nil {
+		return nil
+	}
+	ids := b.ByPeer[chat]
+	var out []int
+	for i := len(ids) - 1; i >= 0 && i >= len(ids)-20; i-- {
+		if m := b.Msgs[ids[i]]; !m.Deleted && m.Media == mediaLink && !m.PageReady {
 			out = append(out, m.ID)
 		}
 	}

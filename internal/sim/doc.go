@@ -97,8 +97,11 @@
 // channels.getChannels, which answers channelForbidden once kicked; their
 // ledger entries are LedgerEntry.Snapshot), a basic group's member list
 // (updateChatParticipants, SendMembers, pushed only), user phone, emoji
-// status and profile changes (ChangeUser). Scenario.Updates mixes them into
-// generated traffic.
+// status and profile changes (ChangeUser); link previews (webpage_world.go;
+// Outgoing.Media "link" shows webPagePending, WebPageReady and verb
+// webpage.ready complete it: updateWebPage / updateChannelWebPage, a
+// message.edited per copy). Scenario.Updates mixes them into generated
+// traffic.
 //
 // Limits: one DC (2; auth.importLoginToken is refused), no sign-up, files are
 // only sizes and types (no download), channel and chat

@@ -133,6 +133,8 @@ func newOpBody(kind string) opBody {
 		return &readOp{}
 	case opVote:
 		return &voteOp{}
+	case opWebPage:
+		return &webPageOp{}
 	case opMemberChange:
 		return &memberChangeOp{}
 	case opRename:

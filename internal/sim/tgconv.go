@@ -148,6 +148,8 @@ func (w *world) tgMedia(m *message) tg.MessageMediaClass {
 	info := mediaInfo{ID: m.MediaID, Kind: m.Media, Size: m.MediaSize, Mime: m.MediaMime, Name: m.MediaName, Attr: m.MediaAttr}
 	info.setDefaults()
 	switch m.Media {
+	case mediaLink:
+		return &tg.MessageMediaWebPage{Webpage: tgWebPage(m)}
 	case "photo":
 		return &tg.MessageMediaPhoto{Photo: &tg.Photo{
 			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: w.fileReference(m.MediaID), Date: m.Date, DCID: dcID,
@@ -226,6 +228,8 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 			return &tg.UpdateEditChannelMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		case evEmpty:
 			return &tg.UpdateNewChannelMessage{Message: &tg.MessageEmpty{ID: ev.Msg.ID}, Pts: ev.Pts, PtsCount: ev.PtsCount}
+		case evWebPage:
+			return &tg.UpdateChannelWebPage{ChannelID: channelID, Webpage: tgWebPage(&ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		case evPin:
 			return &tg.UpdatePinnedChannelMessages{Pinned: !ev.Unpin, ChannelID: channelID, Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 		default:
@@ -239,6 +243,8 @@ func (w *world) tgEventUpdate(viewer *account, channelID int64, ev *event) tg.Up
 		return &tg.UpdateEditMessage{Message: w.tgMessage(viewer, &ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	case evRead, evReadOut:
 		return tgReadUpdate(ev)
+	case evWebPage:
+		return &tg.UpdateWebPage{Webpage: tgWebPage(&ev.Msg), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	case evPin:
 		return &tg.UpdatePinnedMessages{Pinned: !ev.Unpin, Peer: tgconv.PeerTL(ev.Msg.Peer), Messages: slices.Clone(ev.IDs), Pts: ev.Pts, PtsCount: ev.PtsCount}
 	default:

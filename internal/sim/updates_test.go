@@ -6,6 +6,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/mapping"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -131,4 +132,62 @@ func withheldGroup(t *testing.T) (context.Context, int64, schema.PeerRef, tg.Upd
 		t.Fatal(err)
 	}
 	return testCtx(t), u, group, st
+}
+
+// A message with a link shows its page pending; WebPageReady completes
+// it: getDifference replays updateWebPage at its pts with the completed
+// page (the message renders it too), the ledger has a message.edited
+// whose version is the connector's (the completed preview as mapped),
+// and a second completion is refused.
+func TestWebPageReadyInDifference(t *testing.T) {
+	ctx, u, group, _ := withheldGroup(t)
+	id, err := shared.SendMessage(ctx, Outgoing{Chat: group, From: u, Media: "link"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := shared.State("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := len(shared.Ledger("main"))
+	if err := shared.WebPageReady(ctx, "main", group, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.WebPageReady(ctx, "main", group, id); err == nil {
+		t.Error("a completed preview was completed again")
+	}
+	d, ok := getDiff(t, tg.UpdatesGetDifferenceRequest{Pts: st.Pts, Qts: st.Qts, Date: st.Date}).(*tg.UpdatesDifference)
+	if !ok {
+		t.Fatal("not a complete difference")
+	}
+	var up *tg.UpdateWebPage
+	for _, x := range d.OtherUpdates {
+		if w, ok := x.(*tg.UpdateWebPage); ok {
+			up = w
+		}
+	}
+	if up == nil || up.Pts != st.Pts+1 {
+		t.Fatalf("web page update %+v (state pts %d)", up, st.Pts)
+	}
+	view, ok := shared.Message(group, "main", id)
+	if !ok {
+		t.Fatal("message gone")
+	}
+	ready, ok := up.Webpage.(*tg.WebPage)
+	if !ok || ready.Title == "" || ready.URL == "" || ready.ID != view.MediaID {
+		t.Fatalf("web page %+v, want a completed page", up.Webpage)
+	}
+	led := shared.Ledger("main")[from:]
+	if len(led) != 1 || led[0].Action != schema.ActionEdited || led[0].MessageID != id || led[0].Peer != group {
+		t.Fatalf("ledger entries %+v", led)
+	}
+	// The connector maps the message with the completed page.
+	ev, _, err := mapping.Message("main", &tg.Message{ID: id, PeerID: &tg.PeerChat{ChatID: group.ID}, Date: int(view.Date.Unix()),
+		Message: view.Text, Media: &tg.MessageMediaWebPage{Webpage: ready}}, tg.Entities{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := mapping.PreviewVersion(ev.Data.(*schema.Message)); led[0].Version != want {
+		t.Errorf("ledger version %d, want %d", led[0].Version, want)
+	}
 }

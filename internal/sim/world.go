@@ -30,7 +30,9 @@ type Outgoing struct {
 	Entities []schema.Entity `json:"entities,omitempty"`
 	// ReplyTo is a message id in the same chat, as seen by Account.
 	ReplyTo int `json:"reply_to,omitempty"`
-	// Media is "photo", "document", "poll" (a poll; Text is dropped) or "".
+	// Media is "photo", "document", "poll" (a poll; Text is dropped),
+	// "link" (a link preview still pending: WebPageReady completes it;
+	// Text gets the page's URL when empty) or "".
 	Media string `json:"media,omitempty"`
 	// File, with Media "photo" or "document", is the file's size and
 	// details; its content is generated (files.go). Default: a small file.
@@ -162,6 +164,12 @@ type message struct {
 	MediaAttr string // "video", "voice", "audio" for such documents
 	// Poll is the poll of a poll message (Media "poll"), replaced on change.
 	Poll *pollState
+	// PageReady says the link preview of a Media "link" message is
+	// complete (webpage_world.go); MediaID is its page's id. PreviewDate
+	// is the second its completion's version is dated: an edit after it
+	// is dated later.
+	PageReady   bool
+	PreviewDate int
 }
 
 type reaction struct {
@@ -181,6 +189,7 @@ const (
 	evEmpty   // updateNewChannelMessage with messageEmpty (no peer): moves pts, no ledger entry
 	evRead    // updateReadHistoryInbox (read_world.go)
 	evReadOut // updateReadHistoryOutbox
+	evWebPage // updateWebPage / updateChannelWebPage: Msg's link preview completed (webpage_world.go)
 )
 
 // event is one pts-carrying change of a box: a common box or a channel.
@@ -231,9 +240,9 @@ func (b *box) edit(m *message, text string, ents *[]schema.Entity, date, seqInc 
 		m.Entities = slices.Clone(*ents)
 	}
 	if sameSecond {
-		m.EditDate = max(date, m.EditDate, m.Date) // Telegram's second granularity
+		m.EditDate = max(date, m.EditDate, m.Date, m.PreviewDate+1) // Telegram's second granularity
 	} else {
-		m.EditDate = max(date, m.EditDate+1, m.Date)
+		m.EditDate = max(date, m.EditDate+1, m.Date, m.PreviewDate+1)
 	}
 	b.Pts++
 	b.Seq += seqInc
@@ -531,7 +540,7 @@ type sendExtra struct {
 
 func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from int64, date int) (*message, error) {
 	switch m.Media {
-	case "", "photo", "document", "poll":
+	case "", "photo", "document", "poll", mediaLink:
 	default:
 		return nil, fmt.Errorf("%w: media %q", ErrInvalid, m.Media)
 	}
@@ -560,7 +569,12 @@ func (w *world) newMessage(m *Outgoing, x *sendExtra, peer schema.PeerRef, from 
 		Peer: peer, From: from, Date: date, Text: m.Text, Entities: slices.Clone(m.Entities),
 		Media: m.Media, Service: m.Service, Logical: w.nextLogic,
 	}
-	if m.Media == "poll" {
+	if m.Media == mediaLink {
+		msg.MediaID = accessHash("webpage", int64(w.nextLogic))
+		if msg.Text == "" {
+			msg.Text = pageURL(msg.MediaID)
+		}
+	} else if m.Media == "poll" {
 		msg.Text, msg.Entities = "", nil
 		msg.Poll = &pollState{ID: accessHash("poll", int64(w.nextLogic)), Question: pollQuestion, Answers: slices.Clone(pollAnswers)}
 	} else if m.Media != "" {
@@ -906,7 +920,9 @@ func (w *world) delete(chat schema.PeerRef, accName string, ids []int, date int)
 // derives it from what Telegram delivers.
 func editVersion(m *message) int64 {
 	media := ""
-	if m.Media != "" {
+	if m.Media == mediaLink {
+		media = linkKey(m)
+	} else if m.Media != "" {
 		media = m.Media + ":" + strconv.FormatInt(m.MediaID, 10)
 	}
 	return schema.EditVersion(m.EditDate, m.Text, m.Entities, media)

@@ -42,6 +42,7 @@ type Simulator interface {
 	Read(ctx context.Context, account string, chat schema.PeerRef, maxID int, outbox bool) error
 	SendPoll(ctx context.Context, account string, chat schema.PeerRef) (int, error)
 	Vote(ctx context.Context, account string, chat schema.PeerRef, msgID int, from int64, options []int) error
+	WebPageReady(ctx context.Context, account string, chat schema.PeerRef, msgID int) error
 	// Members and bots (issue 12).
 	ChangeMember(ctx context.Context, c sim.MemberChange) (int, error)
 	StopBot(ctx context.Context, account string, user int64, stopped bool) (int, error)

@@ -49,11 +49,12 @@ func (s *Server) verbs() map[string]verbFunc {
 		"precheckout":  s.precheckout,
 		"shipping":     s.shipping,
 		// Reactions, pins, read receipts, polls (issue 12).
-		"reaction.set": s.setReaction,
-		"message.pin":  s.pin,
-		"read":         s.read,
-		"poll.send":    s.sendPoll,
-		"poll.vote":    s.vote,
+		"reaction.set":  s.setReaction,
+		"message.pin":   s.pin,
+		"read":          s.read,
+		"poll.send":     s.sendPoll,
+		"poll.vote":     s.vote,
+		"webpage.ready": s.webPageReady,
 		// Members, join requests, bots, renames, live signals (issue 12;
 		// verbs_member.go, verbs_profile.go, verbs_live.go).
 		"member.join":    s.memberVerb(sim.MemberJoin),
@@ -121,7 +122,8 @@ type InjectRequest struct {
 	Text     string          `json:"text,omitempty"`
 	Entities []schema.Entity `json:"entities,omitempty"`
 	ReplyTo  int             `json:"reply_to,omitempty"`
-	// Media is "", "photo" or "document".
+	// Media is "", "photo", "document" or "link" (a link whose preview
+	// is pending until webpage.ready; Text defaults to the page's URL).
 	Media string `json:"media,omitempty"`
 	// File, with Media, sets the file's size (and a document's mime, name
 	// and attr: video, audio, voice); its content is generated from the
@@ -146,11 +148,11 @@ func (r *InjectRequest) validate() error {
 	if r.Text == "" && r.Media == "" {
 		return invalid("text or media is required")
 	}
-	if r.Media != "" && r.Media != "photo" && r.Media != "document" {
-		return invalid("media %q: want photo or document", r.Media)
+	if r.Media != "" && r.Media != "photo" && r.Media != "document" && r.Media != "link" {
+		return invalid("media %q: want photo, document or link", r.Media)
 	}
 	if r.File != nil {
-		if r.Media == "" {
+		if r.Media != "photo" && r.Media != "document" {
 			return invalid("file needs media photo or document")
 		}
 		if err := r.File.Validate(); err != nil {

@@ -142,3 +142,24 @@ func (s *Server) vote(ctx context.Context, body []byte) (any, error) {
 	}
 	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
 }
+
+// WebPageRequest completes the link preview of a message injected with
+// media "link" (webpage.ready): updateWebPage, or updateChannelWebPage in
+// a channel, which the connector publishes as message.edited.
+type WebPageRequest struct {
+	Chat      Chat `json:"chat"`
+	MessageID int  `json:"message_id"`
+}
+
+func (r *WebPageRequest) validate() error { return checkMessage(r.Chat, r.MessageID) }
+
+func (s *Server) webPageReady(ctx context.Context, body []byte) (any, error) {
+	var r WebPageRequest
+	if err := decodeValid(body, &r); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Sim.WebPageReady(ctx, s.cfg.Account, r.Chat, r.MessageID); err != nil {
+		return nil, err
+	}
+	return MessageResult{Chat: r.Chat, MessageID: r.MessageID}, nil
+}

@@ -27,6 +27,7 @@ type MemStore struct {
 	lastSeq  uint64               // never reused, even after the outbox drained
 	index    map[int]schema.PeerRef
 	polls    map[int64]state.PollEntry
+	webPages map[memWebPageKey]memWebPage
 	peers    map[schema.PeerRef]state.Peer
 	names    map[string]schema.PeerRef // lower-case username → peer
 	results  map[string]memResult
@@ -54,6 +55,7 @@ func NewMemStore(now func() time.Time) *MemStore {
 		channels: map[int64]state.ChannelState{},
 		index:    map[int]schema.PeerRef{},
 		polls:    map[int64]state.PollEntry{},
+		webPages: map[memWebPageKey]memWebPage{},
 		peers:    map[schema.PeerRef]state.Peer{},
 		names:    map[string]schema.PeerRef{},
 		results:  map[string]memResult{},
@@ -120,6 +122,7 @@ func (m *MemStore) Commit(c *state.Commit) error {
 			m.polls[e.PollID] = e
 		}
 	}
+	m.putWebPages(c.WebPages)
 	if len(c.Events) > 0 {
 		select {
 		case m.notify <- struct{}{}:
@@ -155,6 +158,14 @@ func validate(c *state.Commit) error {
 	for _, p := range c.Peers {
 		if err := validRef(p.Ref()); err != nil {
 			return fmt.Errorf("commit: peer %s: %w", p.Ref(), err)
+		}
+	}
+	for _, e := range c.WebPages {
+		if e.WebPageID == 0 || e.MessageID <= 0 || len(e.Message) == 0 {
+			return fmt.Errorf("commit: %w: web page %d in message %d", state.ErrInvalid, e.WebPageID, e.MessageID)
+		}
+		if err := validRef(e.Peer); err != nil {
+			return fmt.Errorf("commit: web page %d: %w", e.WebPageID, err)
 		}
 	}
 	for _, e := range c.Polls {
@@ -234,6 +245,68 @@ func (m *MemStore) PollMessage(pollID int64) (schema.PeerRef, int, bool) {
 	defer m.mu.Unlock()
 	e, ok := m.polls[pollID]
 	return e.Peer, e.MessageID, ok
+}
+
+type memWebPageKey struct {
+	page int64
+	peer schema.PeerRef
+	msg  int
+}
+
+type memWebPage struct {
+	e     state.WebPageEntry
+	added time.Time
+}
+
+// putWebPages stores web page links as state.Store does: a link of the
+// same page and message is replaced, links older than state.WebPageLinkTTL
+// and the oldest beyond state.WebPageLinkLimit are evicted. m.mu is held.
+func (m *MemStore) putWebPages(entries []state.WebPageEntry) {
+	if len(entries) == 0 {
+		return
+	}
+	now := m.now()
+	for _, e := range entries {
+		e.Message = slices.Clone(e.Message)
+		m.webPages[memWebPageKey{e.WebPageID, e.Peer, e.MessageID}] = memWebPage{e: e, added: now}
+	}
+	keys := make([]memWebPageKey, 0, len(m.webPages))
+	for k := range m.webPages {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b memWebPageKey) int { return m.webPages[a].added.Compare(m.webPages[b].added) })
+	excess := len(keys) - state.WebPageLinkLimit
+	for i, k := range keys {
+		if i >= excess && !m.webPages[k].added.Before(now.Add(-state.WebPageLinkTTL)) {
+			break
+		}
+		delete(m.webPages, k)
+	}
+}
+
+// WebPageMessages returns the messages linked to web page id, in the
+// store's key order (chat, then message id).
+func (m *MemStore) WebPageMessages(pageID int64) []state.WebPageEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []state.WebPageEntry
+	for k, v := range m.webPages {
+		if k.page == pageID {
+			e := v.e
+			e.Message = slices.Clone(e.Message)
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(a, b state.WebPageEntry) int {
+		if c := cmp.Compare(a.Peer.Kind, b.Peer.Kind); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Peer.ID, b.Peer.ID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.MessageID, b.MessageID)
+	})
+	return out
 }
 
 // Peer returns the stored peer, or an error wrapping state.ErrNotFound.

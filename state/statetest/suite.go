@@ -4,6 +4,8 @@ import (
 	"github.com/gotd/neo"
 
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ type Store interface {
 	Channels() ([]state.ChannelState, error)
 	MessagePeer(msgID int) (schema.PeerRef, bool)
 	PollMessage(pollID int64) (schema.PeerRef, int, bool)
+	WebPageMessages(pageID int64) []state.WebPageEntry
 	Peer(ref schema.PeerRef) (state.Peer, error)
 	PeerByUsername(username string) (state.Peer, error)
 	PutResult(key string, value []byte, ttl time.Duration) error
@@ -53,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"PeerMerge", testPeerMerge},
 		{"Results", testResults},
 		{"PollLinks", testPollLinks},
+		{"WebPageLinks", testWebPageLinks},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
@@ -461,5 +465,73 @@ func testPollLinks(t *testing.T, open Opener) {
 	}
 	if _, _, ok := s.PollMessage(43); ok {
 		t.Error("an invalid poll link was stored")
+	}
+}
+
+// testWebPageLinks: a pending web page lists every message linked to it,
+// a message linked again (edited) keeps its latest body, an invalid link
+// fails the commit, and links expire after WebPageLinkTTL and beyond
+// WebPageLinkLimit, the oldest first.
+func testWebPageLinks(t *testing.T, open Opener) {
+	s, clock := openAt(t, open)
+	group := schema.PeerRef{Kind: schema.PeerChat, ID: 5}
+	super := schema.PeerRef{Kind: schema.PeerChannel, ID: 6}
+	bodies := func(es []state.WebPageEntry) map[string]string {
+		out := map[string]string{}
+		for _, e := range es {
+			out[fmt.Sprintf("%d/%s/%d", e.WebPageID, e.Peer, e.MessageID)] = string(e.Message)
+		}
+		return out
+	}
+	if got := s.WebPageMessages(7); len(got) != 0 {
+		t.Fatalf("WebPageMessages of an empty store = %v", got)
+	}
+	commit(t, s, &state.Commit{WebPages: []state.WebPageEntry{
+		{WebPageID: 7, Peer: group, MessageID: 3, Message: []byte(`{"v":1}`)},
+		{WebPageID: 7, Peer: super, MessageID: 9, Message: []byte(`{"v":2}`)},
+		{WebPageID: 8, Peer: super, MessageID: 10, Message: []byte(`{"v":3}`)},
+	}})
+	commit(t, s, &state.Commit{WebPages: []state.WebPageEntry{{WebPageID: 7, Peer: group, MessageID: 3, Message: []byte(`{"v":4}`)}}})
+	want := map[string]string{
+		fmt.Sprintf("7/%s/3", group): `{"v":4}`,
+		fmt.Sprintf("7/%s/9", super): `{"v":2}`,
+	}
+	if got := bodies(s.WebPageMessages(7)); !maps.Equal(got, want) {
+		t.Errorf("WebPageMessages(7) = %v, want %v", got, want)
+	}
+	if got := s.WebPageMessages(8); len(got) != 1 || got[0].MessageID != 10 {
+		t.Errorf("WebPageMessages(8) = %v, want message 10", got)
+	}
+	for _, bad := range []state.WebPageEntry{
+		{WebPageID: 9, Peer: schema.PeerRef{Kind: schema.PeerUnknown}, MessageID: 1, Message: []byte(`{}`)},
+		{WebPageID: 9, Peer: group, MessageID: 0, Message: []byte(`{}`)},
+		{WebPageID: 9, Peer: group, MessageID: 1},
+	} {
+		if err := s.Commit(&state.Commit{WebPages: []state.WebPageEntry{bad}}); !errors.Is(err, state.ErrInvalid) {
+			t.Errorf("web page link %+v: err = %v, want ErrInvalid", bad, err)
+		}
+	}
+	if got := s.WebPageMessages(9); len(got) != 0 {
+		t.Errorf("an invalid web page link was stored: %v", got)
+	}
+
+	// A day later, the links of pages 7 and 8 have expired once a commit
+	// adds another.
+	clock.Travel(state.WebPageLinkTTL + time.Second)
+	commit(t, s, &state.Commit{WebPages: []state.WebPageEntry{{WebPageID: 11, Peer: group, MessageID: 20, Message: []byte(`{}`)}}})
+	if got := len(s.WebPageMessages(7)) + len(s.WebPageMessages(8)); got != 0 {
+		t.Errorf("%d expired web page links kept", got)
+	}
+
+	// Beyond the limit, the oldest go first.
+	for i := range state.WebPageLinkLimit {
+		clock.Travel(time.Millisecond)
+		commit(t, s, &state.Commit{WebPages: []state.WebPageEntry{{WebPageID: 12, Peer: super, MessageID: 100 + i, Message: []byte(`{}`)}}})
+	}
+	if got := s.WebPageMessages(11); len(got) != 0 {
+		t.Errorf("the oldest link was kept beyond the limit: %v", got)
+	}
+	if got := s.WebPageMessages(12); len(got) != state.WebPageLinkLimit {
+		t.Errorf("%d links of page 12, want %d", len(got), state.WebPageLinkLimit)
 	}
 }
