@@ -170,6 +170,9 @@ func (l *loop) dispatchBatch() error {
 	}
 	var rejected []uint64
 	for _, e := range l.buf {
+		if e.state == preparing {
+			break // a batch keeps outbox order: the rest waits for it
+		}
 		if e.state != waiting {
 			continue
 		}
