@@ -72,6 +72,11 @@ type FilesConfig struct {
 	Deadline time.Duration
 	// MaxUploadBytes bounds the object media.send sends (default 2000 MiB).
 	MaxUploadBytes int64
+	// Auto configures the automatic download (PrepareFile, autodl.go).
+	Auto AutoDownloadConfig
+	// ProgressBytes is the size from which a transfer sends live progress
+	// signals (0: none; progress.go).
+	ProgressBytes int64
 }
 
 func (c *FilesConfig) setDefaults(account string) {
@@ -87,6 +92,7 @@ func (c *FilesConfig) setDefaults(account string) {
 	if c.MaxUploadBytes == 0 {
 		c.MaxUploadBytes = DefaultFilesMaxUploadBytes
 	}
+	c.Auto.setDefaults()
 }
 
 // deadline is how long the command name may take.
@@ -285,11 +291,22 @@ func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.Down
 			return nil, schema.NewCommandError(schema.CodeInvalidArgument, "file_ref: not a file_ref from an event")
 		}
 	}
+	var byRef *tgconv.FileRef
+	if t == nil {
+		byRef = &ref
+	}
+	return e.storeFile(ctx, c, api, e.objectName(cmd, t, &ref), t, cmd.MessageID, byRef, cmd.Thumb, fileHint{})
+}
+
+// storeFile stores a file under object name, unless the bucket holds it
+// already: the file of message msgID of t, or the file of ref (tried first
+// when both are given; a message is fetched again for a fresh reference
+// when it expired). hint names what a reference does not tell.
+func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name string, t *target, msgID int, ref *tgconv.FileRef, thumb string, hint fileHint) (*schema.CommandOutput, error) {
 	store, err := e.objectStore(ctx)
 	if err != nil {
 		return nil, err
 	}
-	name := e.objectName(cmd, t, &ref)
 	if info, err := store.GetInfo(ctx, name); err == nil {
 		return fileOutput(info, true)
 	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
@@ -298,22 +315,23 @@ func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.Down
 	}
 
 	locate := func() (remoteFile, error) {
-		if t == nil {
+		if ref != nil {
 			f := remoteFile{kind: ref.Kind.String(), id: ref.ID, size: -1}
 			switch ref.Kind {
 			case tgconv.FilePhoto:
 				f.mime, f.name = "image/jpeg", "photo_"+strconv.FormatInt(ref.ID, 10)+".jpg"
-				f.loc = &tg.InputPhotoFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmp.Or(cmd.Thumb, ref.ThumbSize)}
+				f.loc = &tg.InputPhotoFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmp.Or(thumb, ref.ThumbSize)}
 			default:
-				f.loc = &tg.InputDocumentFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmd.Thumb}
+				f.loc = &tg.InputDocumentFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: thumb}
+				f.mime, f.name = hint.mime, hint.name
 			}
 			return f, nil
 		}
-		media, err := e.fetchMedia(ctx, c, api, *t, cmd.MessageID)
+		media, err := e.fetchMedia(ctx, c, api, *t, msgID)
 		if err != nil {
 			return remoteFile{}, err
 		}
-		return fileOf(media, cmd.Thumb)
+		return fileOf(media, thumb)
 	}
 	f, err := locate()
 	if err != nil {
@@ -329,11 +347,15 @@ func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.Down
 		}
 		// The reference expired: the message fetched again carries a new one.
 		e.log.Debug("file reference expired; fetching the message again", "command_id", c.id)
+		ref = nil
 		if f, err = locate(); err != nil {
 			return nil, err
 		}
 	}
 }
+
+// fileHint is the mime type and file name of a document an event told.
+type fileHint struct{ mime, name string }
 
 // fetchMedia fetches message id of t and returns its media.
 func (e *Egress) fetchMedia(ctx context.Context, c *command, api FileAPI, t target, id int) (tg.MessageMediaClass, error) {
