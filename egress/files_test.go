@@ -25,9 +25,9 @@ type fakeFiles struct {
 	size int64
 
 	mu       sync.Mutex
-	served   int // parts answered
-	fetches  int // getMessages calls
-	hold     int // parts to serve before blocking; 0: never block
+	served   int   // parts answered
+	fetches  int   // getMessages calls
+	hold     int   // parts to serve before blocking; 0: never block
 	fail     error // every getFile fails with it
 	released chan struct{}
 	uploaded bytes.Buffer   // saveFilePart bytes
