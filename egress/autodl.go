@@ -175,7 +175,7 @@ func (e *Egress) PrepareFile(ctx context.Context, rec state.OutboxRecord) state.
 	wait := e.cfg.Files.Auto.Wait
 	dctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	hint := fileHint{mime: media.MimeType, name: media.FileName}
+	hint := fileHint{mime: media.MimeType, name: media.FileName, size: media.Size}
 	backoff := time.Second
 	for {
 		out, err := e.autoDownload(dctx, name, peer, msgID, &ref, hint)
@@ -227,7 +227,8 @@ func (e *Egress) autoDownload(ctx context.Context, name string, peer schema.Peer
 	if err != nil {
 		return nil, err
 	}
-	c := &command{name: schema.CommandMediaDownload, id: "auto:" + name, deadline: e.cfg.Now().Add(e.cfg.Files.Deadline)}
+	// No command id: the progress signals of an automatic download carry none.
+	c := &command{name: schema.CommandMediaDownload, deadline: e.cfg.Now().Add(e.cfg.Files.Deadline)}
 	var tp *target
 	if t, err := e.resolveID(ctx, c, peer); err == nil {
 		tp = &t

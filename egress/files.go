@@ -337,8 +337,15 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 	if err != nil {
 		return nil, err
 	}
+	var peer schema.PeerRef
+	if t != nil {
+		peer = t.peer.Ref()
+	}
 	for refreshed := false; ; refreshed = true {
-		info, err := e.putDownload(ctx, c, api, store, name, f)
+		if f.size < 0 && hint.size > 0 {
+			f.size = hint.size
+		}
+		info, err := e.putDownload(ctx, c, api, store, name, f, peer)
 		if err == nil {
 			return fileOutput(info, false)
 		}
@@ -354,8 +361,12 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 	}
 }
 
-// fileHint is the mime type and file name of a document an event told.
-type fileHint struct{ mime, name string }
+// fileHint is the mime type, file name and size of a document an event
+// told.
+type fileHint struct {
+	mime, name string
+	size       int64
+}
 
 // fetchMedia fetches message id of t and returns its media.
 func (e *Egress) fetchMedia(ctx context.Context, c *command, api FileAPI, t target, id int) (tg.MessageMediaClass, error) {
@@ -397,15 +408,18 @@ func (e *Egress) fetchMedia(ctx context.Context, c *command, api FileAPI, t targ
 	return nil, schema.NewCommandError(schema.CodeMessageNotFound, "message %d not found in %s", id, t.peer.Ref())
 }
 
-// putDownload streams f from Telegram into object name of store.
-func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile) (*jetstream.ObjectInfo, error) {
+// putDownload streams f from Telegram into object name of store,
+// reporting its progress on peer's subject.
+func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile, peer schema.PeerRef) (*jetstream.ObjectInfo, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	e.metrics.transfers.WithLabelValues("download").Inc()
 	defer e.metrics.transfers.WithLabelValues("download").Dec()
-	counted := &byteCounter{w: pw, add: e.metrics.fileBytes.WithLabelValues("download").Add}
+	prog := e.newProgress(c, peer, "download", name, f.size)
+	bytesDown := e.metrics.fileBytes.WithLabelValues("download")
+	counted := &byteCounter{w: pw, add: func(n float64) { bytesDown.Add(n); prog.add(int64(n)) }}
 	ordered := newOrderedWriter(counted, downloadWindow)
 	c.called = true
 	go func() {
@@ -431,6 +445,7 @@ func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store
 	if err != nil {
 		return nil, fmt.Errorf("put object %s: %w", name, err)
 	}
+	prog.done()
 	return info, nil
 }
 
@@ -583,7 +598,7 @@ const uploadThreads = 4
 
 // uploadObject streams object name of the files bucket to Telegram and
 // returns the uploaded file with the object's size and metadata.
-func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.InputFileClass, *jetstream.ObjectInfo, error) {
+func (e *Egress) uploadObject(ctx context.Context, c *command, name string, peer schema.PeerRef) (tg.InputFileClass, *jetstream.ObjectInfo, error) {
 	api, err := e.fileAPI()
 	if err != nil {
 		return nil, nil, err
@@ -618,11 +633,14 @@ func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.
 	if fileName == "" {
 		fileName = name[strings.LastIndexByte(name, '/')+1:]
 	}
-	r := io.TeeReader(obj, &byteCounter{w: io.Discard, add: e.metrics.fileBytes.WithLabelValues("upload").Add})
+	prog := e.newProgress(c, peer, "upload", name, int64(info.Size))
+	bytesUp := e.metrics.fileBytes.WithLabelValues("upload")
+	r := io.TeeReader(obj, &byteCounter{w: io.Discard, add: func(n float64) { bytesUp.Add(n); prog.add(int64(n)) }})
 	up := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).WithPartSize(uploadPartSize).WithThreads(uploadThreads)
 	f, err := up.Upload(ctx, uploader.NewUpload(fileName, r, int64(info.Size)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("upload object %s: %w", name, err)
 	}
+	prog.done()
 	return f, info, nil
 }
