@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/config"
 	"github.com/tgnats/tgnats/internal/sim"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -24,10 +27,28 @@ import (
 func TestAutoDownload(t *testing.T) {
 	files := config.Default().Files
 	files.AutoDownload = config.AutoDownload{Kinds: []string{"document", "photo"}, MaxBytes: 1 << 20, Wait: 20 * time.Second}
+	files.ProgressBytes = 512 << 10
 	env := newCommandEnv(t, commandEnvOptions{files: &files})
 	acc := env.w.acc
 	bucket := schema.FilesBucketName(acc.Name)
 	ctx := context.Background()
+	var progressMu sync.Mutex
+	var progress []schema.FileProgress
+	sub, err := env.cl.nc.Subscribe(fmt.Sprintf("tg.%s.live.file.progress.>", acc.Name), func(m *nats.Msg) {
+		var p schema.FileProgress
+		if err := json.Unmarshal(m.Data, &p); err == nil {
+			progressMu.Lock()
+			progress = append(progress, p)
+			progressMu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	if err := env.cl.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 
 	// post sends a message with f and returns the media of its
 	// message.created event, with the object it names checked at once.
@@ -84,6 +105,20 @@ func TestAutoDownload(t *testing.T) {
 			}
 		})
 	}
+
+	// The 1 MiB download is over files.progress_bytes: it reported its
+	// progress, without a command id, up to done.
+	testutil.Eventually(t, 10*time.Second, "the automatic download's last progress signal", func() bool {
+		progressMu.Lock()
+		defer progressMu.Unlock()
+		for _, p := range progress {
+			if p.Done && p.Direction == "download" && p.CommandID == "" && p.Bytes == 1<<20 && p.Total == 1<<20 &&
+				strings.HasPrefix(p.Object, fmt.Sprintf("%s/%s/%d/", acc.Name, env.group.Kind, env.group.ID)) {
+				return true
+			}
+		}
+		return false
+	})
 
 	t.Run("over the ceiling", func(t *testing.T) {
 		id, media := post(t, env.user, "document", sim.File{Size: 1<<20 + 1})
