@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gotd/td/tg"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -161,5 +163,73 @@ func TestAutoDownload(t *testing.T) {
 		if n := metricValue(t, env.conn.http, fmt.Sprintf(`tgnats_auto_downloads_total{account=%q,result=%q}`, acc.Name, result)); n < least {
 			t.Errorf("tgnats_auto_downloads_total{result=%q} = %v, want at least %v", result, n, least)
 		}
+	}
+}
+
+// TestAutoDownloadRestart stops the connector while the file of an
+// incoming message is being downloaded: its event is not published
+// meanwhile, and after the restart it is published once, naming the same
+// object, which then holds the simulator's bytes.
+func TestAutoDownloadRestart(t *testing.T) {
+	w := newWorld(t, sim.Config{})
+	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
+	t.Cleanup(nsrv.Shutdown) // after the connector's stop
+	cfg := w.connectorConfig(filepath.Join(t.TempDir(), "data"), nsrv.ClientURL(), "127.0.0.1:0")
+	cfg.Files.AutoDownload = config.AutoDownload{Kinds: []string{"document"}, MaxBytes: 8 << 20, Wait: time.Minute}
+	cfg.Outbox.DrainTimeout = time.Second
+	ctx := context.Background()
+
+	alice := w.sim.CreateUser("Alice", "", "alice_auto")
+	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+	// Every part's reply is held back: the download stalls.
+	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 1000)
+	r := w.startConnector(t, cfg)
+	js := newCommandClient(t, nsrv.ClientURL(), w.acc.Name).js
+	id, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Media: "document", File: &sim.File{Size: 3 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 30*time.Second, "the download under way", func() bool {
+		return w.sim.Calls(w.acc.Name)["upload.getFile"] > 0
+	})
+	evID := schema.EventID(w.acc.Name, chat, id, schema.KindMessage, schema.ActionCreated, 0)
+	published := func() [][]byte {
+		var got [][]byte
+		eachStreamMsg(t, nsrv.ClientURL(), w.acc.Name, 0, func(m jetstream.Msg) {
+			if rc := check(t, m); rc.id == evID {
+				got = append(got, m.Data())
+			}
+		})
+		return got
+	}
+	if got := published(); len(got) != 0 {
+		t.Fatal("the event was published before its file was stored")
+	}
+	r.stop(t)
+
+	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 0)
+	w.startConnector(t, cfg)
+	var got [][]byte
+	testutil.Eventually(t, 30*time.Second, "the event published after the restart", func() bool {
+		got = published()
+		return len(got) > 0
+	})
+	if len(got) != 1 {
+		t.Fatalf("the event is %d times in the stream, want once", len(got))
+	}
+	var msg schema.Message
+	if err := json.Unmarshal(got[0], &msg); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("%s/user/%d/%d", w.acc.Name, alice, id)
+	if msg.Media == nil || msg.Media.File == nil || msg.Media.File.Object != name || msg.Media.FileError != "" {
+		t.Fatalf("media %+v, want the object %s", msg.Media, name)
+	}
+	want, err := w.sim.MessageFile(ctx, w.acc.Name, chat, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, sum := objectSHA256(t, js, schema.FilesBucketName(w.acc.Name), name); n != 3<<20 || sum != want.SHA256 {
+		t.Errorf("the object holds %d bytes sha256 %s, want %d %s", n, sum, 3<<20, want.SHA256)
 	}
 }
