@@ -58,8 +58,9 @@
 // automatic download. When it is read, Config.Prepare is started for it
 // on a goroutine; the record, and the records of its chat behind it, are
 // not published until Prepare returns the record to publish (with the
-// file stored, or rewritten without it). Other chats go on meanwhile;
-// a fast batch, which keeps outbox order, stops at the record. The header
+// file stored, or rewritten without it). Other chats go on meanwhile, in
+// a fast batch as without: their records are sent past it, and the record
+// joins a later batch (per-chat order is what a batch must keep). The header
 // is removed before publishing. A Run that ends cancels Prepare; the next
 // Run prepares the record again.
 //

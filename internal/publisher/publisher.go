@@ -89,8 +89,7 @@ type Config struct {
 	// file could not be stored, without the object). It must return
 	// within a bounded time, and return early when ctx ends (the record is
 	// then prepared again by the next Run). Meanwhile the record and the
-	// records of its chat behind it wait; other chats go on (in fast-batch
-	// mode, only up to the record: a batch keeps outbox order).
+	// records of its chat behind it wait; other chats go on.
 	// Without Prepare the header is dropped and the record published as is.
 	Prepare func(ctx context.Context, rec state.OutboxRecord) state.OutboxRecord
 }
@@ -409,10 +408,7 @@ func (l *loop) dispatch() error {
 			break
 		}
 		if e.state == preparing {
-			if held == nil {
-				held = make(map[string]bool)
-			}
-			held[e.key] = true
+			held = holdKey(held, e.key)
 			continue
 		}
 		if e.state != waiting || l.inflight[e.key] || held[e.key] {
