@@ -243,7 +243,7 @@ func (e *Egress) dropFile(rec state.OutboxRecord, result, reason string) state.O
 	e.log.Warn("automatic download: event published without its file", "msg_id", rec.MsgID, "result", result, "reason", reason)
 	data, err := rewriteMedia(rec.Data, func(media map[string]json.RawMessage) error {
 		delete(media, "file")
-		b, err := json.Marshal(reason)
+		b, err := marshalRaw(reason)
 		media["file_error"] = b
 		return err
 	})

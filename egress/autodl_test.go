@@ -216,3 +216,16 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// Publishing without the file changes only media.file and
+// media.file_error: the rest of the body, its text included, is kept as
+// it was (no HTML escaping).
+func TestDropFileKeepsTheRest(t *testing.T) {
+	e, _, _ := autoEgress(t, &fakeFiles{}, time.Minute)
+	rec := state.OutboxRecord{MsgID: "x", Data: []byte(`{"text":"a <b> & c","media":{"type":"photo","file_ref":"r","file":{"bucket":"B","object":"o"}},"n":1}`)}
+	got := e.dropFile(rec, autoFailed, "NO_MEDIA: gone <now>")
+	want := `{"media":{"file_error":"NO_MEDIA: gone <now>","file_ref":"r","type":"photo"},"n":1,"text":"a <b> & c"}`
+	if string(got.Data) != want {
+		t.Errorf("body\n%s\nwant\n%s", got.Data, want)
+	}
+}
