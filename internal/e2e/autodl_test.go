@@ -148,6 +148,22 @@ func TestAutoDownload(t *testing.T) {
 			t.Error("the object's sha256 differs from the simulator's")
 		}
 	})
+	t.Run("reference expired", func(t *testing.T) {
+		if _, err := env.w.sim.Inject(ctx, sim.Fault{Kind: sim.FaultCallError, Account: acc.Name, Method: "upload.getFile", Code: 400, Error: "FILE_REFERENCE_EXPIRED"}); err != nil {
+			t.Fatal(err)
+		}
+		fetches := env.w.sim.Calls(acc.Name)["channels.getMessages"]
+		id, media := post(t, env.super, "document", sim.File{Size: 7000})
+		if media.File == nil || media.FileError != "" {
+			t.Fatalf("media.file %+v file_error %q, want the object after a fresh reference", media.File, media.FileError)
+		}
+		if _, sum := objectSHA256(t, env.cl.js, bucket, media.File.Object); sum != env.messageFile(t, env.super, id).SHA256 {
+			t.Error("the object's sha256 differs from the simulator's")
+		}
+		if n := env.w.sim.Calls(acc.Name)["channels.getMessages"] - fetches; n != 1 {
+			t.Errorf("channels.getMessages called %d times, want 1 (for a fresh reference)", n)
+		}
+	})
 	t.Run("refused for good", func(t *testing.T) {
 		if _, err := env.w.sim.Inject(ctx, sim.Fault{Kind: sim.FaultCallError, Account: acc.Name, Method: "upload.getFile", Code: 400, Error: "FILE_ID_INVALID"}); err != nil {
 			t.Fatal(err)
@@ -159,7 +175,7 @@ func TestAutoDownload(t *testing.T) {
 		noObject(t, env.user, id)
 	})
 
-	for result, least := range map[string]float64{"stored": 4, "failed": 1} {
+	for result, least := range map[string]float64{"stored": 5, "failed": 1} {
 		if n := metricValue(t, env.conn.http, fmt.Sprintf(`tgnats_auto_downloads_total{account=%q,result=%q}`, acc.Name, result)); n < least {
 			t.Errorf("tgnats_auto_downloads_total{result=%q} = %v, want at least %v", result, n, least)
 		}
