@@ -160,6 +160,27 @@ type Files struct {
 	Deadline time.Duration `yaml:"deadline"`
 	// MaxUploadBytes bounds the object media.send sends.
 	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+	// AutoDownload stores the files of incoming messages before their
+	// message.created events are published (off unless kinds are named).
+	AutoDownload AutoDownload `yaml:"auto_download"`
+	// ProgressBytes is the size from which a transfer sends live progress
+	// signals (0: none).
+	ProgressBytes int64 `yaml:"progress_bytes"`
+}
+
+// AutoDownloadKinds are the media types files.auto_download.kinds may name.
+var AutoDownloadKinds = []string{"photo", "document", "video", "audio", "voice", "video_note", "sticker", "animation"}
+
+// AutoDownload configures the automatic download of incoming media.
+type AutoDownload struct {
+	// Kinds are the media types downloaded (AutoDownloadKinds); none: off.
+	Kinds []string `yaml:"kinds"`
+	// MaxBytes is the largest file downloaded; larger ones are published
+	// without an object.
+	MaxBytes int64 `yaml:"max_bytes"`
+	// Wait bounds how long an event waits for its file (attempts and
+	// retries included) before it is published without the object.
+	Wait time.Duration `yaml:"wait"`
 }
 
 // Lease configures replicas and failover (DESIGN.md §7). It applies with
@@ -195,8 +216,9 @@ func Default() *Config {
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
 		Outbox:   Outbox{Window: 1024, DrainTimeout: 10 * time.Second},
 		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second, MaxPending: 20000},
-		Files:    Files{Deadline: 30 * time.Minute, MaxUploadBytes: 2000 << 20},
-		Lease:    Lease{Enabled: true, TTL: 15 * time.Second, Bucket: schema.DefaultLeaseBucket, CheckpointBucket: schema.DefaultCheckpointBucket, CheckpointInterval: 5 * time.Second},
+		Files: Files{Deadline: 30 * time.Minute, MaxUploadBytes: 2000 << 20, ProgressBytes: 4 << 20,
+			AutoDownload: AutoDownload{MaxBytes: 20 << 20, Wait: 2 * time.Minute}},
+		Lease: Lease{Enabled: true, TTL: 15 * time.Second, Bucket: schema.DefaultLeaseBucket, CheckpointBucket: schema.DefaultCheckpointBucket, CheckpointInterval: 5 * time.Second},
 	}
 }
 

@@ -76,6 +76,17 @@ func (c *Config) Validate() error {
 	if f.Replicas < 0 {
 		v.add("files.replicas", "must not be negative (0: 1)")
 	}
+	if f.ProgressBytes < 0 {
+		v.add("files.progress_bytes", "must not be negative (0: no progress signals)")
+	}
+	ad := f.AutoDownload
+	for i, k := range ad.Kinds {
+		v.oneOf(fmt.Sprintf("files.auto_download.kinds[%d]", i), k, AutoDownloadKinds...)
+	}
+	if len(ad.Kinds) > 0 {
+		v.positive("files.auto_download.max_bytes", ad.MaxBytes)
+		v.positive("files.auto_download.wait", int64(ad.Wait))
+	}
 	c.validateLease(v)
 	c.validateSimulate(v)
 	for i, p := range c.Commands.AllowPeers {

@@ -282,7 +282,7 @@ func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedi
 	if err != nil {
 		return nil, err
 	}
-	media, err := e.inputMedia(ctx, c, cmd.Media)
+	media, err := e.inputMedia(ctx, c, cmd.Media, ts[0].peer.Ref())
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +295,7 @@ func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedi
 }
 
 // inputMedia builds the media: a reference to a known file, or an upload.
-func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput) (tg.InputMediaClass, error) {
+func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput, peer schema.PeerRef) (tg.InputMediaClass, error) {
 	if m.FileRef != "" {
 		ref, err := tgconv.ParseFileRef(m.FileRef)
 		if err != nil {
@@ -310,7 +310,7 @@ func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput
 		return nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: refers to a %s, not a %s", ref.Kind, m.Type)
 	}
 	if m.Object != "" {
-		f, info, err := e.uploadObject(ctx, c, m.Object)
+		f, info, err := e.uploadObject(ctx, c, m.Object, peer)
 		if err != nil {
 			return nil, err
 		}

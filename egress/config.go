@@ -202,6 +202,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: ack wait must be positive", ErrInvalidConfig)
 	case c.Files.TTL < 0 || c.Files.MaxBytes < 0 || c.Files.Replicas < 0 || c.Files.Deadline < 0 || c.Files.MaxUploadBytes < 0:
 		return fmt.Errorf("%w: files ttl, max bytes, replicas, deadline and upload bound must be positive", ErrInvalidConfig)
+	case c.Files.Auto.MaxBytes < 0 || c.Files.Auto.Wait < 0 || c.Files.Auto.Parallel < 0 || c.Files.ProgressBytes < 0:
+		return fmt.Errorf("%w: auto download bound, wait, parallelism and progress threshold must be positive", ErrInvalidConfig)
 	}
 	if _, err := parseAllowList(c.AllowPeers); err != nil {
 		return fmt.Errorf("%w: allow peers: %w", ErrInvalidConfig, err)

@@ -39,6 +39,7 @@ type Egress struct {
 	wg      sync.WaitGroup
 	sem     chan struct{}
 	files   fileStore // the Object Store bucket of files, on first use (files.go)
+	auto    autoState // automatic downloads (autodl.go)
 }
 
 // New checks cfg and returns an Egress; Run starts it.
@@ -62,6 +63,7 @@ func New(cfg Config) (*Egress, error) {
 		held:    map[uint64]jetstream.Msg{},
 		lanes:   map[string]*lane{},
 		sem:     make(chan struct{}, cfg.MaxConcurrent),
+		auto:    autoState{sem: make(chan struct{}, cfg.Files.Auto.Parallel)},
 	}, nil
 }
 

@@ -72,6 +72,11 @@ type FilesConfig struct {
 	Deadline time.Duration
 	// MaxUploadBytes bounds the object media.send sends (default 2000 MiB).
 	MaxUploadBytes int64
+	// Auto configures the automatic download (PrepareFile, autodl.go).
+	Auto AutoDownloadConfig
+	// ProgressBytes is the size from which a transfer sends live progress
+	// signals (0: none; progress.go).
+	ProgressBytes int64
 }
 
 func (c *FilesConfig) setDefaults(account string) {
@@ -87,6 +92,7 @@ func (c *FilesConfig) setDefaults(account string) {
 	if c.MaxUploadBytes == 0 {
 		c.MaxUploadBytes = DefaultFilesMaxUploadBytes
 	}
+	c.Auto.setDefaults()
 }
 
 // deadline is how long the command name may take.
@@ -285,11 +291,22 @@ func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.Down
 			return nil, schema.NewCommandError(schema.CodeInvalidArgument, "file_ref: not a file_ref from an event")
 		}
 	}
+	var byRef *tgconv.FileRef
+	if t == nil {
+		byRef = &ref
+	}
+	return e.storeFile(ctx, c, api, e.objectName(cmd, t, &ref), t, cmd.MessageID, byRef, cmd.Thumb, fileHint{})
+}
+
+// storeFile stores a file under object name, unless the bucket holds it
+// already: the file of message msgID of t, or the file of ref (tried first
+// when both are given; a message is fetched again for a fresh reference
+// when it expired). hint names what a reference does not tell.
+func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name string, t *target, msgID int, ref *tgconv.FileRef, thumb string, hint fileHint) (*schema.CommandOutput, error) {
 	store, err := e.objectStore(ctx)
 	if err != nil {
 		return nil, err
 	}
-	name := e.objectName(cmd, t, &ref)
 	if info, err := store.GetInfo(ctx, name); err == nil {
 		return fileOutput(info, true)
 	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
@@ -298,29 +315,37 @@ func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.Down
 	}
 
 	locate := func() (remoteFile, error) {
-		if t == nil {
+		if ref != nil {
 			f := remoteFile{kind: ref.Kind.String(), id: ref.ID, size: -1}
 			switch ref.Kind {
 			case tgconv.FilePhoto:
 				f.mime, f.name = "image/jpeg", "photo_"+strconv.FormatInt(ref.ID, 10)+".jpg"
-				f.loc = &tg.InputPhotoFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmp.Or(cmd.Thumb, ref.ThumbSize)}
+				f.loc = &tg.InputPhotoFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmp.Or(thumb, ref.ThumbSize)}
 			default:
-				f.loc = &tg.InputDocumentFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmd.Thumb}
+				f.loc = &tg.InputDocumentFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: thumb}
+				f.mime, f.name = hint.mime, hint.name
 			}
 			return f, nil
 		}
-		media, err := e.fetchMedia(ctx, c, api, *t, cmd.MessageID)
+		media, err := e.fetchMedia(ctx, c, api, *t, msgID)
 		if err != nil {
 			return remoteFile{}, err
 		}
-		return fileOf(media, cmd.Thumb)
+		return fileOf(media, thumb)
 	}
 	f, err := locate()
 	if err != nil {
 		return nil, err
 	}
+	var peer schema.PeerRef
+	if t != nil {
+		peer = t.peer.Ref()
+	}
 	for refreshed := false; ; refreshed = true {
-		info, err := e.putDownload(ctx, c, api, store, name, f)
+		if f.size < 0 && hint.size > 0 {
+			f.size = hint.size
+		}
+		info, err := e.putDownload(ctx, c, api, store, name, f, peer)
 		if err == nil {
 			return fileOutput(info, false)
 		}
@@ -329,10 +354,18 @@ func (e *Egress) downloadMedia(ctx context.Context, c *command, cmd *schema.Down
 		}
 		// The reference expired: the message fetched again carries a new one.
 		e.log.Debug("file reference expired; fetching the message again", "command_id", c.id)
+		ref = nil
 		if f, err = locate(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// fileHint is the mime type, file name and size of a document an event
+// told.
+type fileHint struct {
+	mime, name string
+	size       int64
 }
 
 // fetchMedia fetches message id of t and returns its media.
@@ -375,15 +408,18 @@ func (e *Egress) fetchMedia(ctx context.Context, c *command, api FileAPI, t targ
 	return nil, schema.NewCommandError(schema.CodeMessageNotFound, "message %d not found in %s", id, t.peer.Ref())
 }
 
-// putDownload streams f from Telegram into object name of store.
-func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile) (*jetstream.ObjectInfo, error) {
+// putDownload streams f from Telegram into object name of store,
+// reporting its progress on peer's subject.
+func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile, peer schema.PeerRef) (*jetstream.ObjectInfo, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	e.metrics.transfers.WithLabelValues("download").Inc()
 	defer e.metrics.transfers.WithLabelValues("download").Dec()
-	counted := &byteCounter{w: pw, add: e.metrics.fileBytes.WithLabelValues("download").Add}
+	prog := e.newProgress(c, peer, "download", name, f.size)
+	bytesDown := e.metrics.fileBytes.WithLabelValues("download")
+	counted := &byteCounter{w: pw, add: func(n float64) { bytesDown.Add(n); prog.add(int64(n)) }}
 	ordered := newOrderedWriter(counted, downloadWindow)
 	c.called = true
 	go func() {
@@ -409,6 +445,7 @@ func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store
 	if err != nil {
 		return nil, fmt.Errorf("put object %s: %w", name, err)
 	}
+	prog.done()
 	return info, nil
 }
 
@@ -561,7 +598,7 @@ const uploadThreads = 4
 
 // uploadObject streams object name of the files bucket to Telegram and
 // returns the uploaded file with the object's size and metadata.
-func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.InputFileClass, *jetstream.ObjectInfo, error) {
+func (e *Egress) uploadObject(ctx context.Context, c *command, name string, peer schema.PeerRef) (tg.InputFileClass, *jetstream.ObjectInfo, error) {
 	api, err := e.fileAPI()
 	if err != nil {
 		return nil, nil, err
@@ -596,11 +633,14 @@ func (e *Egress) uploadObject(ctx context.Context, c *command, name string) (tg.
 	if fileName == "" {
 		fileName = name[strings.LastIndexByte(name, '/')+1:]
 	}
-	r := io.TeeReader(obj, &byteCounter{w: io.Discard, add: e.metrics.fileBytes.WithLabelValues("upload").Add})
+	prog := e.newProgress(c, peer, "upload", name, int64(info.Size))
+	bytesUp := e.metrics.fileBytes.WithLabelValues("upload")
+	r := io.TeeReader(obj, &byteCounter{w: io.Discard, add: func(n float64) { bytesUp.Add(n); prog.add(int64(n)) }})
 	up := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).WithPartSize(uploadPartSize).WithThreads(uploadThreads)
 	f, err := up.Upload(ctx, uploader.NewUpload(fileName, r, int64(info.Size)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("upload object %s: %w", name, err)
 	}
+	prog.done()
 	return f, info, nil
 }

@@ -25,9 +25,10 @@ type fakeFiles struct {
 	size int64
 
 	mu       sync.Mutex
-	served   int // parts answered
-	fetches  int // getMessages calls
-	hold     int // parts to serve before blocking; 0: never block
+	served   int   // parts answered
+	fetches  int   // getMessages calls
+	hold     int   // parts to serve before blocking; 0: never block
+	fail     error // every getFile fails with it
 	released chan struct{}
 	uploaded bytes.Buffer   // saveFilePart bytes
 	parts    map[int][]byte // saveBigFilePart parts by number
@@ -69,8 +70,11 @@ func (f *fakeFiles) ChannelsGetMessages(context.Context, *tg.ChannelsGetMessages
 func (f *fakeFiles) UploadGetFile(ctx context.Context, req *tg.UploadGetFileRequest) (tg.UploadFileClass, error) {
 	f.mu.Lock()
 	block := f.hold > 0 && f.served >= f.hold
-	released := f.released
+	released, fail := f.released, f.fail
 	f.mu.Unlock()
+	if fail != nil {
+		return nil, fail
+	}
 	if block {
 		select {
 		case <-released:

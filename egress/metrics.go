@@ -18,6 +18,7 @@ type metrics struct {
 	floodWait *prometheus.CounterVec // scope
 	fileBytes *prometheus.CounterVec // direction: download, upload
 	transfers *prometheus.GaugeVec   // direction
+	autoFiles *prometheus.CounterVec // result: stored, cached, failed, timeout
 }
 
 func newMetrics(reg prometheus.Registerer, account string) *metrics {
@@ -28,6 +29,7 @@ func newMetrics(reg prometheus.Registerer, account string) *metrics {
 		floodWait *prometheus.CounterVec
 		fileBytes *prometheus.CounterVec
 		transfers *prometheus.GaugeVec
+		autoFiles *prometheus.CounterVec
 	}{
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tgnats_commands_total",
@@ -53,6 +55,10 @@ func newMetrics(reg prometheus.Registerer, account string) *metrics {
 			Name: "tgnats_file_transfers_in_flight",
 			Help: "File transfers under way, by account and direction (download, upload).",
 		}, []string{"account", "direction"}),
+		autoFiles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tgnats_auto_downloads_total",
+			Help: "Files of files.auto_download by account and result (stored, cached, failed, timeout: the event was published without its object).",
+		}, []string{"account", "result"}),
 	}
 	if reg != nil {
 		v.commands = register(reg, v.commands)
@@ -61,6 +67,7 @@ func newMetrics(reg prometheus.Registerer, account string) *metrics {
 		v.floodWait = register(reg, v.floodWait)
 		v.fileBytes = register(reg, v.fileBytes)
 		v.transfers = register(reg, v.transfers)
+		v.autoFiles = register(reg, v.autoFiles)
 	}
 	acct := prometheus.Labels{"account": account}
 	return &metrics{
@@ -70,6 +77,7 @@ func newMetrics(reg prometheus.Registerer, account string) *metrics {
 		floodWait: v.floodWait.MustCurryWith(acct),
 		fileBytes: v.fileBytes.MustCurryWith(acct),
 		transfers: v.transfers.MustCurryWith(acct),
+		autoFiles: v.autoFiles.MustCurryWith(acct),
 	}
 }
 

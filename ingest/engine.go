@@ -90,6 +90,13 @@ type EngineConfig struct {
 	// online status; mapping.Live) as they are received. It must not
 	// block: signals bypass the batch and the outbox (best effort).
 	Live func(*schema.LiveSignal)
+	// MarkFile, when set, is called on each event before it is committed:
+	// it returns the object the event's file is to be stored in before the
+	// event is published, having named it in the event (the automatic
+	// download, egress.AutoDownloadMark), or "". The outbox record of a
+	// marked event carries the object in the schema.HeaderFileObject
+	// header, for the publisher's Prepare.
+	MarkFile func(*schema.Event) string
 }
 
 func (c *EngineConfig) setDefaults() {
@@ -818,6 +825,9 @@ func (e *Engine) emit(u tg.UpdateClass, ent tg.Entities, date int) {
 
 // addEvent adds one event to the batch with its index and high-water marks.
 func (e *Engine) addEvent(ev *schema.Event) {
+	if e.cfg.MarkFile != nil {
+		e.cfg.MarkFile(ev)
+	}
 	e.b.events = append(e.b.events, *ev)
 	e.cfg.Metrics.unsupported(e.cfg.Account, ev)
 	e.rememberWebPage(ev)
@@ -875,6 +885,14 @@ func (e *Engine) rememberWebPage(ev *schema.Event) {
 	e.b.addWebPage(id, ev.Peer, ev.MessageID, body)
 }
 
+// markedFile returns the object EngineConfig.MarkFile named in ev, or "".
+func markedFile(ev *schema.Event) string {
+	if m, ok := ev.Data.(*schema.Message); ok && ev.Action == schema.ActionCreated && m.Media != nil && m.Media.File != nil {
+		return m.Media.File.Object
+	}
+	return ""
+}
+
 // flush commits the batch: outbox records, update state, channel states,
 // index entries and peers, in one synced write.
 func (e *Engine) flush() error {
@@ -893,6 +911,9 @@ func (e *Engine) flush() error {
 			e.cfg.Metrics.mappingError(e.cfg.Account, nil)
 			e.log.Error("event could not be encoded", "id", e.b.events[i].ID, "error", err)
 			continue
+		}
+		if name := markedFile(&e.b.events[i]); name != "" {
+			msg.Header[schema.HeaderFileObject] = []string{name}
 		}
 		c.Events = append(c.Events, state.OutboxRecord{
 			Subject: msg.Subject,

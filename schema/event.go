@@ -274,6 +274,18 @@ type Media struct {
 	// Thumbs are the downloadable sizes of a photo (the largest is the
 	// photo itself: Width, Height, Size) or the thumbnails of a document.
 	Thumbs []Thumb `json:"thumbs,omitempty"`
+	// File is the object the automatic download stored the file in
+	// (files.auto_download): it is in the bucket before the event is
+	// published. FileError says why an event meant to name one does not
+	// (the download failed for good or took too long).
+	File      *StoredFile `json:"file,omitempty"`
+	FileError string      `json:"file_error,omitempty"`
+}
+
+// StoredFile names an object of the account's Object Store bucket of files.
+type StoredFile struct {
+	Bucket string `json:"bucket"`
+	Object string `json:"object"`
 }
 
 // ServiceAction is the action of a service message (chat created, member joined, …).

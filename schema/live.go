@@ -24,6 +24,13 @@ const (
 	// (online, offline, recently, last_week, last_month, empty), on the
 	// user's private chat.
 	LiveStatus = "status"
+	// LiveFile is the kind of file transfer progress: the action is
+	// LiveProgress, on the chat of the message the file is of or is sent
+	// to (unknown.0 for a download by file_ref). Only transfers of at
+	// least files.progress_bytes send it.
+	LiveFile = "file"
+	// LiveProgress is the action of file progress signals.
+	LiveProgress = "progress"
 	// liveType is the first part of a signal's CloudEvent type,
 	// org.tgnats.live.<kind>.v1.
 	liveType = "live"
@@ -39,7 +46,7 @@ type LiveSignal struct {
 	Peer PeerRef
 	// Time is when the signal was received (Telegram gives none).
 	Time time.Time
-	// Data is *Typing or *UserStatus.
+	// Data is *Typing, *UserStatus or *FileProgress.
 	Data any
 }
 
@@ -110,4 +117,24 @@ type UserStatus struct {
 	Expires *time.Time `json:"expires,omitempty"`
 	// WasOnline is when an offline user was last online.
 	WasOnline *time.Time `json:"was_online,omitempty"`
+}
+
+// FileProgress is the body of file progress signals: how far a transfer
+// between Telegram and the files bucket is. Signals are throttled (about
+// two a second) and the last one has Done set; a transfer that fails
+// sends no Done.
+type FileProgress struct {
+	Account string `json:"account"`
+	// Direction is download (Telegram to the bucket) or upload.
+	Direction string `json:"direction"`
+	// CommandID is the id of the media.download or media.send command;
+	// empty for the automatic download (files.auto_download).
+	CommandID string `json:"command_id,omitempty"`
+	Bucket    string `json:"bucket"`
+	Object    string `json:"object"`
+	// Bytes have been moved of Total (0: not known).
+	Bytes int64 `json:"bytes"`
+	Total int64 `json:"total,omitempty"`
+	// Done is set on the last signal, once every byte is moved.
+	Done bool `json:"done,omitempty"`
 }

@@ -39,6 +39,12 @@ const (
 	HeaderCEDataSchema      = HeaderCEPrefix + "dataschema"
 	HeaderCEPartitionKey    = HeaderCEPrefix + "partitionkey"
 	HeaderCETraceParent     = HeaderCEPrefix + "traceparent"
+
+	// HeaderFileObject marks an outbox record whose event names an object
+	// of the automatic download (Media.File): the publisher makes sure the
+	// object is stored before it publishes the event, and removes the
+	// header (DESIGN.md §8). It is never published.
+	HeaderFileObject = "Tgnats-File-Object"
 )
 
 // EventStreamName returns the name of an account's event stream,

@@ -45,6 +45,7 @@ var bodyTypes = map[string]reflect.Type{
 	// Live signals (issue 12): core NATS, not stored.
 	schema.SchemaName("live", schema.LiveTyping): reflect.TypeFor[schema.Typing](),
 	schema.SchemaName("live", schema.LiveStatus): reflect.TypeFor[schema.UserStatus](),
+	schema.SchemaName("live", schema.LiveFile):   reflect.TypeFor[schema.FileProgress](),
 }
 
 // updateBodyTypes are the bodies of reactions, read receipts, pins and polls (issue 12).
@@ -101,7 +102,7 @@ func TestSchemasCoverBodies(t *testing.T) {
 	want = append(want, "member.joined.v1.json", "member.left.v1.json", "member.updated.v1.json",
 		"member.join_requested.v1.json", "member.join_pending.v1.json", "bot.stopped.v1.json",
 		"bot.restarted.v1.json", "chat.updated.v1.json", "chat.members.v1.json", "user.updated.v1.json",
-		"live.typing.v1.json", "live.status.v1.json")
+		"live.typing.v1.json", "live.status.v1.json", "live.file.v1.json")
 	for _, action := range schema.CommandNames() {
 		want = append(want, schema.SchemaName(schema.KindCommand, action))
 	}

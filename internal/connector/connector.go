@@ -378,6 +378,8 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 	if err != nil {
 		return nil, err
 	}
+	autoDownload := egress.AutoDownloadConfig{Kinds: cfg.Files.AutoDownload.Kinds,
+		MaxBytes: cfg.Files.AutoDownload.MaxBytes, Wait: cfg.Files.AutoDownload.Wait}
 	ing, err := ingest.NewAccount(ingest.AccountConfig{
 		Account:  ac.Name,
 		AppID:    ac.AppID,
@@ -397,20 +399,10 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 			BackfillDepth:   cfg.Ingest.BackfillDepth,
 			BackfillOnJoin:  cfg.Ingest.BackfillOnJoin,
 			Live:            (&livePublisher{nc: nc, prefix: cfg.NATS.SubjectPrefix, metrics: metrics, log: log}).publish,
+			MarkFile:        egress.AutoDownloadMark(ac.Name, cfg.Files.Bucket, autoDownload),
 		},
 		Metrics: metrics,
 		Logger:  log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	pub, err := publisher.New(publisher.Config{
-		Account:    ac.Name,
-		Outbox:     store,
-		JS:         js,
-		Window:     cfg.Outbox.Window,
-		Logger:     log,
-		Registerer: reg,
 	})
 	if err != nil {
 		return nil, err
@@ -432,9 +424,22 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		DeadlinePerCommand: cfg.Commands.Deadline,
 		MaxPending:         cfg.Commands.MaxPending,
 		Files: egress.FilesConfig{Bucket: cfg.Files.Bucket, TTL: cfg.Files.TTL, MaxBytes: cfg.Files.MaxBytes,
-			Replicas: cfg.Files.Replicas, Deadline: cfg.Files.Deadline, MaxUploadBytes: cfg.Files.MaxUploadBytes},
+			Replicas: cfg.Files.Replicas, Deadline: cfg.Files.Deadline, MaxUploadBytes: cfg.Files.MaxUploadBytes,
+			Auto: autoDownload, ProgressBytes: cfg.Files.ProgressBytes},
 		Logger:     log,
 		Registerer: reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pub, err := publisher.New(publisher.Config{
+		Account:    ac.Name,
+		Outbox:     store,
+		JS:         js,
+		Window:     cfg.Outbox.Window,
+		Logger:     log,
+		Registerer: reg,
+		Prepare:    egr.PrepareFile,
 	})
 	if err != nil {
 		return nil, err

@@ -169,8 +169,13 @@ func (l *loop) dispatchBatch() error {
 		return nil
 	}
 	var rejected []uint64
+	var held map[string]bool // chats with a record being prepared
 	for _, e := range l.buf {
-		if e.state != waiting {
+		if e.state == preparing {
+			held = holdKey(held, e.key)
+			continue
+		}
+		if e.state != waiting || held[e.key] {
 			continue
 		}
 		if b == nil {
@@ -208,13 +213,28 @@ func (l *loop) dispatchBatch() error {
 	return l.remove(rejected)
 }
 
+// allSent reports whether every record that may be sent was: those
+// behind a record being prepared, in its chat, may not yet.
 func (l *loop) allSent() bool {
+	var held map[string]bool
 	for _, e := range l.buf {
-		if e.state == waiting {
+		switch {
+		case e.state == preparing:
+			held = holdKey(held, e.key)
+		case e.state == waiting && !held[e.key]:
 			return false
 		}
 	}
 	return true
+}
+
+// holdKey adds key to the set held, made on first use.
+func holdKey(held map[string]bool, key string) map[string]bool {
+	if held == nil {
+		held = make(map[string]bool)
+	}
+	held[key] = true
+	return held
 }
 
 func (l *loop) sendBatched(b *batch, e *entry) error {

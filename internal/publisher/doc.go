@@ -52,6 +52,18 @@
 // doubling up to 5s by default): failures are nearly always NATS-wide, and
 // a pause keeps an outage from turning into a storm of retries.
 //
+// # Records that wait for a file
+//
+// A record with the schema.HeaderFileObject header names an object of the
+// automatic download. When it is read, Config.Prepare is started for it
+// on a goroutine; the record, and the records of its chat behind it, are
+// not published until Prepare returns the record to publish (with the
+// file stored, or rewritten without it). Other chats go on meanwhile, in
+// a fast batch as without: their records are sent past it, and the record
+// joins a later batch (per-chat order is what a batch must keep). The header
+// is removed before publishing. A Run that ends cancels Prepare; the next
+// Run prepares the record again.
+//
 // # Deletes
 //
 // Acknowledged records are deleted from the outbox by a goroutine of their

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,17 @@ type Config struct {
 	// Now is the clock for ages and log throttling. Default time.Now. A
 	// clock.Clock's Now fits; see ingest.EngineConfig.Clock.
 	Now func() time.Time
+	// Prepare, when set, is called for each record that carries the
+	// schema.HeaderFileObject header (an event naming an object of the
+	// automatic download), on a goroutine of its own, as soon as the
+	// record is read from the outbox: it makes sure the object is stored
+	// and returns the record to publish, without the header (and, when the
+	// file could not be stored, without the object). It must return
+	// within a bounded time, and return early when ctx ends (the record is
+	// then prepared again by the next Run). Meanwhile the record and the
+	// records of its chat behind it wait; other chats go on.
+	// Without Prepare the header is dropped and the record published as is.
+	Prepare func(ctx context.Context, rec state.OutboxRecord) state.OutboxRecord
 }
 
 func (c *Config) setDefaults() {
@@ -193,6 +205,7 @@ func (p *Publisher) run(ctx context.Context, drain bool) error {
 		more:     true,
 		inflight: make(map[string]bool),
 		results:  make(chan result, p.cfg.Window),
+		prepared: make(chan prepared, p.cfg.Window),
 		stop:     make(chan struct{}),
 		del:      newDeleter(p.cfg.Outbox),
 	}
@@ -207,6 +220,7 @@ const (
 	waiting entryState = iota
 	inFlight
 	acked
+	preparing // Config.Prepare runs for it
 )
 
 // entry is an outbox record inside the window.
@@ -233,6 +247,7 @@ type loop struct {
 	more     bool     // the outbox may hold records after cursor
 	inflight map[string]bool
 	results  chan result
+	prepared chan prepared // records Config.Prepare returned
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	del      *deleter
@@ -297,6 +312,8 @@ func (l *loop) run(ctx context.Context, drain bool) error {
 			if err := l.handle(r); err != nil {
 				return err
 			}
+		case pr := <-l.prepared:
+			pr.e.rec, pr.e.state = pr.rec, waiting
 		case m := <-batchC:
 			if err := l.handleBatchMsg(m); err != nil {
 				return err
@@ -326,7 +343,11 @@ func (l *loop) fill() error {
 				return fmt.Errorf("publisher: read outbox: sequence %d after %d", rec.Seq, l.cursor)
 			}
 			l.cursor = rec.Seq
-			l.buf = append(l.buf, &entry{rec: rec, key: partitionKey(&rec)})
+			e := &entry{rec: rec, key: partitionKey(&rec)}
+			l.buf = append(l.buf, e)
+			if _, ok := rec.Header[schema.HeaderFileObject]; ok {
+				l.prepare(e)
+			}
 		}
 		l.more = len(recs) == limit
 	}
@@ -334,16 +355,63 @@ func (l *loop) fill() error {
 	return nil
 }
 
+type prepared struct {
+	e   *entry
+	rec state.OutboxRecord
+}
+
+// prepare has Config.Prepare make ready the record of e, which names an
+// object; without Prepare it only drops the header.
+func (l *loop) prepare(e *entry) {
+	if l.p.cfg.Prepare == nil {
+		h := maps.Clone(e.rec.Header)
+		delete(h, schema.HeaderFileObject)
+		e.rec.Header = h
+		return
+	}
+	e.state = preparing
+	ctx, cancel := context.WithCancel(context.Background())
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer cancel()
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-l.stop:
+				cancel()
+			case <-done:
+			}
+		}()
+		rec := l.p.cfg.Prepare(ctx, e.rec)
+		if _, ok := rec.Header[schema.HeaderFileObject]; ok {
+			rec.Header = maps.Clone(rec.Header)
+			delete(rec.Header, schema.HeaderFileObject)
+		}
+		select {
+		case l.prepared <- prepared{e: e, rec: rec}:
+		case <-l.stop:
+		}
+	}()
+}
+
 // dispatch publishes every waiting record whose chat has nothing in
-// flight, in outbox order, unless a failure paused dispatching. Records
-// rejected for good on the spot are deleted from the outbox.
+// flight or being prepared before it, in outbox order, unless a failure
+// paused dispatching. Records rejected for good on the spot are deleted
+// from the outbox.
 func (l *loop) dispatch() error {
 	var rejected []uint64
+	var held map[string]bool // chats with a record being prepared
 	for _, e := range l.buf {
 		if l.pause != nil {
 			break
 		}
-		if e.state != waiting || l.inflight[e.key] {
+		if e.state == preparing {
+			held = holdKey(held, e.key)
+			continue
+		}
+		if e.state != waiting || l.inflight[e.key] || held[e.key] {
 			continue
 		}
 		if err := l.publish(e); err != nil {
