@@ -166,5 +166,11 @@ func (s *Sim) serve(id uint32, rt route) tgtest.HandlerFunc {
 func (s *Sim) serveWorld(name string, req *tgtest.Request, rt route) (bin.Encoder, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return rt.world(s, s.w.byName[name], req)
+	k := keyOf(req)
+	if a, ok := s.resent.get(k); ok {
+		return a.res, a.err // sent again: answered as the first time
+	}
+	res, err := rt.world(s, s.w.byName[name], req)
+	s.resent.put(k, answer{res, err})
+	return res, err
 }

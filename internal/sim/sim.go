@@ -50,6 +50,7 @@ type Sim struct {
 	gen     generator   // traffic.go
 	closed  bool
 	pushers map[string]*pusher
+	resent  *resentCache // answers of the latest requests, for resends (resent.go)
 
 	// net guards everything about connections and authorizations.
 	net      sync.Mutex
@@ -92,6 +93,7 @@ func New(cfg Config) (*Sim, error) {
 		ready:    make(chan struct{}),
 		metrics:  newMetrics(),
 		routes:   routes(),
+		resent:   newResentCache(),
 	}
 	for _, a := range cfg.Accounts {
 		s.pushers[a.Name] = newPusher()
