@@ -519,7 +519,7 @@ func (s *Sim) acceptToken(ctx context.Context, account string, token []byte) err
 }
 
 func (s *Sim) onAcceptLoginToken(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthAcceptLoginTokenRequest) error {
-	name, ok := s.authorize(req.Session)
+	name, ok := s.authorize(req)
 	if !ok {
 		return errUnregistered
 	}

@@ -32,6 +32,7 @@ var publicMethods = []uint32{
 	tg.HelpGetCDNConfigRequestTypeID,
 	tg.HelpGetNearestDCRequestTypeID,
 	tg.AuthImportBotAuthorizationRequestTypeID,
+	tg.AuthImportAuthorizationRequestTypeID,
 }
 
 // gate runs before the dispatcher: it swallows acks, applies flood waits
@@ -44,11 +45,11 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 	// Any message of an authorized key, even an ack or a public method,
 	// makes its session the one to push to: after a reconnect the client
 	// may call nothing else for a long time.
-	acc, authorized := s.authorize(req.Session)
+	acc, authorized := s.authorize(req)
 	if id == msgsAckTypeID {
 		return nil
 	}
-	s.countCall(req.Session, id)
+	s.countCall(req, id)
 	if e, ok := s.f.takeRule(acc, id); ok {
 		if e.Code == 420 {
 			s.metrics.fault("flood_wait")
@@ -61,12 +62,20 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 	if !authorized && !slices.Contains(publicMethods, id) && !slices.Contains(userAuthMethods, id) {
 		return errUnregistered
 	}
+	if d, ok := s.dispatchers[req.DC]; ok && req.DC != dcID {
+		return d.OnMessage(srv, req)
+	}
 	return s.dispatch.OnMessage(srv, req)
 }
 
 // authorize returns the account req's auth key logged in as, and records
-// the session as the one to push to.
-func (s *Sim) authorize(sess tgtest.Session) (string, bool) {
+// the session as the one to push to. On a DC other than the home DC the
+// key is authorized by auth.importAuthorization and gets no pushes.
+func (s *Sim) authorize(req *tgtest.Request) (string, bool) {
+	sess := req.Session
+	if req.DC != 0 && req.DC != dcID {
+		return s.dcs.accountOn(req.DC, sess.AuthKey.ID)
+	}
 	s.net.Lock()
 	defer s.net.Unlock()
 	acc, ok := s.authKeys[sess.AuthKey.ID]
@@ -81,7 +90,7 @@ func (s *Sim) authorize(sess tgtest.Session) (string, bool) {
 }
 
 func (s *Sim) onGetNearestDC(srv *tgtest.Server, req *tgtest.Request, _ *tg.HelpGetNearestDCRequest) error {
-	return srv.SendResult(req, &tg.NearestDC{Country: "NL", ThisDC: dcID, NearestDC: dcID})
+	return srv.SendResult(req, &tg.NearestDC{Country: "NL", ThisDC: req.DC, NearestDC: req.DC})
 }
 
 func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthImportBotAuthorizationRequest) error {

@@ -63,11 +63,13 @@ type Sim struct {
 	users    *userAuth    // user logins (auth_user.go)
 	overlaps []keyOverlap // see authkeys.go
 
-	routes   map[uint32]route // routes.go
-	dispatch *tgtest.Dispatcher
-	running  atomic.Bool
-	ready    chan struct{}
-	metrics  *metrics
+	routes      map[uint32]route // routes.go
+	dispatch    *tgtest.Dispatcher
+	dispatchers map[int]*tgtest.Dispatcher // of the DCs other than the home DC; set before serving (dcs.go)
+	dcs         *dcAuth
+	running     atomic.Bool
+	ready       chan struct{}
+	metrics     *metrics
 }
 
 // New creates a simulator. With Config.Dir it loads (or creates) the RSA
@@ -92,6 +94,7 @@ func New(cfg Config) (*Sim, error) {
 		ready:    make(chan struct{}),
 		metrics:  newMetrics(),
 		routes:   routes(),
+		dcs:      newDCAuth(),
 	}
 	for _, a := range cfg.Accounts {
 		s.pushers[a.Name] = newPusher()
@@ -197,32 +200,48 @@ func (s *Sim) Run(ctx context.Context) error {
 		return err
 	}
 	addr := ln.Addr().(*net.TCPAddr)
+	// The other DCs listen on the home DC's host, each on a port of its own.
+	var lc net.ListenConfig
+	mediaLn, err := lc.Listen(ctx, "tcp", net.JoinHostPort(addr.IP.String(), "0"))
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("listen DC %d: %w", mediaDC, err)
+	}
+	addrs := map[int]*net.TCPAddr{dcID: addr, mediaDC: mediaLn.Addr().(*net.TCPAddr)}
+	options := dcOptions(addrs)
 
-	d := tgtest.NewDispatcher()
-	tgconfig.NewService(&tg.Config{
-		DCOptions: []tg.DCOption{{ID: dcID, IPAddress: addr.IP.String(), Port: addr.Port, Static: true}},
-		Date:      int(s.cfg.Now().Unix()), Expires: int(s.cfg.Now().Add(time.Hour).Unix()),
-		ThisDC: dcID, ChatSizeMax: 200, MegagroupSizeMax: 200000, CallReceiveTimeoutMs: 20000,
-		CallRingTimeoutMs: 90000, CallConnectTimeoutMs: 30000, CallPacketTimeoutMs: 10000,
-		MeURLPrefix: "https://t.me/", CaptionLengthMax: 1024, MessageLengthMax: 4096,
-		OnlineUpdatePeriodMs: 210000, OfflineBlurTimeoutMs: 5000, OnlineCloudTimeoutMs: 300000,
-		EditTimeLimit: 172800, ForwardedCountMax: 100,
-	}, &tg.CDNConfig{}).Register(d)
-	s.register(d)
-	d.Fallback(services.NotImplemented)
-	s.dispatch = d
-
-	srv := tgtest.NewServer(tgtest.NewPrivateKey(s.key), tgtest.UnpackInvoke(tgtest.HandlerFunc(s.gate)), tgtest.ServerOptions{
-		DC:          dcID,
-		Logger:      zap.NewNop(),
-		ReadTimeout: 10 * time.Minute,
-	})
+	newDispatcher := func(dc int) *tgtest.Dispatcher {
+		d := tgtest.NewDispatcher()
+		tgconfig.NewService(&tg.Config{
+			DCOptions: options,
+			Date:      int(s.cfg.Now().Unix()), Expires: int(s.cfg.Now().Add(time.Hour).Unix()),
+			ThisDC: dc, ChatSizeMax: 200, MegagroupSizeMax: 200000, CallReceiveTimeoutMs: 20000,
+			CallRingTimeoutMs: 90000, CallConnectTimeoutMs: 30000, CallPacketTimeoutMs: 10000,
+			MeURLPrefix: "https://t.me/", CaptionLengthMax: 1024, MessageLengthMax: 4096,
+			OnlineUpdatePeriodMs: 210000, OfflineBlurTimeoutMs: 5000, OnlineCloudTimeoutMs: 300000,
+			EditTimeLimit: 172800, ForwardedCountMax: 100,
+		}, &tg.CDNConfig{}).Register(d)
+		s.register(d)
+		d.Fallback(services.NotImplemented)
+		return d
+	}
+	s.dispatch = newDispatcher(dcID)
+	s.dispatchers = map[int]*tgtest.Dispatcher{mediaDC: newDispatcher(mediaDC)}
+	newServer := func(dc int) *tgtest.Server {
+		return tgtest.NewServer(tgtest.NewPrivateKey(s.key), tgtest.UnpackInvoke(tgtest.HandlerFunc(s.gate)), tgtest.ServerOptions{
+			DC:          dc,
+			Logger:      zap.NewNop(),
+			ReadTimeout: 10 * time.Minute,
+		})
+	}
+	srv, mediaSrv := newServer(dcID), newServer(mediaDC)
 	s.restoreSessions(srv)
 	s.net.Lock()
 	s.srv = srv
-	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey)}
+	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey),
+		OtherDCs: []DCAddr{{DC: mediaDC, Addr: addrs[mediaDC].String()}}}
 	s.net.Unlock()
-	s.log.Info("simulator listening", "addr", addr.String(), "dir", s.cfg.Dir)
+	s.log.Info("simulator listening", "addr", addr.String(), "dc", dcID, "media_dc_addr", addrs[mediaDC].String(), "dir", s.cfg.Dir)
 	close(s.ready)
 
 	var wg sync.WaitGroup
@@ -232,6 +251,11 @@ func (s *Sim) Run(ctx context.Context) error {
 	wg.Go(func() {
 		<-ctx.Done()
 		s.DropConnections()
+	})
+	wg.Go(func() {
+		if err := mediaSrv.Serve(ctx, transport.ListenCodec(newSniffCodec, &trackedListener{Listener: mediaLn, sim: s})); err != nil && ctx.Err() == nil {
+			s.log.Error("DC stopped serving", "dc", mediaDC, "err", err)
+		}
 	})
 	err = srv.Serve(ctx, transport.ListenCodec(newSniffCodec, &trackedListener{Listener: ln, sim: s}))
 	wg.Wait()
