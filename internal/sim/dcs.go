@@ -15,18 +15,18 @@ import (
 
 // Several DCs (https://core.telegram.org/api/datacenter). The simulator
 // serves its world from dcID, the home DC of every account, and from
-// mediaDC, a second MTProto endpoint with its own listener and the same
-// world. Files of messages injected with File.DC = mediaDC live there:
+// MediaDC, a second MTProto endpoint with its own listener and the same
+// world. Files of messages injected with File.DC = MediaDC live there:
 // upload.getFile on another DC answers FILE_MIGRATE_X, as Telegram does,
-// and a client authorizes on mediaDC by auth.exportAuthorization (on its
-// home DC) and auth.importAuthorization (on mediaDC). Sessions on mediaDC
+// and a client authorizes on MediaDC by auth.exportAuthorization (on its
+// home DC) and auth.importAuthorization (on MediaDC). Sessions on MediaDC
 // get no updates: they are for files.
 
-// mediaDC is the simulator's second DC.
-const mediaDC = 4
+// MediaDC is the simulator's second DC: File.DC = MediaDC puts a file there.
+const MediaDC = 4
 
 // dcIDs are the DCs the simulator serves, home DC first.
-var dcIDs = []int{dcID, mediaDC}
+var dcIDs = []int{dcID, MediaDC}
 
 var (
 	errDCInvalid        = tgerr.New(400, "DC_ID_INVALID")

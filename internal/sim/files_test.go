@@ -318,20 +318,20 @@ func TestFileOnSecondDC(t *testing.T) {
 	private := schema.PeerRef{Kind: schema.PeerUser, ID: newTestUser(t)}
 	const size = 1<<20 + 4321
 	id, err := shared.SendMessage(ctx, Outgoing{Account: "main", Chat: private, Media: "document",
-		File: &File{Size: size, DC: mediaDC}})
+		File: &File{Size: size, DC: MediaDC}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	loc, doc := docLocation(t, fetchMedia(t, id))
-	if doc.DCID != mediaDC {
-		t.Fatalf("document dc_id %d, want %d", doc.DCID, mediaDC)
+	if doc.DCID != MediaDC {
+		t.Fatalf("document dc_id %d, want %d", doc.DCID, MediaDC)
 	}
 	want, err := shared.MessageFile(ctx, "main", private, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want.DC != mediaDC {
-		t.Errorf("MessageFile DC %d, want %d", want.DC, mediaDC)
+	if want.DC != MediaDC {
+		t.Errorf("MessageFile DC %d, want %d", want.DC, MediaDC)
 	}
 	before := shared.Calls("main")
 	for range 2 {
@@ -345,7 +345,7 @@ func TestFileOnSecondDC(t *testing.T) {
 	}
 	after := shared.Calls("main")
 	shared.dcs.mu.Lock()
-	onDC4 := slices.Collect(maps.Values(shared.dcs.keys[mediaDC]))
+	onDC4 := slices.Collect(maps.Values(shared.dcs.keys[MediaDC]))
 	shared.dcs.mu.Unlock()
 	if !slices.Contains(onDC4, "main") {
 		t.Errorf("accounts authorized on DC 4: %v, want main", onDC4)
@@ -358,10 +358,10 @@ func TestFileOnSecondDC(t *testing.T) {
 	if n := after["upload.getFile"] - before["upload.getFile"]; n < 4 {
 		t.Errorf("upload.getFile counted %d times for two downloads of 3 parts, want them counted for the account on DC 4", n)
 	}
-	if err := checkFileDC(mediaDC, dcID); !tgerr.Is(err, "FILE_MIGRATE") {
+	if err := checkFileDC(MediaDC, dcID); !tgerr.Is(err, "FILE_MIGRATE") {
 		t.Errorf("getFile on the home DC for a DC 4 file: %v, want FILE_MIGRATE_4", err)
-	} else if e, _ := tgerr.As(err); e.Argument != mediaDC {
-		t.Errorf("FILE_MIGRATE argument %d, want %d", e.Argument, mediaDC)
+	} else if e, _ := tgerr.As(err); e.Argument != MediaDC {
+		t.Errorf("FILE_MIGRATE argument %d, want %d", e.Argument, MediaDC)
 	}
 	if _, err := shared.SendMessage(ctx, Outgoing{Account: "main", Chat: private, Media: "document", File: &File{Size: 10, DC: 3}}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("file on DC 3: %v, want ErrInvalid", err)

@@ -205,9 +205,9 @@ func (s *Sim) Run(ctx context.Context) error {
 	mediaLn, err := lc.Listen(ctx, "tcp", net.JoinHostPort(addr.IP.String(), "0"))
 	if err != nil {
 		_ = ln.Close()
-		return fmt.Errorf("listen DC %d: %w", mediaDC, err)
+		return fmt.Errorf("listen DC %d: %w", MediaDC, err)
 	}
-	addrs := map[int]*net.TCPAddr{dcID: addr, mediaDC: mediaLn.Addr().(*net.TCPAddr)}
+	addrs := map[int]*net.TCPAddr{dcID: addr, MediaDC: mediaLn.Addr().(*net.TCPAddr)}
 	options := dcOptions(addrs)
 
 	newDispatcher := func(dc int) *tgtest.Dispatcher {
@@ -226,7 +226,7 @@ func (s *Sim) Run(ctx context.Context) error {
 		return d
 	}
 	s.dispatch = newDispatcher(dcID)
-	s.dispatchers = map[int]*tgtest.Dispatcher{mediaDC: newDispatcher(mediaDC)}
+	s.dispatchers = map[int]*tgtest.Dispatcher{MediaDC: newDispatcher(MediaDC)}
 	newServer := func(dc int) *tgtest.Server {
 		return tgtest.NewServer(tgtest.NewPrivateKey(s.key), tgtest.UnpackInvoke(tgtest.HandlerFunc(s.gate)), tgtest.ServerOptions{
 			DC:          dc,
@@ -234,14 +234,14 @@ func (s *Sim) Run(ctx context.Context) error {
 			ReadTimeout: 10 * time.Minute,
 		})
 	}
-	srv, mediaSrv := newServer(dcID), newServer(mediaDC)
+	srv, mediaSrv := newServer(dcID), newServer(MediaDC)
 	s.restoreSessions(srv)
 	s.net.Lock()
 	s.srv = srv
 	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey),
-		OtherDCs: []DCAddr{{DC: mediaDC, Addr: addrs[mediaDC].String()}}}
+		OtherDCs: []DCAddr{{DC: MediaDC, Addr: addrs[MediaDC].String()}}}
 	s.net.Unlock()
-	s.log.Info("simulator listening", "addr", addr.String(), "dc", dcID, "media_dc_addr", addrs[mediaDC].String(), "dir", s.cfg.Dir)
+	s.log.Info("simulator listening", "addr", addr.String(), "dc", dcID, "media_dc_addr", addrs[MediaDC].String(), "dir", s.cfg.Dir)
 	close(s.ready)
 
 	var wg sync.WaitGroup
@@ -254,7 +254,7 @@ func (s *Sim) Run(ctx context.Context) error {
 	})
 	wg.Go(func() {
 		if err := mediaSrv.Serve(ctx, transport.ListenCodec(newSniffCodec, &trackedListener{Listener: mediaLn, sim: s})); err != nil && ctx.Err() == nil {
-			s.log.Error("DC stopped serving", "dc", mediaDC, "err", err)
+			s.log.Error("DC stopped serving", "dc", MediaDC, "err", err)
 		}
 	})
 	err = srv.Serve(ctx, transport.ListenCodec(newSniffCodec, &trackedListener{Listener: ln, sim: s}))
