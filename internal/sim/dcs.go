@@ -100,7 +100,8 @@ func (s *Sim) onImportAuthorization(srv *tgtest.Server, req *tgtest.Request, r *
 	} else {
 		ok = false
 	}
-	if ok && req.DC != dcID {
+	home := homeDC(s.accountNamed(e.account))
+	if ok && req.DC != home {
 		if s.dcs.keys[req.DC] == nil {
 			s.dcs.keys[req.DC] = map[[8]byte]string{}
 		}
@@ -110,8 +111,8 @@ func (s *Sim) onImportAuthorization(srv *tgtest.Server, req *tgtest.Request, r *
 	if !ok {
 		return errAuthBytesInvalid
 	}
-	if req.DC == dcID {
-		return srv.SendResult(req, s.bindAuthKey(req.Session, e.account))
+	if req.DC == home {
+		return srv.SendResult(req, s.bindAuthKey(req, e.account))
 	}
 	s.mu.Lock()
 	acc := s.w.byName[e.account]
@@ -139,4 +140,73 @@ func validFileDC(dc int) error {
 		return fmt.Errorf("%w: file dc %d: want one of %v", ErrInvalid, dc, dcIDs)
 	}
 	return nil
+}
+
+// homeDC is the home DC of account a (nil: the first DC).
+func homeDC(a *Account) int {
+	if a == nil || a.DC == 0 {
+		return dcID
+	}
+	return a.DC
+}
+
+// server returns the server of DC dc, nil before Run.
+func (s *Sim) server(dc int) *tgtest.Server {
+	s.net.Lock()
+	defer s.net.Unlock()
+	if dc == 0 {
+		dc = dcID
+	}
+	return s.servers[dc]
+}
+
+// serverOfKey returns the server of the DC auth key id is logged in on.
+func (s *Sim) serverOfKey(key [8]byte) *tgtest.Server {
+	s.net.Lock()
+	defer s.net.Unlock()
+	if dc, ok := s.keyDC[key]; ok {
+		return s.servers[dc]
+	}
+	return s.srv
+}
+
+// migrateTokenLocked returns the token of auth.loginTokenMigrateTo for the
+// token accepted for auth key key. s.users.mu must be held.
+func (u *userAuth) migrateTokenLocked(key [8]byte) []byte {
+	for tok, k := range u.migrating {
+		if k == string(key[:]) {
+			return []byte(tok)
+		}
+	}
+	tok := randomBytes(32)
+	u.migrating[string(tok)] = string(key[:])
+	return tok
+}
+
+// onImportLoginToken logs in, on the account's home DC, the key that
+// imports the token of an auth.loginTokenMigrateTo.
+func (s *Sim) onImportLoginToken(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthImportLoginTokenRequest) error {
+	s.users.mu.Lock()
+	k, ok := s.users.migrating[string(r.Token)]
+	var key [8]byte
+	copy(key[:], k)
+	name, accepted := s.users.accepted[key]
+	if !ok || !accepted {
+		s.users.mu.Unlock()
+		return errLoginTokenBad
+	}
+	a := s.accountNamed(name)
+	if home := homeDC(a); home != req.DC {
+		s.users.mu.Unlock()
+		return tgerr.New(303, "USER_MIGRATE_"+strconv.Itoa(home))
+	}
+	delete(s.users.migrating, string(r.Token))
+	delete(s.users.accepted, key)
+	if a.Password != "" {
+		s.users.pending2F[req.Session.AuthKey.ID] = name
+		s.users.mu.Unlock()
+		return errPasswordNeeded
+	}
+	s.users.mu.Unlock()
+	return srv.SendResult(req, &tg.AuthLoginTokenSuccess{Authorization: s.bindAuthKey(req, name)})
 }

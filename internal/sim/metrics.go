@@ -64,13 +64,11 @@ func methodName(id uint32) string {
 
 // countCall counts a call of method by sess's account.
 func (s *Sim) countCall(req *tgtest.Request, method uint32) {
-	var acc string
-	if req.DC != 0 && req.DC != dcID {
+	s.net.Lock()
+	acc, ok := s.authKeys[req.Session.AuthKey.ID]
+	s.net.Unlock()
+	if !ok {
 		acc, _ = s.dcs.accountOn(req.DC, req.Session.AuthKey.ID)
-	} else {
-		s.net.Lock()
-		acc = s.authKeys[req.Session.AuthKey.ID]
-		s.net.Unlock()
 	}
 	s.metrics.mu.Lock()
 	s.metrics.calls[callKey{acc, methodName(method)}]++

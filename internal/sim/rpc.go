@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -73,14 +74,11 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 // key is authorized by auth.importAuthorization and gets no pushes.
 func (s *Sim) authorize(req *tgtest.Request) (string, bool) {
 	sess := req.Session
-	if req.DC != 0 && req.DC != dcID {
-		return s.dcs.accountOn(req.DC, sess.AuthKey.ID)
-	}
 	s.net.Lock()
 	defer s.net.Unlock()
 	acc, ok := s.authKeys[sess.AuthKey.ID]
 	if !ok {
-		return "", false
+		return s.dcs.accountOn(req.DC, sess.AuthKey.ID)
 	}
 	if s.sessions[acc] == nil {
 		s.sessions[acc] = map[[8]byte]tgtest.Session{}
@@ -105,7 +103,10 @@ func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request, 
 	if acc == nil {
 		return errTokenInvalid
 	}
-	return srv.SendResult(req, s.bindAuthKey(req.Session, acc.Name))
+	if home := homeDC(s.accountNamed(acc.Name)); home != req.DC {
+		return tgerr.New(303, "USER_MIGRATE_"+strconv.Itoa(home))
+	}
+	return srv.SendResult(req, s.bindAuthKey(req, acc.Name))
 }
 
 func (s *Sim) onGetState(a *account, req *tgtest.Request, r *tg.UpdatesGetStateRequest) (bin.Encoder, error) {

@@ -57,6 +57,8 @@ type Sim struct {
 	endpoint Endpoint
 	conns    map[*trackedConn]struct{}
 	authKeys map[[8]byte]string                    // auth key id → account name
+	keyDC    map[[8]byte]int                       // auth key id → its DC, when not the first (dcs.go)
+	servers  map[int]*tgtest.Server                // by DC
 	keys     map[[8]byte][256]byte                 // auth key id → key, for persistence (sessions.go)
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
@@ -86,6 +88,7 @@ func New(cfg Config) (*Sim, error) {
 		pushers:  map[string]*pusher{},
 		conns:    map[*trackedConn]struct{}{},
 		authKeys: map[[8]byte]string{},
+		keyDC:    map[[8]byte]int{},
 		keys:     map[[8]byte][256]byte{},
 		sessions: map[string]map[[8]byte]tgtest.Session{},
 		maxLive:  map[string]int{},
@@ -238,6 +241,7 @@ func (s *Sim) Run(ctx context.Context) error {
 	s.restoreSessions(srv)
 	s.net.Lock()
 	s.srv = srv
+	s.servers = map[int]*tgtest.Server{dcID: srv, MediaDC: mediaSrv}
 	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey),
 		OtherDCs: []DCAddr{{DC: MediaDC, Addr: addrs[MediaDC].String()}}}
 	s.net.Unlock()
