@@ -238,7 +238,8 @@ func (s *Sim) Run(ctx context.Context) error {
 		})
 	}
 	srv, mediaSrv := newServer(dcID), newServer(MediaDC)
-	s.restoreSessions(srv)
+	s.restoreSessions(srv, dcID)
+	s.restoreSessions(mediaSrv, MediaDC)
 	s.net.Lock()
 	s.srv = srv
 	s.servers = map[int]*tgtest.Server{dcID: srv, MediaDC: mediaSrv}
