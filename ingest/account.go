@@ -232,6 +232,7 @@ func (a *Account) runOnce(ctx context.Context) error {
 	if err := tgclient.SetDC(&opts, a.cfg.DC, a.cfg.DCAddr, a.cfg.PublicKeys); err != nil {
 		return err
 	}
+	tgclient.AddStoredDCs(ctx, &opts, opts.SessionStorage)
 	opts.Resolver = dcs.Plain(dcs.PlainOptions{Dial: a.dial})
 	client := telegram.NewClient(a.cfg.AppID, a.cfg.AppHash, opts)
 	// Every call goes through gate, and the connection closes only after

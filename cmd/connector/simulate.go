@@ -36,6 +36,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&af.password, "password", "", "2FA password of the user account of --phone")
 	fs.StringVar(&af.accounts, "accounts", "", "several simulated accounts instead of --account: "+accountsSyntax+", e.g. main,support:+15550001111")
 	dialogs := fs.Int("dialogs", 0, "quiet broadcast channels every account is in, created once per world (a user account with hundreds: the start-up cost)")
+	homeDC := fs.Int("home-dc", 0, "home DC of the simulated accounts: 2 (default) or 4, the simulator's second DC (logins there go through PHONE_MIGRATE_4 / USER_MIGRATE_4)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate connector run")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -62,6 +63,9 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	accs, err := simAccounts(af, cfg.Simulate.Accounts)
 	if err != nil {
 		return err
+	}
+	for i := range accs {
+		accs[i].DC = *homeDC
 	}
 	log := newLogger(cfg, stderr)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -136,6 +140,9 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		fmt.Fprintf(stdout, "Simulated Telegram listening on %s (DC %d)\n", ep.Addr, ep.DC)
+		for _, o := range ep.OtherDCs {
+			fmt.Fprintf(stdout, "  and on %s (DC %d; clients learn it from help.getConfig)\n", o.Addr, o.DC)
+		}
 		fmt.Fprintf(stdout, "Point `connector run` at it with:\n  accounts: [%s]\n", accountsYAML(cfg.Accounts))
 		fmt.Fprintf(stdout, "or use the configuration written for it: %s\n", cfgFile)
 		loginScreen(stdout, cfgFile, dialable(cfg.NATS.URL), users)

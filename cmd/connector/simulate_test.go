@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -192,4 +193,29 @@ func simulateInBackground(t *testing.T, args ...string) *syncbuf.Buffer {
 		}
 	})
 	return &out
+}
+
+// TestSimulateHomeDC: with --home-dc 4 the simulated bot lives on the
+// simulator's second DC; the connector simulate runs logs in there
+// (USER_MIGRATE_4) and comes up. A DC the simulator does not serve is
+// refused.
+func TestSimulateHomeDC(t *testing.T) {
+	_, banner := startSimulate(t, "--rate", "0", "--home-dc", "4")
+	m := regexp.MustCompile(`Health: (http://\S+/readyz)`).FindStringSubmatch(banner)
+	if m == nil {
+		t.Fatalf("no health URL in the banner:\n%s", banner)
+	}
+	testutil.Eventually(t, 60*time.Second, "/readyz: the bot logged in on DC 4", func() bool {
+		resp, err := http.Get(m[1])
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	var out, errOut syncbuf.Buffer
+	err := simulateCmd(context.Background(), []string{"--data-dir", filepath.Join(t.TempDir(), "sim"), "--home-dc", "3"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "home DC 3") {
+		t.Errorf("--home-dc 3: %v, want the DC refused", err)
+	}
 }

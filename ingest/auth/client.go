@@ -47,6 +47,7 @@ func runClient(ctx context.Context, cfg *Config, h telegram.UpdateHandler, f fun
 	if err := tgclient.SetDC(&opts, cfg.DC, cfg.DCAddr, cfg.PublicKeys); err != nil {
 		return err
 	}
+	tgclient.AddStoredDCs(ctx, &opts, opts.SessionStorage)
 	opts.Resolver = dcs.Plain(dcs.PlainOptions{Dial: tgclient.ReportingDial(cfg.Logger.With("component", "ingest", "account", cfg.Account))})
 	client := telegram.NewClient(cfg.AppID, cfg.AppHash, opts)
 	var ran atomic.Bool

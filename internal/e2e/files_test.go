@@ -321,3 +321,36 @@ func TestFileDownloadCrash(t *testing.T) {
 	}
 	p.term(t)
 }
+
+// TestFileOnAnotherDC downloads files that live on the simulator's second
+// DC: upload.getFile on the home DC answers FILE_MIGRATE_4, gotd exports
+// the authorization to DC 4 and downloads there, and later downloads reuse
+// that connection instead of authorizing again.
+func TestFileOnAnotherDC(t *testing.T) {
+	env := newCommandEnv(t, commandEnvOptions{files: &config.Files{Deadline: config.Default().Files.Deadline, MaxUploadBytes: 11 << 20}})
+	acc := env.w.acc
+	bucket := schema.FilesBucketName(acc.Name)
+	calls := func(method string) int { return env.w.sim.Calls(acc.Name)[method] }
+	for i, via := range entryPoints {
+		c := call{env: env, via: via}
+		t.Run(via.name, func(t *testing.T) {
+			size := int64(3<<20 + 1000*int64(i))
+			id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Media: "document",
+				File: &sim.File{Size: size, Mime: "video/mp4", Name: "far.mp4", DC: sim.MediaDC}})
+			want := env.messageFile(t, env.super, id)
+			if want.DC != sim.MediaDC {
+				t.Fatalf("simulator file %+v, want it on DC %d", want, sim.MediaDC)
+			}
+			out := c.ok(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 0)
+			if got := out.File; got == nil || got.Size != size || got.SHA256 != want.SHA256 {
+				t.Fatalf("result file %+v, want %d bytes sha256 %s", got, size, want.SHA256)
+			}
+			if n, sum := objectSHA256(t, env.cl.js, bucket, out.File.Object); n != size || sum != want.SHA256 {
+				t.Errorf("the object holds %d bytes sha256 %s, want %d %s", n, sum, size, want.SHA256)
+			}
+		})
+	}
+	if n := calls("auth.exportAuthorization"); n != 1 {
+		t.Errorf("auth.exportAuthorization called %d times for two downloads on DC 4, want 1 (connection reused)", n)
+	}
+}

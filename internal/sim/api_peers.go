@@ -21,7 +21,7 @@ import (
 // onGetUsers is an open route (it answers by itself) because gotd calls
 // it on every connect: it must answer 401 for unknown keys.
 func (s *Sim) onGetUsers(srv *tgtest.Server, req *tgtest.Request, r *tg.UsersGetUsersRequest) error {
-	name, ok := s.authorize(req.Session)
+	name, ok := s.authorize(req)
 	if !ok {
 		return errUnregistered
 	}

@@ -47,6 +47,16 @@ type mediaInfo struct {
 	// Blob is the content of media made from an upload (files.go); other
 	// media have generated content. Kept in snapshots; rebuilt from the journaled parts.
 	Blob []byte `json:"blob,omitempty"`
+	// DC is the DC the file lives on, 0 for the home DC (dcs.go).
+	DC int `json:"dc,omitempty"`
+}
+
+// dc is the DC the media's file lives on.
+func (m *mediaInfo) dc() int {
+	if m.DC == 0 {
+		return dcID
+	}
+	return m.DC
 }
 
 func (m *mediaInfo) setDefaults() {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -90,6 +91,7 @@ type userAuth struct {
 	salts     map[string][2][]byte    // account → salt1, salt2
 	byKey     map[[8]byte]*loginToken // auth key → its newest token
 	accepted  map[[8]byte]string      // auth key → account that accepted its token
+	migrating map[string]string       // token of auth.loginTokenMigrateTo → auth key's accepted entry (dcs.go)
 }
 
 type sentCode struct {
@@ -108,6 +110,7 @@ type loginToken struct {
 	token   []byte
 	authKey [8]byte
 	session tgtest.Session
+	dc      int // where it was exported: updateLoginToken goes there
 	expires time.Time
 }
 
@@ -121,6 +124,7 @@ func newUserAuth() *userAuth {
 		salts:     map[string][2][]byte{},
 		byKey:     map[[8]byte]*loginToken{},
 		accepted:  map[[8]byte]string{},
+		migrating: map[string]string{},
 	}
 }
 
@@ -142,11 +146,6 @@ var userAuthMethods = []uint32{
 	tg.AuthCheckPasswordRequestTypeID,
 	tg.AuthExportLoginTokenRequestTypeID,
 	tg.AuthImportLoginTokenRequestTypeID,
-}
-
-// onImportLoginToken refuses auth.importLoginToken: the simulator has one DC.
-func (s *Sim) onImportLoginToken(_ *tgtest.Server, _ *tgtest.Request, _ *tg.AuthImportLoginTokenRequest) error {
-	return errLoginTokenBad
 }
 
 // userByPhone returns the user account with phone, or nil.
@@ -183,6 +182,8 @@ func (s *Sim) onSendCode(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthSend
 	if a := s.userByPhone(phone); a != nil && a.LockedOut {
 		s.metrics.fault("flood_wait")
 		return tgerr.New(420, "FLOOD_WAIT_86400")
+	} else if a != nil && homeDC(a) != req.DC {
+		return tgerr.New(303, "PHONE_MIGRATE_"+strconv.Itoa(homeDC(a)))
 	}
 	n, _ := rand.Int(rand.Reader, big.NewInt(100000))
 	c := &sentCode{
@@ -255,18 +256,24 @@ func (s *Sim) onSignIn(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthSignIn
 
 // completeLogin binds req's auth key to account and answers the authorization.
 func (s *Sim) completeLogin(srv *tgtest.Server, req *tgtest.Request, account string) error {
-	return srv.SendResult(req, s.bindAuthKey(req.Session, account))
+	return srv.SendResult(req, s.bindAuthKey(req, account))
 }
 
 // bindAuthKey makes sess's auth key logged in as account (a bot or a user)
 // and returns the authorization.
-func (s *Sim) bindAuthKey(sess tgtest.Session, account string) *tg.AuthAuthorization {
+func (s *Sim) bindAuthKey(req *tgtest.Request, account string) *tg.AuthAuthorization {
+	sess := req.Session
 	s.mu.Lock()
 	acc := s.w.byName[account]
 	self := s.w.tgUser(acc, acc.UserID)
 	s.mu.Unlock()
 	s.net.Lock()
 	s.authKeys[sess.AuthKey.ID] = account
+	if req.DC != 0 && req.DC != dcID {
+		s.keyDC[sess.AuthKey.ID] = req.DC
+	} else {
+		delete(s.keyDC, sess.AuthKey.ID)
+	}
 	s.rememberKeyLocked(sess)
 	for _, m := range s.sessions {
 		delete(m, sess.AuthKey.ID) // the key may have been another account's
@@ -438,20 +445,27 @@ func (s *Sim) onExportLoginToken(srv *tgtest.Server, req *tgtest.Request, r *tg.
 	key := req.Session.AuthKey.ID
 	s.users.mu.Lock()
 	if name, ok := s.users.accepted[key]; ok {
-		delete(s.users.accepted, key)
 		a := s.accountNamed(name)
+		if home := homeDC(a); home != req.DC {
+			// The account lives on another DC: the client goes there and
+			// imports this token (onImportLoginToken). Asked again, the same.
+			tok := s.users.migrateTokenLocked(key)
+			s.users.mu.Unlock()
+			return srv.SendResult(req, &tg.AuthLoginTokenMigrateTo{DCID: home, Token: tok})
+		}
+		delete(s.users.accepted, key)
 		if a.Password != "" {
 			s.users.pending2F[key] = name
 			s.users.mu.Unlock()
 			return errPasswordNeeded
 		}
 		s.users.mu.Unlock()
-		return srv.SendResult(req, &tg.AuthLoginTokenSuccess{Authorization: s.bindAuthKey(req.Session, name)})
+		return srv.SendResult(req, &tg.AuthLoginTokenSuccess{Authorization: s.bindAuthKey(req, name)})
 	}
 	if old, ok := s.users.byKey[key]; ok {
 		delete(s.users.tokens, string(old.token))
 	}
-	t := &loginToken{token: randomBytes(32), authKey: key, session: req.Session, expires: s.cfg.Now().Add(s.cfg.LoginTokenTTL)}
+	t := &loginToken{token: randomBytes(32), authKey: key, session: req.Session, dc: req.DC, expires: s.cfg.Now().Add(s.cfg.LoginTokenTTL)}
 	s.users.tokens[string(t.token)] = t
 	s.users.byKey[key] = t
 	s.users.mu.Unlock()
@@ -505,9 +519,7 @@ func (s *Sim) acceptToken(ctx context.Context, account string, token []byte) err
 	}
 	s.users.accepted[t.authKey] = account
 	s.users.mu.Unlock()
-	s.net.Lock()
-	srv := s.srv
-	s.net.Unlock()
+	srv := s.server(t.dc)
 	if srv == nil {
 		return ErrClosed
 	}
@@ -519,7 +531,7 @@ func (s *Sim) acceptToken(ctx context.Context, account string, token []byte) err
 }
 
 func (s *Sim) onAcceptLoginToken(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthAcceptLoginTokenRequest) error {
-	name, ok := s.authorize(req.Session)
+	name, ok := s.authorize(req)
 	if !ok {
 		return errUnregistered
 	}

@@ -36,6 +36,11 @@ type Account struct {
 	Password string
 	// LockedOut makes auth.sendCode for Phone answer FLOOD_WAIT.
 	LockedOut bool
+	// DC is the account's home DC: 0 or 2 the simulator's first DC, 4
+	// (MediaDC) its second. Logging in elsewhere answers PHONE_MIGRATE_X
+	// (auth.sendCode), USER_MIGRATE_X (auth.importBotAuthorization) or
+	// auth.loginTokenMigrateTo (QR), as Telegram does (dcs.go).
+	DC int
 }
 
 // Config configures a simulator. The zero value is usable.
@@ -137,6 +142,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: account without name", ErrInvalid)
 		case a.BotToken == "" && a.Phone == "":
 			return fmt.Errorf("%w: account %q without bot token or phone", ErrInvalid, a.Name)
+		case validFileDC(a.DC) != nil:
+			return fmt.Errorf("%w: account %q: home DC %d: want one of %v", ErrInvalid, a.Name, a.DC, dcIDs)
 		case a.BotToken != "" && a.Phone != "":
 			return fmt.Errorf("%w: account %q has both a bot token and a phone", ErrInvalid, a.Name)
 		case a.Phone != "" && phones[normalizePhone(a.Phone)]:

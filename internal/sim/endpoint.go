@@ -23,6 +23,15 @@ type Endpoint struct {
 	DC           int    `json:"dc"`
 	Addr         string `json:"addr"`
 	PublicKeyPEM string `json:"public_key_pem"`
+	// OtherDCs are the simulator's other DCs (same key): a client learns
+	// them from help.getConfig; they are here for tools and tests.
+	OtherDCs []DCAddr `json:"other_dcs,omitempty"`
+}
+
+// DCAddr is the address of one DC.
+type DCAddr struct {
+	DC   int    `json:"dc"`
+	Addr string `json:"addr"`
 }
 
 // WriteFile writes e as JSON to path atomically (temporary file and rename).
@@ -70,7 +79,15 @@ func (e Endpoint) DCList() (dcs.List, error) {
 	if err != nil {
 		return dcs.List{}, fmt.Errorf("%w: endpoint port %q", ErrInvalid, port)
 	}
-	return dcs.List{Options: []tg.DCOption{{ID: e.DC, IPAddress: host, Port: p, Static: true}}}, nil
+	list := dcs.List{Options: []tg.DCOption{{ID: e.DC, IPAddress: host, Port: p, Static: true}}}
+	for _, o := range e.OtherDCs {
+		ta, err := net.ResolveTCPAddr("tcp", o.Addr)
+		if err != nil {
+			return dcs.List{}, fmt.Errorf("%w: DC %d address %q: %v", ErrInvalid, o.DC, o.Addr, err)
+		}
+		list.Options = append(list.Options, tg.DCOption{ID: o.DC, IPAddress: ta.IP.String(), Port: ta.Port, Static: true})
+	}
+	return list, nil
 }
 
 // ClientOptions fills PublicKeys, DCList and DC of opts so that a gotd

@@ -104,6 +104,9 @@ type File struct {
 	Name string `json:"name,omitempty"`
 	// Attr is "video", "audio" or "voice" for such documents, else "".
 	Attr string `json:"attr,omitempty"`
+	// DC is the DC the file lives on: 0 or 2 the home DC, 4 the
+	// simulator's second DC (dcs.go).
+	DC int `json:"dc,omitempty"`
 }
 
 // Validate checks the file's fields.
@@ -116,12 +119,15 @@ func (f *File) Validate() error {
 	default:
 		return fmt.Errorf("%w: file attr %q: want video, audio, voice or none", ErrInvalid, f.Attr)
 	}
-	return nil
+	return validFileDC(f.DC)
 }
 
 // info is the media description of f for a message of media kind.
 func (f *File) info(kind string) *mediaInfo {
 	m := &mediaInfo{Kind: kind, Size: f.Size}
+	if f.DC != dcID {
+		m.DC = f.DC
+	}
 	if kind == "document" {
 		m.Mime, m.Name, m.Attr = f.Mime, f.Name, f.Attr
 		if m.Mime == "" {
@@ -143,6 +149,8 @@ type MediaFile struct {
 	Mime string `json:"mime,omitempty"`
 	Name string `json:"name,omitempty"`
 	Attr string `json:"attr,omitempty"`
+	// DC is the DC the file lives on.
+	DC int `json:"dc"`
 	// SHA256 is the hex sha256 of the content.
 	SHA256 string `json:"sha256"`
 }
@@ -173,7 +181,7 @@ func (s *Sim) MessageFile(ctx context.Context, account string, chat schema.PeerR
 		return MediaFile{}, fmt.Errorf("hash media %d: %w", info.ID, err)
 	}
 	return MediaFile{ID: info.ID, Kind: info.Kind, Size: info.Size, Mime: info.Mime, Name: info.Name, Attr: info.Attr,
-		SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+		DC: info.dc(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // content reads the bytes of the media's size thumb ("" or "x": the file).
@@ -252,7 +260,7 @@ func (r *getFileResult) Encode(b *bin.Buffer) error {
 	return (&tg.UploadFile{Type: &tg.StorageFilePartial{}, Mtime: r.mtime, Bytes: data}).Encode(b)
 }
 
-func (s *Sim) onGetFile(_ *account, _ *tgtest.Request, r *tg.UploadGetFileRequest) (bin.Encoder, error) {
+func (s *Sim) onGetFile(_ *account, req *tgtest.Request, r *tg.UploadGetFileRequest) (bin.Encoder, error) {
 	if err := checkGetFile(r.Offset, r.Limit, r.Precise); err != nil {
 		return nil, err
 	}
@@ -275,6 +283,9 @@ func (s *Sim) onGetFile(_ *account, _ *tgtest.Request, r *tg.UploadGetFileReques
 	m, ok := s.w.media[id]
 	if !ok || m.Kind != kind || hash != accessHash(kind, id) {
 		return nil, errLocationInvalid
+	}
+	if err := checkFileDC(m.DC, req.DC); err != nil {
+		return nil, err
 	}
 	if !bytes.Equal(ref, s.w.fileReference(id)) {
 		return nil, errFileRefExpired

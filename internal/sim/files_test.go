@@ -7,12 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gotd/td/telegram/downloader"
 	"github.com/gotd/td/telegram/uploader"
 	"github.com/gotd/td/tg"
+	"github.com/gotd/td/tgerr"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -305,4 +308,62 @@ func TestGetChannelMessages(t *testing.T) {
 	_, err = mainAPI.ChannelsGetMessages(ctx, &tg.ChannelsGetMessagesRequest{Channel: &tg.InputChannel{ChannelID: ch.ID, AccessHash: 1},
 		ID: []tg.InputMessageClass{&tg.InputMessageID{ID: id}}})
 	wantRPCError(t, err, "CHANNEL_INVALID")
+}
+
+// A file on the second DC: its document says DC 4, upload.getFile on the
+// home DC answers FILE_MIGRATE_4, and gotd's client exports its
+// authorization to DC 4 once and downloads the file there.
+func TestFileOnSecondDC(t *testing.T) {
+	ctx := testCtx(t)
+	private := schema.PeerRef{Kind: schema.PeerUser, ID: newTestUser(t)}
+	const size = 1<<20 + 4321
+	id, err := shared.SendMessage(ctx, Outgoing{Account: "main", Chat: private, Media: "document",
+		File: &File{Size: size, DC: MediaDC}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, doc := docLocation(t, fetchMedia(t, id))
+	if doc.DCID != MediaDC {
+		t.Fatalf("document dc_id %d, want %d", doc.DCID, MediaDC)
+	}
+	want, err := shared.MessageFile(ctx, "main", private, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.DC != MediaDC {
+		t.Errorf("MessageFile DC %d, want %d", want.DC, MediaDC)
+	}
+	before := shared.Calls("main")
+	for range 2 {
+		got, n, err := download(ctx, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != size || got != want.SHA256 {
+			t.Errorf("downloaded %d bytes sha256 %s, want %d %s", n, got, size, want.SHA256)
+		}
+	}
+	after := shared.Calls("main")
+	shared.dcs.mu.Lock()
+	onDC4 := slices.Collect(maps.Values(shared.dcs.keys[MediaDC]))
+	shared.dcs.mu.Unlock()
+	if !slices.Contains(onDC4, "main") {
+		t.Errorf("accounts authorized on DC 4: %v, want main", onDC4)
+	}
+	// The first part is asked on the home DC (FILE_MIGRATE_4), then on DC 4;
+	// the authorization is exported once and the DC 4 connection reused.
+	if n := after["auth.exportAuthorization"] - before["auth.exportAuthorization"]; n > 1 {
+		t.Errorf("auth.exportAuthorization called %d times, want at most 1 (connection reused)", n)
+	}
+	if n := after["upload.getFile"] - before["upload.getFile"]; n < 4 {
+		t.Errorf("upload.getFile counted %d times for two downloads of 3 parts, want them counted for the account on DC 4", n)
+	}
+	if err := checkFileDC(MediaDC, dcID); !tgerr.Is(err, "FILE_MIGRATE") {
+		t.Errorf("getFile on the home DC for a DC 4 file: %v, want FILE_MIGRATE_4", err)
+	} else if e, _ := tgerr.As(err); e.Argument != MediaDC {
+		t.Errorf("FILE_MIGRATE argument %d, want %d", e.Argument, MediaDC)
+	}
+	if _, err := shared.SendMessage(ctx, Outgoing{Account: "main", Chat: private, Media: "document", File: &File{Size: 10, DC: 3}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("file on DC 3: %v, want ErrInvalid", err)
+	}
 }

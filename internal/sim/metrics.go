@@ -63,10 +63,13 @@ func methodName(id uint32) string {
 }
 
 // countCall counts a call of method by sess's account.
-func (s *Sim) countCall(sess tgtest.Session, method uint32) {
+func (s *Sim) countCall(req *tgtest.Request, method uint32) {
 	s.net.Lock()
-	acc := s.authKeys[sess.AuthKey.ID]
+	acc, ok := s.authKeys[req.Session.AuthKey.ID]
 	s.net.Unlock()
+	if !ok {
+		acc, _ = s.dcs.accountOn(req.DC, req.Session.AuthKey.ID)
+	}
 	s.metrics.mu.Lock()
 	s.metrics.calls[callKey{acc, methodName(method)}]++
 	s.metrics.mu.Unlock()

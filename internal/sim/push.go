@@ -70,7 +70,7 @@ func (s *Sim) runPusher(ctx context.Context, account string, p *pusher) {
 				continue
 			}
 			for _, sess := range sessions {
-				if err := s.srv.Send(ctx, sess, tgtest.MessageFromServer, u); err != nil {
+				if err := s.serverOfKey(sess.AuthKey.ID).Send(ctx, sess, tgtest.MessageFromServer, u); err != nil {
 					s.metrics.add(&s.metrics.pushesDropped, account)
 					s.log.Debug("push failed", "account", account, "type", u.TypeName(), "err", err)
 					continue

@@ -85,6 +85,8 @@ func routes() map[uint32]route {
 		tg.AuthImportLoginTokenRequestTypeID:       openRoute((*Sim).onImportLoginToken),
 		tg.AuthAcceptLoginTokenRequestTypeID:       openRoute((*Sim).onAcceptLoginToken),
 		tg.AuthLogOutRequestTypeID:                 openRoute((*Sim).onLogOut),
+		tg.AuthExportAuthorizationRequestTypeID:    openRoute((*Sim).onExportAuthorization), // dcs.go
+		tg.AuthImportAuthorizationRequestTypeID:    openRoute((*Sim).onImportAuthorization),
 
 		// Updates and reads (rpc.go, difference.go, dialogs.go; channels.getChannels in api_peers.go).
 		tg.UpdatesGetStateRequestTypeID:             worldRoute((*Sim).onGetState),
@@ -142,7 +144,7 @@ func (s *Sim) serve(id uint32, rt route) tgtest.HandlerFunc {
 		if rt.open != nil {
 			return rt.open(s, srv, req)
 		}
-		name, ok := s.authorize(req.Session)
+		name, ok := s.authorize(req)
 		if !ok {
 			return errUnregistered
 		}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/gotd/td/bin"
 	"github.com/gotd/td/tg"
@@ -32,6 +33,7 @@ var publicMethods = []uint32{
 	tg.HelpGetCDNConfigRequestTypeID,
 	tg.HelpGetNearestDCRequestTypeID,
 	tg.AuthImportBotAuthorizationRequestTypeID,
+	tg.AuthImportAuthorizationRequestTypeID,
 }
 
 // gate runs before the dispatcher: it swallows acks, applies flood waits
@@ -44,11 +46,11 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 	// Any message of an authorized key, even an ack or a public method,
 	// makes its session the one to push to: after a reconnect the client
 	// may call nothing else for a long time.
-	acc, authorized := s.authorize(req.Session)
+	acc, authorized := s.authorize(req)
 	if id == msgsAckTypeID {
 		return nil
 	}
-	s.countCall(req.Session, id)
+	s.countCall(req, id)
 	if e, ok := s.f.takeRule(acc, id); ok {
 		if e.Code == 420 {
 			s.metrics.fault("flood_wait")
@@ -61,17 +63,22 @@ func (s *Sim) gate(srv *tgtest.Server, req *tgtest.Request) error {
 	if !authorized && !slices.Contains(publicMethods, id) && !slices.Contains(userAuthMethods, id) {
 		return errUnregistered
 	}
+	if d, ok := s.dispatchers[req.DC]; ok && req.DC != dcID {
+		return d.OnMessage(srv, req)
+	}
 	return s.dispatch.OnMessage(srv, req)
 }
 
 // authorize returns the account req's auth key logged in as, and records
-// the session as the one to push to.
-func (s *Sim) authorize(sess tgtest.Session) (string, bool) {
+// the session as the one to push to. On a DC other than the home DC the
+// key is authorized by auth.importAuthorization and gets no pushes.
+func (s *Sim) authorize(req *tgtest.Request) (string, bool) {
+	sess := req.Session
 	s.net.Lock()
 	defer s.net.Unlock()
 	acc, ok := s.authKeys[sess.AuthKey.ID]
 	if !ok {
-		return "", false
+		return s.dcs.accountOn(req.DC, sess.AuthKey.ID)
 	}
 	if s.sessions[acc] == nil {
 		s.sessions[acc] = map[[8]byte]tgtest.Session{}
@@ -81,7 +88,7 @@ func (s *Sim) authorize(sess tgtest.Session) (string, bool) {
 }
 
 func (s *Sim) onGetNearestDC(srv *tgtest.Server, req *tgtest.Request, _ *tg.HelpGetNearestDCRequest) error {
-	return srv.SendResult(req, &tg.NearestDC{Country: "NL", ThisDC: dcID, NearestDC: dcID})
+	return srv.SendResult(req, &tg.NearestDC{Country: "NL", ThisDC: req.DC, NearestDC: req.DC})
 }
 
 func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request, r *tg.AuthImportBotAuthorizationRequest) error {
@@ -96,7 +103,10 @@ func (s *Sim) onImportBotAuthorization(srv *tgtest.Server, req *tgtest.Request, 
 	if acc == nil {
 		return errTokenInvalid
 	}
-	return srv.SendResult(req, s.bindAuthKey(req.Session, acc.Name))
+	if home := homeDC(s.accountNamed(acc.Name)); home != req.DC {
+		return tgerr.New(303, "USER_MIGRATE_"+strconv.Itoa(home))
+	}
+	return srv.SendResult(req, s.bindAuthKey(req, acc.Name))
 }
 
 func (s *Sim) onGetState(a *account, req *tgtest.Request, r *tg.UpdatesGetStateRequest) (bin.Encoder, error) {

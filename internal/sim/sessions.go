@@ -25,6 +25,7 @@ type storedKey struct {
 	ID      string `json:"id"`  // hex
 	Key     []byte `json:"key"` // 256 bytes
 	Account string `json:"account"`
+	DC      int    `json:"dc,omitempty"` // the account's home DC when not the first (dcs.go)
 }
 
 // loadSessions reads the persisted auth keys into s.authKeys and s.keys.
@@ -56,6 +57,9 @@ func (s *Sim) loadSessions() error {
 		copy(key[:], id)
 		s.authKeys[key] = k.Account
 		s.keys[key] = [256]byte(k.Key)
+		if k.DC != 0 && k.DC != dcID {
+			s.keyDC[key] = k.DC
+		}
 	}
 	return nil
 }
@@ -78,7 +82,7 @@ func (s *Sim) saveSessionsLocked() {
 		if !ok {
 			continue
 		}
-		stored = append(stored, storedKey{ID: hex.EncodeToString(id[:]), Key: v[:], Account: acc})
+		stored = append(stored, storedKey{ID: hex.EncodeToString(id[:]), Key: v[:], Account: acc, DC: s.keyDC[id]})
 	}
 	b, err := json.Marshal(stored)
 	if err == nil {
@@ -93,17 +97,23 @@ func (s *Sim) saveSessionsLocked() {
 // has no API for it: the keys go into its unexported session map, found
 // by reflection; if gotd changes that layout the keys are not restored
 // (clients re-key) and a warning says so.
-func (s *Sim) restoreSessions(srv *tgtest.Server) {
+func (s *Sim) restoreSessions(srv *tgtest.Server, dc int) {
 	s.net.Lock()
 	defer s.net.Unlock()
-	if len(s.keys) == 0 {
+	keys := map[[8]byte][256]byte{}
+	for id, v := range s.keys {
+		if kdc, ok := s.keyDC[id]; ok && kdc == dc || !ok && dc == dcID {
+			keys[id] = v
+		}
+	}
+	if len(keys) == 0 {
 		return
 	}
-	if err := injectSessions(srv, s.keys); err != nil {
+	if err := injectSessions(srv, keys); err != nil {
 		s.log.Warn("auth keys not restored: clients re-key", "err", err)
 		return
 	}
-	s.log.Debug("auth keys restored", "keys", len(s.keys))
+	s.log.Debug("auth keys restored", "dc", dc, "keys", len(keys))
 }
 
 func injectSessions(srv *tgtest.Server, keys map[[8]byte][256]byte) error {

@@ -58,17 +58,21 @@ type Sim struct {
 	endpoint Endpoint
 	conns    map[*trackedConn]struct{}
 	authKeys map[[8]byte]string                    // auth key id → account name
+	keyDC    map[[8]byte]int                       // auth key id → its DC, when not the first (dcs.go)
+	servers  map[int]*tgtest.Server                // by DC
 	keys     map[[8]byte][256]byte                 // auth key id → key, for persistence (sessions.go)
 	sessions map[string]map[[8]byte]tgtest.Session // account → auth key id → latest session
 	maxLive  map[string]int
 	users    *userAuth    // user logins (auth_user.go)
 	overlaps []keyOverlap // see authkeys.go
 
-	routes   map[uint32]route // routes.go
-	dispatch *tgtest.Dispatcher
-	running  atomic.Bool
-	ready    chan struct{}
-	metrics  *metrics
+	routes      map[uint32]route // routes.go
+	dispatch    *tgtest.Dispatcher
+	dispatchers map[int]*tgtest.Dispatcher // of the DCs other than the home DC; set before serving (dcs.go)
+	dcs         *dcAuth
+	running     atomic.Bool
+	ready       chan struct{}
+	metrics     *metrics
 }
 
 // New creates a simulator. With Config.Dir it loads (or creates) the RSA
@@ -85,6 +89,7 @@ func New(cfg Config) (*Sim, error) {
 		pushers:  map[string]*pusher{},
 		conns:    map[*trackedConn]struct{}{},
 		authKeys: map[[8]byte]string{},
+		keyDC:    map[[8]byte]int{},
 		keys:     map[[8]byte][256]byte{},
 		sessions: map[string]map[[8]byte]tgtest.Session{},
 		maxLive:  map[string]int{},
@@ -94,6 +99,7 @@ func New(cfg Config) (*Sim, error) {
 		metrics:  newMetrics(),
 		routes:   routes(),
 		resent:   newResentCache(),
+		dcs:      newDCAuth(),
 	}
 	for _, a := range cfg.Accounts {
 		s.pushers[a.Name] = newPusher()
@@ -199,32 +205,50 @@ func (s *Sim) Run(ctx context.Context) error {
 		return err
 	}
 	addr := ln.Addr().(*net.TCPAddr)
+	// The other DCs listen on the home DC's host, each on a port of its own.
+	var lc net.ListenConfig
+	mediaLn, err := lc.Listen(ctx, "tcp", net.JoinHostPort(addr.IP.String(), "0"))
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("listen DC %d: %w", MediaDC, err)
+	}
+	addrs := map[int]*net.TCPAddr{dcID: addr, MediaDC: mediaLn.Addr().(*net.TCPAddr)}
+	options := dcOptions(addrs)
 
-	d := tgtest.NewDispatcher()
-	tgconfig.NewService(&tg.Config{
-		DCOptions: []tg.DCOption{{ID: dcID, IPAddress: addr.IP.String(), Port: addr.Port, Static: true}},
-		Date:      int(s.cfg.Now().Unix()), Expires: int(s.cfg.Now().Add(time.Hour).Unix()),
-		ThisDC: dcID, ChatSizeMax: 200, MegagroupSizeMax: 200000, CallReceiveTimeoutMs: 20000,
-		CallRingTimeoutMs: 90000, CallConnectTimeoutMs: 30000, CallPacketTimeoutMs: 10000,
-		MeURLPrefix: "https://t.me/", CaptionLengthMax: 1024, MessageLengthMax: 4096,
-		OnlineUpdatePeriodMs: 210000, OfflineBlurTimeoutMs: 5000, OnlineCloudTimeoutMs: 300000,
-		EditTimeLimit: 172800, ForwardedCountMax: 100,
-	}, &tg.CDNConfig{}).Register(d)
-	s.register(d)
-	d.Fallback(services.NotImplemented)
-	s.dispatch = d
-
-	srv := tgtest.NewServer(tgtest.NewPrivateKey(s.key), tgtest.UnpackInvoke(tgtest.HandlerFunc(s.gate)), tgtest.ServerOptions{
-		DC:          dcID,
-		Logger:      zap.NewNop(),
-		ReadTimeout: 10 * time.Minute,
-	})
-	s.restoreSessions(srv)
+	newDispatcher := func(dc int) *tgtest.Dispatcher {
+		d := tgtest.NewDispatcher()
+		tgconfig.NewService(&tg.Config{
+			DCOptions: options,
+			Date:      int(s.cfg.Now().Unix()), Expires: int(s.cfg.Now().Add(time.Hour).Unix()),
+			ThisDC: dc, ChatSizeMax: 200, MegagroupSizeMax: 200000, CallReceiveTimeoutMs: 20000,
+			CallRingTimeoutMs: 90000, CallConnectTimeoutMs: 30000, CallPacketTimeoutMs: 10000,
+			MeURLPrefix: "https://t.me/", CaptionLengthMax: 1024, MessageLengthMax: 4096,
+			OnlineUpdatePeriodMs: 210000, OfflineBlurTimeoutMs: 5000, OnlineCloudTimeoutMs: 300000,
+			EditTimeLimit: 172800, ForwardedCountMax: 100,
+		}, &tg.CDNConfig{}).Register(d)
+		s.register(d)
+		d.Fallback(services.NotImplemented)
+		return d
+	}
+	s.dispatch = newDispatcher(dcID)
+	s.dispatchers = map[int]*tgtest.Dispatcher{MediaDC: newDispatcher(MediaDC)}
+	newServer := func(dc int) *tgtest.Server {
+		return tgtest.NewServer(tgtest.NewPrivateKey(s.key), tgtest.UnpackInvoke(tgtest.HandlerFunc(s.gate)), tgtest.ServerOptions{
+			DC:          dc,
+			Logger:      zap.NewNop(),
+			ReadTimeout: 10 * time.Minute,
+		})
+	}
+	srv, mediaSrv := newServer(dcID), newServer(MediaDC)
+	s.restoreSessions(srv, dcID)
+	s.restoreSessions(mediaSrv, MediaDC)
 	s.net.Lock()
 	s.srv = srv
-	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey)}
+	s.servers = map[int]*tgtest.Server{dcID: srv, MediaDC: mediaSrv}
+	s.endpoint = Endpoint{DC: dcID, Addr: addr.String(), PublicKeyPEM: encodePublicKey(&s.key.PublicKey),
+		OtherDCs: []DCAddr{{DC: MediaDC, Addr: addrs[MediaDC].String()}}}
 	s.net.Unlock()
-	s.log.Info("simulator listening", "addr", addr.String(), "dir", s.cfg.Dir)
+	s.log.Info("simulator listening", "addr", addr.String(), "dc", dcID, "media_dc_addr", addrs[MediaDC].String(), "dir", s.cfg.Dir)
 	close(s.ready)
 
 	var wg sync.WaitGroup
@@ -234,6 +258,11 @@ func (s *Sim) Run(ctx context.Context) error {
 	wg.Go(func() {
 		<-ctx.Done()
 		s.DropConnections()
+	})
+	wg.Go(func() {
+		if err := mediaSrv.Serve(ctx, transport.ListenCodec(newSniffCodec, &trackedListener{Listener: mediaLn, sim: s})); err != nil && ctx.Err() == nil {
+			s.log.Error("DC stopped serving", "dc", MediaDC, "err", err)
+		}
 	})
 	err = srv.Serve(ctx, transport.ListenCodec(newSniffCodec, &trackedListener{Listener: ln, sim: s}))
 	wg.Wait()

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -151,10 +152,18 @@ func TestSnapshotRestart(t *testing.T) {
 }
 
 // TestAuthKeysSurviveRestart: a client keeps its auth key and login
-// across a restart of the simulator on the same Dir.
+// across a restart of the simulator on the same Dir, also when the
+// account's home DC is the second one (its key is restored there).
 func TestAuthKeysSurviveRestart(t *testing.T) {
+	for _, home := range []int{0, MediaDC} {
+		t.Run(fmt.Sprintf("home DC %d", home), func(t *testing.T) { authKeysSurviveRestart(t, home) })
+	}
+}
+
+func authKeysSurviveRestart(t *testing.T, home int) {
 	dir := t.TempDir()
 	cfg := Config{Dir: dir, Accounts: testAccounts()}
+	cfg.Accounts[0].DC = home
 	storage := &session.StorageMemory{}
 	run := func(login bool) (time.Duration, error) {
 		s, err := New(cfg)

@@ -147,12 +147,15 @@ func tgFwd(f *forward) tg.MessageFwdHeader {
 func (w *world) tgMedia(m *message) tg.MessageMediaClass {
 	info := mediaInfo{ID: m.MediaID, Kind: m.Media, Size: m.MediaSize, Mime: m.MediaMime, Name: m.MediaName, Attr: m.MediaAttr}
 	info.setDefaults()
+	if mi, ok := w.media[m.MediaID]; ok {
+		info.DC = mi.DC
+	}
 	switch m.Media {
 	case mediaLink:
 		return &tg.MessageMediaWebPage{Webpage: tgWebPage(m)}
 	case "photo":
 		return &tg.MessageMediaPhoto{Photo: &tg.Photo{
-			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: w.fileReference(m.MediaID), Date: m.Date, DCID: dcID,
+			ID: m.MediaID, AccessHash: accessHash("photo", m.MediaID), FileReference: w.fileReference(m.MediaID), Date: m.Date, DCID: info.dc(),
 			Sizes: []tg.PhotoSizeClass{
 				&tg.PhotoStrippedSize{Type: "i", Bytes: []byte{1, 40, 30}},
 				&tg.PhotoSize{Type: "m", W: 320, H: 240, Size: int(info.Size / 4)},
@@ -172,7 +175,7 @@ func (w *world) tgMedia(m *message) tg.MessageMediaClass {
 			thumbs = []tg.PhotoSizeClass{&tg.PhotoSize{Type: "m", W: 320, H: 240, Size: 4096}}
 		}
 		return &tg.MessageMediaDocument{Document: &tg.Document{
-			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: w.fileReference(m.MediaID), Date: m.Date, DCID: dcID,
+			ID: m.MediaID, AccessHash: accessHash("document", m.MediaID), FileReference: w.fileReference(m.MediaID), Date: m.Date, DCID: info.dc(),
 			MimeType: info.Mime, Size: info.Size, Attributes: attrs, Thumbs: thumbs,
 		}}
 	}
