@@ -37,6 +37,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&af.accounts, "accounts", "", "several simulated accounts instead of --account: "+accountsSyntax+", e.g. main,support:+15550001111")
 	dialogs := fs.Int("dialogs", 0, "quiet broadcast channels every account is in, created once per world (a user account with hundreds: the start-up cost)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate connector run")
+	window := fs.Int("ledger-window", 50000, "changes of each account the simulator keeps in its ledger (the control verb ledger), and so in memory; 0: all, growing without bound")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 	simDir := filepath.Join(cfg.DataDir, "simulator")
 	codes := &codePrinter{}
-	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log, Accounts: accs, OnLoginCode: codes.print})
+	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log, Accounts: accs, OnLoginCode: codes.print, LedgerWindow: *window})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
