@@ -58,13 +58,13 @@ type worldState struct {
 }
 
 type accountState struct {
-	Box       *box
-	Ledger    []LedgerEntry
+	Box    *box
+	Ledger []LedgerEntry
 	// LedgerBase and Trimmed: see account (Config.LedgerWindow).
 	LedgerBase int
 	Trimmed    map[string]int
 	Qts        int
-	QtsEvents []qtsEvent
+	QtsEvents  []qtsEvent
 }
 
 func (w *world) state() worldState {
