@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/schema"
 )
 
 // startResult is the time from process start to the first event in the
@@ -53,9 +57,23 @@ func startTimes(ctx context.Context, progress io.Writer, n int, warm time.Durati
 	}
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", port)
 
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return res, fmt.Errorf("start: %w", err)
+	}
+
 	// once starts the connector on dataDir, returns the time to its first
-	// event, and stops it after it ran for hold.
-	once := func(dataDir string, hold time.Duration) (float64, error) {
+	// event, and stops it after it ran for hold. A fresh start also finds
+	// no checkpoint in NATS KV (a new deployment): with one, the
+	// connector restores the Telegram session and state from it instead
+	// of logging in.
+	once := func(dataDir string, hold time.Duration, fresh bool) (float64, error) {
+		if fresh {
+			err := js.DeleteKeyValue(ctx, schema.DefaultCheckpointBucket)
+			if err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+				return 0, fmt.Errorf("start: no fresh checkpoints: %w", err)
+			}
+		}
 		// Whatever an earlier run published is delivered before the flush
 		// returns: drain it.
 		if err := nc.Flush(); err != nil {
@@ -78,21 +96,22 @@ func startTimes(ctx context.Context, progress io.Writer, n int, warm time.Durati
 			return 0, ctx.Err()
 		}
 		took := time.Since(t0)
-		select {
-		case <-time.After(hold):
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
-		if hold > 0 {
-			m, err := metrics(ctx, httpAddr, "tgnats_events_published_total")
-			if err == nil {
-				res.events = m["tgnats_events_published_total"]
+		seen := 1
+		for end := time.After(hold); end != nil; {
+			select {
+			case <-msgs:
+				seen++
+			case <-end:
+				end = nil
+			case <-ctx.Done():
+				return 0, ctx.Err()
 			}
 		}
+		res.events = float64(seen)
 		return float64(took.Microseconds()) / 1000, stop(cmd)
 	}
 	for i := range n {
-		ms, err := once(filepath.Join(dir, fmt.Sprintf("fresh-%d", i)), 500*time.Millisecond)
+		ms, err := once(filepath.Join(dir, fmt.Sprintf("fresh-%d", i)), 500*time.Millisecond, true)
 		if err != nil {
 			return res, err
 		}
@@ -100,18 +119,20 @@ func startTimes(ctx context.Context, progress io.Writer, n int, warm time.Durati
 		res.fresh = append(res.fresh, ms)
 	}
 	long := filepath.Join(dir, "long-lived")
-	if _, err := once(long, warm); err != nil {
+	if _, err := once(long, warm, true); err != nil {
 		return res, err
 	}
+	warmEvents := res.events
 	fmt.Fprintf(progress, "long-lived data dir: %.0f events in %s\n", res.events, warm)
 	for i := range n {
-		ms, err := once(long, time.Second)
+		ms, err := once(long, time.Second, false)
 		if err != nil {
 			return res, err
 		}
 		fmt.Fprintf(progress, "restart %d: %.0f ms\n", i, ms)
 		res.restart = append(res.restart, ms)
 	}
+	res.events = warmEvents
 	return res, nil
 }
 
