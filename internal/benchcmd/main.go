@@ -7,6 +7,8 @@
 //
 //	go run ./internal/benchcmd            # the README's table, -count 3
 //	go run ./internal/benchcmd -count 1 -only Publisher
+//	go run ./internal/benchcmd -only Start # start → first event only
+//	go run ./internal/benchcmd -soak 10m   # the memory curve of a soak
 //
 // Every figure is a ratio or a rate measured inside one benchmark run; a
 // shared or loaded machine moves the rates more than the ratios.
@@ -22,10 +24,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // suite is one go test invocation.
@@ -42,6 +47,7 @@ var suites = []suite{
 	{name: "Ingest", pkg: "./internal/e2e/", bench: "^BenchmarkIngest$", benchtime: "1x", timeout: "40m"},
 	{name: "CatchUp", pkg: "./internal/e2e/", bench: "^BenchmarkCatchUp$", benchtime: "1x", timeout: "40m"},
 	{name: "Latency", pkg: "./internal/e2e/", bench: "^BenchmarkLatency$", benchtime: "10000x", timeout: "20m"},
+	{name: "Commands", pkg: "./internal/e2e/", bench: "^BenchmarkCommands$", benchtime: "2000x", timeout: "20m"},
 }
 
 // target is what issue 11 asks of a benchmark.
@@ -65,15 +71,26 @@ func targetOf(name string) (target, bool) {
 
 func main() {
 	count := flag.Int("count", 3, "runs of each benchmark")
-	only := flag.String("only", "", "run only the suites whose name contains this (Publisher, Ingest, CatchUp)")
+	only := flag.String("only", "", "run only the suites whose name contains this (Publisher, Ingest, CatchUp, Latency, Commands, Start)")
+	soakFor := flag.Duration("soak", 0, "instead of the table: run connector run against simulate --sim-only and nats-server this long and print its memory curve")
+	interval := flag.Duration("interval", 10*time.Second, "with -soak: the time between samples")
+	rate := flag.Float64("rate", 1000, "simulated messages/s of -soak and of the start measurement")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, os.Stderr, *count, *only); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if *soakFor > 0 {
+		err = soak(ctx, os.Stdout, os.Stderr, *soakFor, *interval, *rate)
+	} else {
+		err = run(ctx, os.Stdout, os.Stderr, *count, *only, *rate)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchcmd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out, progress io.Writer, count int, only string) error {
+func run(ctx context.Context, out, progress io.Writer, count int, only string, rate float64) error {
 	loadBefore := loadavg()
 	results := map[string]map[string][]float64{} // benchmark → metric → values
 	var order []string
@@ -102,16 +119,27 @@ func run(ctx context.Context, out, progress io.Writer, count int, only string) e
 			}
 		}
 	}
-	if len(order) == 0 {
+	var starts *startResult
+	if only == "" || strings.Contains("Start", only) {
+		res, err := startTimes(ctx, progress, max(count, 5), startWarm, rate)
+		if err != nil {
+			return fmt.Errorf("start: %w", err)
+		}
+		starts = &res
+	}
+	if len(order) == 0 && starts == nil {
 		return errors.New("no benchmark results")
 	}
 	fmt.Fprintf(out, "Machine: %d CPUs, %s, %s %s/%s; load average %s before, %s after (%d runs each, median and range).\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadBefore, loadavg(), count)
-	fmt.Fprintln(out, "| Benchmark | tgnats events/s | raw PublishMsgAsync events/s | × raw | Target | Met |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|")
-	var latency []string
+	var latency, commands []string
+	header := false
 	for _, name := range order {
 		m := results[name]
+		if strings.HasPrefix(name, "BenchmarkCommands/") {
+			commands = append(commands, name)
+			continue
+		}
 		if _, ok := m["p99_ms"]; ok {
 			latency = append(latency, name)
 			continue
@@ -127,6 +155,11 @@ func run(ctx context.Context, out, progress io.Writer, count int, only string) e
 		text := "—"
 		if hasTarget {
 			text = tgt.text
+		}
+		if !header {
+			fmt.Fprintln(out, "| Benchmark | tgnats events/s | raw PublishMsgAsync events/s | × raw | Target | Met |")
+			fmt.Fprintln(out, "|---|---|---|---|---|---|")
+			header = true
 		}
 		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"),
 			cell(m["events/s"], "%.0f"), cell(m["raw_events/s"], "%.0f"), cell(m["x_of_raw"], "%.2f"), text, met)
@@ -144,8 +177,31 @@ func run(ctx context.Context, out, progress io.Writer, count int, only string) e
 				cell(m["sent/s"], "%.0f"), cell(m["p50_ms"], "%.2f"), cell(m["p99_ms"], "%.1f"), cell(m["max_ms"], "%.0f"), met)
 		}
 	}
+	if len(commands) > 0 {
+		fmt.Fprintln(out, "\n| Commands, message.send, rate limits lifted, 16 in flight (rpc_serial: one) | commands/s | p50 ms | p99 ms | × echo's rate | Target | Met |")
+		fmt.Fprintln(out, "|---|---|---|---|---|---|---|")
+		for _, name := range commands {
+			m := results[name]
+			text, met := "—", "—"
+			if strings.Contains(name, "/rpc") {
+				text, met = "p99 ≤ 5 ms", "no"
+				if median(m["p99_ms"]) <= 5 {
+					met = "yes"
+				}
+			}
+			fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"),
+				cell(m["commands/s"], "%.0f"), cell(m["p50_ms"], "%.2f"), cell(m["p99_ms"], "%.1f"), cell(m["x_of_echo"], "%.3f"), text, met)
+		}
+	}
+	if starts != nil {
+		printStart(out, *starts, rate, startWarm)
+	}
 	return nil
 }
+
+// startWarm is how long the long-lived data dir of the start measurement
+// streams before its restarts.
+const startWarm = time.Minute
 
 // parse reads go test -bench output: name, iterations, then value-unit
 // pairs. It returns the names in the order they first appear.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -28,5 +30,36 @@ PASS
 	}
 	if got := cell([]float64{0.5, 0.9, 0.7}, "%.2f"); got != "0.70 (0.50–0.90)" {
 		t.Errorf("cell = %q", got)
+	}
+}
+
+func TestSoakSummary(t *testing.T) {
+	// 20 MiB anonymous at the start, growing 1 MiB a minute; 54 MiB mapped.
+	var samples []soakSample
+	for i := range 31 {
+		at := time.Duration(i) * 20 * time.Second
+		anon := int64(20*mib) + int64(at.Minutes()*mib)
+		samples = append(samples, soakSample{at: at, run: memory{rss: anon + 54*mib, anon: anon, file: 54 * mib},
+			sim: memory{rss: 100 * mib}, published: at.Seconds() * 1000})
+	}
+	if got := slope(samples, func(s soakSample) float64 { return mb(s.run.anon) }); got < 0.999 || got > 1.001 {
+		t.Errorf("slope = %v MiB/min, want 1", got)
+	}
+	var b strings.Builder
+	summarizeSoak(&b, samples, 10*time.Minute)
+	for _, want := range []string{"VmRSS 75.0–84.0 MiB after the first minute", "target ≤ 64 MiB: no", "slope +1.00 MiB/min", "600000 published in 10m0s (1000/s)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestMemoryOf(t *testing.T) {
+	m, err := memoryOf(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.rss <= 0 || m.anon <= 0 || m.anon+m.file > m.rss+mib {
+		t.Errorf("memory of this process: %+v", m)
 	}
 }

@@ -24,6 +24,8 @@ const benchWorkers = 16
 // the stream (publish to the command.completed event seen by a core NATS
 // subscriber), next to a bare nats.go request-reply echo on the same server.
 // benchWorkers clients run b.N commands in all, each sequentially.
+// rpc_serial sends rpc commands one at a time (the latency of one command
+// without queueing behind others).
 // Each reports commands/s and the p50/p99 latency in ms; rpc and stream also
 // report x_of_echo (their rate divided by the echo's) and p50_x_of_echo.
 // Run all three with the same -benchtime, echo first (the default order):
@@ -81,32 +83,38 @@ func BenchmarkCommands(b *testing.B) {
 	}
 
 	b.Run("echo", func(b *testing.B) {
-		lat, took := runWorkers(b, b.N, func(w, i int) error {
+		lat, took := runWorkers(b, b.N, benchWorkers, func(w, i int) error {
 			_, err := nc.Request("bench.echo", []byte(body(w, i)), 10*time.Second)
 			return err
 		})
 		echoRate, echoP50 = report(b, lat, took)
 	})
+	rpc := func(w, i int) error {
+		reply, err := nc.Request(egress.RPCSubject("tg", acc, schema.CommandMessageSend), []byte(body(w, i)), 30*time.Second)
+		if err != nil {
+			return err
+		}
+		var res schema.CommandResult
+		if err := json.Unmarshal(reply.Data, &res); err != nil || !res.OK {
+			return fmt.Errorf("rpc reply %s: %v", reply.Data, err)
+		}
+		return nil
+	}
 	b.Run("rpc", func(b *testing.B) {
-		subject := egress.RPCSubject("tg", acc, schema.CommandMessageSend)
-		lat, took := runWorkers(b, b.N, func(w, i int) error {
-			reply, err := nc.Request(subject, []byte(body(w, i)), 30*time.Second)
-			if err != nil {
-				return err
-			}
-			var res schema.CommandResult
-			if err := json.Unmarshal(reply.Data, &res); err != nil || !res.OK {
-				return fmt.Errorf("rpc reply %s: %v", reply.Data, err)
-			}
-			return nil
-		})
+		lat, took := runWorkers(b, b.N, benchWorkers, rpc)
 		rate, p50 := report(b, lat, took)
 		relative(b, rate, p50)
+	})
+	// One command at a time: the latency of a command on its own, without
+	// the queueing of 16 in flight (whose p50 is about 16 / the rate).
+	b.Run("rpc_serial", func(b *testing.B) {
+		lat, took := runWorkers(b, b.N, 1, rpc)
+		report(b, lat, took)
 	})
 	run := 0
 	b.Run("stream", func(b *testing.B) {
 		run++
-		lat, took := runWorkers(b, b.N, func(w, i int) error {
+		lat, took := runWorkers(b, b.N, benchWorkers, func(w, i int) error {
 			key := fmt.Sprintf("bench-%d-%d-%d", run, w, i)
 			done := make(chan struct{})
 			mu.Lock()
@@ -128,20 +136,20 @@ func BenchmarkCommands(b *testing.B) {
 	})
 }
 
-// runWorkers runs n calls of fn on benchWorkers goroutines (worker w, its
+// runWorkers runs n calls of fn on workers goroutines (worker w, its
 // i-th call) and returns each call's latency and the total time.
-func runWorkers(b *testing.B, n int, fn func(w, i int) error) ([]time.Duration, time.Duration) {
+func runWorkers(b *testing.B, n, workers int, fn func(w, i int) error) ([]time.Duration, time.Duration) {
 	b.Helper()
 	lat := make([]time.Duration, n)
-	errs := make([]error, benchWorkers)
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
-	for w := range benchWorkers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < n && errs[w] == nil; i += benchWorkers {
+			for i := w; i < n && errs[w] == nil; i += workers {
 				t0 := time.Now()
 				errs[w] = fn(w, i)
 				lat[i] = time.Since(t0)

@@ -75,6 +75,14 @@ type Config struct {
 	// is snapshotted (with Dir), default 5000: a restart replays at most
 	// that many.
 	SnapshotEvery int
+	// LedgerWindow, when above 0, bounds what the world keeps for a long
+	// run: each account's ledger keeps about its latest LedgerWindow
+	// changes (Ledger returns those; LedgerLen and LedgerSince still count
+	// from the first change), and pts updates no difference can return
+	// any more (beyond TooLongAfter, ChannelTooLongAfter) are dropped.
+	// Default 0: everything is kept, as end-to-end tests reading the whole
+	// ledger need. `connector simulate` sets it (--ledger-window).
+	LedgerWindow int
 	// OnLoginCode, when set, is called with every code auth.sendCode sends
 	// to the phone of a user account: what that phone's Telegram app
 	// would show (`connector simulate` prints it).

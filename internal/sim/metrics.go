@@ -113,6 +113,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		for _, e := range a.Ledger {
 			counts[key{a.Name, e.Action}]++
 		}
+		for action, n := range a.Trimmed {
+			counts[key{a.Name, action}] += n
+		}
 	}
 	s.mu.Unlock()
 	for _, k := range slices.SortedFunc(maps.Keys(counts), func(a, b key) int {

@@ -140,6 +140,7 @@ func New(cfg Config) (*Sim, error) {
 			s.log.Warn("journal op not replayed", "index", i, "op", ops[i].kind(), "err", err)
 		}
 	}
+	s.w.trim(&s.cfg)
 	if len(ops) > 0 {
 		if err := s.snapshotLocked(); err != nil {
 			s.log.Warn("snapshot not written", "err", err)
@@ -359,6 +360,7 @@ func (s *Sim) changeLocked(o *op, c *caller) (int64, []push, error) {
 		s.log.Error("journal append failed", "op", o.kind(), "err", err)
 		return res, nil, err
 	}
+	s.w.trim(&s.cfg)
 	if s.j != nil && s.j.ops >= s.cfg.SnapshotEvery {
 		if err := s.snapshotLocked(); err != nil {
 			s.log.Warn("snapshot not written", "err", err)
@@ -454,7 +456,8 @@ func (s *Sim) DeleteMessages(ctx context.Context, chat schema.PeerRef, account s
 	return nil
 }
 
-// Ledger returns every change account saw, in production order.
+// Ledger returns every change account saw, in production order; with
+// Config.LedgerWindow, the latest of them only (LedgerLen counts all).
 func (s *Sim) Ledger(account string) []LedgerEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -470,22 +473,35 @@ func (s *Sim) LedgerLen(account string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a, ok := s.w.byName[account]; ok {
-		return len(a.Ledger)
+		return a.LedgerBase + len(a.Ledger)
 	}
 	return 0
 }
 
 // LedgerSince returns the changes account saw from the from-th on (0 is
 // the first), in production order: Ledger(account)[from:] without copying
-// the rest.
+// the rest. With Config.LedgerWindow, from counts the changes no longer
+// kept too, and those are left out.
 func (s *Sim) LedgerSince(account string, from int) []LedgerEntry {
+	entries, _ := s.LedgerFrom(account, from)
+	return entries
+}
+
+// LedgerFrom is LedgerSince, with the index of its first entry: from,
+// or with Config.LedgerWindow the oldest change still kept when from is
+// older. first+len(entries) is LedgerLen at the time.
+func (s *Sim) LedgerFrom(account string, from int) (entries []LedgerEntry, first int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.w.byName[account]
-	if !ok || from >= len(a.Ledger) {
-		return nil
+	if !ok {
+		return nil, 0
 	}
-	return slices.Clone(a.Ledger[max(from, 0):])
+	i := max(from-a.LedgerBase, 0)
+	if i >= len(a.Ledger) {
+		return nil, a.LedgerBase + len(a.Ledger)
+	}
+	return slices.Clone(a.Ledger[i:]), a.LedgerBase + i
 }
 
 // State returns account's common-box state (pts, qts, date, seq) as

@@ -58,10 +58,13 @@ type worldState struct {
 }
 
 type accountState struct {
-	Box       *box
-	Ledger    []LedgerEntry
-	Qts       int
-	QtsEvents []qtsEvent
+	Box    *box
+	Ledger []LedgerEntry
+	// LedgerBase and Trimmed: see account (Config.LedgerWindow).
+	LedgerBase int
+	Trimmed    map[string]int
+	Qts        int
+	QtsEvents  []qtsEvent
 }
 
 func (w *world) state() worldState {
@@ -74,7 +77,7 @@ func (w *world) state() worldState {
 		Profiles: w.profiles,
 	}
 	for _, a := range w.accounts {
-		st.Accounts[a.Name] = accountState{Box: a.Box, Ledger: a.Ledger, Qts: a.Qts, QtsEvents: a.QtsEvents}
+		st.Accounts[a.Name] = accountState{Box: a.Box, Ledger: a.Ledger, LedgerBase: a.LedgerBase, Trimmed: a.Trimmed, Qts: a.Qts, QtsEvents: a.QtsEvents}
 	}
 	return st
 }
@@ -84,6 +87,7 @@ func (w *world) restore(st worldState) {
 	for _, a := range w.accounts {
 		if as, ok := st.Accounts[a.Name]; ok {
 			a.Box, a.Ledger, a.Qts, a.QtsEvents = as.Box, as.Ledger, as.Qts, as.QtsEvents
+			a.LedgerBase, a.Trimmed = as.LedgerBase, as.Trimmed
 			a.recent = nil
 		}
 		if a.Box == nil {

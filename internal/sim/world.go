@@ -308,6 +308,11 @@ type account struct {
 	Account
 	Box    *box
 	Ledger []LedgerEntry
+	// LedgerBase is how many entries were dropped from the front of
+	// Ledger (Config.LedgerWindow, retain.go), and Trimmed how many of
+	// each action: Ledger[i] is the account's change LedgerBase+i.
+	LedgerBase int
+	Trimmed    map[string]int
 	// recent holds the latest time of each event id in Ledger, for
 	// recordEvent's duplicate check; nil until first needed (and after
 	// restore).

@@ -32,6 +32,7 @@ type Simulator interface {
 	FloodWait(method uint32, seconds, times int)
 	FloodWaitFor(account string, method uint32, seconds, times int)
 	Ledger(account string) []sim.LedgerEntry
+	LedgerFrom(account string, from int) ([]sim.LedgerEntry, int)
 	ServedCalls(account string) []sim.Call
 	Calls(account string) map[string]int
 	Traffic(sc sim.Scenario) error

@@ -517,12 +517,15 @@ func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 	if r.Limit == 0 {
 		r.Limit = DefaultLedgerLimit
 	}
-	all := s.cfg.Sim.Ledger(s.cfg.Account)
-	page := LedgerPage{Total: len(all), Entries: []LedgerEntry{}}
+	// With a ledger window (simulate --ledger-window) the oldest changes
+	// are gone: the page starts at the oldest one kept.
+	rest, first := s.cfg.Sim.LedgerFrom(s.cfg.Account, r.From)
+	total := first + len(rest)
+	page := LedgerPage{Total: total, Entries: []LedgerEntry{}}
 	size := 100
-	i := min(r.From, len(all))
-	for ; i < len(all) && len(page.Entries) < r.Limit; i++ {
-		e := all[i]
+	i := first
+	for ; i < total && len(page.Entries) < r.Limit; i++ {
+		e := rest[i-first]
 		ev := schema.Event{Account: s.cfg.Account, Kind: e.EventKind(), Action: e.Action, Peer: e.Peer, MessageID: e.MessageID}
 		le := LedgerEntry{
 			LedgerEntry: e,
@@ -539,7 +542,7 @@ func (s *Server) ledger(_ context.Context, body []byte) (any, error) {
 		size += len(b) + 1
 		page.Entries = append(page.Entries, le)
 	}
-	if i < len(all) {
+	if i < total {
 		page.Next = i
 	}
 	return page, nil
