@@ -74,11 +74,9 @@ func (l *limiter) reserve(chat string, global bool, deadline time.Time) (*rate.R
 	if d := l.globalPause.Sub(now); d > wait {
 		wait = d
 	}
-	var r *rate.Reservation
-	if global {
-		r = l.global.ReserveN(now, 1)
-	} else {
-		cl := l.chats[chat]
+	var cl *chatLimit
+	if !global {
+		cl = l.chats[chat]
 		if cl == nil {
 			cl = &chatLimit{lim: rate.NewLimiter(l.perRate, l.perBurst)}
 			l.chats[chat] = cl
@@ -86,6 +84,21 @@ func (l *limiter) reserve(chat string, global bool, deadline time.Time) (*rate.R
 		if d := cl.pause.Sub(now); d > wait {
 			wait, scope = d, "chat"
 		}
+	}
+	if wait > 0 {
+		// Paused by a FLOOD_WAIT: no slot is reserved now. A slot taken
+		// during the pause would be due before its end, and every call
+		// that waited would go at once when it ends; the caller waits the
+		// pause out and asks again, when the bucket spreads them.
+		if now.Add(wait).After(deadline) {
+			return nil, 0, &floodError{wait: wait, scope: scope}
+		}
+		return nil, wait, nil
+	}
+	var r *rate.Reservation
+	if global {
+		r = l.global.ReserveN(now, 1)
+	} else {
 		r = cl.lim.ReserveN(now, 1)
 	}
 	if d := r.DelayFrom(now); d > wait {
@@ -135,25 +148,30 @@ func (l *limiter) wait(ctx context.Context, chat string, deadline time.Time) err
 }
 
 func (l *limiter) sleep(ctx context.Context, chat string, global bool, deadline time.Time) (*rate.Reservation, error) {
-	r, d, err := l.reserve(chat, global, deadline)
-	if err != nil {
-		return nil, err
-	}
-	if d <= 0 {
-		if ctx.Err() != nil {
+	for {
+		r, d, err := l.reserve(chat, global, deadline)
+		if err != nil {
+			return nil, err
+		}
+		if d <= 0 {
+			if ctx.Err() != nil {
+				l.giveBack(r)
+				return nil, ctx.Err()
+			}
+			return r, nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
 			l.giveBack(r)
 			return nil, ctx.Err()
 		}
-		return r, nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return r, nil
-	case <-ctx.Done():
-		l.giveBack(r)
-		return nil, ctx.Err()
+		if r != nil {
+			return r, nil
+		}
+		// A pause ended: ask for a slot now.
 	}
 }
 

@@ -57,3 +57,53 @@ func TestWaitAfterTheDeadlineIsATimeout(t *testing.T) {
 		t.Fatalf("next reserve: wait %v, %v; want the free slot at once", wait, err)
 	}
 }
+
+// TestCallsAfterAPauseAreSpread: calls that wait out a FLOOD_WAIT pause go
+// at the limits' pace when it ends, not all at once. Before, each took its
+// slot while the pause lasted; every slot fell due before the pause's end,
+// and 60 calls went in the same instant (the burst test's "all chats: 74
+// calls within 0.114s" after a FLOOD_WAIT).
+func TestCallsAfterAPauseAreSpread(t *testing.T) {
+	clock := neo.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	cfg := Config{RateGlobal: 200, BurstGlobal: 20, RatePerChat: 1000, BurstPerChat: 1000, Now: clock.Now}
+	l := newLimiter(&cfg, newMetrics(nil, "main"))
+	l.flood("", 10*time.Second)
+	end := clock.Now().Add(10 * time.Second)
+	deadline := clock.Now().Add(time.Minute)
+	// 60 calls ask during the pause, each as sleep does: wait what reserve
+	// says; ask again when nothing was reserved.
+	var due []time.Time
+	var again int
+	for range 60 {
+		r, wait, err := l.reserve("", true, deadline)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r == nil {
+			again++
+			continue
+		}
+		due = append(due, clock.Now().Add(wait))
+	}
+	clock.Set(end)
+	for range again {
+		_, wait, err := l.reserve("", true, deadline)
+		if err != nil {
+			t.Fatal(err)
+		}
+		due = append(due, end.Add(wait))
+	}
+	window := 100 * time.Millisecond
+	n := 0
+	for _, d := range due {
+		if d.Before(end) {
+			t.Fatalf("a call due at %v, before the pause ends", d.Sub(end))
+		}
+		if d.Before(end.Add(window)) {
+			n++
+		}
+	}
+	if allowed := cfg.BurstGlobal + int(cfg.RateGlobal*window.Seconds()) + 1; n > allowed {
+		t.Fatalf("%d calls within %v of the pause's end, at most %d allowed (%v/s, burst %d)", n, window, allowed, cfg.RateGlobal, cfg.BurstGlobal)
+	}
+}
