@@ -32,15 +32,7 @@ func (c *Config) validateSimulate(v *validator) {
 	seen := map[string]bool{}
 	for i, a := range c.Simulate.Accounts {
 		at := func(f string) string { return fmt.Sprintf("simulate.accounts[%d].%s", i, f) }
-		switch {
-		case a.Name == "":
-			v.add(at("name"), "required")
-		case !accountName.MatchString(a.Name):
-			v.add(at("name"), fmt.Sprintf("must match [a-z0-9_-]+, got %q", a.Name))
-		case seen[a.Name]:
-			v.add(at("name"), fmt.Sprintf("duplicate account %q", a.Name))
-		}
-		seen[a.Name] = true
+		v.accountName(at("name"), a.Name, seen)
 		switch {
 		case a.Phone != "" && !phone.MatchString(a.Phone):
 			v.add(at("phone"), "want international format, e.g. +15551234567")

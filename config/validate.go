@@ -159,15 +159,7 @@ func (c *Config) validateAccounts(v *validator) {
 	seen := map[string]bool{}
 	for i, a := range c.Accounts {
 		at := func(f string) string { return fmt.Sprintf("accounts[%d].%s", i, f) }
-		switch {
-		case a.Name == "":
-			v.add(at("name"), "required")
-		case !accountName.MatchString(a.Name):
-			v.add(at("name"), fmt.Sprintf("must match [a-z0-9_-]+, got %q", a.Name))
-		case seen[a.Name]:
-			v.add(at("name"), fmt.Sprintf("duplicate account %q", a.Name))
-		}
-		seen[a.Name] = true
+		v.accountName(at("name"), a.Name, seen)
 		if a.AppID == 0 {
 			v.add(at("app_id"), "required")
 		} else if a.AppID < 0 {
@@ -239,3 +231,17 @@ func (v *validator) hostPort(field, addr string) {
 }
 
 func (v *validator) err() error { return errors.Join(v.errs...) }
+
+// accountName checks an account's name: set, of [a-z0-9_-], and not one
+// seen before (it is added to seen).
+func (v *validator) accountName(field, name string, seen map[string]bool) {
+	switch {
+	case name == "":
+		v.add(field, "required")
+	case !accountName.MatchString(name):
+		v.add(field, fmt.Sprintf("must match [a-z0-9_-]+, got %q", name))
+	case seen[name]:
+		v.add(field, fmt.Sprintf("duplicate account %q", name))
+	}
+	seen[name] = true
+}
