@@ -8,6 +8,7 @@ import (
 
 	"github.com/gotd/td/tg"
 
+	"github.com/tgnats/tgnats/internal/natsembed"
 	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
@@ -24,25 +25,8 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real connector process; skipped with -short")
 	}
-	bin, err := buildConnector()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := newWorld(t, sim.Config{})
-	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
-	defer nsrv.Shutdown()
-	httpAddr := freeAddr(t)
-	// A short deadline: the consumer redelivers an unanswered command
-	// after twice it.
-	cfgFile := w.processConfig(t, nsrv.ClientURL(), httpAddr, noLease+"commands: {deadline: 2s}\n")
-	p := startProcess(t, bin, cfgFile)
-	defer func() {
-		p.kill(t)
-		if t.Failed() {
-			t.Logf("connector output:\n%s", p.out)
-		}
-	}()
-	waitReady(t, httpAddr)
+	c := startCrashable(t)
+	w, nsrv := c.w, c.nsrv
 
 	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
 	alice := w.sim.CreateUser("Alice", "", "alice_crash")
@@ -70,10 +54,9 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	key := "crash-after-call-1"
 	cl.publish(t, schema.CommandMessageSend, fmt.Sprintf(`{"peer": %s, "text": %q}`, peerJSON(chat), text), sent{key: key, traceParent: newTraceParent()})
 	testutil.Eventually(t, 30*time.Second, "the simulator performing the send", func() bool { return len(served()) > 0 })
-	p.kill(t)
+	c.p.kill(t)
 
-	p = startProcess(t, bin, cfgFile)
-	waitReady(t, httpAddr)
+	c.restart(t)
 	res, _ := cl.result(t, key)
 	if !res.OK || !res.Duplicate {
 		t.Fatalf("result %+v, want completed and marked duplicate", res)
@@ -111,5 +94,48 @@ func TestCommandCrashAfterTelegramCall(t *testing.T) {
 	if completed != 1 || created != 1 {
 		t.Fatalf("%d command.completed and %d message.created events, want 1 each", completed, created)
 	}
-	p.term(t)
+	c.p.term(t)
+}
+
+// crashable is a connector running as a process of its own, to be killed
+// with SIGKILL, against a simulated world and an in-process NATS server;
+// commands have a 2 s deadline, so that the consumer redelivers a command
+// whose connector died after twice it.
+type crashable struct {
+	w        *world
+	nsrv     *natsembed.Server
+	bin      string
+	cfgFile  string
+	httpAddr string
+	p        *process
+}
+
+// startCrashable starts a crashable connector and waits until it is
+// ready; the test's end kills it and, on failure, logs its output.
+func startCrashable(t *testing.T) *crashable {
+	t.Helper()
+	bin, err := buildConnector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &crashable{w: newWorld(t, sim.Config{}), bin: bin, httpAddr: freeAddr(t)}
+	c.nsrv = startNATS(t, t.TempDir(), "127.0.0.1:-1")
+	t.Cleanup(c.nsrv.Shutdown)
+	c.cfgFile = c.w.processConfig(t, c.nsrv.ClientURL(), c.httpAddr, noLease+"commands: {deadline: 2s}\n")
+	c.p = startProcess(t, bin, c.cfgFile)
+	t.Cleanup(func() {
+		c.p.kill(t)
+		if t.Failed() {
+			t.Logf("connector output:\n%s", c.p.out)
+		}
+	})
+	waitReady(t, c.httpAddr)
+	return c
+}
+
+// restart starts the connector again on the same data dir and config.
+func (c *crashable) restart(t *testing.T) {
+	t.Helper()
+	c.p = startProcess(t, c.bin, c.cfgFile)
+	waitReady(t, c.httpAddr)
 }

@@ -242,25 +242,8 @@ func TestFileDownloadCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real connector process; skipped with -short")
 	}
-	bin, err := buildConnector()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := newWorld(t, sim.Config{})
-	nsrv := startNATS(t, t.TempDir(), "127.0.0.1:-1")
-	defer nsrv.Shutdown()
-	httpAddr := freeAddr(t)
-	// A short command deadline: the consumer redelivers a command whose
-	// connector died after twice it (a transfer's own deadline is files.deadline).
-	cfgFile := w.processConfig(t, nsrv.ClientURL(), httpAddr, noLease+"commands: {deadline: 2s}\n")
-	p := startProcess(t, bin, cfgFile)
-	defer func() {
-		p.kill(t)
-		if t.Failed() {
-			t.Logf("connector output:\n%s", p.out)
-		}
-	}()
-	waitReady(t, httpAddr)
+	c := startCrashable(t)
+	w, nsrv := c.w, c.nsrv
 
 	ctx := context.Background()
 	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
@@ -304,14 +287,13 @@ func TestFileDownloadCrash(t *testing.T) {
 	if parts() >= size>>20 {
 		t.Fatal("the download was not cut short: every part was asked for before the hold")
 	}
-	p.kill(t)
+	c.p.kill(t)
 	if _, err := store.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
 		t.Fatalf("GetInfo after SIGKILL = %v, want not found", err)
 	}
 
 	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 0)
-	p = startProcess(t, bin, cfgFile)
-	waitReady(t, httpAddr)
+	c.restart(t)
 	res, _ := cl.result(t, key)
 	if !res.OK || res.Result == nil || res.Result.File == nil || res.Result.File.SHA256 != want.SHA256 || res.Result.File.Size != size {
 		t.Fatalf("result %+v, want the object with sha256 %s", res, want.SHA256)
@@ -319,7 +301,7 @@ func TestFileDownloadCrash(t *testing.T) {
 	if n, sum := objectSHA256(t, cl.js, bucket, name); n != size || sum != want.SHA256 {
 		t.Fatalf("the object holds %d bytes sha256 %s, want %d %s", n, sum, int64(size), want.SHA256)
 	}
-	p.term(t)
+	c.p.term(t)
 }
 
 // TestFileOnAnotherDC downloads files that live on the simulator's second

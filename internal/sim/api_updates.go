@@ -153,6 +153,12 @@ func (s *Sim) reactor(rng *rand.Rand, t target) int64 {
 // recentPolls returns the live poll messages of chat among its latest
 // twenty, as account sees them.
 func (s *Sim) recentPolls(account string, chat schema.PeerRef) []int {
+	return s.latestWhere(account, chat, func(m *message) bool { return m.Poll != nil })
+}
+
+// latestWhere returns the live messages of chat among its latest twenty
+// that keep accepts, as account sees them, newest first.
+func (s *Sim) latestWhere(account string, chat schema.PeerRef, keep func(*message) bool) []int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.w.account(account)
@@ -166,7 +172,7 @@ func (s *Sim) recentPolls(account string, chat schema.PeerRef) []int {
 	ids := b.ByPeer[chat]
 	var out []int
 	for i := len(ids) - 1; i >= 0 && i >= len(ids)-20; i-- {
-		if m := b.Msgs[ids[i]]; !m.Deleted && m.Poll != nil {
+		if m := b.Msgs[ids[i]]; !m.Deleted && keep(m) {
 			out = append(out, m.ID)
 		}
 	}
@@ -191,24 +197,7 @@ func (s *Sim) actLink(ctx context.Context, rng *rand.Rand, t target) error {
 // recentLinks returns the live messages of chat among its latest twenty
 // whose link preview is pending, as account sees them.
 func (s *Sim) recentLinks(account string, chat schema.PeerRef) []int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.w.account(account)
-	if err != nil {
-		return nil
-	}
-	b := s.w.boxOf(a, chat)
-	if b == nil {
-		return nil
-	}
-	ids := b.ByPeer[chat]
-	var out []int
-	for i := len(ids) - 1; i >= 0 && i >= len(ids)-20; i-- {
-		if m := b.Msgs[ids[i]]; !m.Deleted && m.Media == mediaLink && !m.PageReady {
-			out = append(out, m.ID)
-		}
-	}
-	return out
+	return s.latestWhere(account, chat, func(m *message) bool { return m.Media == mediaLink && !m.PageReady })
 }
 
 // actProfile changes t's chat or user: a channel or supergroup is renamed

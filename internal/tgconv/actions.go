@@ -27,88 +27,70 @@ const (
 	ActionEmojiSeen       = "emoji_seen"
 )
 
+// sendable lists the chat actions that can be sent, each once: its name
+// and how to make it with an upload's progress (ignored by the others).
+// ChatAction and ChatActionName both read it.
+var sendable = []struct {
+	name string
+	make func(progress int) tg.SendMessageActionClass
+}{
+	{ActionTyping, func(int) tg.SendMessageActionClass { return &tg.SendMessageTypingAction{} }},
+	{ActionCancel, func(int) tg.SendMessageActionClass { return &tg.SendMessageCancelAction{} }},
+	{ActionRecordVideo, func(int) tg.SendMessageActionClass { return &tg.SendMessageRecordVideoAction{} }},
+	{ActionUploadVideo, func(p int) tg.SendMessageActionClass { return &tg.SendMessageUploadVideoAction{Progress: p} }},
+	{ActionRecordVoice, func(int) tg.SendMessageActionClass { return &tg.SendMessageRecordAudioAction{} }},
+	{ActionUploadVoice, func(p int) tg.SendMessageActionClass { return &tg.SendMessageUploadAudioAction{Progress: p} }},
+	{ActionUploadPhoto, func(p int) tg.SendMessageActionClass { return &tg.SendMessageUploadPhotoAction{Progress: p} }},
+	{ActionUploadDocument, func(p int) tg.SendMessageActionClass { return &tg.SendMessageUploadDocumentAction{Progress: p} }},
+	{ActionFindLocation, func(int) tg.SendMessageActionClass { return &tg.SendMessageGeoLocationAction{} }},
+	{ActionChooseContact, func(int) tg.SendMessageActionClass { return &tg.SendMessageChooseContactAction{} }},
+	{ActionGamePlay, func(int) tg.SendMessageActionClass { return &tg.SendMessageGamePlayAction{} }},
+	{ActionRecordVideoNote, func(int) tg.SendMessageActionClass { return &tg.SendMessageRecordRoundAction{} }},
+	{ActionUploadVideoNote, func(p int) tg.SendMessageActionClass { return &tg.SendMessageUploadRoundAction{Progress: p} }},
+	{ActionSpeaking, func(int) tg.SendMessageActionClass { return &tg.SpeakingInGroupCallAction{} }},
+	{ActionHistoryImport, func(p int) tg.SendMessageActionClass { return &tg.SendMessageHistoryImportAction{Progress: p} }},
+	{ActionChooseSticker, func(int) tg.SendMessageActionClass { return &tg.SendMessageChooseStickerAction{} }},
+}
+
+// sendableName names the sendable actions by constructor id.
+var sendableName = func() map[uint32]string {
+	m := make(map[uint32]string, len(sendable))
+	for _, row := range sendable {
+		m[row.make(0).TypeID()] = row.name
+	}
+	return m
+}()
+
 // ChatActionName names a chat action, with an upload's progress (percent)
 // and an emoji interaction's emoticon; "" for a constructor it does not
 // know.
 func ChatActionName(a tg.SendMessageActionClass) (name string, progress int, emoticon string) {
 	switch a := a.(type) {
-	case *tg.SendMessageTypingAction:
-		return ActionTyping, 0, ""
-	case *tg.SendMessageCancelAction:
-		return ActionCancel, 0, ""
-	case *tg.SendMessageRecordVideoAction:
-		return ActionRecordVideo, 0, ""
-	case *tg.SendMessageUploadVideoAction:
-		return ActionUploadVideo, a.Progress, ""
-	case *tg.SendMessageRecordAudioAction:
-		return ActionRecordVoice, 0, ""
-	case *tg.SendMessageUploadAudioAction:
-		return ActionUploadVoice, a.Progress, ""
-	case *tg.SendMessageUploadPhotoAction:
-		return ActionUploadPhoto, a.Progress, ""
-	case *tg.SendMessageUploadDocumentAction:
-		return ActionUploadDocument, a.Progress, ""
-	case *tg.SendMessageGeoLocationAction:
-		return ActionFindLocation, 0, ""
-	case *tg.SendMessageChooseContactAction:
-		return ActionChooseContact, 0, ""
-	case *tg.SendMessageGamePlayAction:
-		return ActionGamePlay, 0, ""
-	case *tg.SendMessageRecordRoundAction:
-		return ActionRecordVideoNote, 0, ""
-	case *tg.SendMessageUploadRoundAction:
-		return ActionUploadVideoNote, a.Progress, ""
-	case *tg.SpeakingInGroupCallAction:
-		return ActionSpeaking, 0, ""
-	case *tg.SendMessageHistoryImportAction:
-		return ActionHistoryImport, a.Progress, ""
-	case *tg.SendMessageChooseStickerAction:
-		return ActionChooseSticker, 0, ""
 	case *tg.SendMessageEmojiInteraction:
 		return ActionEmoji, 0, a.Emoticon
 	case *tg.SendMessageEmojiInteractionSeen:
 		return ActionEmojiSeen, 0, a.Emoticon
+	case nil:
+		return "", 0, ""
 	}
-	return "", 0, ""
+	name, ok := sendableName[a.TypeID()]
+	if !ok {
+		return "", 0, ""
+	}
+	if p, ok := a.(interface{ GetProgress() int }); ok {
+		progress = p.GetProgress()
+	}
+	return name, progress, ""
 }
 
 // ChatAction returns the chat action named name (as ChatActionName names
 // it) with progress for uploads; false for a name it does not know or one
 // that cannot be sent without more (emoji interactions).
 func ChatAction(name string, progress int) (tg.SendMessageActionClass, bool) {
-	switch name {
-	case ActionTyping:
-		return &tg.SendMessageTypingAction{}, true
-	case ActionCancel:
-		return &tg.SendMessageCancelAction{}, true
-	case ActionRecordVideo:
-		return &tg.SendMessageRecordVideoAction{}, true
-	case ActionUploadVideo:
-		return &tg.SendMessageUploadVideoAction{Progress: progress}, true
-	case ActionRecordVoice:
-		return &tg.SendMessageRecordAudioAction{}, true
-	case ActionUploadVoice:
-		return &tg.SendMessageUploadAudioAction{Progress: progress}, true
-	case ActionUploadPhoto:
-		return &tg.SendMessageUploadPhotoAction{Progress: progress}, true
-	case ActionUploadDocument:
-		return &tg.SendMessageUploadDocumentAction{Progress: progress}, true
-	case ActionFindLocation:
-		return &tg.SendMessageGeoLocationAction{}, true
-	case ActionChooseContact:
-		return &tg.SendMessageChooseContactAction{}, true
-	case ActionGamePlay:
-		return &tg.SendMessageGamePlayAction{}, true
-	case ActionRecordVideoNote:
-		return &tg.SendMessageRecordRoundAction{}, true
-	case ActionUploadVideoNote:
-		return &tg.SendMessageUploadRoundAction{Progress: progress}, true
-	case ActionSpeaking:
-		return &tg.SpeakingInGroupCallAction{}, true
-	case ActionHistoryImport:
-		return &tg.SendMessageHistoryImportAction{Progress: progress}, true
-	case ActionChooseSticker:
-		return &tg.SendMessageChooseStickerAction{}, true
+	for _, row := range sendable {
+		if row.name == name {
+			return row.make(progress), true
+		}
 	}
 	return nil, false
 }
