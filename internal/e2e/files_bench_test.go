@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -63,19 +64,21 @@ func BenchmarkFiles(b *testing.B) {
 		return res.Result.File
 	}
 	peak := heapPeak()
-	var putTook, downloadTook time.Duration
+	var putTook, downloadTook, putCPU, downloadCPU time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if size <= 256<<20 {
-			start := time.Now()
+			start, cpu := time.Now(), processCPU()
 			if _, err := store.Put(ctx, jetstream.ObjectMeta{Name: fmt.Sprintf("raw/%d", i)}, sim.FileContent(int64(i), size)); err != nil {
 				b.Fatal(err)
 			}
 			putTook += time.Since(start)
+			putCPU += processCPU() - cpu
 		}
-		start := time.Now()
+		start, cpu := time.Now(), processCPU()
 		f := download(ids[i])
 		downloadTook += time.Since(start)
+		downloadCPU += processCPU() - cpu
 		if f.Size != size || f.Cached {
 			b.Fatalf("result %+v", f)
 		}
@@ -83,8 +86,10 @@ func BenchmarkFiles(b *testing.B) {
 	b.StopTimer()
 	mb := float64(size) * float64(b.N) / 1e6
 	b.ReportMetric(mb/downloadTook.Seconds(), "download_MB/s")
+	b.ReportMetric(downloadCPU.Seconds()/downloadTook.Seconds(), "download_cores")
 	if putTook > 0 {
 		b.ReportMetric(mb/putTook.Seconds(), "put_MB/s")
+		b.ReportMetric(putCPU.Seconds()/putTook.Seconds(), "put_cores")
 		b.ReportMetric(putTook.Seconds()/downloadTook.Seconds(), "x_of_put")
 	}
 	b.ReportMetric(float64(peak())/(1<<20), "peak_heap_MB")
@@ -92,6 +97,15 @@ func BenchmarkFiles(b *testing.B) {
 		b.ReportMetric(float64(hwm)/(1<<20), "rss_hwm_MB")
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// processCPU is the CPU time the process used so far (user and system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssHighWater is the process's peak resident set (VmHWM, Linux), in bytes.
