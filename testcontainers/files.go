@@ -11,6 +11,11 @@ type File struct {
 	Name string `json:"name,omitempty"`
 	// Attr is "video", "audio" or "voice" for such documents.
 	Attr string `json:"attr,omitempty"`
+	// DC is the DC the file lives on: 0 (or 2) the account's home DC, 4 the
+	// simulator's second DC, where the connector in the container follows
+	// FILE_MIGRATE_4 (both DCs listen inside the container, for the
+	// connector there; neither is published).
+	DC int `json:"dc,omitempty"`
 }
 
 // MediaFile is the file of a message as the simulator serves it: what a
@@ -22,6 +27,7 @@ type MediaFile struct {
 	Mime   string `json:"mime,omitempty"`
 	Name   string `json:"name,omitempty"`
 	Attr   string `json:"attr,omitempty"`
+	DC     int    `json:"dc"`     // the DC it lives on
 	SHA256 string `json:"sha256"` // hex
 }
 
@@ -37,6 +43,16 @@ func (c *Container) MessageFile(ctx context.Context, chat Chat, id int) (MediaFi
 	var f MediaFile
 	err := c.Control(ctx, "message.file", map[string]any{"chat": chat, "message_id": id}, &f)
 	return f, err
+}
+
+// Calls counts the Telegram methods the connector called on the simulated
+// Telegram, by name (e.g. "upload.getFile", "auth.exportAuthorization").
+func (c *Container) Calls(ctx context.Context) (map[string]int, error) {
+	var res struct {
+		Calls map[string]int `json:"calls"`
+	}
+	err := c.Control(ctx, "calls", map[string]any{}, &res)
+	return res.Calls, err
 }
 
 // ExpireFileReferences expires every file reference Telegram gave out:

@@ -106,3 +106,46 @@ func TestFiles(t *testing.T) {
 		t.Fatalf("sent back %+v, want the same bytes as %s", back, fmt.Sprint(want.SHA256))
 	}
 }
+
+// TestFileOnSecondDC downloads a file that lives on the simulator's DC 4:
+// the connector in the container gets FILE_MIGRATE_4, exports its
+// authorization to DC 4 (listening inside the container as DC 2 does)
+// and downloads there.
+func TestFileOnSecondDC(t *testing.T) {
+	imgs := images(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ctr := startTgnats(t, ctx, imgs.connector)
+	alice, err := ctr.CreateUser(ctx, "Alice", "", "alice_far")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat := tgnats.Chat{Kind: "user", ID: alice}
+	for i, size := range []int64{2<<20 + 7, 1 << 20} {
+		id, err := ctr.InjectFile(ctx, chat, "document", tgnats.File{Size: size, Mime: "video/mp4", Name: "far.mp4", DC: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ctr.MessageFile(ctx, chat, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.DC != 4 || want.Size != size {
+			t.Fatalf("simulator file %+v, want %d bytes on DC 4", want, size)
+		}
+		res, err := ctr.Command(ctx, "media.download", map[string]any{"peer": chat, "message_id": id}, fmt.Sprintf("far-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := res.Result.File; f == nil || f.SHA256 != want.SHA256 || f.Size != size {
+			t.Fatalf("downloaded %+v, want %+v", f, want)
+		}
+	}
+	calls, err := ctr.Calls(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls["auth.exportAuthorization"]; n != 1 {
+		t.Errorf("auth.exportAuthorization called %d times for two downloads on DC 4, want 1 (%v)", n, calls)
+	}
+}

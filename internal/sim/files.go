@@ -64,11 +64,19 @@ func splitmix64(x uint64) uint64 {
 // range is computed without the bytes before it.
 func fileAt(seed uint64, off int64, p []byte) {
 	var w [8]byte
-	for len(p) > 0 {
-		i := off / 8
-		binary.LittleEndian.PutUint64(w[:], splitmix64(seed+uint64(i)))
-		n := copy(p, w[off%8:])
+	if r := off % 8; r != 0 && len(p) > 0 { // the rest of a word begun before off
+		binary.LittleEndian.PutUint64(w[:], splitmix64(seed+uint64(off/8)))
+		n := copy(p, w[r:])
 		p, off = p[n:], off+int64(n)
+	}
+	i := seed + uint64(off/8)
+	for ; len(p) >= 8; i++ { // whole words, written in place
+		binary.LittleEndian.PutUint64(p, splitmix64(i))
+		p = p[8:]
+	}
+	if len(p) > 0 {
+		binary.LittleEndian.PutUint64(w[:], splitmix64(i))
+		copy(p, w[:])
 	}
 }
 
@@ -247,18 +255,38 @@ type getFileResult struct {
 }
 
 func (r *getFileResult) Encode(b *bin.Buffer) error {
-	data := make([]byte, r.n)
-	if r.media.Blob != nil && r.thumb == "" {
-		copy(data, r.media.Blob[r.offset:])
-	} else {
+	fill := func(data []byte) {
+		if r.media.Blob != nil && r.thumb == "" {
+			copy(data, r.media.Blob[r.offset:])
+			return
+		}
 		seed := fileSeed(r.media.ID, "")
 		if r.thumb != "" && r.thumb != "x" {
 			seed = fileSeed(r.media.ID, r.thumb)
 		}
 		fileAt(seed, r.offset, data)
 	}
-	return (&tg.UploadFile{Type: &tg.StorageFilePartial{}, Mtime: r.mtime, Bytes: data}).Encode(b)
+	if r.n < tlLongBytes {
+		data := make([]byte, r.n)
+		fill(data)
+		return (&tg.UploadFile{Type: &tg.StorageFilePartial{}, Mtime: r.mtime, Bytes: data}).Encode(b)
+	}
+	// upload.file as tg.UploadFile encodes it, with the bytes generated
+	// in place rather than into a part-sized buffer copied after.
+	b.PutID(tg.UploadFileTypeID)
+	if err := (&tg.StorageFilePartial{}).Encode(b); err != nil {
+		return err
+	}
+	b.PutInt(r.mtime)
+	b.Buf = append(b.Buf, 0xfe, byte(r.n), byte(r.n>>8), byte(r.n>>16)) // TL bytes of 254 or more
+	start := len(b.Buf)
+	b.Expand((r.n+4+3)&^3 - 4) // the bytes padded to 4 with their header
+	fill(b.Buf[start : start+r.n])
+	return nil
 }
+
+// tlLongBytes is the length from which TL bytes have a 4-byte header.
+const tlLongBytes = 254
 
 func (s *Sim) onGetFile(_ *account, req *tgtest.Request, r *tg.UploadGetFileRequest) (bin.Encoder, error) {
 	if err := checkGetFile(r.Offset, r.Limit, r.Precise); err != nil {
