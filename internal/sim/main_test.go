@@ -108,6 +108,9 @@ func startClient(ctx context.Context, wg *sync.WaitGroup, ep Endpoint, token str
 		SessionStorage: &session.StorageMemory{},
 		UpdateHandler:  rec,
 		RetryInterval:  100 * time.Millisecond,
+		// A call the simulator takes long over (an 11 MB sendMedia under
+		// -race on a loaded machine) is resent, not given up after 0.5 s.
+		MaxRetries: 50,
 	})
 	if err != nil {
 		return nil, err
