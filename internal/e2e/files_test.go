@@ -189,6 +189,36 @@ func TestFiles(t *testing.T) {
 		}
 	})
 
+	// References expire in the middle of a download by message: the parts
+	// stored stay, the message is fetched once more for a fresh reference,
+	// and the parts left are asked for with it. The simulator serves each
+	// part once (at most the parts in flight again), not the parts before
+	// the expiry a second time.
+	t.Run("reference expired mid-download", func(t *testing.T) {
+		const size = 16 << 20
+		f := sim.File{Size: size, Name: "long.bin"}
+		id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Media: "document", File: &f})
+		want := env.messageFile(t, env.super, id)
+		if _, err := env.w.sim.Inject(ctx, sim.Fault{Kind: sim.FaultExpireRefs, N: 6}); err != nil {
+			t.Fatal(err)
+		}
+		fetches := calls("channels.getMessages")
+		out := call{env: env, via: entryPoints[1]}.ok(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 0)
+		if out.File == nil || out.File.Size != size || out.File.SHA256 != want.SHA256 {
+			t.Fatalf("result %+v, want %d bytes sha256 %s", out.File, int64(size), want.SHA256)
+		}
+		if n, sum := objectSHA256(t, env.cl.js, bucket, out.File.Object); n != size || sum != want.SHA256 {
+			t.Errorf("the object holds %d bytes sha256 %s, want %d %s", n, sum, int64(size), want.SHA256)
+		}
+		const inFlight = 4 << 20 // the downloader's parallel parts
+		if n := env.w.sim.FileBytesServed(want.ID); n < size || n > size+inFlight {
+			t.Errorf("the simulator served %d bytes of the %d-byte file, want each part once (at most %d more)", n, int64(size), inFlight)
+		}
+		if n := calls("channels.getMessages") - fetches; n != 2 {
+			t.Errorf("channels.getMessages called %d times, want 2 (the fetch, and once again for a fresh reference)", n)
+		}
+	})
+
 	// A file_ref from the event: downloaded under the media's name; once
 	// expired it cannot be refreshed without the message.
 	t.Run("file_ref", func(t *testing.T) {
