@@ -301,3 +301,24 @@ func TestBucketDeletedIsCreatedAgain(t *testing.T) {
 		t.Fatalf("download after the bucket was deleted: %+v %+v", res.Error, res.Result)
 	}
 }
+
+// TestDownloadReferenceKeepsExpiring: a download by message refreshes an
+// expired reference a bounded number of times, then fails with Telegram's
+// error instead of fetching the message forever.
+func TestDownloadReferenceKeepsExpiring(t *testing.T) {
+	h := newHarness(t, nil)
+	files := &fakeFiles{size: 3 << 20, fail: tgerr.New(400, "FILE_REFERENCE_EXPIRED")}
+	cfg := h.config()
+	cfg.FileAPI = files
+	h.start(cfg)
+	h.publish(schema.CommandMediaDownload, `{"peer":{"kind":"user","id":7},"message_id":3}`, "dl-exp")
+	res, _ := h.result("dl-exp")
+	if res.OK || res.Error == nil || res.Error.TelegramError != "FILE_REFERENCE_EXPIRED" {
+		t.Fatalf("result %+v, want the command failed with FILE_REFERENCE_EXPIRED", res)
+	}
+	files.mu.Lock()
+	defer files.mu.Unlock()
+	if want := 1 + maxRefreshes; files.fetches != want {
+		t.Errorf("the message was fetched %d times, want %d (once, then at most %d refreshes)", files.fetches, want, maxRefreshes)
+	}
+}
