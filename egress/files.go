@@ -79,6 +79,11 @@ type FilesConfig struct {
 	// ProgressBytes is the size from which a transfer sends live progress
 	// signals (0: none; progress.go).
 	ProgressBytes int64
+	// ResumeBytes is the size from which a download is staged in
+	// PartialDir and resumed after a crash (0 or no PartialDir: none;
+	// partial.go).
+	ResumeBytes int64
+	PartialDir  string
 }
 
 func (c *FilesConfig) setDefaults(account string) {
@@ -109,6 +114,9 @@ func (e *Egress) deadline(name string) time.Duration {
 type fileStore struct {
 	mu    sync.Mutex
 	store jetstream.ObjectStore
+	// staging holds the staged files being written, each closed when
+	// done (lockPartial).
+	staging map[string]chan struct{}
 }
 
 func (e *Egress) objectStore(ctx context.Context) (jetstream.ObjectStore, error) {
@@ -355,7 +363,11 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 		if t != nil {
 			refs = &freshRefs{e: e, c: c, locate: byMessage, loc: f.loc, kind: f.kind, id: f.id}
 		}
-		info, err := e.putDownload(ctx, c, api, store, name, f, peer, refs)
+		put := e.putDownload
+		if e.stageable(f) {
+			put = e.putStaged
+		}
+		info, err := put(ctx, c, api, store, name, f, peer, refs)
 		if err == nil {
 			return fileOutput(info, false)
 		}
@@ -579,6 +591,8 @@ type partCalls struct {
 	gate *orderedWriter
 	// refs, for downloads by message, refreshes an expired reference.
 	refs *freshRefs
+	// staged, for a resumed download, answers the parts staged already.
+	staged *stagedParts
 }
 
 func floodRetry[Req, Res any](ctx context.Context, p partCalls, method func(context.Context, Req) (Res, error), req Req) (Res, error) {
@@ -602,6 +616,9 @@ func (p partCalls) UploadGetFile(ctx context.Context, req *tg.UploadGetFileReque
 		if err := p.gate.wait(ctx, req.Offset); err != nil {
 			return nil, err
 		}
+	}
+	if res, ok, err := p.staged.part(req); ok {
+		return res, err
 	}
 	if p.refs == nil {
 		return floodRetry(ctx, p, p.FileAPI.UploadGetFile, req)
