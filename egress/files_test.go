@@ -25,10 +25,11 @@ type fakeFiles struct {
 	size int64
 
 	mu       sync.Mutex
-	served   int   // parts answered
-	fetches  int   // getMessages calls
-	hold     int   // parts to serve before blocking; 0: never block
-	fail     error // every getFile fails with it
+	served   int     // parts answered
+	offsets  []int64 // their offsets
+	fetches  int     // getMessages calls
+	hold     int     // parts to serve before blocking; 0: never block
+	fail     error   // every getFile fails with it
 	released chan struct{}
 	uploaded bytes.Buffer   // saveFilePart bytes
 	parts    map[int][]byte // saveBigFilePart parts by number
@@ -85,6 +86,7 @@ func (f *fakeFiles) UploadGetFile(ctx context.Context, req *tg.UploadGetFileRequ
 	n := int(max(0, min(int64(req.Limit), f.size-req.Offset)))
 	f.mu.Lock()
 	f.served++
+	f.offsets = append(f.offsets, req.Offset)
 	f.mu.Unlock()
 	return &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: content(req.Offset, n)}, nil
 }
