@@ -166,6 +166,9 @@ type Files struct {
 	// ProgressBytes is the size from which a transfer sends live progress
 	// signals (0: none).
 	ProgressBytes int64 `yaml:"progress_bytes"`
+	// ResumeBytes is the size from which a download is staged under
+	// data_dir/files/partial and resumed after a crash (0: none).
+	ResumeBytes int64 `yaml:"resume_bytes"`
 }
 
 // AutoDownloadKinds are the media types files.auto_download.kinds may name.
@@ -216,7 +219,7 @@ func Default() *Config {
 		Ingest:   Ingest{BackfillDepth: 100, GapTimeout: 500 * time.Millisecond, IdleTimeout: 15 * time.Minute, DifferenceLimit: 100},
 		Outbox:   Outbox{Window: 1024, DrainTimeout: 10 * time.Second},
 		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second, MaxPending: 20000},
-		Files: Files{Deadline: 30 * time.Minute, MaxUploadBytes: 2000 << 20, ProgressBytes: 4 << 20,
+		Files: Files{Deadline: 30 * time.Minute, MaxUploadBytes: 2000 << 20, ProgressBytes: 4 << 20, ResumeBytes: 64 << 20,
 			AutoDownload: AutoDownload{MaxBytes: 20 << 20, Wait: 2 * time.Minute}},
 		Lease: Lease{Enabled: true, TTL: 15 * time.Second, Bucket: schema.DefaultLeaseBucket, CheckpointBucket: schema.DefaultCheckpointBucket, CheckpointInterval: 5 * time.Second},
 	}

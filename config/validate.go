@@ -79,6 +79,9 @@ func (c *Config) Validate() error {
 	if f.ProgressBytes < 0 {
 		v.add("files.progress_bytes", "must not be negative (0: no progress signals)")
 	}
+	if f.ResumeBytes < 0 {
+		v.add("files.resume_bytes", "must not be negative (0: downloads are not staged to resume)")
+	}
 	ad := f.AutoDownload
 	for i, k := range ad.Kinds {
 		v.oneOf(fmt.Sprintf("files.auto_download.kinds[%d]", i), k, AutoDownloadKinds...)

@@ -49,6 +49,11 @@ func New(cfg Config) (*Egress, error) {
 		return nil, err
 	}
 	allow, _ := parseAllowList(cfg.AllowPeers)
+	if cfg.Files.PartialDir != "" {
+		if err := preparePartialDir(cfg.Files.PartialDir, cfg.Files.Deadline, cfg.Now()); err != nil {
+			return nil, err
+		}
+	}
 	m := newMetrics(cfg.Registerer, cfg.Account)
 	lim := newLimiter(&cfg, m)
 	registerPauses(cfg.Registerer, cfg.Account, lim)

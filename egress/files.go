@@ -36,7 +36,9 @@ import (
 // is not found, so a transfer cut short, by an error or a SIGKILL, never
 // looks complete. A failed Put purges its chunks; a killed process leaves
 // them unnamed (they age out with the bucket's TTL). The redelivered
-// command downloads again from the start: resuming is not done.
+// command downloads again from the start: resuming after a crash is not
+// done. An expired file reference is refreshed in place (freshRefs): the
+// download goes on from the part that failed.
 
 // FileAPI is the part of Telegram's API files take: downloads, uploads and
 // the fetch of a message whose file reference expired. *tg.Client
@@ -77,6 +79,11 @@ type FilesConfig struct {
 	// ProgressBytes is the size from which a transfer sends live progress
 	// signals (0: none; progress.go).
 	ProgressBytes int64
+	// ResumeBytes is the size from which a download is staged in
+	// PartialDir and resumed after a crash (0 or no PartialDir: none;
+	// partial.go).
+	ResumeBytes int64
+	PartialDir  string
 }
 
 func (c *FilesConfig) setDefaults(account string) {
@@ -107,6 +114,9 @@ func (e *Egress) deadline(name string) time.Duration {
 type fileStore struct {
 	mu    sync.Mutex
 	store jetstream.ObjectStore
+	// staging holds the staged files being written, each closed when
+	// done (lockPartial).
+	staging map[string]chan struct{}
 }
 
 func (e *Egress) objectStore(ctx context.Context) (jetstream.ObjectStore, error) {
@@ -314,51 +324,158 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 		return nil, fmt.Errorf("look up object %s: %w", name, err)
 	}
 
-	locate := func() (remoteFile, error) {
-		if ref != nil {
-			f := remoteFile{kind: ref.Kind.String(), id: ref.ID, size: -1}
-			switch ref.Kind {
-			case tgconv.FilePhoto:
-				f.mime, f.name = "image/jpeg", "photo_"+strconv.FormatInt(ref.ID, 10)+".jpg"
-				f.loc = &tg.InputPhotoFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmp.Or(thumb, ref.ThumbSize)}
-			default:
-				f.loc = &tg.InputDocumentFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: thumb}
-				f.mime, f.name = hint.mime, hint.name
-			}
-			return f, nil
+	var f remoteFile
+	if ref != nil {
+		f = remoteFile{kind: ref.Kind.String(), id: ref.ID, size: -1}
+		switch ref.Kind {
+		case tgconv.FilePhoto:
+			f.mime, f.name = "image/jpeg", "photo_"+strconv.FormatInt(ref.ID, 10)+".jpg"
+			f.loc = &tg.InputPhotoFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: cmp.Or(thumb, ref.ThumbSize)}
+		default:
+			f.loc = &tg.InputDocumentFileLocation{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference, ThumbSize: thumb}
+			f.mime, f.name = hint.mime, hint.name
 		}
+	}
+	// byMessage fetches the message for its file, with a fresh reference.
+	byMessage := func(ctx context.Context) (remoteFile, error) {
 		media, err := e.fetchMedia(ctx, c, api, *t, msgID)
 		if err != nil {
 			return remoteFile{}, err
 		}
 		return fileOf(media, thumb)
 	}
-	f, err := locate()
-	if err != nil {
-		return nil, err
+	if ref == nil {
+		if f, err = byMessage(ctx); err != nil {
+			return nil, err
+		}
 	}
 	var peer schema.PeerRef
 	if t != nil {
 		peer = t.peer.Ref()
 	}
-	for refreshed := false; ; refreshed = true {
+	for restarted := false; ; restarted = true {
 		if f.size < 0 && hint.size > 0 {
 			f.size = hint.size
 		}
-		info, err := e.putDownload(ctx, c, api, store, name, f, peer)
+		// A download by message refreshes an expired reference in place:
+		// the parts stored stay and the download goes on (partCalls).
+		var refs *freshRefs
+		if t != nil {
+			refs = &freshRefs{e: e, c: c, locate: byMessage, loc: f.loc, kind: f.kind, id: f.id}
+		}
+		put := e.putDownload
+		if e.stageable(f) {
+			put = e.putStaged
+		}
+		info, err := put(ctx, c, api, store, name, f, peer, refs)
 		if err == nil {
 			return fileOutput(info, false)
 		}
-		if !tgerr.Is(err, "FILE_REFERENCE_EXPIRED") || t == nil || refreshed {
+		changed := refs.changedFile()
+		if changed == nil || restarted {
 			return nil, err
 		}
-		// The reference expired: the message fetched again carries a new one.
-		e.log.Debug("file reference expired; fetching the message again", "command_id", c.id)
-		ref = nil
-		if f, err = locate(); err != nil {
-			return nil, err
-		}
+		// The message holds another file now (edited): download that one
+		// from the start.
+		f = *changed
 	}
+}
+
+// maxRefreshes bounds the fresh references one download fetches: a
+// reference that keeps expiring fails the download instead of looping.
+const maxRefreshes = 3
+
+// freshRefs holds the location of a download by message with its newest
+// file reference. When a part answers FILE_REFERENCE_EXPIRED the first
+// part to see it fetches the message again (once for all the parts in
+// flight) and every part goes on with the new reference.
+type freshRefs struct {
+	e      *Egress
+	c      *command
+	locate func(context.Context) (remoteFile, error)
+	kind   string
+	id     int64
+
+	mu      sync.Mutex
+	loc     tg.InputFileLocationClass
+	gen     int         // refreshes done
+	changed *remoteFile // the message's file is another one now
+}
+
+// location returns the location with the newest reference and its
+// generation.
+func (r *freshRefs) location() (tg.InputFileLocationClass, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.loc, r.gen
+}
+
+// refresh returns a location with a newer reference than generation gen
+// had, fetching the message unless another part has already done so. It
+// returns nil when no fresh reference is to be had (too many refreshes, or
+// the message holds another file).
+func (r *freshRefs) refresh(ctx context.Context, gen int) (tg.InputFileLocationClass, int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if gen != r.gen {
+		return r.loc, r.gen, nil
+	}
+	if r.gen >= maxRefreshes || r.changed != nil {
+		return nil, r.gen, nil
+	}
+	r.e.log.Debug("file reference expired; fetching the message again", "command_id", r.c.id, "refresh", r.gen+1)
+	f, err := r.locate(ctx)
+	if err != nil {
+		return nil, r.gen, err
+	}
+	if f.kind != r.kind || f.id != r.id {
+		r.changed = &f
+		return nil, r.gen, nil
+	}
+	loc := withReference(r.loc, fileReference(f.loc))
+	if loc == nil {
+		return nil, r.gen, nil
+	}
+	r.loc, r.gen = loc, r.gen+1
+	return r.loc, r.gen, nil
+}
+
+// changedFile is the file the message holds now when it is not the one
+// downloaded (nil for none, and for r nil).
+func (r *freshRefs) changedFile() *remoteFile {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changed
+}
+
+// fileReference is the file reference of loc.
+func fileReference(loc tg.InputFileLocationClass) []byte {
+	switch l := loc.(type) {
+	case *tg.InputDocumentFileLocation:
+		return l.FileReference
+	case *tg.InputPhotoFileLocation:
+		return l.FileReference
+	}
+	return nil
+}
+
+// withReference returns a copy of loc with file reference ref (nil for a
+// location without one).
+func withReference(loc tg.InputFileLocationClass, ref []byte) tg.InputFileLocationClass {
+	switch l := loc.(type) {
+	case *tg.InputDocumentFileLocation:
+		n := *l
+		n.FileReference = ref
+		return &n
+	case *tg.InputPhotoFileLocation:
+		n := *l
+		n.FileReference = ref
+		return &n
+	}
+	return nil
 }
 
 // fileHint is the mime type, file name and size of a document an event
@@ -410,7 +527,7 @@ func (e *Egress) fetchMedia(ctx context.Context, c *command, api FileAPI, t targ
 
 // putDownload streams f from Telegram into object name of store,
 // reporting its progress on peer's subject.
-func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile, peer schema.PeerRef) (*jetstream.ObjectInfo, error) {
+func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile, peer schema.PeerRef, refs *freshRefs) (*jetstream.ObjectInfo, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -423,7 +540,7 @@ func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store
 	ordered := newOrderedWriter(counted, downloadWindow)
 	c.called = true
 	go func() {
-		_, err := downloader.NewDownloader().WithPartSize(downloadPartSize).Download(partCalls{e: e, c: c, FileAPI: api, gate: ordered}, f.loc).
+		_, err := downloader.NewDownloader().WithPartSize(downloadPartSize).Download(partCalls{e: e, c: c, FileAPI: api, gate: ordered, refs: refs}, f.loc).
 			WithThreads(downloadThreads).Parallel(ctx, ordered)
 		if err == nil {
 			err = ordered.complete()
@@ -472,6 +589,10 @@ type partCalls struct {
 	// gate, for downloads, holds back a part too far ahead of the bytes
 	// written so far.
 	gate *orderedWriter
+	// refs, for downloads by message, refreshes an expired reference.
+	refs *freshRefs
+	// staged, for a resumed download, answers the parts staged already.
+	staged *stagedParts
 }
 
 func floodRetry[Req, Res any](ctx context.Context, p partCalls, method func(context.Context, Req) (Res, error), req Req) (Res, error) {
@@ -496,7 +617,29 @@ func (p partCalls) UploadGetFile(ctx context.Context, req *tg.UploadGetFileReque
 			return nil, err
 		}
 	}
-	return floodRetry(ctx, p, p.FileAPI.UploadGetFile, req)
+	if res, ok, err := p.staged.part(req); ok {
+		return res, err
+	}
+	if p.refs == nil {
+		return floodRetry(ctx, p, p.FileAPI.UploadGetFile, req)
+	}
+	// A part asks with the newest reference; one that expired is refreshed
+	// and the part asked for again: the parts done stay done.
+	loc, gen := p.refs.location()
+	for {
+		r := *req
+		r.Location = loc
+		res, err := floodRetry(ctx, p, p.FileAPI.UploadGetFile, &r)
+		if !tgerr.Is(err, "FILE_REFERENCE_EXPIRED") {
+			return res, err
+		}
+		var rerr error
+		if loc, gen, rerr = p.refs.refresh(ctx, gen); rerr != nil {
+			return nil, rerr
+		} else if loc == nil {
+			return nil, err
+		}
+	}
 }
 
 // Downloads fetch downloadThreads parts at once (gotd's parallel

@@ -25,10 +25,11 @@ type fakeFiles struct {
 	size int64
 
 	mu       sync.Mutex
-	served   int   // parts answered
-	fetches  int   // getMessages calls
-	hold     int   // parts to serve before blocking; 0: never block
-	fail     error // every getFile fails with it
+	served   int     // parts answered
+	offsets  []int64 // their offsets
+	fetches  int     // getMessages calls
+	hold     int     // parts to serve before blocking; 0: never block
+	fail     error   // every getFile fails with it
 	released chan struct{}
 	uploaded bytes.Buffer   // saveFilePart bytes
 	parts    map[int][]byte // saveBigFilePart parts by number
@@ -85,6 +86,7 @@ func (f *fakeFiles) UploadGetFile(ctx context.Context, req *tg.UploadGetFileRequ
 	n := int(max(0, min(int64(req.Limit), f.size-req.Offset)))
 	f.mu.Lock()
 	f.served++
+	f.offsets = append(f.offsets, req.Offset)
 	f.mu.Unlock()
 	return &tg.UploadFile{Type: &tg.StorageFilePartial{}, Bytes: content(req.Offset, n)}, nil
 }
@@ -299,5 +301,26 @@ func TestBucketDeletedIsCreatedAgain(t *testing.T) {
 	res := h.rpc(schema.CommandMediaDownload, body, "b-2")
 	if !res.OK || res.Result.File.Cached || res.Result.File.Size != 5000 {
 		t.Fatalf("download after the bucket was deleted: %+v %+v", res.Error, res.Result)
+	}
+}
+
+// TestDownloadReferenceKeepsExpiring: a download by message refreshes an
+// expired reference a bounded number of times, then fails with Telegram's
+// error instead of fetching the message forever.
+func TestDownloadReferenceKeepsExpiring(t *testing.T) {
+	h := newHarness(t, nil)
+	files := &fakeFiles{size: 3 << 20, fail: tgerr.New(400, "FILE_REFERENCE_EXPIRED")}
+	cfg := h.config()
+	cfg.FileAPI = files
+	h.start(cfg)
+	h.publish(schema.CommandMediaDownload, `{"peer":{"kind":"user","id":7},"message_id":3}`, "dl-exp")
+	res, _ := h.result("dl-exp")
+	if res.OK || res.Error == nil || res.Error.TelegramError != "FILE_REFERENCE_EXPIRED" {
+		t.Fatalf("result %+v, want the command failed with FILE_REFERENCE_EXPIRED", res)
+	}
+	files.mu.Lock()
+	defer files.mu.Unlock()
+	if want := 1 + maxRefreshes; files.fetches != want {
+		t.Errorf("the message was fetched %d times, want %d (once, then at most %d refreshes)", files.fetches, want, maxRefreshes)
 	}
 }

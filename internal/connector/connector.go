@@ -425,7 +425,8 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		MaxPending:         cfg.Commands.MaxPending,
 		Files: egress.FilesConfig{Bucket: cfg.Files.Bucket, TTL: cfg.Files.TTL, MaxBytes: cfg.Files.MaxBytes,
 			Replicas: cfg.Files.Replicas, Deadline: cfg.Files.Deadline, MaxUploadBytes: cfg.Files.MaxUploadBytes,
-			Auto: autoDownload, ProgressBytes: cfg.Files.ProgressBytes},
+			Auto: autoDownload, ProgressBytes: cfg.Files.ProgressBytes,
+			ResumeBytes: cfg.Files.ResumeBytes, PartialDir: filepath.Join(cfg.DataDir, "files", "partial")},
 		Logger:     log,
 		Registerer: reg,
 	})

@@ -8,6 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +193,36 @@ func TestFiles(t *testing.T) {
 		}
 	})
 
+	// References expire in the middle of a download by message: the parts
+	// stored stay, the message is fetched once more for a fresh reference,
+	// and the parts left are asked for with it. The simulator serves each
+	// part once (at most the parts in flight again), not the parts before
+	// the expiry a second time.
+	t.Run("reference expired mid-download", func(t *testing.T) {
+		const size = 16 << 20
+		f := sim.File{Size: size, Name: "long.bin"}
+		id := env.post(t, sim.Outgoing{Chat: env.super, From: env.alice, Media: "document", File: &f})
+		want := env.messageFile(t, env.super, id)
+		if _, err := env.w.sim.Inject(ctx, sim.Fault{Kind: sim.FaultExpireRefs, N: 6}); err != nil {
+			t.Fatal(err)
+		}
+		fetches := calls("channels.getMessages")
+		out := call{env: env, via: entryPoints[1]}.ok(t, schema.CommandMediaDownload, fmt.Sprintf(`{"peer": %s, "message_id": %d}`, peerJSON(env.super), id), 0)
+		if out.File == nil || out.File.Size != size || out.File.SHA256 != want.SHA256 {
+			t.Fatalf("result %+v, want %d bytes sha256 %s", out.File, int64(size), want.SHA256)
+		}
+		if n, sum := objectSHA256(t, env.cl.js, bucket, out.File.Object); n != size || sum != want.SHA256 {
+			t.Errorf("the object holds %d bytes sha256 %s, want %d %s", n, sum, int64(size), want.SHA256)
+		}
+		const inFlight = 4 << 20 // the downloader's parallel parts
+		if n := env.w.sim.FileBytesServed(want.ID); n < size || n > size+inFlight {
+			t.Errorf("the simulator served %d bytes of the %d-byte file, want each part once (at most %d more)", n, int64(size), inFlight)
+		}
+		if n := calls("channels.getMessages") - fetches; n != 2 {
+			t.Errorf("channels.getMessages called %d times, want 2 (the fetch, and once again for a fresh reference)", n)
+		}
+	})
+
 	// A file_ref from the event: downloaded under the media's name; once
 	// expired it cannot be refreshed without the message.
 	t.Run("file_ref", func(t *testing.T) {
@@ -234,10 +268,12 @@ func TestFiles(t *testing.T) {
 }
 
 // TestFileDownloadCrash kills the connector (SIGKILL, a real process) in
-// the middle of a 64 MB download: its first parts are in the bucket's
-// stream, yet the object's name is not found, before and after the kill.
-// The restarted connector gets the command again and completes it; the
-// object holds exactly the simulator's bytes.
+// the middle of a 64 MB download (files.resume_bytes, 64 MiB by default:
+// staged on disk): its first parts are staged, the object's name is not
+// found, before and after the kill. The restarted connector gets the
+// command again and resumes it from the parts staged: the simulator serves
+// less than the file the second time. The object holds exactly the
+// simulator's bytes.
 func TestFileDownloadCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real connector process; skipped with -short")
@@ -269,14 +305,18 @@ func TestFileDownloadCrash(t *testing.T) {
 	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 1000)
 	bucket := schema.FilesBucketName(w.acc.Name)
 	name := fmt.Sprintf("%s/user/%d/%d", w.acc.Name, alice, id)
-	testutil.Eventually(t, 30*time.Second, "chunks in the bucket's stream", func() bool {
-		s, err := cl.js.Stream(ctx, "OBJ_"+bucket)
-		if err != nil {
-			return false
+	partial := filepath.Join(dataDirOf(t, c.cfgFile), "files", "partial")
+	staged := func() int64 {
+		ents, _ := os.ReadDir(partial)
+		var n int64
+		for _, e := range ents {
+			if info, err := e.Info(); err == nil {
+				n += info.Size()
+			}
 		}
-		info, err := s.Info(ctx)
-		return err == nil && info.State.Msgs > 0
-	})
+		return n
+	}
+	testutil.Eventually(t, 30*time.Second, "parts staged on disk", func() bool { return staged() >= 2<<20 })
 	store, err := cl.js.ObjectStore(ctx, bucket)
 	if err != nil {
 		t.Fatal(err)
@@ -291,6 +331,7 @@ func TestFileDownloadCrash(t *testing.T) {
 	if _, err := store.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
 		t.Fatalf("GetInfo after SIGKILL = %v, want not found", err)
 	}
+	firstRun, stagedBytes := w.sim.FileBytesServed(want.ID), staged()
 
 	w.sim.HoldReplies(tg.UploadGetFileRequestTypeID, 0)
 	c.restart(t)
@@ -301,7 +342,34 @@ func TestFileDownloadCrash(t *testing.T) {
 	if n, sum := objectSHA256(t, cl.js, bucket, name); n != size || sum != want.SHA256 {
 		t.Fatalf("the object holds %d bytes sha256 %s, want %d %s", n, sum, int64(size), want.SHA256)
 	}
+	// The second run asked only for the parts after those staged.
+	second := w.sim.FileBytesServed(want.ID) - firstRun
+	t.Logf("served %d bytes before the kill with %d staged, %d after the restart", firstRun, stagedBytes, second)
+	if second >= size || second > size-stagedBytes/(1<<20)*(1<<20) {
+		t.Errorf("the restarted connector was served %d bytes of the %d-byte file with %d bytes staged, want only the parts after those staged", second, int64(size), stagedBytes)
+	}
+	if left := staged(); left != 0 {
+		t.Errorf("%d bytes left staged after the download", left)
+	}
 	c.p.term(t)
+}
+
+// dataDirOf is the data_dir of a connector's config file.
+func dataDirOf(t testing.TB, cfgFile string) string {
+	t.Helper()
+	b, err := os.ReadFile(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^data_dir: (".*")$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no data_dir in %s", cfgFile)
+	}
+	dir, err := strconv.Unquote(string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // TestFileOnAnotherDC downloads files that live on the simulator's second

@@ -87,7 +87,9 @@ const (
 	// FaultExpireRefs expires every file reference given out so far:
 	// upload.getFile and sends of known media with an older reference
 	// answer FILE_REFERENCE_EXPIRED; messages fetched again carry the new
-	// one (files.go). Not journaled: a restart revives old references.
+	// one (files.go). With N > 0 they expire once N more file parts have
+	// been served: in the middle of a download. Not journaled: a restart
+	// revives old references.
 	FaultExpireRefs = "file.expire_refs"
 )
 
@@ -222,7 +224,11 @@ func (s *Sim) inject(f Fault, method uint32) (int64, error) {
 		s.f.setShortSent(f.On)
 	case FaultExpireRefs:
 		s.mu.Lock()
-		s.w.refEpoch++
+		if f.N > 0 {
+			s.w.expireAfter = f.N
+		} else {
+			s.w.refEpoch++
+		}
 		s.mu.Unlock()
 	case FaultQuiet:
 		s.mu.Lock()

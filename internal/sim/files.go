@@ -331,7 +331,22 @@ func (s *Sim) onGetFile(_ *account, req *tgtest.Request, r *tg.UploadGetFileRequ
 	if r.Offset < size {
 		n = int(min(int64(r.Limit), size-r.Offset))
 	}
+	s.w.served[id] += int64(n)
+	if s.w.expireAfter > 0 {
+		if s.w.expireAfter--; s.w.expireAfter == 0 {
+			s.w.refEpoch++
+		}
+	}
 	return &getFileResult{media: info, thumb: thumb, offset: r.Offset, n: n, mtime: int(s.cfg.Now().Unix())}, nil
+}
+
+// FileBytesServed returns how many bytes of media id upload.getFile has
+// served, every size and every account together: tests check that a
+// download asked for each part once.
+func (s *Sim) FileBytesServed(id int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.served[id]
 }
 
 // fileReference is the file_reference of media id: it changes when

@@ -197,6 +197,41 @@ func TestGetFileReferenceExpires(t *testing.T) {
 	}
 }
 
+// TestGetFileReferenceExpiresAfterParts: file.expire_refs with n lets n
+// more parts through, then expires the references; FileBytesServed counts
+// the bytes answered, not the refused parts.
+func TestGetFileReferenceExpiresAfterParts(t *testing.T) {
+	ctx := testCtx(t)
+	const part = 64 << 10
+	private := schema.PeerRef{Kind: schema.PeerUser, ID: newTestUser(t)}
+	id, err := shared.SendMessage(ctx, Outgoing{Account: "main", Chat: private, Media: "document", File: &File{Size: 3 * part}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := docLocation(t, fetchMedia(t, id))
+	if _, err := shared.Inject(ctx, Fault{Kind: FaultExpireRefs, N: 2}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(i int64) error {
+		_, err := mainAPI.UploadGetFile(ctx, &tg.UploadGetFileRequest{Location: loc, Offset: i * part, Limit: part})
+		return err
+	}
+	for i := range int64(2) {
+		if err := get(i); err != nil {
+			t.Fatalf("part %d: %v", i, err)
+		}
+	}
+	wantRPCError(t, get(2), "FILE_REFERENCE_EXPIRED")
+	fresh, _ := docLocation(t, fetchMedia(t, id))
+	loc = fresh
+	if err := get(2); err != nil {
+		t.Fatalf("part 2 with a fresh reference: %v", err)
+	}
+	if n := shared.FileBytesServed(fresh.ID); n != 3*part {
+		t.Errorf("FileBytesServed = %d, want %d (each part once)", n, 3*part)
+	}
+}
+
 func TestGetFileServesPhotoSizes(t *testing.T) {
 	ctx := testCtx(t)
 	private := schema.PeerRef{Kind: schema.PeerUser, ID: newTestUser(t)}

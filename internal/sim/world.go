@@ -368,6 +368,12 @@ type world struct {
 	// refEpoch is in every file reference; FaultExpireRefs advances it,
 	// expiring the references given out (not journaled, like faults).
 	refEpoch uint64
+	// expireAfter, when > 0, is how many more file parts upload.getFile
+	// serves before refEpoch advances (FaultExpireRefs with N).
+	expireAfter int
+	// served counts the bytes upload.getFile served, by media id
+	// (FileBytesServed).
+	served map[int64]int64
 }
 
 // push is an update to send to an account, built into tg types when queued.
@@ -409,6 +415,7 @@ func newWorld(accounts []Account) *world {
 		channels:  map[int64]*channel{},
 		copies:    map[uint64][]copyRef{},
 		media:     map[int64]*mediaInfo{},
+		served:    map[int64]int64{},
 		randoms:   map[string]map[int64]int{},
 		uploads:   map[uploadKey]map[int][]byte{},
 		queries:   map[int64]*callbackQuery{},
