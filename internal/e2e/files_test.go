@@ -32,7 +32,10 @@ import (
 // objectSHA256 reads object name of bucket and returns its size and hex sha256.
 func objectSHA256(t testing.TB, js jetstream.JetStream, bucket, name string) (int64, string) {
 	t.Helper()
-	ctx := context.Background()
+	// A deadline of its own: without one, nats.go gives each read of the
+	// object 5 s, which a loaded machine can outlast mid-object.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
 	store, err := js.ObjectStore(ctx, bucket)
 	if err != nil {
 		t.Fatal(err)
