@@ -177,17 +177,23 @@ func (s *Sim) MessageFile(ctx context.Context, account string, chat schema.PeerR
 	}
 	info.setDefaults()
 	h := sha256.New()
-	if _, err := io.Copy(h, info.content("")); err != nil {
+	if _, err := io.Copy(h, info.content(s.w.store, "")); err != nil {
 		return MediaFile{}, fmt.Errorf("hash media %d: %w", info.ID, err)
 	}
 	return MediaFile{ID: info.ID, Kind: info.Kind, Size: info.Size, Mime: info.Mime, Name: info.Name, Attr: info.Attr,
 		DC: info.dc(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// content reads the bytes of the media's size thumb ("" or "x": the file).
-func (m *mediaInfo) content(thumb string) io.Reader {
-	if m.Blob != nil && (thumb == "" || thumb == "x") {
-		return bytes.NewReader(m.Blob)
+// content reads the bytes of the media's size thumb ("" or "x": the
+// file); an upload's from st.
+func (m *mediaInfo) content(st *uploadStore, thumb string) io.Reader {
+	if thumb == "" || thumb == "x" {
+		switch {
+		case m.Upload != "":
+			return &uploadReader{st: st, name: m.Upload, parts: m.Parts, size: m.Size}
+		case m.Blob != nil:
+			return bytes.NewReader(m.Blob)
+		}
 	}
 	size, seed := m.sizeOf(thumb), fileSeed(m.ID, "")
 	if thumb != "" && thumb != "x" {
@@ -239,6 +245,7 @@ func checkGetFile(offset int64, limit int, precise bool) error {
 // getFileResult is the answer to upload.getFile, encoded when sent (after
 // the world lock is released): its bytes are generated then.
 type getFileResult struct {
+	store  *uploadStore
 	media  mediaInfo
 	thumb  string
 	offset int64
@@ -248,9 +255,14 @@ type getFileResult struct {
 
 func (r *getFileResult) Encode(b *bin.Buffer) error {
 	data := make([]byte, r.n)
-	if r.media.Blob != nil && r.thumb == "" {
+	switch {
+	case r.media.Upload != "" && r.thumb == "":
+		if err := r.store.readContent(r.media.Upload, r.media.Parts, r.offset, data); err != nil {
+			return err
+		}
+	case r.media.Blob != nil && r.thumb == "":
 		copy(data, r.media.Blob[r.offset:])
-	} else {
+	default:
 		seed := fileSeed(r.media.ID, "")
 		if r.thumb != "" && r.thumb != "x" {
 			seed = fileSeed(r.media.ID, r.thumb)
@@ -303,7 +315,7 @@ func (s *Sim) onGetFile(_ *account, req *tgtest.Request, r *tg.UploadGetFileRequ
 	if r.Offset < size {
 		n = int(min(int64(r.Limit), size-r.Offset))
 	}
-	return &getFileResult{media: info, thumb: thumb, offset: r.Offset, n: n, mtime: int(s.cfg.Now().Unix())}, nil
+	return &getFileResult{store: s.w.store, media: info, thumb: thumb, offset: r.Offset, n: n, mtime: int(s.cfg.Now().Unix())}, nil
 }
 
 // fileReference is the file_reference of media id: it changes when
