@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/schema"
 )
 
 // An object to upload is read chunk by chunk through an ordered pull
@@ -60,7 +62,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 		}
 		data := m.Data()
 		if int64(len(data)) > r.left {
-			return 0, fmt.Errorf("read object %s: chunks hold more than its size", r.name)
+			return 0, schema.NewCommandError(schema.CodeInvalidArgument, "media.object: the chunks of object %q hold more than its size", r.name)
 		}
 		r.left -= int64(len(data))
 		r.h.Write(data)
@@ -76,7 +78,7 @@ func (r *chunkReader) verify() error {
 	if enc, ok := strings.CutPrefix(r.digest, "SHA-256="); ok {
 		want, err := base64.URLEncoding.DecodeString(enc)
 		if err == nil && !bytes.Equal(want, r.h.Sum(nil)) {
-			return fmt.Errorf("read object %s: digest mismatch", r.name)
+			return schema.NewCommandError(schema.CodeInvalidArgument, "media.object: the chunks of object %q do not match its digest", r.name)
 		}
 	}
 	return io.EOF
