@@ -750,18 +750,23 @@ func (e *Egress) uploadObject(ctx context.Context, c *command, name string, peer
 	if err != nil {
 		return nil, nil, err
 	}
-	obj, err := store.Get(ctx, name)
+	var src io.Reader
+	info, err := store.GetInfo(ctx, name)
+	if err == nil && info.Opts != nil && info.Opts.Link != nil {
+		// A link: the Object Store's Get follows it.
+		obj, gerr := store.Get(ctx, name)
+		if gerr == nil {
+			defer obj.Close()
+			info, gerr = obj.Info()
+		}
+		src, err = obj, gerr
+	}
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, nil, schema.NewCommandError(schema.CodeObjectNotFound, "media.object: no object %q in bucket %s", name, e.cfg.Files.Bucket)
 	}
 	if err != nil {
 		e.bucketGone(err)
 		return nil, nil, fmt.Errorf("get object %s: %w", name, err)
-	}
-	defer obj.Close()
-	info, err := obj.Info()
-	if err != nil {
-		return nil, nil, fmt.Errorf("object %s info: %w", name, err)
 	}
 	if info.Size == 0 {
 		return nil, nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.object: object %q is empty", name)
@@ -778,7 +783,16 @@ func (e *Egress) uploadObject(ctx context.Context, c *command, name string, peer
 	}
 	prog := e.newProgress(c, peer, "upload", name, int64(info.Size))
 	bytesUp := e.metrics.fileBytes.WithLabelValues("upload")
-	r := io.TeeReader(obj, &byteCounter{w: io.Discard, add: func(n float64) { bytesUp.Add(n); prog.add(int64(n)) }})
+	if src == nil {
+		chunks, err := openChunks(ctx, e.cfg.JS, e.cfg.Files.Bucket, info)
+		if err != nil {
+			e.bucketGone(err)
+			return nil, nil, err
+		}
+		defer chunks.Close()
+		src = chunks
+	}
+	r := io.TeeReader(src, &byteCounter{w: io.Discard, add: func(n float64) { bytesUp.Add(n); prog.add(int64(n)) }})
 	up := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).WithPartSize(uploadPartSize).WithThreads(uploadThreads)
 	f, err := up.Upload(ctx, uploader.NewUpload(fileName, r, int64(info.Size)))
 	if err != nil {

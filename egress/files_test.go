@@ -324,3 +324,48 @@ func TestDownloadReferenceKeepsExpiring(t *testing.T) {
 		t.Errorf("the message was fetched %d times, want %d (once, then at most %d refreshes)", files.fetches, want, maxRefreshes)
 	}
 }
+
+// TestSendObjectChecksDigest: media.send reads an object's chunks itself
+// (objread.go) and checks them against the object's digest; an object
+// whose chunks were changed after it was written is not sent.
+func TestSendObjectChecksDigest(t *testing.T) {
+	h := newHarness(t, nil)
+	files := &fakeFiles{}
+	cfg := h.config()
+	cfg.FileAPI = files
+	h.start(cfg)
+	ctx := context.Background()
+	bucket := schema.FilesBucketName("main")
+	st, err := h.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Put(ctx, jetstream.ObjectMeta{Name: "in/changed.bin"}, bytes.NewReader(content(0, 300<<10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := h.js.Stream(ctx, "OBJ_"+bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj := "$O." + bucket + ".C." + info.NUID
+	last, err := stream.GetLastMsgForSubject(ctx, subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Clone(last.Data)
+	changed[0] ^= 0xff
+	if err := stream.DeleteMsg(ctx, last.Sequence); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.js.Publish(ctx, subj, changed); err != nil {
+		t.Fatal(err)
+	}
+	res := h.rpc(schema.CommandMediaSend, `{"peer":{"kind":"user","id":7},"media":{"type":"document","object":"in/changed.bin"}}`, "send-changed")
+	if res.OK || res.Error == nil || res.Error.Code != schema.CodeInvalidArgument {
+		t.Fatalf("result %+v %+v, want INVALID_ARGUMENT: the chunks do not match the digest", res.Result, res.Error)
+	}
+	if n := len(h.api.callsOf("messages.sendMedia")); n != 0 {
+		t.Errorf("%d sendMedia calls, want none", n)
+	}
+}

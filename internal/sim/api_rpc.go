@@ -2,8 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -344,8 +342,11 @@ func (s *Sim) onSendMedia(a *account, req *tgtest.Request, r *tg.MessagesSendMed
 	if upload != nil {
 		size, _ := s.w.uploadSize(a.Name, *upload)
 		d.add("uploaded", size)
-		sum := sha256.Sum256(s.w.uploadBytes(a.Name, *upload))
-		d.add("sha256", hex.EncodeToString(sum[:]))
+		sum, err := s.w.uploadSum(a.Name, *upload)
+		if err != nil {
+			return nil, fmt.Errorf("hash upload %d: %w", upload.FileID, err)
+		}
+		d.add("sha256", sum)
 	} else {
 		d.add("media_id", info.ID)
 	}
@@ -385,7 +386,7 @@ func (s *Sim) savePart(a *account, req *tgtest.Request, method string, fileID in
 	d.add("part", strconv.Itoa(part))
 	d.add("total", total)
 	d.add("bytes", len(data))
-	o := &op{Body: &uploadOp{Account: a.Name, FileID: fileID, Part: part, Data: data},
+	o := &op{Body: &uploadOp{Account: a.Name, FileID: fileID, Part: part, Size: len(data), data: data},
 		Call: &Call{Account: a.Name, Method: method, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err

@@ -44,8 +44,13 @@ type mediaInfo struct {
 	Size int64  `json:"size,omitempty"`
 	Mime string `json:"mime,omitempty"`
 	Name string `json:"name,omitempty"`
-	// Blob is the content of media made from an upload (files.go); other
-	// media have generated content. Kept in snapshots; rebuilt from the journaled parts.
+	// Upload and Parts are the file in the upload store (uploads.go) and
+	// its parts' sizes of media made from an upload; other media have
+	// generated content.
+	Upload string `json:"upload,omitempty"`
+	Parts  []int  `json:"parts,omitempty"`
+	// Blob is the content of media made from an upload by earlier
+	// versions, kept in their snapshots.
 	Blob []byte `json:"blob,omitempty"`
 	// DC is the DC the file lives on, 0 for the home DC (dcs.go).
 	DC int `json:"dc,omitempty"`
@@ -99,33 +104,6 @@ type uploadRef struct {
 type uploadKey struct {
 	Account string
 	FileID  int64
-}
-
-// uploadSize returns the size of a complete upload, or false when a part is missing.
-func (w *world) uploadSize(account string, ref uploadRef) (int64, bool) {
-	parts := w.uploads[uploadKey{account, ref.FileID}]
-	if ref.Parts <= 0 || len(parts) < ref.Parts {
-		return 0, false
-	}
-	var n int64
-	for i := range ref.Parts {
-		p, ok := parts[i]
-		if !ok {
-			return 0, false
-		}
-		n += int64(len(p))
-	}
-	return n, true
-}
-
-// uploadBytes returns the content of a complete upload, its parts in order.
-func (w *world) uploadBytes(account string, ref uploadRef) []byte {
-	parts := w.uploads[uploadKey{account, ref.FileID}]
-	var b []byte
-	for i := range ref.Parts {
-		b = append(b, parts[i]...)
-	}
-	return b
 }
 
 // callbackQuery is a query a bot answers: a button press under a chat
@@ -238,7 +216,7 @@ func (o *apiSendOp) apply(w *world, date int, call *Call) (int64, error) {
 				return 0, fmt.Errorf("%w: upload %d incomplete", ErrInvalid, o.Upload.FileID)
 			}
 			info.Size = size
-			info.Blob = w.uploadBytes(o.Account, *o.Upload)
+			info.Upload, info.Parts = w.uploadParts(o.Account, *o.Upload)
 			delete(w.uploads, uploadKey{o.Account, o.Upload.FileID})
 		}
 		x = &sendExtra{media: &info}
@@ -355,23 +333,36 @@ func (o *reactOp) apply(w *world, date int, c *Call) (int64, error) {
 	return 0, w.react(o.Chat, o.Account, o.IDs[0], o.From, o.Emoji, date, caller)
 }
 
-// uploadOp is upload.saveFilePart or saveBigFilePart: part Part of file FileID.
+// uploadOp is upload.saveFilePart or saveBigFilePart: part Part of file
+// FileID, Size bytes. Its bytes go to the upload store (uploads.go), not
+// to the journal; journals of earlier versions hold them in Data.
 type uploadOp struct {
 	Account string `json:"account,omitempty"`
 	FileID  int64  `json:"file_id,omitempty"`
 	Part    int    `json:"part,omitempty"`
+	Size    int    `json:"size,omitempty"`
 	Data    []byte `json:"data,omitempty"`
+	// data is the part's bytes when served live.
+	data []byte
 }
 
 func (*uploadOp) kind() string { return opUpload }
-func (*uploadOp) check() error { return nil }
-func (o *uploadOp) apply(w *world, _ int, _ *Call) (int64, error) {
-	k := uploadKey{o.Account, o.FileID}
-	if w.uploads[k] == nil {
-		w.uploads[k] = map[int][]byte{}
+func (o *uploadOp) check() error {
+	if o.Size <= 0 && len(o.Data) == 0 {
+		return corrupt(opUpload, "part %d of file %d without bytes", o.Part, o.FileID)
 	}
-	w.uploads[k][o.Part] = o.Data
-	return 0, nil
+	return nil
+}
+func (o *uploadOp) apply(w *world, _ int, _ *Call) (int64, error) {
+	data := o.data
+	if data == nil {
+		data = o.Data
+	}
+	size := o.Size
+	if data != nil {
+		size = len(data)
+	}
+	return 0, w.savePart(uploadKey{o.Account, o.FileID}, o.Part, size, data)
 }
 
 // pressOp is Sim.PressButton: user From presses a button with Data under

@@ -185,17 +185,23 @@ func (s *Sim) MessageFile(ctx context.Context, account string, chat schema.PeerR
 	}
 	info.setDefaults()
 	h := sha256.New()
-	if _, err := io.Copy(h, info.content("")); err != nil {
+	if _, err := io.Copy(h, info.content(s.w.store, "")); err != nil {
 		return MediaFile{}, fmt.Errorf("hash media %d: %w", info.ID, err)
 	}
 	return MediaFile{ID: info.ID, Kind: info.Kind, Size: info.Size, Mime: info.Mime, Name: info.Name, Attr: info.Attr,
 		DC: info.dc(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// content reads the bytes of the media's size thumb ("" or "x": the file).
-func (m *mediaInfo) content(thumb string) io.Reader {
-	if m.Blob != nil && (thumb == "" || thumb == "x") {
-		return bytes.NewReader(m.Blob)
+// content reads the bytes of the media's size thumb ("" or "x": the
+// file); an upload's from st.
+func (m *mediaInfo) content(st *uploadStore, thumb string) io.Reader {
+	if thumb == "" || thumb == "x" {
+		switch {
+		case m.Upload != "":
+			return &uploadReader{st: st, name: m.Upload, parts: m.Parts, size: m.Size}
+		case m.Blob != nil:
+			return bytes.NewReader(m.Blob)
+		}
 	}
 	size, seed := m.sizeOf(thumb), fileSeed(m.ID, "")
 	if thumb != "" && thumb != "x" {
@@ -247,6 +253,7 @@ func checkGetFile(offset int64, limit int, precise bool) error {
 // getFileResult is the answer to upload.getFile, encoded when sent (after
 // the world lock is released): its bytes are generated then.
 type getFileResult struct {
+	store  *uploadStore
 	media  mediaInfo
 	thumb  string
 	offset int64
@@ -255,20 +262,26 @@ type getFileResult struct {
 }
 
 func (r *getFileResult) Encode(b *bin.Buffer) error {
-	fill := func(data []byte) {
-		if r.media.Blob != nil && r.thumb == "" {
+	fill := func(data []byte) error {
+		switch {
+		case r.media.Upload != "" && r.thumb == "":
+			return r.store.readContent(r.media.Upload, r.media.Parts, r.offset, data)
+		case r.media.Blob != nil && r.thumb == "":
 			copy(data, r.media.Blob[r.offset:])
-			return
+			return nil
 		}
 		seed := fileSeed(r.media.ID, "")
 		if r.thumb != "" && r.thumb != "x" {
 			seed = fileSeed(r.media.ID, r.thumb)
 		}
 		fileAt(seed, r.offset, data)
+		return nil
 	}
 	if r.n < tlLongBytes {
 		data := make([]byte, r.n)
-		fill(data)
+		if err := fill(data); err != nil {
+			return err
+		}
 		return (&tg.UploadFile{Type: &tg.StorageFilePartial{}, Mtime: r.mtime, Bytes: data}).Encode(b)
 	}
 	// upload.file as tg.UploadFile encodes it, with the bytes generated
@@ -281,8 +294,7 @@ func (r *getFileResult) Encode(b *bin.Buffer) error {
 	b.Buf = append(b.Buf, 0xfe, byte(r.n), byte(r.n>>8), byte(r.n>>16)) // TL bytes of 254 or more
 	start := len(b.Buf)
 	b.Expand((r.n+4+3)&^3 - 4) // the bytes padded to 4 with their header
-	fill(b.Buf[start : start+r.n])
-	return nil
+	return fill(b.Buf[start : start+r.n])
 }
 
 // tlLongBytes is the length from which TL bytes have a 4-byte header.
@@ -337,7 +349,7 @@ func (s *Sim) onGetFile(_ *account, req *tgtest.Request, r *tg.UploadGetFileRequ
 			s.w.refEpoch++
 		}
 	}
-	return &getFileResult{media: info, thumb: thumb, offset: r.Offset, n: n, mtime: int(s.cfg.Now().Unix())}, nil
+	return &getFileResult{store: s.w.store, media: info, thumb: thumb, offset: r.Offset, n: n, mtime: int(s.cfg.Now().Unix())}, nil
 }
 
 // FileBytesServed returns how many bytes of media id upload.getFile has

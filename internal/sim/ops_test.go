@@ -143,6 +143,7 @@ func TestMalformedOps(t *testing.T) {
 				t.Errorf("reading %s: %v, want ErrCorrupt naming line 1", tt.line, err)
 			}
 			w := newWorld(testAccounts())
+			t.Cleanup(func() { _ = w.store.close() })
 			before := fingerprint(w)
 			if _, err := w.apply(&tt.op); !errors.Is(err, ErrCorrupt) {
 				t.Errorf("apply: %v, want ErrCorrupt", err)
@@ -184,6 +185,7 @@ func FuzzApplyOps(f *testing.F) {
 			return
 		}
 		w := newWorld(testAccounts())
+		defer w.store.close()
 		setup, _, err := readOps(bytes.NewReader(old))
 		if err != nil {
 			t.Fatal(err)

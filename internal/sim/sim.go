@@ -115,6 +115,7 @@ func New(cfg Config) (*Sim, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create dir: %w", err)
 	}
+	s.w.store = newUploadStore(cfg.Dir)
 	k, err := loadOrCreateKey(filepath.Join(cfg.Dir, keyFile))
 	if err != nil {
 		return nil, err
@@ -127,7 +128,9 @@ func New(cfg Config) (*Sim, error) {
 	}
 	var offset int64
 	if snap != nil {
-		s.w.restore(snap.World)
+		if err := s.w.restore(snap.World); err != nil {
+			return nil, fmt.Errorf("restore snapshot: %w", err)
+		}
 		offset = snap.JournalOffset
 	}
 	j, ops, err := openJournal(cfg.Dir, offset)
@@ -290,6 +293,9 @@ func (s *Sim) Close() error {
 		}
 	}
 	s.closed = true
+	if err := s.w.store.close(); err != nil {
+		s.log.Warn("upload store not removed", "err", err)
+	}
 	return s.j.close()
 }
 

@@ -45,10 +45,14 @@ type worldState struct {
 	Scen      *scenarioWorld
 	Media     map[int64]*mediaInfo
 	Randoms   map[string]map[int64]int
-	Uploads   map[uploadKey]map[int][]byte
-	Queries   map[int64]*callbackQuery
-	NextQuery int64
-	Forbidden map[forbidKey]bool
+	// Uploads are the pending uploads of earlier versions, their parts'
+	// bytes in the snapshot; PendingUploads those in the upload store.
+	Uploads        map[uploadKey]map[int][]byte
+	PendingUploads map[uploadKey]*pendingUpload
+	NextUpload     int64
+	Queries        map[int64]*callbackQuery
+	NextQuery      int64
+	Forbidden      map[forbidKey]bool
 	// Actions and ActionSeq are the served calls (world.calls, callSeq),
 	// named as in every earlier snapshot: gob matches fields by name.
 	Actions   map[string][]Call
@@ -72,7 +76,7 @@ func (w *world) state() worldState {
 		Accounts: map[string]accountState{}, Users: w.users, UserOrder: w.userOrder, Chats: w.chats,
 		Channels: w.channels, ChanOrder: w.chanOrder, Copies: w.copies, NextUser: w.nextUser,
 		NextChat: w.nextChat, NextChan: w.nextChan, NextLogic: w.nextLogic, LedgerSeq: w.ledgerSeq,
-		Scen: w.scen, Media: w.media, Randoms: w.randoms, Uploads: w.uploads, Queries: w.queries,
+		Scen: w.scen, Media: w.media, Randoms: w.randoms, PendingUploads: w.uploads, NextUpload: w.nextUpload, Queries: w.queries,
 		NextQuery: w.nextQuery, Forbidden: w.forbidden, Actions: w.calls, ActionSeq: w.callSeq,
 		Profiles: w.profiles,
 	}
@@ -83,7 +87,9 @@ func (w *world) state() worldState {
 }
 
 // restore replaces w's state with st; accounts keep their configuration.
-func (w *world) restore(st worldState) {
+// It fails only when the upload store cannot take an earlier version's
+// pending uploads.
+func (w *world) restore(st worldState) error {
 	for _, a := range w.accounts {
 		if as, ok := st.Accounts[a.Name]; ok {
 			a.Box, a.Ledger, a.Qts, a.QtsEvents = as.Box, as.Ledger, as.Qts, as.QtsEvents
@@ -98,7 +104,8 @@ func (w *world) restore(st worldState) {
 	w.users, w.userOrder, w.chats, w.channels, w.chanOrder = orEmpty(st.Users), st.UserOrder, orEmpty(st.Chats), orEmpty(st.Channels), st.ChanOrder
 	w.copies, w.nextUser, w.nextChat, w.nextChan = orEmpty(st.Copies), st.NextUser, st.NextChat, st.NextChan
 	w.nextLogic, w.ledgerSeq, w.scen, w.media = st.NextLogic, st.LedgerSeq, st.Scen, orEmpty(st.Media)
-	w.randoms, w.uploads, w.queries, w.nextQuery = orEmpty(st.Randoms), orEmpty(st.Uploads), orEmpty(st.Queries), st.NextQuery
+	w.randoms, w.uploads, w.queries, w.nextQuery = orEmpty(st.Randoms), orEmpty(st.PendingUploads), orEmpty(st.Queries), st.NextQuery
+	w.nextUpload = st.NextUpload
 	w.forbidden, w.calls, w.callSeq = orEmpty(st.Forbidden), orEmpty(st.Actions), st.ActionSeq
 	w.profiles = st.Profiles
 	for _, ch := range w.channels {
@@ -112,6 +119,14 @@ func (w *world) restore(st worldState) {
 			w.users[a.UserID] = &user{ID: a.UserID, AccessHash: accessHash("user", a.UserID), First: a.FirstName, Username: a.Username, Bot: a.BotToken != ""}
 		}
 	}
+	for k, parts := range st.Uploads { // an earlier version's: to the store
+		for part, data := range parts {
+			if err := w.savePart(k, part, len(data), data); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // orEmpty returns m, or an empty map for nil: gob leaves empty maps nil.

@@ -139,8 +139,11 @@ func TestSnapshotRestart(t *testing.T) {
 	}
 	defer mem.Close()
 	mem.mu.Lock()
-	mem.w.restore(s1.w.state())
+	err = mem.w.restore(s1.w.state())
 	mem.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range []*Sim{mem, s3} {
 		if err := s.Produce(ctx, Scenario{Seed: 9, Faults: 0.05}, 300); err != nil {
 			t.Fatal(err)

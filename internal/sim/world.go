@@ -356,15 +356,18 @@ type world struct {
 	live      bool
 
 	// State of the API surface (api_world.go).
-	api       string // account whose API call is being applied, "" otherwise
-	media     map[int64]*mediaInfo
-	randoms   map[string]map[int64]int // account → random_id → message id
-	uploads   map[uploadKey]map[int][]byte
-	queries   map[int64]*callbackQuery
-	nextQuery int64
-	forbidden map[forbidKey]bool
-	calls     map[string][]Call // served API calls by account
-	callSeq   uint64
+	api     string // account whose API call is being applied, "" otherwise
+	media   map[int64]*mediaInfo
+	randoms map[string]map[int64]int // account → random_id → message id
+	uploads map[uploadKey]*pendingUpload
+	// nextUpload numbers the files of uploads; store holds them (uploads.go).
+	nextUpload int64
+	store      *uploadStore
+	queries    map[int64]*callbackQuery
+	nextQuery  int64
+	forbidden  map[forbidKey]bool
+	calls      map[string][]Call // served API calls by account
+	callSeq    uint64
 	// refEpoch is in every file reference; FaultExpireRefs advances it,
 	// expiring the references given out (not journaled, like faults).
 	refEpoch uint64
@@ -417,7 +420,8 @@ func newWorld(accounts []Account) *world {
 		media:     map[int64]*mediaInfo{},
 		served:    map[int64]int64{},
 		randoms:   map[string]map[int64]int{},
-		uploads:   map[uploadKey]map[int][]byte{},
+		uploads:   map[uploadKey]*pendingUpload{},
+		store:     newUploadStore(""),
 		queries:   map[int64]*callbackQuery{},
 		forbidden: map[forbidKey]bool{},
 		calls:     map[string][]Call{},
