@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +43,14 @@ func TestFiles2GB(t *testing.T) {
 	}
 	if raceEnabled {
 		t.Skip("too slow under the race detector")
+	}
+	// The file is staged, stored in the Object Store and uploaded to the
+	// simulator's disk: about 8 GB of the temporary directory at most.
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(os.TempDir(), &fs); err == nil {
+		if free := int64(fs.Bavail) * int64(fs.Bsize); free < 12<<30 {
+			t.Skipf("%s has %d MiB free; moving 2000 MiB each way needs about 12 GiB", os.TempDir(), free>>20)
+		}
 	}
 	const (
 		size      = 2000 << 20
