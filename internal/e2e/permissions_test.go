@@ -139,6 +139,7 @@ func filesPermissions(account string) []string {
 		"$JS.API.STREAM.PURGE." + s, // the chunks of a failed or replaced transfer
 		"$JS.API.DIRECT.GET." + s + ".>",
 		"$JS.API.CONSUMER.CREATE." + s + ".>", "$JS.API.CONSUMER.DELETE." + s + ".>",
+		"$JS.API.CONSUMER.MSG.NEXT." + s + ".>", // media.send pulls an object's chunks
 		"$O." + b + ".>",
 	}
 }
