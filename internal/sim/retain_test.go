@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -18,6 +20,12 @@ func TestLedgerWindowBoundsTheWorld(t *testing.T) {
 		tooLong = 2000
 	)
 	ctx := testCtx(t)
+	if raceEnabled {
+		// 60,000 actions take over testCtx's 30 s under the race detector.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+	}
 	newSim := func(dir string, window int) *Sim {
 		t.Helper()
 		s, err := New(Config{Dir: dir, Accounts: testAccounts(), Now: (&fakeClock{}).Now, LedgerWindow: window,
