@@ -38,7 +38,7 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dialogs := fs.Int("dialogs", 0, "quiet broadcast channels every account is in, created once per world (a user account with hundreds: the start-up cost)")
 	homeDC := fs.Int("home-dc", 0, "home DC of the simulated accounts: 2 (default) or 4, the simulator's second DC (logins there go through PHONE_MIGRATE_4 / USER_MIGRATE_4)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate connector run")
-	window := fs.Int("ledger-window", 50000, "changes of each account the simulator keeps in its ledger (the control verb ledger), and so in memory; 0: all, growing without bound")
+	window := fs.Int("ledger-window", 50000, "changes of each account the simulator keeps in its ledger (the control verb ledger), and messages of each account and channel, and so in memory; 0: all, growing without bound")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

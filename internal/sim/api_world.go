@@ -466,7 +466,7 @@ func (w *world) pin(chat schema.PeerRef, accName string, id int, unpin bool, dat
 	for _, c := range w.copies[m.Logical] {
 		acc := w.byName[c.Account]
 		cm := acc.Box.Msgs[c.ID]
-		if cm.Deleted {
+		if cm == nil || cm.Deleted { // nil: dropped (retain.go)
 			continue
 		}
 		cm.Pinned = !unpin

@@ -79,7 +79,11 @@ type Config struct {
 	// run: each account's ledger keeps about its latest LedgerWindow
 	// changes (Ledger returns those; LedgerLen and LedgerSince still count
 	// from the first change), and pts updates no difference can return
-	// any more (beyond TooLongAfter, ChannelTooLongAfter) are dropped.
+	// any more (beyond TooLongAfter, ChannelTooLongAfter) are dropped; each
+	// account's common box and each channel keep their newest LedgerWindow
+	// messages (and each chat's newest: an older one is gone as if
+	// deleted), and the other records traffic adds their newest
+	// LedgerWindow (retain.go).
 	// Default 0: everything is kept, as end-to-end tests reading the whole
 	// ledger need. `connector simulate` sets it (--ledger-window).
 	LedgerWindow int

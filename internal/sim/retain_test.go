@@ -1,8 +1,13 @@
 package sim
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/tgnats/tgnats/schema"
 )
 
 // A bounded world (LedgerWindow) answers everything a client can still ask
@@ -15,6 +20,12 @@ func TestLedgerWindowBoundsTheWorld(t *testing.T) {
 		tooLong = 2000
 	)
 	ctx := testCtx(t)
+	if raceEnabled {
+		// 60,000 actions take over testCtx's 30 s under the race detector.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+	}
 	newSim := func(dir string, window int) *Sim {
 		t.Helper()
 		s, err := New(Config{Dir: dir, Accounts: testAccounts(), Now: (&fakeClock{}).Now, LedgerWindow: window,
@@ -93,4 +104,107 @@ func TestLedgerWindowBoundsTheWorld(t *testing.T) {
 		defer again.Close()
 		check(t, again)
 	})
+}
+
+// A bounded world (LedgerWindow) keeps a bounded number of messages and
+// of the other records traffic adds, however long the traffic runs, and
+// the traffic keeps working; a verb naming a dropped message gets
+// ErrNotFound, as for one deleted.
+func TestLedgerWindowBoundsMessages(t *testing.T) {
+	const (
+		window = 300
+		rounds = 4
+		each   = 6000
+	)
+	ctx := testCtx(t)
+	s, err := New(Config{Dir: t.TempDir(), Accounts: testAccounts(), Now: (&fakeClock{}).Now, LedgerWindow: window,
+		TooLongAfter: window, ChannelTooLongAfter: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sc := Scenario{Seed: 5, Updates: 0.3, Faults: 0.02}
+	// Each box may hold window messages, trimSlack more before a cut and
+	// each chat's newest.
+	const most = window + window + 16 // messageSlack(window) is window
+	for round := range rounds {
+		before := s.LedgerLen("main")
+		if err := s.Produce(ctx, sc, each); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if got := s.LedgerLen("main") - before; got < each/2 {
+			t.Fatalf("round %d: %d changes for %d actions: the traffic stalled", round, got, each)
+		}
+		s.mu.Lock()
+		w := s.w
+		boxes := map[string]*box{}
+		for _, a := range w.accounts {
+			boxes[a.Name] = a.Box
+			if n := len(a.QtsEvents); n >= window+trimSlack {
+				t.Errorf("round %d: %s keeps %d qts updates", round, a.Name, n)
+			}
+			if n := len(w.calls[a.Name]); n >= window+trimSlack {
+				t.Errorf("round %d: %s keeps %d served calls", round, a.Name, n)
+			}
+		}
+		for _, ch := range w.channels {
+			boxes[ch.Title] = ch.Box
+		}
+		msgs := 0
+		for name, b := range boxes {
+			if len(b.Msgs) >= most {
+				t.Errorf("round %d: %s keeps %d messages, want fewer than %d", round, name, len(b.Msgs), most)
+			}
+			n := 0
+			for peer, ids := range b.ByPeer {
+				for _, id := range ids {
+					if m := b.Msgs[id]; m == nil || m.Peer != peer {
+						t.Fatalf("round %d: %s: chat %s lists message %d it does not hold", round, name, peer, id)
+					}
+				}
+				n += len(ids)
+			}
+			if n != len(b.Msgs) {
+				t.Errorf("round %d: %s: %d messages listed by chat, %d held", round, name, n, len(b.Msgs))
+			}
+			msgs += len(b.Msgs)
+		}
+		for logical, refs := range w.copies {
+			for _, c := range refs {
+				if w.byName[c.Account].Box.Msgs[c.ID] == nil {
+					t.Fatalf("round %d: copy %d of logical message %d is gone", round, c.ID, logical)
+				}
+			}
+		}
+		if len(w.copies) > msgs || len(w.media) > msgs {
+			t.Errorf("round %d: %d copy references and %d media for %d messages", round, len(w.copies), len(w.media), msgs)
+		}
+		if len(w.queries) >= window+trimSlack || len(w.profiles) >= window+trimSlack {
+			t.Errorf("round %d: %d bot queries and %d renames kept", round, len(w.queries), len(w.profiles))
+		}
+		t.Logf("round %d: %d messages, %d copies, %d media, %d queries, %d main ledger entries", round, msgs, len(w.copies), len(w.media), len(w.queries), len(w.byName["main"].Ledger))
+		s.mu.Unlock()
+	}
+
+	// Message 1 of a group is long gone: verbs get ErrNotFound.
+	s.mu.Lock()
+	group := schema.PeerRef{Kind: schema.PeerChat, ID: s.w.scen.Groups[0]}
+	super := schema.PeerRef{Kind: schema.PeerChannel, ID: s.w.scen.Supergroups[0]}
+	user := s.w.scen.Users[0]
+	s.mu.Unlock()
+	for _, chat := range []schema.PeerRef{group, super} {
+		for name, err := range map[string]error{
+			"edit":   s.EditMessage(ctx, chat, "main", 1, "x"),
+			"delete": s.DeleteMessages(ctx, chat, "main", 1),
+			"react":  s.React(ctx, "main", chat, 1, user, "👍"),
+			"pin":    s.Pin(ctx, "main", chat, 1, false),
+		} {
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s of a dropped message in %s: %v, want ErrNotFound", name, chat, err)
+			}
+		}
+		if _, err := s.SendMessage(ctx, Outgoing{Chat: chat, Text: "late reply", ReplyTo: 1}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("reply to a dropped message in %s: %v, want ErrNotFound", chat, err)
+		}
+	}
 }

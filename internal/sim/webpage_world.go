@@ -82,7 +82,7 @@ func (w *world) webPageReady(o *webPageOp, date int) error {
 	for _, c := range w.copies[m.Logical] {
 		acc := w.byName[c.Account]
 		cm := acc.Box.Msgs[c.ID]
-		if cm.Deleted {
+		if cm == nil || cm.Deleted { // nil: dropped (retain.go)
 			continue
 		}
 		cm.PageReady = true

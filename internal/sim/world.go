@@ -850,7 +850,7 @@ func (w *world) edit(chat schema.PeerRef, accName string, id int, text string, e
 	for _, c := range w.copies[m.Logical] {
 		acc := w.byName[c.Account]
 		cm := acc.Box.Msgs[c.ID]
-		if cm.Deleted {
+		if cm == nil || cm.Deleted { // nil: dropped (retain.go)
 			continue
 		}
 		ev := acc.Box.edit(cm, text, ents, date, w.seqInc(acc), same)
