@@ -83,7 +83,7 @@ func BenchmarkIngest(b *testing.B) {
 					}
 					simTime += time.Since(start)
 					want := expected(acc.Name, w.sim.LedgerSince(acc.Name, from), 0)
-		k := durable(want)
+					k := durable(want)
 					waitStreamMsgs(b, js, stream, base+uint64(k), 2*time.Minute+time.Duration(m)*10*time.Millisecond)
 					connTime += time.Since(start)
 					events += k
