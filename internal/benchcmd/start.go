@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/tgnats/tgnats/internal/sim"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -26,27 +27,16 @@ type startResult struct {
 	primeCheck []float64
 }
 
-// telegramDHPrime is the 2048-bit safe prime Telegram (and gotd's tgtest
-// server, so the simulator) sends in server_DH_inner_data.
-const telegramDHPrime = "C71CAEB9C6B1C9048E6C522F70F13F73980D40238E3E21C14934D037563D930F" +
-	"48198A0AA7C14058229493D22530F4DBFA336F6E0AC925139543AED44CCE7C37" +
-	"20FD51F69458705AC68CD4FE6B6B13ABDC9746512969328454F18FAF8C595F64" +
-	"2477FE96BB2A941D5BCD1D4AC8CC49880708FA9B378E3C4F3A9060BEE67CF9A4" +
-	"A4A695811051907E162753B56B0F6B410DBA74D8A84B2A14B3144E0EF1284754" +
-	"FD17ED950D5965B4B9DD46582DB1178D169C6BC465B0D6FF9CA3928FEF5B9AE4" +
-	"E418FC15E83EBEA0F87FA9FF5EED70050DED2849F47BF959D956850CE929851F" +
-	"0D8115F635B105EE2E4E15D04B2454BF6F4FADF034B10403119CD8E3B92FCC5B"
-
 // primeCheckTime does what gotd v0.93's key exchange does with the prime
 // of server_DH_inner_data before anything else (internal/crypto.CheckDH):
 // 64 Miller-Rabin rounds on p and on (p-1)/2, the check Telegram's
 // documentation asks of clients. It returns the time taken, in ms.
 func primeCheckTime() float64 {
-	p, _ := new(big.Int).SetString(telegramDHPrime, 16)
+	p := sim.TelegramPrime()
 	t0 := time.Now()
 	q := new(big.Int).Rsh(p, 1)
 	if !p.ProbablyPrime(64) || !q.ProbablyPrime(64) {
-		panic("telegramDHPrime is not a safe prime")
+		panic("sim.TelegramPrime is not a safe prime")
 	}
 	return float64(time.Since(t0).Microseconds()) / 1000
 }

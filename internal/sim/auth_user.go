@@ -56,6 +56,11 @@ var (
 		"0D8115F635B105EE2E4E15D04B2454BF6F4FADF034B10403119CD8E3B92FCC5B")
 )
 
+// TelegramPrime returns Telegram's published 2048-bit safe prime: the SRP
+// group's p, and the dh_prime of auth key exchanges (Telegram's, and so
+// gotd's tgtest server's and the simulator's).
+func TelegramPrime() *big.Int { return new(big.Int).Set(srpP) }
+
 func mustHex(s string) *big.Int {
 	b, err := hex.DecodeString(s)
 	if err != nil {
