@@ -36,8 +36,9 @@ import (
 // is not found, so a transfer cut short, by an error or a SIGKILL, never
 // looks complete. A failed Put purges its chunks; a killed process leaves
 // them unnamed (they age out with the bucket's TTL). The redelivered
-// command downloads again from the start: resuming after a crash is not
-// done. An expired file reference is refreshed in place (freshRefs): the
+// command downloads again from the start, unless the file is large enough
+// to be staged on disk (Files.ResumeBytes, partial.go): then it resumes
+// from the last whole part staged. An expired file reference is refreshed in place (freshRefs): the
 // download goes on from the part that failed.
 
 // FileAPI is the part of Telegram's API files take: downloads, uploads and
