@@ -38,7 +38,8 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dialogs := fs.Int("dialogs", 0, "quiet broadcast channels every account is in, created once per world (a user account with hundreds: the start-up cost)")
 	homeDC := fs.Int("home-dc", 0, "home DC of the simulated accounts: 2 (default) or 4, the simulator's second DC (logins there go through PHONE_MIGRATE_4 / USER_MIGRATE_4)")
 	simOnly := fs.Bool("sim-only", false, "run only the simulated Telegram (and its traffic), for a separate connector run")
-	window := fs.Int("ledger-window", 50000, "changes of each account the simulator keeps in its ledger (the control verb ledger), and messages of each account and channel, and so in memory; 0: all, growing without bound")
+	window := fs.Int("ledger-window", 50000, "changes of each account the simulator keeps in its ledger (the control verb ledger), and of the other records its traffic adds, and so in memory; 0: all, growing without bound")
+	msgWindow := fs.Int("message-window", 10000, "messages each account's common box and each channel of the simulator keep (and each chat's newest; an older one is gone as if deleted): most of its memory; 0: as many as --ledger-window")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -83,7 +84,8 @@ func simulateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 	simDir := filepath.Join(cfg.DataDir, "simulator")
 	codes := &codePrinter{}
-	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log, Accounts: accs, OnLoginCode: codes.print, LedgerWindow: *window})
+	s, err := sim.New(sim.Config{Dir: simDir, Listen: *tgListen, Logger: log, Accounts: accs, OnLoginCode: codes.print,
+		LedgerWindow: *window, MessageWindow: *msgWindow})
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}

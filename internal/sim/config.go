@@ -81,16 +81,33 @@ type Config struct {
 	// from the first change), and pts updates no difference can return
 	// any more (beyond TooLongAfter, ChannelTooLongAfter) are dropped; each
 	// account's common box and each channel keep their newest LedgerWindow
-	// messages (and each chat's newest: an older one is gone as if
-	// deleted), and the other records traffic adds their newest
+	// messages, or MessageWindow's (and each chat's newest: an older one is
+	// gone as if deleted), and the other records traffic adds their newest
 	// LedgerWindow (retain.go).
 	// Default 0: everything is kept, as end-to-end tests reading the whole
 	// ledger need. `connector simulate` sets it (--ledger-window).
 	LedgerWindow int
+	// MessageWindow, when above 0, bounds the messages instead of
+	// LedgerWindow: each account's common box and each channel keep their
+	// newest MessageWindow messages (and each chat's newest), whatever
+	// LedgerWindow is (retain.go). A kept message costs several times a
+	// ledger entry: a MessageWindow below LedgerWindow lowers the memory
+	// of a long run most. At TooLongAfter and ChannelTooLongAfter or
+	// above, every message a difference can still return is kept. Default 0: LedgerWindow's bound (none without it).
+	// `connector simulate` sets it (--message-window).
+	MessageWindow int
 	// OnLoginCode, when set, is called with every code auth.sendCode sends
 	// to the phone of a user account: what that phone's Telegram app
 	// would show (`connector simulate` prints it).
 	OnLoginCode func(LoginCode)
+}
+
+// messageWindow is the bound of each box's messages, 0 for none.
+func (c *Config) messageWindow() int {
+	if c.MessageWindow > 0 {
+		return c.MessageWindow
+	}
+	return max(c.LedgerWindow, 0)
 }
 
 // DefaultAccount is the account served when Config.Accounts is empty.

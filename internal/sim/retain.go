@@ -5,10 +5,11 @@ import (
 	"sort"
 )
 
-// Bounding what the world keeps (Config.LedgerWindow): a long run at a
-// high rate (`connector simulate`) would otherwise keep every change ever
-// made in memory. Two things are dropped, at op boundaries (never while an
-// op holds pointers into a ledger):
+// Bounding what the world keeps (Config.LedgerWindow, and for messages
+// Config.MessageWindow when set): a long run at a high rate (`connector
+// simulate`) would otherwise keep every change ever made in memory. These
+// are dropped, at op boundaries (never while an op holds pointers into a
+// ledger):
 //
 //   - ledger entries older than the newest LedgerWindow of each account
 //     (Ledger and LedgerSince no longer return them; LedgerLen and the
@@ -17,14 +18,18 @@ import (
 //     getDifference or getChannelDifference can no longer return: a client
 //     that far behind is answered "too long" (TooLongAfter,
 //     ChannelTooLongAfter) whatever the box holds;
-//   - messages: each box keeps its newest LedgerWindow messages (by id, in
-//     all its chats) and the newest message of every chat (a dialog's top
-//     message); an older one is gone as if deleted for good: a call naming
-//     it gets messageEmpty or MESSAGE_ID_INVALID, a control verb
-//     ErrNotFound, and the generated traffic picks among the kept ones.
-//     With a message go its copy reference, its random_id and, when no
-//     kept message shows it any more, its media (a download then fails as
-//     for an unknown file);
+//   - messages: each box keeps its newest MessageWindow messages, or
+//     LedgerWindow when MessageWindow is 0 (by id, in all its chats), and
+//     the newest message of every chat (a dialog's top message); an older
+//     one is gone as if deleted for good: a call naming it gets
+//     messageEmpty or MESSAGE_ID_INVALID, a control verb ErrNotFound, and
+//     the generated traffic picks among the kept ones. With a message go
+//     its copy reference, its random_id and, when no kept message shows it
+//     any more, its media (a download then fails as for an unknown file).
+//     A pts update still returned by a difference carries its message as
+//     it was; with a window at or above the "too long" gap, that message
+//     is still kept. MessageWindow alone (LedgerWindow 0) drops only
+//     messages and what goes with them;
 //   - the other records that grow with traffic keep their newest
 //     LedgerWindow: each account's qts updates, renames (profiles), served
 //     API calls (ServedCalls) and bot queries.
@@ -39,6 +44,9 @@ const trimSlack = 4096
 
 // trim drops what the bounds of cfg no longer keep (see above).
 func (w *world) trim(cfg *Config) {
+	if window := cfg.messageWindow(); window > 0 {
+		w.trimMessages(window)
+	}
 	if cfg.LedgerWindow <= 0 {
 		return
 	}
@@ -51,7 +59,6 @@ func (w *world) trim(cfg *Config) {
 	for _, ch := range w.channels {
 		trimEvents(ch.Box, cfg.ChannelTooLongAfter)
 	}
-	w.trimMessages(cfg.LedgerWindow)
 	w.trimRecords(cfg.LedgerWindow)
 }
 

@@ -208,3 +208,78 @@ func TestLedgerWindowBoundsMessages(t *testing.T) {
 		}
 	}
 }
+
+// A message window (MessageWindow) bounds the messages below the ledger
+// window, or alone: after N actions and 2N more, every box holds no more
+// than its bound (the world is flat, not growing with the traffic), the
+// records that go with messages follow, and what the message window does
+// not bound is kept as LedgerWindow says.
+func TestMessageWindowBoundsMessages(t *testing.T) {
+	const (
+		window = 150
+		n      = 3000
+	)
+	for _, tc := range []struct {
+		name         string
+		ledgerWindow int
+	}{{"alone", 0}, {"below the ledger window", 8 * window}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t)
+			s, err := New(Config{Accounts: testAccounts(), Now: (&fakeClock{}).Now, MessageWindow: window, LedgerWindow: tc.ledgerWindow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			sc := Scenario{Seed: 7, Updates: 0.2}
+			// Each box holds window messages, messageSlack more before a
+			// cut and each chat's newest.
+			most := window + messageSlack(window) + 16
+			kept := func(round int) int {
+				t.Helper()
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				w := s.w
+				var boxes []*box
+				for _, a := range w.accounts {
+					boxes = append(boxes, a.Box)
+				}
+				for _, ch := range w.channels {
+					boxes = append(boxes, ch.Box)
+				}
+				msgs := 0
+				for _, b := range boxes {
+					if len(b.Msgs) >= most {
+						t.Errorf("round %d: a box keeps %d messages, want fewer than %d", round, len(b.Msgs), most)
+					}
+					msgs += len(b.Msgs)
+				}
+				if len(w.copies) > msgs || len(w.media) > msgs {
+					t.Errorf("round %d: %d copy references and %d media for %d messages", round, len(w.copies), len(w.media), msgs)
+				}
+				return msgs
+			}
+			var counts []int
+			for round, actions := range []int{n, 2 * n} {
+				before := s.LedgerLen("main")
+				if err := s.Produce(ctx, sc, actions); err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				if got := s.LedgerLen("main") - before; got < actions/2 {
+					t.Fatalf("round %d: %d changes for %d actions: the traffic stalled", round, got, actions)
+				}
+				counts = append(counts, kept(round))
+			}
+			t.Logf("messages kept after %d and %d actions: %v", n, 3*n, counts)
+			if counts[0] < 5*window {
+				t.Errorf("%d messages after %d actions: the test produces too little to reach the bound", counts[0], n)
+			}
+			all := s.LedgerLen("main")
+			switch ledger := len(s.Ledger("main")); {
+			case tc.ledgerWindow == 0 && ledger != all:
+				t.Errorf("the message window alone: %d ledger entries kept of %d, want all", ledger, all)
+			case tc.ledgerWindow > 0 && ledger >= tc.ledgerWindow+trimSlack:
+				t.Errorf("%d ledger entries kept, want fewer than %d", ledger, tc.ledgerWindow+trimSlack)
+			}
+		})
+	}
+}

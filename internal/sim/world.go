@@ -137,6 +137,8 @@ type message struct {
 	From     int64          // 0 for broadcast posts
 	Out      bool           // common-box copies only; channels derive it per viewer
 	Post     bool
+	Deleted  bool // the flags together: no padding between them
+	Pinned   bool
 	Date     int
 	EditDate int
 	Text     string
@@ -153,8 +155,6 @@ type message struct {
 	Service  string
 	SvcUsers []int64
 	Logical  uint64
-	Deleted  bool
-	Pinned   bool
 	// Reactions is replaced, never changed in place: events hold copies of message.
 	Reactions []reaction
 	// Media details; zero values mean the defaults of scenario media.
