@@ -40,7 +40,9 @@ import (
 // command downloads again from the start, unless the file is large enough
 // to be staged on disk (Files.ResumeBytes, partial.go): then it resumes
 // from the last whole part staged. An expired file reference is refreshed in place (freshRefs): the
-// download goes on from the part that failed.
+// download goes on from the part that failed. An upload cut short sends
+// no message; one of at least Files.ResumeBytes resumes from the parts
+// Telegram confirmed (upresume.go).
 
 // FileAPI is the part of Telegram's API files take: downloads, uploads and
 // the fetch of a message whose file reference expired. *tg.Client
@@ -83,7 +85,8 @@ type FilesConfig struct {
 	ProgressBytes int64
 	// ResumeBytes is the size from which a download is staged in
 	// PartialDir and resumed after a crash (0 or no PartialDir: none;
-	// partial.go).
+	// partial.go), and an upload resumed from the parts Telegram
+	// confirmed (upresume.go).
 	ResumeBytes int64
 	PartialDir  string
 }

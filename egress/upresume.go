@@ -174,6 +174,11 @@ func (e *Egress) uploadResumable(ctx context.Context, c *command, api FileAPI, r
 		b []byte
 	}
 	work := make(chan part)
+	// The parts' buffers go round: a part read waits for a free one.
+	free := make(chan []byte, uploadThreads+1)
+	for range cap(free) {
+		free <- make([]byte, uploadPartSize)
+	}
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -193,12 +198,13 @@ func (e *Egress) uploadResumable(ctx context.Context, c *command, api FileAPI, r
 		wg.Go(func() {
 			for p := range work {
 				req := &tg.UploadSaveBigFilePartRequest{FileID: st.FileID, FilePart: p.n, FileTotalParts: st.Parts, Bytes: p.b}
-				if _, err := calls.UploadSaveBigFilePart(ctx, req); err != nil {
+				_, err := calls.UploadSaveBigFilePart(ctx, req)
+				free <- p.b[:cap(p.b)]
+				if err != nil {
 					fail(fmt.Errorf("upload part %d: %w", p.n, err))
 					continue
 				}
 				mu.Lock()
-				var err error
 				if done[p.n] = true; p.n == st.Done {
 					for done[st.Done] {
 						delete(done, st.Done)
@@ -217,15 +223,18 @@ func (e *Egress) uploadResumable(ctx context.Context, c *command, api FileAPI, r
 	}
 	var err error
 	for n := st.Done; n < st.Parts && err == nil; n++ {
-		b := make([]byte, min(uploadPartSize, size-int64(n)*uploadPartSize))
+		var b []byte
+		select {
+		case b = <-free:
+		case <-ctx.Done():
+			err = ctx.Err()
+			continue
+		}
+		b = b[:min(uploadPartSize, size-int64(n)*uploadPartSize)]
 		if _, err = io.ReadFull(r, b); err != nil {
 			break
 		}
-		select {
-		case work <- part{n, b}:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
+		work <- part{n, b}
 	}
 	if err != nil {
 		cancel()
