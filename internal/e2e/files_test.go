@@ -396,7 +396,7 @@ func TestFileUploadCrash(t *testing.T) {
 	calls := func(method string) int { return w.sim.Calls(w.acc.Name)[method] }
 	key := "upload-crash-1"
 	cl.publish(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": "in/big.bin"}}`, peerJSON(chat)), sent{key: key})
-	testutil.Eventually(t, 30*time.Second, "most parts uploaded", func() bool { return calls("upload.saveBigFilePart") >= parts*5/8 })
+	testutil.Eventually(t, time.Minute, "most parts uploaded", func() bool { return calls("upload.saveBigFilePart") >= parts*5/8 })
 	// Every later part is saved without its reply reaching the connector:
 	// the upload stalls; the parallel parts in flight are held too.
 	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 1000)

@@ -385,7 +385,6 @@ func (s *Sim) savePart(a *account, req *tgtest.Request, method string, fileID in
 	if p := s.w.uploads[uploadKey{a.Name, fileID}]; p != nil && p.Total != total {
 		return nil, errFilePartsInvalid
 	}
-	s.w.received[a.Name] += int64(len(data))
 	var d details
 	d.add("file_id", fileID)
 	d.add("part", strconv.Itoa(part))
@@ -396,6 +395,7 @@ func (s *Sim) savePart(a *account, req *tgtest.Request, method string, fileID in
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
+	s.w.received[a.Name] += int64(len(data))
 	return &tg.BoolTrue{}, nil
 }
 
