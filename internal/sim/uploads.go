@@ -21,7 +21,11 @@ import (
 // sha256 of the parts received in order is computed as they arrive,
 // reading back from the file those that came early, so sending the upload
 // as media names its sha256 without reading it again. Media made from an
-// upload keep its file and serve downloads from it.
+// upload keep its file and serve downloads from it. Parts are kept per
+// account and file id, whatever the session: a restarted client resumes
+// an upload by sending the parts missing under the same file id (a part
+// sent again replaces the earlier one; a big file's file_total_parts is
+// fixed by its first part). UploadBytesReceived counts the part bytes.
 //
 // With Config.Dir the store is Dir/uploads and survives restarts with the
 // journal, which records each part's size but not its bytes; without Dir
