@@ -167,7 +167,8 @@ type Files struct {
 	// signals (0: none).
 	ProgressBytes int64 `yaml:"progress_bytes"`
 	// ResumeBytes is the size from which a download is staged under
-	// data_dir/files/partial and resumed after a crash (0: none).
+	// data_dir/files/partial and resumed after a crash, and an upload
+	// resumed from the parts Telegram confirmed (0: none).
 	ResumeBytes int64 `yaml:"resume_bytes"`
 }
 

@@ -282,41 +282,49 @@ func (e *Egress) sendMedia(ctx context.Context, c *command, cmd *schema.SendMedi
 	if err != nil {
 		return nil, err
 	}
-	media, err := e.inputMedia(ctx, c, cmd.Media, ts[0].peer.Ref())
-	if err != nil {
-		return nil, err
-	}
-	rid := c.randomID(e.cfg.Account, 0)
-	req := &tg.MessagesSendMediaRequest{Peer: t.input, Media: media, Message: caption, Entities: ents, RandomID: rid,
-		ReplyTo: replyTo(cmd.ReplyTo, 0), Silent: cmd.Silent}
-	asSent := sentMessage{text: req.Message, entities: req.Entities, replyTo: req.ReplyTo, silent: req.Silent}
-	u, err := invoke(ctx, e, c, t.chatKey(), e.cfg.API.MessagesSendMedia, req)
-	return e.sendResult(ctx, c, t, []int64{rid}, &asSent, u, err)
-}
-
-// inputMedia builds the media: a reference to a known file, or an upload.
-func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput, peer schema.PeerRef) (tg.InputMediaClass, error) {
-	if m.FileRef != "" {
-		ref, err := tgconv.ParseFileRef(m.FileRef)
-		if err != nil {
-			return nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: not a file_ref from an event")
-		}
-		switch {
-		case ref.Kind == tgconv.FilePhoto && m.Type == "photo":
-			return &tg.InputMediaPhoto{ID: &tg.InputPhoto{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference}}, nil
-		case ref.Kind == tgconv.FileDocument && m.Type != "photo":
-			return &tg.InputMediaDocument{ID: &tg.InputDocument{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference}}, nil
-		}
-		return nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: refers to a %s, not a %s", ref.Kind, m.Type)
-	}
-	if m.Object != "" {
-		f, info, err := e.uploadObject(ctx, c, m.Object, peer)
+	for restarted := false; ; restarted = true {
+		media, up, err := e.inputMedia(ctx, c, cmd.Media, ts[0].peer.Ref())
 		if err != nil {
 			return nil, err
 		}
-		m.MimeType = cmp.Or(m.MimeType, info.Metadata[metaMime])
-		m.FileName = cmp.Or(m.FileName, info.Metadata[metaName], f.GetName())
-		return uploadedMedia(m, f), nil
+		rid := c.randomID(e.cfg.Account, 0)
+		req := &tg.MessagesSendMediaRequest{Peer: t.input, Media: media, Message: caption, Entities: ents, RandomID: rid,
+			ReplyTo: replyTo(cmd.ReplyTo, 0), Silent: cmd.Silent}
+		asSent := sentMessage{text: req.Message, entities: req.Entities, replyTo: req.ReplyTo, silent: req.Silent}
+		u, err := invoke(ctx, e, c, t.chatKey(), e.cfg.API.MessagesSendMedia, req)
+		if up.sent(err) && !restarted {
+			// A resumed upload whose parts Telegram no longer has: again,
+			// from the start.
+			continue
+		}
+		return e.sendResult(ctx, c, t, []int64{rid}, &asSent, u, err)
+	}
+}
+
+// inputMedia builds the media: a reference to a known file, or an upload
+// (of an object: to be told when its message is sent).
+func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput, peer schema.PeerRef) (tg.InputMediaClass, *objectUpload, error) {
+	if m.FileRef != "" {
+		ref, err := tgconv.ParseFileRef(m.FileRef)
+		if err != nil {
+			return nil, nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: not a file_ref from an event")
+		}
+		switch {
+		case ref.Kind == tgconv.FilePhoto && m.Type == "photo":
+			return &tg.InputMediaPhoto{ID: &tg.InputPhoto{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference}}, nil, nil
+		case ref.Kind == tgconv.FileDocument && m.Type != "photo":
+			return &tg.InputMediaDocument{ID: &tg.InputDocument{ID: ref.ID, AccessHash: ref.AccessHash, FileReference: ref.FileReference}}, nil, nil
+		}
+		return nil, nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.file_ref: refers to a %s, not a %s", ref.Kind, m.Type)
+	}
+	if m.Object != "" {
+		up, err := e.uploadObject(ctx, c, m.Object, peer)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.MimeType = cmp.Or(m.MimeType, up.info.Metadata[metaMime])
+		m.FileName = cmp.Or(m.FileName, up.info.Metadata[metaName], up.file.GetName())
+		return uploadedMedia(m, up.file), up, nil
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -327,12 +335,12 @@ func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput
 		req := &tg.UploadSaveFilePartRequest{FileID: fileID, FilePart: parts, Bytes: part}
 		c.called = true
 		if _, err := e.cfg.API.UploadSaveFilePart(ctx, req); err != nil {
-			return nil, fmt.Errorf("upload part %d: %w", parts, err)
+			return nil, nil, fmt.Errorf("upload part %d: %w", parts, err)
 		}
 		parts++
 	}
 	m.FileName = cmp.Or(m.FileName, "file")
-	return uploadedMedia(m, &tg.InputFile{ID: fileID, Parts: parts, Name: m.FileName}), nil
+	return uploadedMedia(m, &tg.InputFile{ID: fileID, Parts: parts, Name: m.FileName}), nil, nil
 }
 
 // uploadedMedia is the media of an uploaded file of the kind m.Type.

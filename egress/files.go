@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,7 +40,9 @@ import (
 // command downloads again from the start, unless the file is large enough
 // to be staged on disk (Files.ResumeBytes, partial.go): then it resumes
 // from the last whole part staged. An expired file reference is refreshed in place (freshRefs): the
-// download goes on from the part that failed.
+// download goes on from the part that failed. An upload cut short sends
+// no message; one of at least Files.ResumeBytes resumes from the parts
+// Telegram confirmed (upresume.go).
 
 // FileAPI is the part of Telegram's API files take: downloads, uploads and
 // the fetch of a message whose file reference expired. *tg.Client
@@ -82,7 +85,8 @@ type FilesConfig struct {
 	ProgressBytes int64
 	// ResumeBytes is the size from which a download is staged in
 	// PartialDir and resumed after a crash (0 or no PartialDir: none;
-	// partial.go).
+	// partial.go), and an upload resumed from the parts Telegram
+	// confirmed (upresume.go).
 	ResumeBytes int64
 	PartialDir  string
 }
@@ -741,39 +745,64 @@ func (p partCalls) UploadSaveBigFilePart(ctx context.Context, req *tg.UploadSave
 const uploadThreads = 4
 
 // uploadObject streams object name of the files bucket to Telegram and
-// returns the uploaded file with the object's size and metadata.
-func (e *Egress) uploadObject(ctx context.Context, c *command, name string, peer schema.PeerRef) (tg.InputFileClass, *jetstream.ObjectInfo, error) {
+// returns the uploaded file with the object's size and metadata; an object
+// of at least Files.ResumeBytes resumes an upload cut short (upresume.go).
+func (e *Egress) uploadObject(ctx context.Context, c *command, name string, peer schema.PeerRef) (*objectUpload, error) {
 	api, err := e.fileAPI()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	store, err := e.objectStore(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var src io.Reader
-	info, err := store.GetInfo(ctx, name)
-	if err == nil && info.Opts != nil && info.Opts.Link != nil {
-		// A link: the Object Store's Get follows it.
-		obj, gerr := store.Get(ctx, name)
-		if gerr == nil {
-			defer obj.Close()
-			info, gerr = obj.Info()
+	var linked jetstream.ObjectResult // the open object a link leads to
+	defer func() {
+		if linked != nil {
+			_ = linked.Close()
 		}
-		src, err = obj, gerr
+	}()
+	info, err := store.GetInfo(ctx, name)
+	isLink := err == nil && info.Opts != nil && info.Opts.Link != nil
+	if isLink {
+		// A link: the Object Store's Get follows it.
+		linked, err = store.Get(ctx, name)
+		if err == nil {
+			info, err = linked.Info()
+		}
 	}
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil, nil, schema.NewCommandError(schema.CodeObjectNotFound, "media.object: no object %q in bucket %s", name, e.cfg.Files.Bucket)
+		return nil, schema.NewCommandError(schema.CodeObjectNotFound, "media.object: no object %q in bucket %s", name, e.cfg.Files.Bucket)
 	}
 	if err != nil {
 		e.bucketGone(err)
-		return nil, nil, fmt.Errorf("get object %s: %w", name, err)
+		return nil, fmt.Errorf("get object %s: %w", name, err)
 	}
 	if info.Size == 0 {
-		return nil, nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.object: object %q is empty", name)
+		return nil, schema.NewCommandError(schema.CodeInvalidArgument, "media.object: object %q is empty", name)
 	}
 	if int64(info.Size) > e.cfg.Files.MaxUploadBytes {
-		return nil, nil, schema.NewCommandError(schema.CodeFileTooLarge, "media.object: %d bytes, at most %d (files.max_upload_bytes)", info.Size, e.cfg.Files.MaxUploadBytes)
+		return nil, schema.NewCommandError(schema.CodeFileTooLarge, "media.object: %d bytes, at most %d (files.max_upload_bytes)", info.Size, e.cfg.Files.MaxUploadBytes)
+	}
+	// open reads the object from its start.
+	open := func() (io.Reader, func(), error) {
+		if r := linked; r != nil {
+			linked = nil
+			return r, func() { _ = r.Close() }, nil
+		}
+		if isLink {
+			r, err := store.Get(ctx, name)
+			if err != nil {
+				return nil, nil, fmt.Errorf("get object %s: %w", name, err)
+			}
+			return r, func() { _ = r.Close() }, nil
+		}
+		chunks, err := openChunks(ctx, e.cfg.JS, e.cfg.Files.Bucket, info)
+		if err != nil {
+			e.bucketGone(err)
+			return nil, nil, err
+		}
+		return chunks, chunks.Close, nil
 	}
 	e.metrics.transfers.WithLabelValues("upload").Inc()
 	defer e.metrics.transfers.WithLabelValues("upload").Dec()
@@ -784,21 +813,78 @@ func (e *Egress) uploadObject(ctx context.Context, c *command, name string, peer
 	}
 	prog := e.newProgress(c, peer, "upload", name, int64(info.Size))
 	bytesUp := e.metrics.fileBytes.WithLabelValues("upload")
-	if src == nil {
-		chunks, err := openChunks(ctx, e.cfg.JS, e.cfg.Files.Bucket, info)
-		if err != nil {
-			e.bucketGone(err)
-			return nil, nil, err
-		}
-		defer chunks.Close()
-		src = chunks
+	counted := func(r io.Reader) io.Reader {
+		return io.TeeReader(r, &byteCounter{w: io.Discard, add: func(n float64) { bytesUp.Add(n); prog.add(int64(n)) }})
 	}
-	r := io.TeeReader(src, &byteCounter{w: io.Discard, add: func(n float64) { bytesUp.Add(n); prog.add(int64(n)) }})
-	up := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).WithPartSize(uploadPartSize).WithThreads(uploadThreads)
-	f, err := up.Upload(ctx, uploader.NewUpload(fileName, r, int64(info.Size)))
+	if e.resumableUpload(int64(info.Size)) {
+		u, err := e.uploadObjectResumable(ctx, c, api, info, fileName, open, prog.add, counted)
+		if u != nil || err != nil {
+			if err != nil {
+				return nil, fmt.Errorf("upload object %s: %w", name, err)
+			}
+			prog.done()
+			return u, nil
+		}
+	}
+	src, closeSrc, err := open()
 	if err != nil {
-		return nil, nil, fmt.Errorf("upload object %s: %w", name, err)
+		return nil, err
+	}
+	defer closeSrc()
+	up := uploader.NewUploader(partCalls{e: e, c: c, FileAPI: api}).WithPartSize(uploadPartSize).WithThreads(uploadThreads)
+	f, err := up.Upload(ctx, uploader.NewUpload(fileName, counted(src), int64(info.Size)))
+	if err != nil {
+		return nil, fmt.Errorf("upload object %s: %w", name, err)
 	}
 	prog.done()
-	return f, info, nil
+	return &objectUpload{file: f, info: info}, nil
+}
+
+// uploadObjectResumable uploads the object info describes, resuming from
+// its sidecar (upresume.go); nil and no error when another command of this
+// process is uploading it already (the caller then uploads it afresh).
+func (e *Egress) uploadObjectResumable(ctx context.Context, c *command, api FileAPI, info *jetstream.ObjectInfo, fileName string,
+	open func() (io.Reader, func(), error), skipped func(int64), counted func(io.Reader) io.Reader) (*objectUpload, error) {
+	path := e.upStatePath(info)
+	unlock, ok := e.tryLockPartial(path)
+	if !ok {
+		return nil, nil
+	}
+	if err := preparePartialDir(e.cfg.Files.PartialDir, e.cfg.Files.Deadline, e.cfg.Now()); err != nil {
+		unlock()
+		return nil, err
+	}
+	size := int64(info.Size)
+	parts := int((size + uploadPartSize - 1) / uploadPartSize)
+	save := func(st upState) error { return writeUpState(path, st) }
+	for restarted := false; ; restarted = true {
+		st, resumed := readUpState(path, parts)
+		if !resumed {
+			st = upState{FileID: randomFileID(), PartSize: uploadPartSize, Parts: parts}
+			if err := save(st); err != nil {
+				unlock()
+				return nil, err
+			}
+		} else if st.Done > 0 {
+			e.log.Info("resuming an upload from the parts Telegram confirmed", "command_id", c.id, "object", info.Name, "parts_done", st.Done, "parts", parts)
+		}
+		src, closeSrc, err := open()
+		if err != nil {
+			unlock()
+			return nil, err
+		}
+		err = e.uploadResumable(ctx, c, api, src, size, st, skipped, counted, save)
+		closeSrc()
+		if err == nil {
+			return &objectUpload{file: &tg.InputFileBig{ID: st.FileID, Parts: parts, Name: fileName}, info: info,
+				state: path, resumed: resumed && st.Done > 0, unlock: unlock}, nil
+		}
+		if !partsExpired(err) || !resumed || restarted {
+			unlock()
+			return nil, err
+		}
+		// Telegram no longer has the parts: start over under a new file_id.
+		e.log.Info("the parts of an upload expired; starting it over", "command_id", c.id, "object", info.Name, "error", err)
+		_ = os.Remove(path)
+	}
 }

@@ -34,6 +34,9 @@ type fakeFiles struct {
 	uploaded bytes.Buffer   // saveFilePart bytes
 	parts    map[int][]byte // saveBigFilePart parts by number
 	total    int            // their file_total_parts
+
+	bigCalls []tg.UploadSaveBigFilePartRequest // without their bytes
+	bigFail  []error                           // errors for the next saveBigFilePart calls
 }
 
 func content(off int64, n int) []byte {
@@ -119,6 +122,14 @@ func (f *fakeFiles) UploadSaveBigFilePart(_ context.Context, req *tg.UploadSaveB
 	defer f.mu.Unlock()
 	if f.parts == nil {
 		f.parts = map[int][]byte{}
+	}
+	r := *req
+	r.Bytes = nil
+	f.bigCalls = append(f.bigCalls, r)
+	if len(f.bigFail) > 0 {
+		err := f.bigFail[0]
+		f.bigFail = f.bigFail[1:]
+		return false, err
 	}
 	f.parts[req.FilePart] = bytes.Clone(req.Bytes)
 	f.total = req.FileTotalParts

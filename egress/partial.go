@@ -72,29 +72,44 @@ func preparePartialDir(dir string, stale time.Duration, now time.Time) error {
 // returned function releases it.
 func (e *Egress) lockPartial(ctx context.Context, path string) (func(), error) {
 	for {
-		e.files.mu.Lock()
-		if e.files.staging == nil {
-			e.files.staging = map[string]chan struct{}{}
+		unlock, busy := e.claimPartial(path)
+		if unlock != nil {
+			return unlock, nil
 		}
-		busy, ok := e.files.staging[path]
-		if !ok {
-			done := make(chan struct{})
-			e.files.staging[path] = done
-			e.files.mu.Unlock()
-			return func() {
-				e.files.mu.Lock()
-				delete(e.files.staging, path)
-				e.files.mu.Unlock()
-				close(done)
-			}, nil
-		}
-		e.files.mu.Unlock()
 		select {
 		case <-busy:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// tryLockPartial holds path like lockPartial, or reports false when it is
+// held already.
+func (e *Egress) tryLockPartial(path string) (func(), bool) {
+	unlock, _ := e.claimPartial(path)
+	return unlock, unlock != nil
+}
+
+// claimPartial holds path and returns its release, or returns the channel
+// closed when its holder releases it.
+func (e *Egress) claimPartial(path string) (func(), <-chan struct{}) {
+	e.files.mu.Lock()
+	defer e.files.mu.Unlock()
+	if e.files.staging == nil {
+		e.files.staging = map[string]chan struct{}{}
+	}
+	if busy, ok := e.files.staging[path]; ok {
+		return nil, busy
+	}
+	done := make(chan struct{})
+	e.files.staging[path] = done
+	return func() {
+		e.files.mu.Lock()
+		delete(e.files.staging, path)
+		e.files.mu.Unlock()
+		close(done)
+	}, nil
 }
 
 // stagedWriter writes the bytes of a download in order into a staged

@@ -357,6 +357,91 @@ func TestFileDownloadCrash(t *testing.T) {
 	c.p.term(t)
 }
 
+// TestFileUploadCrash kills the connector (SIGKILL, a real process) in the
+// middle of a media.send of a 64 MiB object (files.resume_bytes): most of
+// its parts are saved on Telegram, no message is sent. The restarted
+// connector gets the command again and resumes the upload under the same
+// file_id, sending only the parts Telegram had not confirmed: across both
+// runs the simulator receives far less than twice the file. The command
+// completes once, and the message holds exactly the object's bytes.
+func TestFileUploadCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a real connector process; skipped with -short")
+	}
+	c := startCrashable(t)
+	w, nsrv := c.w, c.nsrv
+
+	ctx := context.Background()
+	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
+	alice := w.sim.CreateUser("Alice", "", "alice_upload")
+	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+	hello, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.events.wait(t, schema.EventID(w.acc.Name, chat, hello, schema.KindMessage, schema.ActionCreated, 0))
+
+	const size, parts = 64 << 20, 128 // 512 KiB parts
+	bucket := schema.FilesBucketName(w.acc.Name)
+	store, err := cl.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: bucket, Storage: jetstream.FileStorage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if _, err := store.Put(ctx, jetstream.ObjectMeta{Name: "in/big.bin"}, io.TeeReader(sim.FileContent(77, size), h)); err != nil {
+		t.Fatal(err)
+	}
+	want := hex.EncodeToString(h.Sum(nil))
+
+	calls := func(method string) int { return w.sim.Calls(w.acc.Name)[method] }
+	key := "upload-crash-1"
+	cl.publish(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": "in/big.bin"}}`, peerJSON(chat)), sent{key: key})
+	testutil.Eventually(t, time.Minute, "most parts uploaded", func() bool { return calls("upload.saveBigFilePart") >= parts*5/8 })
+	// Every later part is saved without its reply reaching the connector:
+	// the upload stalls; the parallel parts in flight are held too.
+	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 1000)
+	held := calls("upload.saveBigFilePart") + 4
+	testutil.Eventually(t, 30*time.Second, "the parts in flight held", func() bool { return calls("upload.saveBigFilePart") >= held })
+	c.p.kill(t)
+	if n := calls("messages.sendMedia"); n != 0 {
+		t.Fatalf("%d sendMedia calls before the upload completed", n)
+	}
+	firstRun := w.sim.UploadBytesReceived(w.acc.Name)
+
+	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 0)
+	c.restart(t)
+	res, _ := cl.result(t, key)
+	if !res.OK || res.Result == nil || res.Result.MessageID == 0 {
+		t.Fatalf("result %+v %+v, want the message sent", res.Result, res.Error)
+	}
+	f, err := w.sim.MessageFile(ctx, w.acc.Name, chat, res.Result.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Size != size || f.SHA256 != want {
+		t.Fatalf("the message holds %d bytes sha256 %s, want %d %s", f.Size, f.SHA256, int64(size), want)
+	}
+	cl.consumerIdle(t)
+	base := w.acc.Name + ":" + schema.KindCommand + ":" + key + ":"
+	if n, failed := len(cl.events.get(base+schema.ActionCompleted)), len(cl.events.get(base+schema.ActionFailed)); n != 1 || failed != 0 {
+		t.Errorf("%d command.completed and %d command.failed events, want 1 and 0", n, failed)
+	}
+	if n := calls("messages.sendMedia"); n != 1 {
+		t.Errorf("%d sendMedia calls, want 1", n)
+	}
+	// The second run sent only the parts after those confirmed.
+	total := w.sim.UploadBytesReceived(w.acc.Name)
+	t.Logf("received %d bytes before the kill, %d after the restart", firstRun, total-firstRun)
+	if total-firstRun >= size/2 || total >= size*5/4 {
+		t.Errorf("the simulator received %d bytes before the kill and %d after, want the %d-byte file resumed, not sent again", firstRun, total-firstRun, int64(size))
+	}
+	partial := filepath.Join(dataDirOf(t, c.cfgFile), "files", "partial")
+	if ents, _ := os.ReadDir(partial); len(ents) != 0 {
+		t.Errorf("%d files left in %s after the upload", len(ents), partial)
+	}
+	c.p.term(t)
+}
+
 // dataDirOf is the data_dir of a connector's config file.
 func dataDirOf(t testing.TB, cfgFile string) string {
 	t.Helper()

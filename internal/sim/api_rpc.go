@@ -381,16 +381,21 @@ func (s *Sim) savePart(a *account, req *tgtest.Request, method string, fileID in
 	case len(data) > maxPartSize:
 		return nil, errFilePartTooBig
 	}
+	// A big file's total is fixed by its first part, as on Telegram.
+	if p := s.w.uploads[uploadKey{a.Name, fileID}]; p != nil && p.Total != total {
+		return nil, errFilePartsInvalid
+	}
 	var d details
 	d.add("file_id", fileID)
 	d.add("part", strconv.Itoa(part))
 	d.add("total", total)
 	d.add("bytes", len(data))
-	o := &op{Body: &uploadOp{Account: a.Name, FileID: fileID, Part: part, Size: len(data), data: data},
+	o := &op{Body: &uploadOp{Account: a.Name, FileID: fileID, Part: part, Total: total, Size: len(data), data: data},
 		Call: &Call{Account: a.Name, Method: method, Detail: d.String()}}
 	if _, _, err := s.changeLocked(o, callerOf(a, req)); err != nil {
 		return nil, err
 	}
+	s.w.received[a.Name] += int64(len(data))
 	return &tg.BoolTrue{}, nil
 }
 

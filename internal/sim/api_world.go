@@ -340,8 +340,10 @@ type uploadOp struct {
 	Account string `json:"account,omitempty"`
 	FileID  int64  `json:"file_id,omitempty"`
 	Part    int    `json:"part,omitempty"`
-	Size    int    `json:"size,omitempty"`
-	Data    []byte `json:"data,omitempty"`
+	// Total is a big file's file_total_parts (0: saveFilePart).
+	Total int    `json:"total,omitempty"`
+	Size  int    `json:"size,omitempty"`
+	Data  []byte `json:"data,omitempty"`
 	// data is the part's bytes when served live.
 	data []byte
 }
@@ -362,7 +364,7 @@ func (o *uploadOp) apply(w *world, _ int, _ *Call) (int64, error) {
 	if data != nil {
 		size = len(data)
 	}
-	return 0, w.savePart(uploadKey{o.Account, o.FileID}, o.Part, size, data)
+	return 0, w.savePart(uploadKey{o.Account, o.FileID}, o.Part, o.Total, size, data)
 }
 
 // pressOp is Sim.PressButton: user From presses a button with Data under

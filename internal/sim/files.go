@@ -361,6 +361,15 @@ func (s *Sim) FileBytesServed(id int64) int64 {
 	return s.w.served[id]
 }
 
+// UploadBytesReceived returns how many part bytes upload.saveFilePart and
+// saveBigFilePart of account received, parts sent again counted again:
+// tests check that a resumed upload sent only the parts missing.
+func (s *Sim) UploadBytesReceived(account string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.received[account]
+}
+
 // fileReference is the file_reference of media id: it changes when
 // references are expired (FaultExpireRefs), so a client holding an older
 // one gets FILE_REFERENCE_EXPIRED and must fetch the message again.

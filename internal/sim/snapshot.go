@@ -121,7 +121,7 @@ func (w *world) restore(st worldState) error {
 	}
 	for k, parts := range st.Uploads { // an earlier version's: to the store
 		for part, data := range parts {
-			if err := w.savePart(k, part, len(data), data); err != nil {
+			if err := w.savePart(k, part, 0, len(data), data); err != nil {
 				return err
 			}
 		}

@@ -21,7 +21,11 @@ import (
 // sha256 of the parts received in order is computed as they arrive,
 // reading back from the file those that came early, so sending the upload
 // as media names its sha256 without reading it again. Media made from an
-// upload keep its file and serve downloads from it.
+// upload keep its file and serve downloads from it. Parts are kept per
+// account and file id, whatever the session: a restarted client resumes
+// an upload by sending the parts missing under the same file id (a part
+// sent again replaces the earlier one; a big file's file_total_parts is
+// fixed by its first part). UploadBytesReceived counts the part bytes.
 //
 // With Config.Dir the store is Dir/uploads and survives restarts with the
 // journal, which records each part's size but not its bytes; without Dir
@@ -176,6 +180,9 @@ type pendingUpload struct {
 	File string
 	// Sizes are the sizes of the parts received, by part number.
 	Sizes map[int]int
+	// Total is a big file's file_total_parts, fixed by its first part
+	// (0: saveFilePart).
+	Total int `json:",omitempty"`
 
 	// Parts 0 to next-1 are hashed into h (not kept in snapshots: hashed
 	// again from the file when needed).
@@ -186,10 +193,11 @@ type pendingUpload struct {
 // uploadFileName is the name of the store's file for upload number n.
 func uploadFileName(n int64) string { return "upload-" + strconv.FormatInt(n, 10) }
 
-// savePart records part of upload k with its size; data, when not nil, is
-// written to the upload's file (nil when replaying a journal: the bytes
-// are in the file already).
-func (w *world) savePart(k uploadKey, part, size int, data []byte) error {
+// savePart records part of upload k (a big file of total parts, 0 for a
+// small one) with its size; data, when not nil, is written to the
+// upload's file (nil when replaying a journal: the bytes are in the file
+// already). A part sent again replaces the earlier one.
+func (w *world) savePart(k uploadKey, part, total, size int, data []byte) error {
 	p := w.uploads[k]
 	name := ""
 	if p != nil {
@@ -204,7 +212,7 @@ func (w *world) savePart(k uploadKey, part, size int, data []byte) error {
 	}
 	if p == nil {
 		w.nextUpload++
-		p = &pendingUpload{File: name, Sizes: map[int]int{}}
+		p = &pendingUpload{File: name, Sizes: map[int]int{}, Total: total}
 		w.uploads[k] = p
 	}
 	if _, again := p.Sizes[part]; again && part < p.next {

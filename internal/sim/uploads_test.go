@@ -2,13 +2,17 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"os"
+	"sync"
 	"testing"
+
+	"github.com/gotd/td/tg"
 
 	"github.com/tgnats/tgnats/schema"
 )
@@ -122,5 +126,61 @@ func TestUploadStore(t *testing.T) {
 	}
 	if err := tmp.store.readAt(uploadFileName(1), make([]byte, 3), 0); !errors.Is(err, ErrClosed) {
 		t.Errorf("read after close: %v, want ErrClosed", err)
+	}
+}
+
+// TestBigUploadResumes: the parts of a big file stay under its file_id for
+// another session of the same account (a restarted client), which sends
+// only the parts missing; a part sent again replaces the earlier one; a
+// part beyond file_total_parts or a changed total is refused as on
+// Telegram; UploadBytesReceived counts every part taken.
+func TestBigUploadResumes(t *testing.T) {
+	ctx := testCtx(t)
+	u := newTestUser(t)
+	const id, total = 0x0b16_f11e, 3
+	part := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, 1024) }
+	save := func(api *tg.Client, i, n int, data []byte) error {
+		_, err := api.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{FileID: id, FilePart: i, FileTotalParts: n, Bytes: data})
+		return err
+	}
+	before := shared.UploadBytesReceived("main")
+	for _, data := range [][]byte{[]byte("torn"), part(0)} {
+		if err := save(mainAPI, 0, total, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantRPCError(t, save(mainAPI, total, total, part(total)), "FILE_PART_INVALID")
+	wantRPCError(t, save(mainAPI, 1, total+1, part(1)), "FILE_PARTS_INVALID")
+
+	cctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	again, err := startClient(cctx, &wg, shared.Endpoint(), "1000:simulated-token", newRecorder())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < total; i++ {
+		if err := save(again, i, total, part(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := shared.UploadBytesReceived("main")-before, int64(len("torn")+total*1024); got != want {
+		t.Errorf("UploadBytesReceived grew by %d, want %d", got, want)
+	}
+	rid := nextRandom()
+	res, err := again.MessagesSendMedia(ctx, &tg.MessagesSendMediaRequest{Peer: inputUser(u), RandomID: rid,
+		Media: &tg.InputMediaUploadedDocument{File: &tg.InputFileBig{ID: id, Parts: total, Name: "big.bin"}, MimeType: "application/octet-stream"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := sentID(t, res.(*tg.Updates), rid)
+	f, err := shared.MessageFile(ctx, "main", schema.PeerRef{Kind: schema.PeerUser, ID: u}, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bytes.Join([][]byte{part(0), part(1), part(2)}, nil))
+	if f.Size != total*1024 || f.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("sent file %+v, want %d bytes sha256 %x", f, total*1024, sum)
 	}
 }

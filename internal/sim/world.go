@@ -377,6 +377,9 @@ type world struct {
 	// served counts the bytes upload.getFile served, by media id
 	// (FileBytesServed).
 	served map[int64]int64
+	// received counts the part bytes upload.saveFilePart and
+	// saveBigFilePart received, by account (UploadBytesReceived).
+	received map[string]int64
 }
 
 // push is an update to send to an account, built into tg types when queued.
@@ -419,6 +422,7 @@ func newWorld(accounts []Account) *world {
 		copies:    map[uint64][]copyRef{},
 		media:     map[int64]*mediaInfo{},
 		served:    map[int64]int64{},
+		received:  map[string]int64{},
 		randoms:   map[string]map[int64]int{},
 		uploads:   map[uploadKey]*pendingUpload{},
 		store:     newUploadStore(""),
