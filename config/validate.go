@@ -80,7 +80,7 @@ func (c *Config) Validate() error {
 		v.add("files.progress_bytes", "must not be negative (0: no progress signals)")
 	}
 	if f.ResumeBytes < 0 {
-		v.add("files.resume_bytes", "must not be negative (0: downloads are not staged to resume)")
+		v.add("files.resume_bytes", "must not be negative (0: transfers do not resume after a crash)")
 	}
 	ad := f.AutoDownload
 	for i, k := range ad.Kinds {
