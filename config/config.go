@@ -185,6 +185,9 @@ type AutoDownload struct {
 	// Wait bounds how long an event waits for its file (attempts and
 	// retries included) before it is published without the object.
 	Wait time.Duration `yaml:"wait"`
+	// Parallel is the most files downloaded at once (default 4); an event
+	// waits for a free slot before its wait starts.
+	Parallel int `yaml:"parallel"`
 }
 
 // Lease configures replicas and failover (DESIGN.md §7). It applies with
@@ -221,7 +224,7 @@ func Default() *Config {
 		Outbox:   Outbox{Window: 1024, DrainTimeout: 10 * time.Second},
 		Commands: Commands{RateGlobal: 30, BurstGlobal: 1, RatePerChat: 1, BurstPerChat: 3, Deadline: 30 * time.Second, MaxPending: 20000},
 		Files: Files{Deadline: 30 * time.Minute, MaxUploadBytes: 2000 << 20, ProgressBytes: 4 << 20, ResumeBytes: 64 << 20,
-			AutoDownload: AutoDownload{MaxBytes: 20 << 20, Wait: 2 * time.Minute}},
+			AutoDownload: AutoDownload{MaxBytes: 20 << 20, Wait: 2 * time.Minute, Parallel: 4}},
 		Lease: Lease{Enabled: true, TTL: 15 * time.Second, Bucket: schema.DefaultLeaseBucket, CheckpointBucket: schema.DefaultCheckpointBucket, CheckpointInterval: 5 * time.Second},
 	}
 }

@@ -156,6 +156,8 @@ func TestEnv(t *testing.T) {
 			check: func(c *Config) bool {
 				return len(c.Accounts) == 12 && c.Accounts[11].Name == "a11" && c.Accounts[2].Name == "a2"
 			}},
+		{name: "auto-download parallelism", env: []string{"TGNATS_FILES_AUTO_DOWNLOAD_PARALLEL=2"},
+			check: func(c *Config) bool { return c.Files.AutoDownload.Parallel == 2 }},
 		{name: "list", env: []string{"TGNATS_COMMANDS_ALLOW_PEERS=user:1, channel:2"},
 			check: func(c *Config) bool { return reflect.DeepEqual(c.Commands.AllowPeers, []string{"user:1", "channel:2"}) }},
 		{name: "float", env: []string{"TGNATS_COMMANDS_RATE_GLOBAL=29.5"},

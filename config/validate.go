@@ -89,6 +89,7 @@ func (c *Config) Validate() error {
 	if len(ad.Kinds) > 0 {
 		v.positive("files.auto_download.max_bytes", ad.MaxBytes)
 		v.positive("files.auto_download.wait", int64(ad.Wait))
+		v.positive("files.auto_download.parallel", int64(ad.Parallel))
 	}
 	c.validateLease(v)
 	c.validateSimulate(v)

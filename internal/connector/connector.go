@@ -379,7 +379,7 @@ func newAccount(ac *config.Account, cfg *config.Config, opts Options, nc *nats.C
 		return nil, err
 	}
 	autoDownload := egress.AutoDownloadConfig{Kinds: cfg.Files.AutoDownload.Kinds,
-		MaxBytes: cfg.Files.AutoDownload.MaxBytes, Wait: cfg.Files.AutoDownload.Wait}
+		MaxBytes: cfg.Files.AutoDownload.MaxBytes, Wait: cfg.Files.AutoDownload.Wait, Parallel: cfg.Files.AutoDownload.Parallel}
 	ing, err := ingest.NewAccount(ingest.AccountConfig{
 		Account:  ac.Name,
 		AppID:    ac.AppID,

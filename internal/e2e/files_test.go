@@ -270,6 +270,19 @@ func TestFiles(t *testing.T) {
 	}
 }
 
+// crashableChat starts a crashable connector (skipped with -short), a
+// command client, and a private chat with a new user called username.
+func crashableChat(t *testing.T, username string) (*crashable, *commandClient, schema.PeerRef) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and kills a real connector process; skipped with -short")
+	}
+	c := startCrashable(t)
+	cl := newCommandClient(t, c.nsrv.ClientURL(), c.w.acc.Name)
+	alice := c.w.sim.CreateUser("Alice", "", username)
+	return c, cl, schema.PeerRef{Kind: schema.PeerUser, ID: alice}
+}
+
 // TestFileDownloadCrash kills the connector (SIGKILL, a real process) in
 // the middle of a 64 MB download (files.resume_bytes, 64 MiB by default:
 // staged on disk): its first parts are staged, the object's name is not
@@ -278,16 +291,10 @@ func TestFiles(t *testing.T) {
 // less than the file the second time. The object holds exactly the
 // simulator's bytes.
 func TestFileDownloadCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a real connector process; skipped with -short")
-	}
-	c := startCrashable(t)
-	w, nsrv := c.w, c.nsrv
+	c, cl, chat := crashableChat(t, "alice_files")
+	w, alice := c.w, chat.ID
 
 	ctx := context.Background()
-	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
-	alice := w.sim.CreateUser("Alice", "", "alice_files")
-	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
 	const size = 64 << 20
 	id, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Media: "document", File: &sim.File{Size: size}})
 	if err != nil {
@@ -365,16 +372,10 @@ func TestFileDownloadCrash(t *testing.T) {
 // runs the simulator receives far less than twice the file. The command
 // completes once, and the message holds exactly the object's bytes.
 func TestFileUploadCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a real connector process; skipped with -short")
-	}
-	c := startCrashable(t)
-	w, nsrv := c.w, c.nsrv
+	c, cl, chat := crashableChat(t, "alice_upload")
+	w, alice := c.w, chat.ID
 
 	ctx := context.Background()
-	cl := newCommandClient(t, nsrv.ClientURL(), w.acc.Name)
-	alice := w.sim.CreateUser("Alice", "", "alice_upload")
-	chat := schema.PeerRef{Kind: schema.PeerUser, ID: alice}
 	hello, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Text: "hello"})
 	if err != nil {
 		t.Fatal(err)
