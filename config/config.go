@@ -185,7 +185,7 @@ type AutoDownload struct {
 	// Wait bounds how long an event waits for its file (attempts and
 	// retries included) before it is published without the object.
 	Wait time.Duration `yaml:"wait"`
-	// Parallel is the most files downloaded at once (default 4); an event
+	// Parallel is the most files downloaded at once (default, and 0: 4); an event
 	// waits for a free slot before its wait starts.
 	Parallel int `yaml:"parallel"`
 }

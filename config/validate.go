@@ -89,7 +89,9 @@ func (c *Config) Validate() error {
 	if len(ad.Kinds) > 0 {
 		v.positive("files.auto_download.max_bytes", ad.MaxBytes)
 		v.positive("files.auto_download.wait", int64(ad.Wait))
-		v.positive("files.auto_download.parallel", int64(ad.Parallel))
+		if ad.Parallel < 0 {
+			v.add("files.auto_download.parallel", "must not be negative (0: 4)")
+		}
 	}
 	c.validateLease(v)
 	c.validateSimulate(v)
