@@ -326,9 +326,7 @@ func (e *Egress) inputMedia(ctx context.Context, c *command, m schema.MediaInput
 		m.FileName = cmp.Or(m.FileName, up.info.Metadata[metaName], up.file.GetName())
 		return uploadedMedia(m, up.file), up, nil
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	fileID := int64(binary.BigEndian.Uint64(b[:]))
+	fileID := randomFileID()
 	parts := 0
 	for off := 0; off < len(m.Data); off += uploadPartSize {
 		part := m.Data[off:min(off+uploadPartSize, len(m.Data))]

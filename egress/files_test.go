@@ -355,23 +355,7 @@ func TestSendObjectChecksDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := h.js.Stream(ctx, "OBJ_"+bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subj := "$O." + bucket + ".C." + info.NUID
-	last, err := stream.GetLastMsgForSubject(ctx, subj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed := bytes.Clone(last.Data)
-	changed[0] ^= 0xff
-	if err := stream.DeleteMsg(ctx, last.Sequence); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.js.Publish(ctx, subj, changed); err != nil {
-		t.Fatal(err)
-	}
+	changeFirstChunk(t, h.js, bucket, info.NUID)
 	res := h.rpc(schema.CommandMediaSend, `{"peer":{"kind":"user","id":7},"media":{"type":"document","object":"in/changed.bin"}}`, "send-changed")
 	if res.OK || res.Error == nil || res.Error.Code != schema.CodeInvalidArgument {
 		t.Fatalf("result %+v %+v, want INVALID_ARGUMENT: the chunks do not match the digest", res.Result, res.Error)

@@ -123,6 +123,7 @@ func partsExpired(err error) bool {
 	return tgerr.Is(err, "FILE_PART_MISSING", "FILE_PARTS_INVALID", "FILE_PART_INVALID")
 }
 
+// randomFileID is a new upload's file_id.
 func randomFileID() int64 {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
