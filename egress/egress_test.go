@@ -43,7 +43,12 @@ type harness struct {
 
 func newHarness(t *testing.T, now func() time.Time) *harness {
 	t.Helper()
-	js := natstest.JetStream(t)
+	return newHarnessOn(t, natstest.JetStream(t), now)
+}
+
+// newHarnessOn is newHarness against the JetStream server of js.
+func newHarnessOn(t *testing.T, js jetstream.JetStream, now func() time.Time) *harness {
+	t.Helper()
 	nc := js.Conn()
 	store, err := state.Open(t.TempDir(), state.Options{NoSync: true, Now: now})
 	if err != nil {

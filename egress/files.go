@@ -558,7 +558,7 @@ func (e *Egress) putDownload(ctx context.Context, c *command, api FileAPI, store
 	if f.name != "" {
 		meta.Metadata[metaName] = f.name
 	}
-	info, err := store.Put(ctx, meta, pr)
+	info, err := putObject(ctx, e.cfg.JS, store, e.cfg.Files.Bucket, meta, pr)
 	_ = pr.CloseWithError(errors.Join(err, io.ErrClosedPipe))
 	dlErr := <-done
 	if dlErr != nil {

@@ -218,7 +218,7 @@ func (e *Egress) putStaged(ctx context.Context, c *command, api FileAPI, store j
 	if f.name != "" {
 		meta.Metadata[metaName] = f.name
 	}
-	info, err := store.Put(ctx, meta, file)
+	info, err := putObject(ctx, e.cfg.JS, store, e.cfg.Files.Bucket, meta, file)
 	if err != nil {
 		return nil, fmt.Errorf("put object %s: %w", name, err)
 	}

@@ -9,8 +9,9 @@ import "go.uber.org/goleak"
 // own and starts resetPendingAcksOnReconnect for its async publishes; Put
 // clears the context's status channel when it returns, and a goroutine that
 // had not read the channel yet then waits on a nil channel for ever (seen
-// after small, fast puts). One goroutine per such Put, in tests and in the
-// connector alike; it holds no connection.
+// after small, fast puts). One goroutine per such Put; it holds no
+// connection. Tests put objects with it; the connector writes its own
+// (egress/objwrite.go).
 //
 // nats-server v2.15.2: a stream whose creation is still being served when
 // an embedded server shuts down (a connector stopped while it provisions

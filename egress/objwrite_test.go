@@ -1,0 +1,117 @@
+package egress
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"testing"
+	"testing/iotest"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tgnats/tgnats/internal/natstest"
+	"github.com/tgnats/tgnats/schema"
+)
+
+// TestDownloadWithinServerIngestLimit: a nats-server takes at most
+// max_buffered_size bytes waiting to be stored per stream (128 MiB by
+// default) and answers 429 to what comes beyond. A download written
+// faster than the server stores it (in CI: a 2000 MiB staged file read
+// from the page cache) must neither fail nor leave an object whose chunks
+// the stream does not hold: the result is the file, whole, and fresh.
+func TestDownloadWithinServerIngestLimit(t *testing.T) {
+	for _, staged := range []bool{true, false} {
+		name := map[bool]string{true: "staged", false: "streamed"}[staged]
+		t.Run(name, func(t *testing.T) {
+			srv := natstest.Server(t, &server.Options{JetStream: true, StoreDir: t.TempDir(), StreamMaxBufferedSize: 2 << 20})
+			h := newHarnessOn(t, natstest.Connect(t, srv.ClientURL()), nil)
+			const size = 48 << 20
+			cfg := h.config()
+			cfg.FileAPI = &fakeFiles{size: size}
+			if staged {
+				// Staged, the Object Store reads the file as fast as the disk gives it.
+				cfg.Files.PartialDir, cfg.Files.ResumeBytes = t.TempDir(), 1<<20
+			}
+			h.start(cfg)
+
+			res := h.rpc(schema.CommandMediaDownload, `{"peer":{"kind":"user","id":7},"message_id":3}`, "dl-"+name)
+			if !res.OK || res.Result == nil || res.Result.File == nil {
+				t.Fatalf("download: %+v", res.Error)
+			}
+			want := sha256.Sum256(content(0, size))
+			f := res.Result.File
+			if f.Cached || f.Size != size || f.SHA256 != hex.EncodeToString(want[:]) {
+				t.Fatalf("result %+v, want %d fresh bytes sha256 %x", f, size, want)
+			}
+			ctx := context.Background()
+			store, err := h.js.ObjectStore(ctx, schema.FilesBucketName("main"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := store.GetBytes(ctx, f.Object)
+			if err != nil {
+				t.Fatalf("reading object %s back: %v", f.Object, err)
+			}
+			if !bytes.Equal(got, content(0, size)) {
+				t.Fatalf("object %s holds %d bytes, not the file's", f.Object, len(got))
+			}
+		})
+	}
+}
+
+// TestPutObjectReplacesWhole: an object written again under its name is
+// read whole by nats.go's Object Store, the chunks of the one it replaced
+// are gone from the stream, and a put cut short by its reader leaves the
+// name as it was and no chunk of its own.
+func TestPutObjectReplacesWhole(t *testing.T) {
+	js := natstest.JetStream(t)
+	ctx := context.Background()
+	store, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := func() uint64 {
+		t.Helper()
+		s, err := js.Stream(ctx, "OBJ_B")
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Msgs
+	}
+	first, second := content(0, 3*putChunkSize+10), content(7, 2*putChunkSize)
+	for _, data := range [][]byte{first, second} {
+		info, err := putObject(ctx, js, store, "B", jetstream.ObjectMeta{Name: "a/b"}, bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.GetBytes(ctx, "a/b")
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("object read back: %d bytes, %v; want %d bytes", len(got), err, len(data))
+		}
+		if info.Size != uint64(len(data)) {
+			t.Errorf("info size %d, want %d", info.Size, len(data))
+		}
+	}
+	if n := msgs(); n != 3 { // two chunks and the meta message
+		t.Errorf("the bucket's stream holds %d messages, want 3: the replaced object's chunks purged", n)
+	}
+
+	cut := io.MultiReader(bytes.NewReader(content(0, 5*putChunkSize)), iotest.ErrReader(errors.New("cut")))
+	if _, err := putObject(ctx, js, store, "B", jetstream.ObjectMeta{Name: "a/b"}, cut); err == nil {
+		t.Fatal("a put whose reader failed succeeded")
+	}
+	if got, err := store.GetBytes(ctx, "a/b"); err != nil || !bytes.Equal(got, second) {
+		t.Errorf("after a failed put the object reads %d bytes, %v; want the earlier %d", len(got), err, len(second))
+	}
+	if n := msgs(); n != 3 {
+		t.Errorf("after a failed put the stream holds %d messages, want 3", n)
+	}
+}
