@@ -323,7 +323,14 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 		return nil, err
 	}
 	if info, err := store.GetInfo(ctx, name); err == nil {
-		return fileOutput(info, true)
+		whole, err := chunksStored(ctx, e.cfg.JS, e.cfg.Files.Bucket, info)
+		if err != nil {
+			return nil, err
+		}
+		if whole {
+			return fileOutput(info, true)
+		}
+		e.log.Warn("the stored object's chunks are gone; downloading it again", "command_id", c.id, "object", name)
 	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
 		e.bucketGone(err)
 		return nil, fmt.Errorf("look up object %s: %w", name, err)

@@ -86,3 +86,27 @@ func (r *chunkReader) verify() error {
 
 // Close stops the consumer.
 func (r *chunkReader) Close() { r.it.Stop() }
+
+// chunksStored tells whether the stream still holds the last chunk of the
+// object described by info (one direct get of its chunk subject, allowed
+// by the files bucket's permissions): an info message whose chunks were
+// purged (a writer that published it before its chunks were stored, as
+// nats.go's Put does, then purged them after a refused chunk) names an
+// object nothing can read.
+func chunksStored(ctx context.Context, js jetstream.JetStream, bucket string, info *jetstream.ObjectInfo) (bool, error) {
+	if info.Chunks == 0 || (info.Opts != nil && info.Opts.Link != nil) {
+		return true, nil
+	}
+	reply, err := js.Conn().RequestWithContext(ctx, "$JS.API.DIRECT.GET.OBJ_"+bucket+".$O."+bucket+".C."+info.NUID, nil)
+	if err != nil {
+		return false, fmt.Errorf("look up the chunks of object %s: %w", info.Name, err)
+	}
+	switch st := reply.Header.Get("Status"); st {
+	case "":
+		return true, nil
+	case "404":
+		return false, nil
+	default:
+		return false, fmt.Errorf("look up the chunks of object %s: status %s %s", info.Name, st, reply.Header.Get("Description"))
+	}
+}

@@ -115,3 +115,54 @@ func TestPutObjectReplacesWhole(t *testing.T) {
 		t.Errorf("after a failed put the stream holds %d messages, want 3", n)
 	}
 }
+
+// TestDownloadAgainWhenChunksGone: an object whose info message names
+// chunks the stream no longer holds (what nats.go's Put leaves when a
+// chunk is refused after it published the info) is not the file: a
+// media.download downloads it again instead of answering it as cached.
+func TestDownloadAgainWhenChunksGone(t *testing.T) {
+	h := newHarness(t, nil)
+	const size = 300 << 10
+	files := &fakeFiles{size: size}
+	cfg := h.config()
+	cfg.FileAPI = files
+	h.start(cfg)
+	const body = `{"peer":{"kind":"user","id":7},"message_id":3}`
+	first := h.rpc(schema.CommandMediaDownload, body, "gone-1")
+	if !first.OK {
+		t.Fatalf("first download: %+v", first.Error)
+	}
+	ctx := context.Background()
+	store, err := h.js.ObjectStore(ctx, schema.FilesBucketName("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := store.GetInfo(ctx, first.Result.File.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := h.js.Stream(ctx, "OBJ_"+schema.FilesBucketName("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(ctx, jetstream.WithPurgeSubject("$O."+schema.FilesBucketName("main")+".C."+info.NUID)); err != nil {
+		t.Fatal(err)
+	}
+	served := files.servedParts()
+
+	again := h.rpc(schema.CommandMediaDownload, body, "gone-2")
+	if !again.OK || again.Result.File.Cached || again.Result.File.Size != size {
+		t.Fatalf("download after the chunks were purged: %+v %+v, want a fresh download", again.Error, again.Result)
+	}
+	if files.servedParts() == served {
+		t.Error("Telegram was not asked for the file again")
+	}
+	got, err := store.GetBytes(ctx, again.Result.File.Object)
+	if err != nil || !bytes.Equal(got, content(0, size)) {
+		t.Fatalf("object read back: %d bytes, %v", len(got), err)
+	}
+	cached := h.rpc(schema.CommandMediaDownload, body, "gone-3")
+	if !cached.OK || !cached.Result.File.Cached {
+		t.Errorf("a third download: %+v %+v, want the stored object, cached", cached.Error, cached.Result)
+	}
+}
