@@ -322,18 +322,8 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 	if err != nil {
 		return nil, err
 	}
-	if info, err := store.GetInfo(ctx, name); err == nil {
-		whole, err := chunksStored(ctx, e.cfg.JS, e.cfg.Files.Bucket, info)
-		if err != nil {
-			return nil, err
-		}
-		if whole {
-			return fileOutput(info, true)
-		}
-		e.log.Warn("the stored object's chunks are gone; downloading it again", "command_id", c.id, "object", name)
-	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
-		e.bucketGone(err)
-		return nil, fmt.Errorf("look up object %s: %w", name, err)
+	if info, err := e.storedObject(ctx, c, store, name); err != nil || info != nil {
+		return cachedOutput(info, err)
 	}
 
 	var f remoteFile
@@ -360,6 +350,17 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 		if f, err = byMessage(ctx); err != nil {
 			return nil, err
 		}
+	}
+	// One transfer of a name at a time in this process: a download of a
+	// name that another (an rpc command, an automatic download) is
+	// transferring waits for it and answers its object, cached.
+	unlock, err := e.lockPartial(ctx, "object\x00"+name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if info, err := e.storedObject(ctx, c, store, name); err != nil || info != nil {
+		return cachedOutput(info, err)
 	}
 	var peer schema.PeerRef
 	if t != nil {
@@ -391,6 +392,37 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 		// from the start.
 		f = *changed
 	}
+}
+
+// storedObject returns the info of object name when the bucket holds it
+// whole, nil when it holds no such object or only an info message whose
+// chunks are gone (see chunksStored: it is downloaded again).
+func (e *Egress) storedObject(ctx context.Context, c *command, store jetstream.ObjectStore, name string) (*jetstream.ObjectInfo, error) {
+	info, err := store.GetInfo(ctx, name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		e.bucketGone(err)
+		return nil, fmt.Errorf("look up object %s: %w", name, err)
+	}
+	whole, err := chunksStored(ctx, e.cfg.JS, e.cfg.Files.Bucket, info)
+	if err != nil {
+		return nil, err
+	}
+	if !whole {
+		e.log.Warn("the stored object's chunks are gone; downloading it again", "command_id", c.id, "object", name)
+		return nil, nil
+	}
+	return info, nil
+}
+
+// cachedOutput is the result of an object found stored, or err.
+func cachedOutput(info *jetstream.ObjectInfo, err error) (*schema.CommandOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	return fileOutput(info, true)
 }
 
 // maxRefreshes bounds the fresh references one download fetches: a

@@ -5,15 +5,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/internal/natstest"
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -164,5 +168,64 @@ func TestDownloadAgainWhenChunksGone(t *testing.T) {
 	cached := h.rpc(schema.CommandMediaDownload, body, "gone-3")
 	if !cached.OK || !cached.Result.File.Cached {
 		t.Errorf("a third download: %+v %+v, want the stored object, cached", cached.Error, cached.Result)
+	}
+}
+
+// TestConcurrentDownloadsTransferOnce: two rpc media.download of one
+// message at once transfer the file once; the second waits for the first
+// and answers its object, cached.
+func TestConcurrentDownloadsTransferOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	const size = 3<<20 + 1000 // 4 parts
+	files := &fakeFiles{size: size, hold: 1, released: make(chan struct{})}
+	cfg := h.config()
+	cfg.FileAPI = files
+	h.start(cfg)
+	const body = `{"peer":{"kind":"user","id":7},"message_id":3}`
+	h.rpc("no.such.action", `{}`, "") // the service answers
+	results := make(chan schema.CommandResult, 2)
+	for _, key := range []string{"twin-1", "twin-2"} {
+		go func() {
+			var res schema.CommandResult
+			msg := &nats.Msg{Subject: RPCSubject("tg", "main", schema.CommandMediaDownload), Data: []byte(body), Header: header(key)}
+			reply, err := h.nc.RequestMsg(msg, 10*time.Second)
+			if err == nil {
+				err = json.Unmarshal(reply.Data, &res)
+			}
+			if err != nil {
+				res.Error = &schema.CommandError{Message: err.Error()}
+			}
+			results <- res
+		}()
+	}
+	// Both asked for the message; the first holds its transfer.
+	testutil.Eventually(t, 10*time.Second, "both downloads to fetch the message", func() bool {
+		files.mu.Lock()
+		defer files.mu.Unlock()
+		return files.fetches == 2 && files.served >= 1
+	})
+	close(files.released)
+	var cached int
+	for range 2 {
+		res := <-results
+		if !res.OK || res.Result == nil || res.Result.File == nil || res.Result.File.Size != size {
+			t.Fatalf("download: %+v %+v", res.Error, res.Result)
+		}
+		if res.Result.File.Cached {
+			cached++
+		}
+	}
+	files.mu.Lock()
+	defer files.mu.Unlock()
+	seen := map[int64]bool{}
+	for _, off := range files.offsets {
+		if seen[off] {
+			t.Errorf("Telegram was asked twice for the part at %d (parts asked: %v): two transfers", off, files.offsets)
+			break
+		}
+		seen[off] = true
+	}
+	if cached != 1 {
+		t.Errorf("%d results were cached, want 1 (the download that waited)", cached)
 	}
 }

@@ -68,8 +68,9 @@ func preparePartialDir(dir string, stale time.Duration, now time.Time) error {
 	return nil
 }
 
-// lockPartial holds path for this process's one download of it; the
-// returned function releases it.
+// lockPartial holds path (a staged file's, or "object\x00" and an
+// object's name) for this process's one download of it; the returned
+// function releases it.
 func (e *Egress) lockPartial(ctx context.Context, path string) (func(), error) {
 	for {
 		unlock, busy := e.claimPartial(path)
