@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,9 +111,10 @@ type crashable struct {
 	p        *process
 }
 
-// startCrashable starts a crashable connector and waits until it is
-// ready; the test's end kills it and, on failure, logs its output.
-func startCrashable(t *testing.T) *crashable {
+// startCrashable starts a crashable connector, with extraConfig appended
+// to its config file, and waits until it is ready; the test's end kills it
+// and, on failure, logs its output.
+func startCrashable(t *testing.T, extraConfig ...string) *crashable {
 	t.Helper()
 	bin, err := buildConnector()
 	if err != nil {
@@ -121,7 +123,7 @@ func startCrashable(t *testing.T) *crashable {
 	c := &crashable{w: newWorld(t, sim.Config{}), bin: bin, httpAddr: freeAddr(t)}
 	c.nsrv = startNATS(t, t.TempDir(), "127.0.0.1:-1")
 	t.Cleanup(c.nsrv.Shutdown)
-	c.cfgFile = c.w.processConfig(t, c.nsrv.ClientURL(), c.httpAddr, noLease+"commands: {deadline: 2s}\n")
+	c.cfgFile = c.w.processConfig(t, c.nsrv.ClientURL(), c.httpAddr, noLease+"commands: {deadline: 2s}\n"+strings.Join(extraConfig, ""))
 	c.p = startProcess(t, bin, c.cfgFile)
 	t.Cleanup(func() {
 		c.p.kill(t)

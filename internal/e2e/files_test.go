@@ -272,12 +272,12 @@ func TestFiles(t *testing.T) {
 
 // crashableChat starts a crashable connector (skipped with -short), a
 // command client, and a private chat with a new user called username.
-func crashableChat(t *testing.T, username string) (*crashable, *commandClient, schema.PeerRef) {
+func crashableChat(t *testing.T, username string, extraConfig ...string) (*crashable, *commandClient, schema.PeerRef) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and kills a real connector process; skipped with -short")
 	}
-	c := startCrashable(t)
+	c := startCrashable(t, extraConfig...)
 	cl := newCommandClient(t, c.nsrv.ClientURL(), c.w.acc.Name)
 	alice := c.w.sim.CreateUser("Alice", "", username)
 	return c, cl, schema.PeerRef{Kind: schema.PeerUser, ID: alice}
@@ -435,6 +435,77 @@ func TestFileUploadCrash(t *testing.T) {
 	t.Logf("received %d bytes before the kill, %d after the restart", firstRun, total-firstRun)
 	if total-firstRun >= size/2 || total >= size*5/4 {
 		t.Errorf("the simulator received %d bytes before the kill and %d after, want the %d-byte file resumed, not sent again", firstRun, total-firstRun, int64(size))
+	}
+	partial := filepath.Join(dataDirOf(t, c.cfgFile), "files", "partial")
+	if ents, _ := os.ReadDir(partial); len(ents) != 0 {
+		t.Errorf("%d files left in %s after the upload", len(ents), partial)
+	}
+	c.p.term(t)
+}
+
+// TestFileUploadPartsExpired kills the connector in the middle of a
+// resumable media.send (files.resume_bytes lowered to 8 MiB, a 16 MiB
+// object), then Telegram forgets the parts uploaded (sim.ExpireUploads,
+// as Telegram does after a while). The restarted connector resumes under
+// the file_id it kept, Telegram refuses the parts as incomplete, and the
+// upload starts over once under a new file_id: one message with the
+// object's bytes, no failure, nothing left staged.
+func TestFileUploadPartsExpired(t *testing.T) {
+	c, cl, chat := crashableChat(t, "alice_expired", "files: {resume_bytes: 8388608}\n")
+	w := c.w
+	ctx := context.Background()
+	// A message from the user first: the connector learns its access hash.
+	hello, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: chat.ID, Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.events.wait(t, schema.EventID(w.acc.Name, chat, hello, schema.KindMessage, schema.ActionCreated, 0))
+
+	const size, parts = 16 << 20, 32 // 512 KiB parts
+	store, err := cl.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: schema.FilesBucketName(w.acc.Name), Storage: jetstream.FileStorage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if _, err := store.Put(ctx, jetstream.ObjectMeta{Name: "in/expiring.bin"}, io.TeeReader(sim.FileContent(78, size), h)); err != nil {
+		t.Fatal(err)
+	}
+	want := hex.EncodeToString(h.Sum(nil))
+
+	calls := func(method string) int { return w.sim.Calls(w.acc.Name)[method] }
+	key := "upload-expired-1"
+	cl.publish(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": "in/expiring.bin"}}`, peerJSON(chat)), sent{key: key})
+	testutil.Eventually(t, time.Minute, "half the parts uploaded", func() bool { return calls("upload.saveBigFilePart") >= parts/2 })
+	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 1000)
+	held := calls("upload.saveBigFilePart") + 4
+	testutil.Eventually(t, 30*time.Second, "the parts in flight held", func() bool { return calls("upload.saveBigFilePart") >= held })
+	c.p.kill(t)
+	firstRun := w.sim.UploadBytesReceived(w.acc.Name)
+	if n, err := w.sim.ExpireUploads(w.acc.Name); err != nil || n != 1 {
+		t.Fatalf("ExpireUploads = %d, %v; want the one upload", n, err)
+	}
+
+	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 0)
+	c.restart(t)
+	res, _ := cl.result(t, key)
+	if !res.OK || res.Result == nil || res.Result.MessageID == 0 {
+		t.Fatalf("result %+v %+v, want the message sent", res.Result, res.Error)
+	}
+	f, err := w.sim.MessageFile(ctx, w.acc.Name, chat, res.Result.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Size != size || f.SHA256 != want {
+		t.Fatalf("the message holds %d bytes sha256 %s, want %d %s", f.Size, f.SHA256, int64(size), want)
+	}
+	// All of the file went again after the restart: the upload started over.
+	if after := w.sim.UploadBytesReceived(w.acc.Name) - firstRun; after < size {
+		t.Errorf("the simulator received %d bytes after the restart, want at least the %d-byte file sent again", after, int64(size))
+	}
+	cl.consumerIdle(t)
+	base := w.acc.Name + ":" + schema.KindCommand + ":" + key + ":"
+	if n, failed := len(cl.events.get(base+schema.ActionCompleted)), len(cl.events.get(base+schema.ActionFailed)); n != 1 || failed != 0 {
+		t.Errorf("%d command.completed and %d command.failed events, want 1 and 0", n, failed)
 	}
 	partial := filepath.Join(dataDirOf(t, c.cfgFile), "files", "partial")
 	if ents, _ := os.ReadDir(partial); len(ents) != 0 {

@@ -370,6 +370,24 @@ func (s *Sim) UploadBytesReceived(account string) int64 {
 	return s.w.received[account]
 }
 
+// ExpireUploads forgets the parts account uploaded and has not sent as
+// media yet, as Telegram does after a while: a sendMedia naming them then
+// answers FILE_PARTS_INVALID, and parts saved again under the same file id
+// start a new upload. It returns how many uploads were forgotten.
+func (s *Sim) ExpireUploads(account string) (int, error) {
+	s.mu.Lock()
+	_, err := s.w.account(account)
+	s.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.change(&op{Body: &expireUploadsOp{Account: account}})
+	if err != nil {
+		return 0, fmt.Errorf("expire uploads: %w", err)
+	}
+	return int(n), nil
+}
+
 // fileReference is the file_reference of media id: it changes when
 // references are expired (FaultExpireRefs), so a client holding an older
 // one gets FILE_REFERENCE_EXPIRED and must fetch the message again.

@@ -56,6 +56,8 @@ const (
 	opRename       = "rename"
 	opUserChange   = "user_change"
 	opMembers      = "members"
+	// Uploads expired (uploads.go).
+	opExpireUploads = "expire_uploads"
 )
 
 // op is one change of the world, as journaled.
@@ -143,6 +145,8 @@ func newOpBody(kind string) opBody {
 		return &userChangeOp{}
 	case opMembers:
 		return &membersOp{}
+	case opExpireUploads:
+		return &expireUploadsOp{}
 	}
 	return &unknownOp{Kind: kind}
 }

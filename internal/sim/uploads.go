@@ -305,3 +305,26 @@ func sumInts(s []int) int64 {
 	}
 	return n
 }
+
+// expireUploadsOp is Sim.ExpireUploads.
+type expireUploadsOp struct {
+	Account string `json:"account"`
+}
+
+func (*expireUploadsOp) kind() string { return opExpireUploads }
+func (o *expireUploadsOp) check() error {
+	if o.Account == "" {
+		return corrupt(opExpireUploads, "no account")
+	}
+	return nil
+}
+func (o *expireUploadsOp) apply(w *world, _ int, _ *Call) (int64, error) {
+	var n int64
+	for k := range w.uploads {
+		if k.Account == o.Account {
+			delete(w.uploads, k)
+			n++
+		}
+	}
+	return n, nil
+}

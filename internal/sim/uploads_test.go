@@ -184,3 +184,61 @@ func TestBigUploadResumes(t *testing.T) {
 		t.Errorf("sent file %+v, want %d bytes sha256 %x", f, total*1024, sum)
 	}
 }
+
+// TestExpiredUploadStartsOver: ExpireUploads forgets the parts an account
+// uploaded: a sendMedia naming them answers FILE_PARTS_INVALID, and parts
+// saved again under the same file_id make a new upload, which sends.
+func TestExpiredUploadStartsOver(t *testing.T) {
+	ctx := testCtx(t)
+	u := newTestUser(t)
+	const id, total = 0x0e_f11e, 3
+	part := func(i int) []byte { return bytes.Repeat([]byte{byte('k' + i)}, 1024) }
+	save := func(i int) {
+		t.Helper()
+		if _, err := mainAPI.UploadSaveBigFilePart(ctx, &tg.UploadSaveBigFilePartRequest{FileID: id, FilePart: i, FileTotalParts: total, Bytes: part(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send := func() (tg.UpdatesClass, int64, error) {
+		rid := nextRandom()
+		res, err := mainAPI.MessagesSendMedia(ctx, &tg.MessagesSendMediaRequest{Peer: inputUser(u), RandomID: rid,
+			Media: &tg.InputMediaUploadedDocument{File: &tg.InputFileBig{ID: id, Parts: total, Name: "big.bin"}, MimeType: "application/octet-stream"}})
+		return res, rid, err
+	}
+	for i := range total {
+		save(i)
+	}
+	n, err := shared.ExpireUploads("main")
+	if err != nil || n < 1 {
+		t.Fatalf("ExpireUploads = %d, %v; want at least the upload just made", n, err)
+	}
+	if _, _, err := send(); err == nil {
+		t.Fatal("sendMedia of expired parts succeeded")
+	} else {
+		wantRPCError(t, err, "FILE_PARTS_INVALID")
+	}
+	// Resumed as a client would that kept its file_id: the parts after
+	// those it thinks saved are not enough.
+	save(2)
+	if _, _, err := send(); err == nil {
+		t.Fatal("sendMedia of a part saved after the expiry succeeded without the others")
+	}
+	for i := range total {
+		save(i)
+	}
+	res, rid, err := send()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := shared.MessageFile(ctx, "main", schema.PeerRef{Kind: schema.PeerUser, ID: u}, sentID(t, res.(*tg.Updates), rid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(bytes.Join([][]byte{part(0), part(1), part(2)}, nil))
+	if f.Size != total*1024 || f.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("sent file %+v, want %d bytes sha256 %x", f, total*1024, sum)
+	}
+	if _, err := shared.ExpireUploads("nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ExpireUploads of an unknown account = %v, want ErrNotFound", err)
+	}
+}
