@@ -91,13 +91,17 @@ const (
 	// been served: in the middle of a download. Not journaled: a restart
 	// revives old references.
 	FaultExpireRefs = "file.expire_refs"
+	// FaultExpireUploads forgets the parts the account uploaded and has
+	// not sent yet (ExpireUploads): a later sendMedia of them answers
+	// FILE_PARTS_INVALID. Journaled.
+	FaultExpireUploads = "file.expire_uploads"
 )
 
 // FaultKinds lists the kinds Inject accepts, sorted.
 func FaultKinds() []string {
 	k := []string{FaultWithhold, FaultTooLong, FaultDuplicate, FaultReorder, FaultQts, FaultCombine, FaultReplay,
 		FaultLeave, FaultJoin, FaultHistory, FaultChannelTooLong, FaultChannelEmpty, FaultQuiet, FaultCallError, FaultDropConnections,
-		FaultHoldReply, FaultShortSent, FaultExpireRefs}
+		FaultHoldReply, FaultShortSent, FaultExpireRefs, FaultExpireUploads}
 	slices.Sort(k)
 	return k
 }
@@ -222,6 +226,14 @@ func (s *Sim) inject(f Fault, method uint32) (int64, error) {
 		s.f.setHold(method, f.Times)
 	case FaultShortSent:
 		s.f.setShortSent(f.On)
+	case FaultExpireUploads:
+		acc := f.Account
+		if acc == "" {
+			acc = s.cfg.Accounts[0].Name
+		}
+		if _, err := s.ExpireUploads(acc); err != nil {
+			return 0, err
+		}
 	case FaultExpireRefs:
 		s.mu.Lock()
 		if f.N > 0 {
