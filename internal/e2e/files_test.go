@@ -373,72 +373,20 @@ func TestFileDownloadCrash(t *testing.T) {
 // completes once, and the message holds exactly the object's bytes.
 func TestFileUploadCrash(t *testing.T) {
 	c, cl, chat := crashableChat(t, "alice_upload")
-	w, alice := c.w, chat.ID
-
-	ctx := context.Background()
-	hello, err := w.sim.SendMessage(ctx, sim.Outgoing{Account: w.acc.Name, Chat: chat, From: alice, Text: "hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl.events.wait(t, schema.EventID(w.acc.Name, chat, hello, schema.KindMessage, schema.ActionCreated, 0))
-
-	const size, parts = 64 << 20, 128 // 512 KiB parts
-	bucket := schema.FilesBucketName(w.acc.Name)
-	store, err := cl.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: bucket, Storage: jetstream.FileStorage})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.New()
-	if _, err := store.Put(ctx, jetstream.ObjectMeta{Name: "in/big.bin"}, io.TeeReader(sim.FileContent(77, size), h)); err != nil {
-		t.Fatal(err)
-	}
-	want := hex.EncodeToString(h.Sum(nil))
-
-	calls := func(method string) int { return w.sim.Calls(w.acc.Name)[method] }
-	key := "upload-crash-1"
-	cl.publish(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": "in/big.bin"}}`, peerJSON(chat)), sent{key: key})
-	testutil.Eventually(t, time.Minute, "most parts uploaded", func() bool { return calls("upload.saveBigFilePart") >= parts*5/8 })
-	// Every later part is saved without its reply reaching the connector:
-	// the upload stalls; the parallel parts in flight are held too.
-	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 1000)
-	held := calls("upload.saveBigFilePart") + 4
-	testutil.Eventually(t, 30*time.Second, "the parts in flight held", func() bool { return calls("upload.saveBigFilePart") >= held })
-	c.p.kill(t)
-	if n := calls("messages.sendMedia"); n != 0 {
+	const size = 64 << 20
+	u := cutUpload(t, c, cl, chat, size, 77, 5.0/8)
+	if n := u.calls("messages.sendMedia"); n != 0 {
 		t.Fatalf("%d sendMedia calls before the upload completed", n)
 	}
-	firstRun := w.sim.UploadBytesReceived(w.acc.Name)
-
-	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 0)
-	c.restart(t)
-	res, _ := cl.result(t, key)
-	if !res.OK || res.Result == nil || res.Result.MessageID == 0 {
-		t.Fatalf("result %+v %+v, want the message sent", res.Result, res.Error)
-	}
-	f, err := w.sim.MessageFile(ctx, w.acc.Name, chat, res.Result.MessageID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Size != size || f.SHA256 != want {
-		t.Fatalf("the message holds %d bytes sha256 %s, want %d %s", f.Size, f.SHA256, int64(size), want)
-	}
-	cl.consumerIdle(t)
-	base := w.acc.Name + ":" + schema.KindCommand + ":" + key + ":"
-	if n, failed := len(cl.events.get(base+schema.ActionCompleted)), len(cl.events.get(base+schema.ActionFailed)); n != 1 || failed != 0 {
-		t.Errorf("%d command.completed and %d command.failed events, want 1 and 0", n, failed)
-	}
-	if n := calls("messages.sendMedia"); n != 1 {
+	u.finish(t)
+	if n := u.calls("messages.sendMedia"); n != 1 {
 		t.Errorf("%d sendMedia calls, want 1", n)
 	}
 	// The second run sent only the parts after those confirmed.
-	total := w.sim.UploadBytesReceived(w.acc.Name)
-	t.Logf("received %d bytes before the kill, %d after the restart", firstRun, total-firstRun)
-	if total-firstRun >= size/2 || total >= size*5/4 {
-		t.Errorf("the simulator received %d bytes before the kill and %d after, want the %d-byte file resumed, not sent again", firstRun, total-firstRun, int64(size))
-	}
-	partial := filepath.Join(dataDirOf(t, c.cfgFile), "files", "partial")
-	if ents, _ := os.ReadDir(partial); len(ents) != 0 {
-		t.Errorf("%d files left in %s after the upload", len(ents), partial)
+	total := c.w.sim.UploadBytesReceived(c.w.acc.Name)
+	t.Logf("received %d bytes before the kill, %d after the restart", u.firstRun, total-u.firstRun)
+	if total-u.firstRun >= size/2 || total >= size*5/4 {
+		t.Errorf("the simulator received %d bytes before the kill and %d after, want the %d-byte file resumed, not sent again", u.firstRun, total-u.firstRun, int64(size))
 	}
 	c.p.term(t)
 }
@@ -452,6 +400,39 @@ func TestFileUploadCrash(t *testing.T) {
 // object's bytes, no failure, nothing left staged.
 func TestFileUploadPartsExpired(t *testing.T) {
 	c, cl, chat := crashableChat(t, "alice_expired", "files: {resume_bytes: 8388608}\n")
+	const size = 16 << 20
+	u := cutUpload(t, c, cl, chat, size, 78, 1.0/2)
+	if n, err := c.w.sim.ExpireUploads(c.w.acc.Name); err != nil || n != 1 {
+		t.Fatalf("ExpireUploads = %d, %v; want the one upload", n, err)
+	}
+	u.finish(t)
+	// All of the file went again after the restart: the upload started over.
+	if after := c.w.sim.UploadBytesReceived(c.w.acc.Name) - u.firstRun; after < size {
+		t.Errorf("the simulator received %d bytes after the restart, want at least the %d-byte file sent again", after, int64(size))
+	}
+	c.p.term(t)
+}
+
+// cutUploadRun is a media.send killed mid-upload by cutUpload.
+type cutUploadRun struct {
+	c        *crashable
+	cl       *commandClient
+	chat     schema.PeerRef
+	key      string
+	size     int64
+	sha256   string // the object's
+	firstRun int64  // bytes the simulator received before the kill
+}
+
+func (u *cutUploadRun) calls(method string) int { return u.c.w.sim.Calls(u.c.w.acc.Name)[method] }
+
+// cutUpload puts a generated object of size bytes (content seed) in the
+// files bucket and sends it to chat with media.send; once the share done
+// of its 512 KiB parts is saved it holds the replies of every later part
+// (the upload stalls, the parts in flight are held too) and kills the
+// connector.
+func cutUpload(t *testing.T, c *crashable, cl *commandClient, chat schema.PeerRef, size, seed int64, done float64) *cutUploadRun {
+	t.Helper()
 	w := c.w
 	ctx := context.Background()
 	// A message from the user first: the connector learns its access hash.
@@ -461,57 +442,55 @@ func TestFileUploadPartsExpired(t *testing.T) {
 	}
 	cl.events.wait(t, schema.EventID(w.acc.Name, chat, hello, schema.KindMessage, schema.ActionCreated, 0))
 
-	const size, parts = 16 << 20, 32 // 512 KiB parts
 	store, err := cl.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: schema.FilesBucketName(w.acc.Name), Storage: jetstream.FileStorage})
 	if err != nil {
 		t.Fatal(err)
 	}
+	name := fmt.Sprintf("in/%d.bin", seed)
 	h := sha256.New()
-	if _, err := store.Put(ctx, jetstream.ObjectMeta{Name: "in/expiring.bin"}, io.TeeReader(sim.FileContent(78, size), h)); err != nil {
+	if _, err := store.Put(ctx, jetstream.ObjectMeta{Name: name}, io.TeeReader(sim.FileContent(seed, size), h)); err != nil {
 		t.Fatal(err)
 	}
-	want := hex.EncodeToString(h.Sum(nil))
-
-	calls := func(method string) int { return w.sim.Calls(w.acc.Name)[method] }
-	key := "upload-expired-1"
-	cl.publish(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": "in/expiring.bin"}}`, peerJSON(chat)), sent{key: key})
-	testutil.Eventually(t, time.Minute, "half the parts uploaded", func() bool { return calls("upload.saveBigFilePart") >= parts/2 })
+	u := &cutUploadRun{c: c, cl: cl, chat: chat, key: fmt.Sprintf("upload-cut-%d", seed), size: size, sha256: hex.EncodeToString(h.Sum(nil))}
+	cl.publish(t, schema.CommandMediaSend, fmt.Sprintf(`{"peer": %s, "media": {"type": "document", "object": %q}}`, peerJSON(chat), name), sent{key: u.key})
+	parts := int(float64(size/(512<<10)) * done)
+	testutil.Eventually(t, time.Minute, "the first parts uploaded", func() bool { return u.calls("upload.saveBigFilePart") >= parts })
 	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 1000)
-	held := calls("upload.saveBigFilePart") + 4
-	testutil.Eventually(t, 30*time.Second, "the parts in flight held", func() bool { return calls("upload.saveBigFilePart") >= held })
+	held := u.calls("upload.saveBigFilePart") + 4
+	testutil.Eventually(t, 30*time.Second, "the parts in flight held", func() bool { return u.calls("upload.saveBigFilePart") >= held })
 	c.p.kill(t)
-	firstRun := w.sim.UploadBytesReceived(w.acc.Name)
-	if n, err := w.sim.ExpireUploads(w.acc.Name); err != nil || n != 1 {
-		t.Fatalf("ExpireUploads = %d, %v; want the one upload", n, err)
-	}
+	u.firstRun = w.sim.UploadBytesReceived(w.acc.Name)
+	return u
+}
 
+// finish lets parts through again, restarts the connector and checks that
+// the command completed once, with a message holding exactly the
+// object's bytes, and left nothing staged.
+func (u *cutUploadRun) finish(t *testing.T) {
+	t.Helper()
+	w := u.c.w
 	w.sim.HoldReplies(tg.UploadSaveBigFilePartRequestTypeID, 0)
-	c.restart(t)
-	res, _ := cl.result(t, key)
+	u.c.restart(t)
+	res, _ := u.cl.result(t, u.key)
 	if !res.OK || res.Result == nil || res.Result.MessageID == 0 {
 		t.Fatalf("result %+v %+v, want the message sent", res.Result, res.Error)
 	}
-	f, err := w.sim.MessageFile(ctx, w.acc.Name, chat, res.Result.MessageID)
+	f, err := w.sim.MessageFile(context.Background(), w.acc.Name, u.chat, res.Result.MessageID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Size != size || f.SHA256 != want {
-		t.Fatalf("the message holds %d bytes sha256 %s, want %d %s", f.Size, f.SHA256, int64(size), want)
+	if f.Size != u.size || f.SHA256 != u.sha256 {
+		t.Fatalf("the message holds %d bytes sha256 %s, want %d %s", f.Size, f.SHA256, u.size, u.sha256)
 	}
-	// All of the file went again after the restart: the upload started over.
-	if after := w.sim.UploadBytesReceived(w.acc.Name) - firstRun; after < size {
-		t.Errorf("the simulator received %d bytes after the restart, want at least the %d-byte file sent again", after, int64(size))
-	}
-	cl.consumerIdle(t)
-	base := w.acc.Name + ":" + schema.KindCommand + ":" + key + ":"
-	if n, failed := len(cl.events.get(base+schema.ActionCompleted)), len(cl.events.get(base+schema.ActionFailed)); n != 1 || failed != 0 {
+	u.cl.consumerIdle(t)
+	base := w.acc.Name + ":" + schema.KindCommand + ":" + u.key + ":"
+	if n, failed := len(u.cl.events.get(base+schema.ActionCompleted)), len(u.cl.events.get(base+schema.ActionFailed)); n != 1 || failed != 0 {
 		t.Errorf("%d command.completed and %d command.failed events, want 1 and 0", n, failed)
 	}
-	partial := filepath.Join(dataDirOf(t, c.cfgFile), "files", "partial")
+	partial := filepath.Join(dataDirOf(t, u.c.cfgFile), "files", "partial")
 	if ents, _ := os.ReadDir(partial); len(ents) != 0 {
 		t.Errorf("%d files left in %s after the upload", len(ents), partial)
 	}
-	c.p.term(t)
 }
 
 // dataDirOf is the data_dir of a connector's config file.
