@@ -133,6 +133,10 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Now is the clock of deadlines, pauses and result times; nil is time.Now.
 	Now func() time.Time
+
+	// diskFree, in tests, stands for the free space of a file system
+	// (diskfree_unix.go).
+	diskFree func(path string) (int64, error)
 }
 
 func (c *Config) setDefaults() {

@@ -377,7 +377,7 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 			refs = &freshRefs{e: e, c: c, locate: byMessage, loc: f.loc, kind: f.kind, id: f.id}
 		}
 		put := e.putDownload
-		if e.stageable(f) {
+		if e.stageable(c, name, f) {
 			put = e.putStaged
 		}
 		info, err := put(ctx, c, api, store, name, f, peer, refs)

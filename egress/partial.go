@@ -34,10 +34,39 @@ import (
 // connector's configuration (files.resume_bytes).
 const DefaultFilesResumeBytes = 64 << 20
 
-// stageable reports whether a download of f is staged on disk.
-func (e *Egress) stageable(f remoteFile) bool {
+// stageMargin is the free space a staged download leaves on its file
+// system beyond the file (the data dir holds Pebble, and the embedded
+// NATS server's store, the object itself).
+const stageMargin = 64 << 20
+
+// stageable reports whether a download of f is staged on disk: it is at
+// least ResumeBytes and the partial dir's file system has room for the
+// file and stageMargin. Without the room it is streamed into the Object
+// Store as smaller files are (it does not resume after a crash) instead
+// of failing with a full disk after gigabytes.
+func (e *Egress) stageable(c *command, name string, f remoteFile) bool {
 	rb := e.cfg.Files.ResumeBytes
-	return e.cfg.Files.PartialDir != "" && rb > 0 && f.size >= rb
+	if e.cfg.Files.PartialDir == "" || rb <= 0 || f.size < rb {
+		return false
+	}
+	free := e.cfg.diskFree
+	if free == nil {
+		free = diskFree
+	}
+	avail, err := free(e.cfg.Files.PartialDir)
+	if err != nil {
+		return true // unknown: stage, as before
+	}
+	var staged int64
+	if st, err := os.Stat(e.partialPath(name)); err == nil {
+		staged = st.Size()
+	}
+	if need := f.size - staged + stageMargin; avail < need {
+		e.log.Warn("not enough free disk to stage a download: streaming it, it will not resume after a crash",
+			"command_id", c.id, "object", name, "size", f.size, "free_bytes", avail, "dir", e.cfg.Files.PartialDir)
+		return false
+	}
+	return true
 }
 
 // partialPath is the staged file of object name.

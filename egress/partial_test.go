@@ -2,6 +2,7 @@ package egress
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tgnats/tgnats/internal/testutil"
 	"github.com/tgnats/tgnats/schema"
 )
 
@@ -84,5 +86,74 @@ func TestStagedDownloadResumes(t *testing.T) {
 	}
 	if _, err := os.Stat(staged); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("staged file after the download: %v, want deleted", err)
+	}
+}
+
+// TestStagingNeedsRoom: a download is staged only where the partial dir's
+// file system has room for the file and a margin; without it the download
+// is streamed into the Object Store (no staged file appears) and still
+// completes, instead of filling the disk.
+func TestStagingNeedsRoom(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		free   int64
+		staged bool
+	}{
+		{name: "room", free: 1 << 40, staged: true},
+		{name: "no room", free: 8 << 20, staged: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			const size = 3<<20 + 1000 // four parts
+			files := &fakeFiles{size: size, hold: 2, released: make(chan struct{})}
+			cfg := h.config()
+			cfg.FileAPI = files
+			cfg.Files.ResumeBytes = 1 << 20
+			cfg.Files.PartialDir = t.TempDir()
+			cfg.diskFree = func(string) (int64, error) { return tc.free, nil }
+			h.start(cfg)
+			h.publish(schema.CommandMediaDownload, `{"peer":{"kind":"user","id":7},"message_id":3}`, "dl-room")
+			testutil.Eventually(t, 10*time.Second, "two parts served", func() bool { return files.servedParts() >= 2 })
+			stagedBytes := func() int64 {
+				ents, _ := os.ReadDir(cfg.Files.PartialDir)
+				var n int64
+				for _, e := range ents {
+					if info, err := e.Info(); err == nil {
+						n += info.Size()
+					}
+				}
+				return n
+			}
+			chunks := func() uint64 {
+				s, err := h.js.Stream(context.Background(), "OBJ_"+schema.FilesBucketName("main"))
+				if err != nil {
+					return 0
+				}
+				info, err := s.Info(context.Background())
+				if err != nil {
+					return 0
+				}
+				return info.State.Msgs
+			}
+			// The parts served go to the staged file, or straight into
+			// the bucket's stream.
+			if tc.staged {
+				testutil.Eventually(t, 10*time.Second, "the parts served staged", func() bool { return stagedBytes() > 0 })
+				if n := chunks(); n != 0 {
+					t.Errorf("%d chunks in the bucket's stream while the download is staged", n)
+				}
+			} else {
+				testutil.Eventually(t, 10*time.Second, "the parts served in the bucket's stream", func() bool { return chunks() > 0 })
+				if n := stagedBytes(); n != 0 {
+					t.Errorf("%d bytes staged with %d bytes free on the disk, want none", n, tc.free)
+				}
+			}
+			close(files.released)
+			res, _ := h.result("dl-room")
+			want := sha256.Sum256(content(0, size))
+			if !res.OK || res.Result == nil || res.Result.File == nil || res.Result.File.SHA256 != hex.EncodeToString(want[:]) {
+				t.Fatalf("result %+v, want the file with sha256 %x", res, want)
+			}
+		})
 	}
 }
