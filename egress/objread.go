@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"strings"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tgnats/tgnats/schema"
@@ -98,6 +100,9 @@ func chunksStored(ctx context.Context, js jetstream.JetStream, bucket string, in
 		return true, nil
 	}
 	reply, err := js.Conn().RequestWithContext(ctx, "$JS.API.DIRECT.GET.OBJ_"+bucket+".$O."+bucket+".C."+info.NUID, nil)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return true, nil // a bucket made without direct gets: cannot tell, as before
+	}
 	if err != nil {
 		return false, fmt.Errorf("look up the chunks of object %s: %w", info.Name, err)
 	}

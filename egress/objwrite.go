@@ -64,11 +64,15 @@ func putObject(ctx context.Context, js jetstream.JetStream, store jetstream.Obje
 	info := &jetstream.ObjectInfo{ObjectMeta: meta, Bucket: bucket, NUID: id}
 	h := sha256.New()
 	for {
-		buf := w.next()
+		buf, err := w.next(ctx)
+		if err != nil {
+			w.abort(ctx)
+			return nil, err
+		}
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 {
 			h.Write(buf[:n])
-			if err := w.publish(ctx, buf[:n]); err != nil {
+			if err := w.publish(buf[:n]); err != nil {
 				w.abort(ctx)
 				return nil, err
 			}
@@ -121,24 +125,24 @@ type chunkWriter struct {
 	sent    int                      // chunks published
 }
 
-// next returns the buffer for the next chunk, waiting first for the
-// acknowledgement of the chunk that used it.
-func (w *chunkWriter) next() []byte {
+// next returns the buffer for the next chunk, once the chunk that used
+// it is acknowledged: nats.go keeps a chunk's message until then, to
+// publish it again when the stream had no responders for a moment.
+func (w *chunkWriter) next(ctx context.Context) ([]byte, error) {
+	if len(w.pending) == putWindow {
+		if err := w.await(ctx); err != nil {
+			return nil, err
+		}
+	}
 	i := w.sent % putWindow
 	if w.bufs[i] == nil {
 		w.bufs[i] = make([]byte, putChunkSize)
 	}
-	return w.bufs[i]
+	return w.bufs[i], nil
 }
 
-// publish sends a chunk, first waiting for the oldest one in flight when
-// putWindow are.
-func (w *chunkWriter) publish(ctx context.Context, data []byte) error {
-	if len(w.pending) == putWindow {
-		if err := w.await(ctx); err != nil {
-			return err
-		}
-	}
+// publish sends a chunk read into the buffer next returned.
+func (w *chunkWriter) publish(data []byte) error {
 	f, err := w.js.PublishMsgAsync(&nats.Msg{Subject: w.subject, Data: data})
 	if err != nil {
 		return fmt.Errorf("object chunk: %w", err)
