@@ -46,6 +46,21 @@ func newHarness(t *testing.T, now func() time.Time) *harness {
 	return newHarnessOn(t, natstest.JetStream(t), now)
 }
 
+// streamMsgs is how many messages stream holds, -1 when it cannot be read.
+func streamMsgs(js jetstream.JetStream, stream string) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return -1
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return -1
+	}
+	return int64(info.State.Msgs)
+}
+
 // newHarnessOn is newHarness against the JetStream server of js.
 func newHarnessOn(t *testing.T, js jetstream.JetStream, now func() time.Time) *harness {
 	t.Helper()
@@ -312,14 +327,7 @@ func TestIdempotency(t *testing.T) {
 	}
 	// A stream command with the same key is the same command.
 	h.publish(schema.CommandMessageSend, body, "k-1")
-	testutil.Eventually(t, 10*time.Second, "stream drained", func() bool {
-		s, err := h.js.Stream(context.Background(), StreamName("main"))
-		if err != nil {
-			return false
-		}
-		info, err := s.Info(context.Background())
-		return err == nil && info.State.Msgs == 0
-	})
+	testutil.Eventually(t, 10*time.Second, "stream drained", func() bool { return streamMsgs(h.js, StreamName("main")) == 0 })
 	stop()
 
 	// Across a restart on the same store.
@@ -428,14 +436,7 @@ func TestInvalidStreamCommandIsNotRedelivered(t *testing.T) {
 	if res.OK || res.Error.Code != schema.CodeInvalidArgument || !strings.Contains(rec.Subject, ".command.failed.") {
 		t.Fatalf("result = %+v on %s", res, rec.Subject)
 	}
-	testutil.Eventually(t, 10*time.Second, "stream drained", func() bool {
-		s, err := h.js.Stream(context.Background(), StreamName("main"))
-		if err != nil {
-			return false
-		}
-		info, err := s.Info(context.Background())
-		return err == nil && info.State.Msgs == 0
-	})
+	testutil.Eventually(t, 10*time.Second, "stream drained", func() bool { return streamMsgs(h.js, StreamName("main")) == 0 })
 }
 
 func TestStreamRetriesTransientFailure(t *testing.T) {

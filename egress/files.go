@@ -351,10 +351,11 @@ func (e *Egress) storeFile(ctx context.Context, c *command, api FileAPI, name st
 			return nil, err
 		}
 	}
-	// One transfer of a name at a time in this process: a download of a
-	// name that another (an rpc command, an automatic download) is
-	// transferring waits for it and answers its object, cached.
-	unlock, err := e.lockPartial(ctx, "object\x00"+name)
+	// One transfer of a name at a time in this process (its staged file's
+	// path is the key, whether or not it is staged): a download of a name
+	// that another (an rpc command, an automatic download) is transferring
+	// waits for it and answers its object, cached.
+	unlock, err := e.lockPartial(ctx, e.partialPath(name))
 	if err != nil {
 		return nil, err
 	}

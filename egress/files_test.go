@@ -168,12 +168,7 @@ func TestDownloadCutShortLeavesNoObject(t *testing.T) {
 	// flight), yet the name is not found: a SIGKILL now leaves nothing that
 	// looks complete.
 	testutil.Eventually(t, 10*time.Second, "chunks in the bucket's stream", func() bool {
-		s, err := h.js.Stream(ctx, "OBJ_"+schema.FilesBucketName("main"))
-		if err != nil {
-			return false
-		}
-		info, err := s.Info(ctx)
-		return err == nil && info.State.Msgs > 0
+		return streamMsgs(h.js, objStream(schema.FilesBucketName("main"))) > 0
 	})
 	if _, err := store.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
 		t.Fatalf("GetInfo mid-transfer = %v, want ErrObjectNotFound", err)

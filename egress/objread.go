@@ -27,6 +27,13 @@ import (
 // (1 MiB of the 128 KiB chunks nats.go writes) whatever its size.
 const chunkPrefetch = 8
 
+// objStream is the stream of Object Store bucket.
+func objStream(bucket string) string { return "OBJ_" + bucket }
+
+// chunkSubject is the subject of the chunks of the object with nuid in
+// bucket.
+func chunkSubject(bucket, nuid string) string { return "$O." + bucket + ".C." + nuid }
+
 // chunkReader reads the chunks of one object and checks its digest at the end.
 type chunkReader struct {
 	name   string
@@ -40,8 +47,8 @@ type chunkReader struct {
 
 // openChunks starts reading the object described by info in bucket.
 func openChunks(ctx context.Context, js jetstream.JetStream, bucket string, info *jetstream.ObjectInfo) (*chunkReader, error) {
-	cons, err := js.OrderedConsumer(ctx, "OBJ_"+bucket, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{"$O." + bucket + ".C." + info.NUID},
+	cons, err := js.OrderedConsumer(ctx, objStream(bucket), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{chunkSubject(bucket, info.NUID)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read object %s: %w", info.Name, err)
@@ -99,7 +106,7 @@ func chunksStored(ctx context.Context, js jetstream.JetStream, bucket string, in
 	if info.Chunks == 0 || (info.Opts != nil && info.Opts.Link != nil) {
 		return true, nil
 	}
-	reply, err := js.Conn().RequestWithContext(ctx, "$JS.API.DIRECT.GET.OBJ_"+bucket+".$O."+bucket+".C."+info.NUID, nil)
+	reply, err := js.Conn().RequestWithContext(ctx, "$JS.API.DIRECT.GET."+objStream(bucket)+"."+chunkSubject(bucket, info.NUID), nil)
 	if errors.Is(err, nats.ErrNoResponders) {
 		return true, nil // a bucket made without direct gets: cannot tell, as before
 	}

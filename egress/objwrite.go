@@ -60,7 +60,7 @@ func putObject(ctx context.Context, js jetstream.JetStream, store jetstream.Obje
 		return nil, err
 	}
 	id := nuid.Next()
-	w := &chunkWriter{js: js, stream: "OBJ_" + bucket, subject: "$O." + bucket + ".C." + id}
+	w := &chunkWriter{js: js, stream: objStream(bucket), subject: chunkSubject(bucket, id)}
 	info := &jetstream.ObjectInfo{ObjectMeta: meta, Bucket: bucket, NUID: id}
 	h := sha256.New()
 	for {
@@ -109,7 +109,7 @@ func putObject(ctx context.Context, js jetstream.JetStream, store jetstream.Obje
 	if prev != nil && !prev.Deleted {
 		// The object is whole whatever comes of this: chunks not purged
 		// only take space until the bucket's TTL.
-		_ = w.purge(ctx, w.stream, "$O."+bucket+".C."+prev.NUID)
+		_ = w.purge(ctx, chunkSubject(bucket, prev.NUID))
 	}
 	return info, nil
 }
@@ -191,21 +191,21 @@ func (w *chunkWriter) abort(ctx context.Context) {
 		}
 	}
 	if w.sent > 0 {
-		_ = w.purge(ctx, w.stream, w.subject)
+		_ = w.purge(ctx, w.subject)
 	}
 }
 
-// purge deletes the messages of subject from stream through the
-// JetStream API's purge alone (the permissions the README lists for the
-// files bucket include no stream info).
-func (w *chunkWriter) purge(ctx context.Context, stream, subject string) error {
+// purge deletes the messages of subject from the bucket's stream through
+// the JetStream API's purge alone (the permissions the README lists for
+// the files bucket include no stream info).
+func (w *chunkWriter) purge(ctx context.Context, subject string) error {
 	req, err := json.Marshal(struct {
 		Filter string `json:"filter"`
 	}{subject})
 	if err != nil {
 		return err
 	}
-	reply, err := w.js.Conn().RequestWithContext(ctx, "$JS.API.STREAM.PURGE."+stream, req)
+	reply, err := w.js.Conn().RequestWithContext(ctx, "$JS.API.STREAM.PURGE."+w.stream, req)
 	if err != nil {
 		return fmt.Errorf("purge %s: %w", subject, err)
 	}

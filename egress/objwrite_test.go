@@ -78,18 +78,7 @@ func TestPutObjectReplacesWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := func() uint64 {
-		t.Helper()
-		s, err := js.Stream(ctx, "OBJ_B")
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := s.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.State.Msgs
-	}
+	msgs := func() int64 { return streamMsgs(js, objStream("B")) }
 	first, second := content(0, 3*putChunkSize+10), content(7, 2*putChunkSize)
 	for _, data := range [][]byte{first, second} {
 		info, err := putObject(ctx, js, store, "B", jetstream.ObjectMeta{Name: "a/b"}, bytes.NewReader(data))

@@ -97,9 +97,8 @@ func preparePartialDir(dir string, stale time.Duration, now time.Time) error {
 	return nil
 }
 
-// lockPartial holds path (a staged file's, or "object\x00" and an
-// object's name) for this process's one download of it; the returned
-// function releases it.
+// lockPartial holds path for this process's one download of it; the
+// returned function releases it.
 func (e *Egress) lockPartial(ctx context.Context, path string) (func(), error) {
 	for {
 		unlock, busy := e.claimPartial(path)
@@ -191,14 +190,9 @@ func (s *stagedParts) part(req *tg.UploadGetFileRequest) (tg.UploadFileClass, bo
 
 // putStaged downloads f into its staged file, from the last whole part
 // staged, then puts the staged file into object name of store and deletes
-// it.
+// it. The caller holds the staged file's path (lockPartial, storeFile).
 func (e *Egress) putStaged(ctx context.Context, c *command, api FileAPI, store jetstream.ObjectStore, name string, f remoteFile, peer schema.PeerRef, refs *freshRefs) (*jetstream.ObjectInfo, error) {
 	path := e.partialPath(name)
-	unlock, err := e.lockPartial(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 	if err := preparePartialDir(e.cfg.Files.PartialDir, e.cfg.Files.Deadline, e.cfg.Now()); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package egress
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -124,17 +123,7 @@ func TestStagingNeedsRoom(t *testing.T) {
 				}
 				return n
 			}
-			chunks := func() uint64 {
-				s, err := h.js.Stream(context.Background(), "OBJ_"+schema.FilesBucketName("main"))
-				if err != nil {
-					return 0
-				}
-				info, err := s.Info(context.Background())
-				if err != nil {
-					return 0
-				}
-				return info.State.Msgs
-			}
+			chunks := func() int64 { return streamMsgs(h.js, objStream(schema.FilesBucketName("main"))) }
 			// The parts served go to the staged file, or straight into
 			// the bucket's stream.
 			if tc.staged {

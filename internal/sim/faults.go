@@ -227,11 +227,7 @@ func (s *Sim) inject(f Fault, method uint32) (int64, error) {
 	case FaultShortSent:
 		s.f.setShortSent(f.On)
 	case FaultExpireUploads:
-		acc := f.Account
-		if acc == "" {
-			acc = s.cfg.Accounts[0].Name
-		}
-		if _, err := s.ExpireUploads(acc); err != nil {
+		if _, err := s.ExpireUploads(f.Account); err != nil {
 			return 0, err
 		}
 	case FaultExpireRefs:

@@ -373,15 +373,16 @@ func (s *Sim) UploadBytesReceived(account string) int64 {
 // ExpireUploads forgets the parts account uploaded and has not sent as
 // media yet, as Telegram does after a while: a sendMedia naming them then
 // answers FILE_PARTS_INVALID, and parts saved again under the same file id
-// start a new upload. It returns how many uploads were forgotten.
+// start a new upload. It returns how many uploads were forgotten. An
+// empty account is the first.
 func (s *Sim) ExpireUploads(account string) (int, error) {
 	s.mu.Lock()
-	_, err := s.w.account(account)
+	a, err := s.w.account(account)
 	s.mu.Unlock()
 	if err != nil {
 		return 0, err
 	}
-	n, err := s.change(&op{Body: &expireUploadsOp{Account: account}})
+	n, err := s.change(&op{Body: &expireUploadsOp{Account: a.Name}})
 	if err != nil {
 		return 0, fmt.Errorf("expire uploads: %w", err)
 	}

@@ -230,7 +230,7 @@ func (s *Sim) newDriver(sc Scenario) *driver {
 
 func (d *driver) act(ctx context.Context) error {
 	err := d.step(ctx)
-	if errors.Is(err, ErrNotFound) && (d.s.cfg.LedgerWindow > 0 || d.s.cfg.MessageWindow > 0) {
+	if errors.Is(err, ErrNotFound) && d.s.cfg.messageWindow() > 0 {
 		// A bounded world (retain.go) may drop the message an action
 		// picked before the action ran (another caller's change trimmed
 		// it): the action is skipped, as a user's on a deleted message.
